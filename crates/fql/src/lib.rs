@@ -1,0 +1,1 @@
+//! `usermaven-fql`: Segment's FQL trigger language, as `@segment/destination-subscriptions` implements it.

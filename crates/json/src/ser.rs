@@ -1,0 +1,134 @@
+//! `JSON.stringify`, byte for byte.
+
+use crate::Value;
+
+/// ECMAScript `Number::toString` (as used by `JSON.stringify` for finite numbers).
+pub fn write_number(out: &mut String, n: f64) {
+    if n.is_nan() {
+        out.push_str("NaN");
+    } else if n.is_infinite() {
+        out.push_str(if n > 0.0 { "Infinity" } else { "-Infinity" });
+    } else if n == 0.0 {
+        out.push('0');
+    } else if n.fract() == 0.0 && n.abs() < 1e15 {
+        let mut buf = itoa_buf(n as i64);
+        out.push_str(buf.as_str());
+        buf.clear();
+    } else {
+        let mut b = ryu_js::Buffer::new();
+        out.push_str(b.format_finite(n));
+    }
+}
+
+fn itoa_buf(n: i64) -> String {
+    n.to_string()
+}
+
+/// A JSON string literal as `JSON.stringify` writes it.
+pub fn write_js_string(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 0xf) as usize] as char);
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+pub(crate) fn write_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => {
+            if n.is_finite() {
+                write_number(out, *n)
+            } else {
+                out.push_str("null")
+            }
+        }
+        Value::String(s) => write_js_string(out, s),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => {
+            out.push('{');
+            for (i, (k, item)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_js_string(out, k);
+                out.push(':');
+                write_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn indent(out: &mut String, level: usize) {
+    out.push('\n');
+    for _ in 0..level {
+        out.push_str("  ");
+    }
+}
+
+pub(crate) fn write_pretty(out: &mut String, v: &Value, level: usize) {
+    match v {
+        Value::Array(a) if !a.is_empty() => {
+            out.push('[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                indent(out, level + 1);
+                write_pretty(out, item, level + 1);
+            }
+            indent(out, level);
+            out.push(']');
+        }
+        Value::Object(o) if !o.is_empty() => {
+            out.push('{');
+            for (i, (k, item)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                indent(out, level + 1);
+                write_js_string(out, k);
+                out.push_str(": ");
+                write_pretty(out, item, level + 1);
+            }
+            indent(out, level);
+            out.push('}');
+        }
+        _ => write_value(out, v),
+    }
+}

@@ -1,0 +1,47 @@
+use super::*;
+
+fn rt(s: &str) -> String {
+    Value::parse(s).unwrap().to_json()
+}
+
+#[test]
+fn js_key_order_and_duplicates() {
+    assert_eq!(
+        rt(r#"{"b":1,"2":2,"a":3,"1":4,"b":5}"#),
+        r#"{"1":4,"2":2,"b":5,"a":3}"#
+    );
+    assert_eq!(rt(r#"{"10":1,"9":2,"01":3,"4294967295":4,"4294967294":5}"#),
+        r#"{"9":2,"10":1,"4294967294":5,"01":3,"4294967295":4}"#);
+}
+
+#[test]
+fn js_numbers() {
+    assert_eq!(rt("[9007199254740993,1E21,-0,1.0,12345678901234567890,0.1,1e-7,123e-20,5e-324]"),
+        "[9007199254740992,1e+21,0,1,12345678901234567000,0.1,1e-7,1.23e-18,5e-324]");
+}
+
+#[test]
+fn js_strings() {
+    assert_eq!(rt(r#""a\"b\\c\n\u0001\u007f\u2028é""#), "\"a\\\"b\\\\c\\n\\u0001\u{7f}\u{2028}é\"");
+}
+
+#[test]
+fn delete_keeps_order() {
+    let mut v = Value::parse(r#"{"a":1,"b":2,"c":3,"0":0}"#).unwrap();
+    v.as_object_mut().unwrap().remove("b");
+    v.as_object_mut().unwrap().set("b", Value::Number(9.0));
+    v.as_object_mut().unwrap().set("5", Value::Number(5.0));
+    assert_eq!(v.to_json(), r#"{"0":0,"5":5,"a":1,"c":3,"b":9}"#);
+}
+
+#[test]
+fn pretty_matches_stringify_indent_2() {
+    let v = Value::parse(r#"{"a":[],"b":{},"c":[1,{"d":null}]}"#).unwrap();
+    assert_eq!(v.to_json_pretty(), "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": null\n    }\n  ]\n}");
+}
+
+#[test]
+fn to_js_string() {
+    let v = Value::parse(r#"[1,null,"x",[2,3],{"a":1},true,1.5e300]"#).unwrap();
+    assert_eq!(v.to_js_string(), "1,,x,2,3,[object Object],true,1.5e+300");
+}

@@ -1,0 +1,1 @@
+//! `usermaven-mapping`: Segment's mapping-kit (`packages/core/src/mapping-kit/`).

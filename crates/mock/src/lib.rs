@@ -1,0 +1,1 @@
+//! `usermaven-mock`: a faithful local stand-in for Usermaven's ingestion API.

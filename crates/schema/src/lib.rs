@@ -1,0 +1,1 @@
+//! `usermaven-schema`: Segment's field schemas and payload validation.

@@ -1,0 +1,1 @@
+//! `usermaven-sender`: delivers [`usermaven_destination::Request`]s over HTTP.
