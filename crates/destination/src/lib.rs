@@ -1,10 +1,32 @@
 //! `usermaven-destination`: Segment's Usermaven (Actions) destination, exactly.
 //!
+//! Ports `packages/destination-actions/src/destinations/usermaven/` (index.ts, the four
+//! actions, common-definitions.ts, request-params.ts, vars.ts) and the per-event pipeline of
+//! `packages/core/src/destination-kit/action.ts`: mapping transform → removeEmptyValues →
+//! schema validation with coercion → `perform` → the request.
+//!
+//! Everything that can be prepared is prepared once: [`Destination::new`] compiles the
+//! mappings, triggers and field schemas; [`Destination::route`] only evaluates.
+//!
 //! **Invariant:** no I/O, no async runtime, never reads the clock or a RNG: both are
 //! injected through [`Env`].
 
+mod actions;
+mod destination;
+mod env;
+mod error;
+mod perform;
+mod pipeline;
 mod request;
 mod secret;
+mod settings;
+pub mod tz;
 
-pub use request::Request;
+pub use actions::{Action, ActionKind, FieldInfo};
+pub use destination::{Destination, Options, Routed, Subscription, Trigger};
+pub use env::{Env, FixedEnv};
+pub use error::ActionError;
+pub use perform::DEFAULT_BASE_URL;
+pub use request::{redact_url, Request, REDACTED_TOKEN};
 pub use secret::Secret;
+pub use settings::Settings;

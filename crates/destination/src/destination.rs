@@ -1,0 +1,193 @@
+//! The destination (index.ts): settings, subscriptions (presets or user-built), routing.
+
+use std::sync::Arc;
+
+use usermaven_json::Value;
+
+use crate::pipeline::CompiledMapping;
+use crate::{perform, ActionError, ActionKind, Env, Request, Settings};
+
+/// Behaviour switches. The defaults reproduce the reference exactly, bugs included.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The API origin (`https://events.usermaven.com`).
+    pub base_url: String,
+    /// Fix for a reference bug: remove `name`, `created_at`, `company_id` and
+    /// `company_created_at` from `company.custom` as request-params.ts intends (the
+    /// reference never does, because it tests `payload.company`, which never exists).
+    pub fix_company_custom: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { base_url: perform::DEFAULT_BASE_URL.to_string(), fix_company_custom: false }
+    }
+}
+
+/// A subscription trigger. Parsed once; `matches` is evaluated per event.
+#[derive(Clone, Debug)]
+pub struct Trigger {
+    source: String,
+    parsed: Result<TriggerExpr, String>,
+}
+
+#[derive(Clone, Debug)]
+enum TriggerExpr {
+    TypeIs(String),
+}
+
+impl Trigger {
+    pub fn parse(fql: &str) -> Trigger {
+        let parsed = match fql.trim().strip_prefix("type = \"").and_then(|r| r.strip_suffix('"')) {
+            Some(t) if !t.contains('"') => Ok(TriggerExpr::TypeIs(t.to_string())),
+            _ => Err(format!("unsupported trigger: {fql}")),
+        };
+        Trigger { source: fql.to_string(), parsed }
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The parse error, if the trigger is empty or does not parse.
+    pub fn error(&self) -> Option<&str> {
+        self.parsed.as_ref().err().map(String::as_str)
+    }
+
+    pub fn matches(&self, event: &Value) -> bool {
+        match &self.parsed {
+            Ok(TriggerExpr::TypeIs(t)) => event.get("type").and_then(Value::as_str) == Some(t),
+            Err(_) => false,
+        }
+    }
+}
+
+/// One subscription: a trigger, an action and a mapping (compiled once).
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    pub name: String,
+    pub action: ActionKind,
+    pub trigger: Trigger,
+    pub enabled: bool,
+    mapping: Result<Arc<CompiledMapping>, ActionError>,
+}
+
+impl Subscription {
+    /// A user-built subscription. An invalid mapping is kept: every event routed to it gets
+    /// the reference's error, as Segment would report it per event.
+    pub fn new(name: &str, action: ActionKind, subscribe: &str, mapping: &Value) -> Subscription {
+        Subscription {
+            name: name.to_string(),
+            action,
+            trigger: Trigger::parse(subscribe),
+            enabled: true,
+            mapping: CompiledMapping::compile(mapping).map(Arc::new),
+        }
+    }
+
+    /// The preset of an action: its default mapping and `type = "…"` trigger.
+    pub fn preset(kind: ActionKind) -> Subscription {
+        let a = kind.action();
+        Subscription {
+            name: a.preset_name.clone(),
+            action: kind,
+            trigger: Trigger::parse(&a.preset_subscribe),
+            enabled: true,
+            mapping: Ok(Arc::new(a.compiled_default.clone())),
+        }
+    }
+}
+
+/// What one subscription produced for one event.
+#[derive(Clone, Debug)]
+pub struct Routed {
+    /// Index of the subscription in the destination's list.
+    pub index: usize,
+    pub subscription: String,
+    pub action: ActionKind,
+    pub result: Result<Request, ActionError>,
+}
+
+/// A configured destination: settings, options and subscriptions, all prepared once.
+#[derive(Clone, Debug)]
+pub struct Destination {
+    settings: Settings,
+    options: Options,
+    subscriptions: Vec<Subscription>,
+}
+
+impl Destination {
+    /// The destination with its four presets (Track Event, Identify User, Group, Page).
+    pub fn new(settings: Settings, options: Options) -> Destination {
+        let subscriptions = ActionKind::PRESET_ORDER.into_iter().map(Subscription::preset).collect();
+        Destination { settings, options, subscriptions }
+    }
+
+    /// The destination with user-built subscriptions instead of the presets.
+    pub fn with_subscriptions(
+        settings: Settings,
+        options: Options,
+        subscriptions: Vec<Subscription>,
+    ) -> Destination {
+        Destination { settings, options, subscriptions }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn subscriptions(&self) -> &[Subscription] {
+        &self.subscriptions
+    }
+
+    /// Run every enabled subscription whose trigger matches, in order. An empty result means
+    /// the event matched nothing (alias, screen…), which is not an error.
+    pub fn route(&self, event: &Value, env: &mut dyn Env) -> Vec<Routed> {
+        let mut out = Vec::new();
+        for (index, sub) in self.subscriptions.iter().enumerate() {
+            if !sub.enabled || !sub.trigger.matches(event) {
+                continue;
+            }
+            let result = match &sub.mapping {
+                Ok(m) => self.execute_compiled(sub.action, m, event, env),
+                Err(e) => Err(e.clone()),
+            };
+            out.push(Routed { index, subscription: sub.name.clone(), action: sub.action, result });
+        }
+        out
+    }
+
+    /// Run one action on one event. `mapping: None` uses the action's default mapping; a
+    /// given mapping replaces the defaults, as a user-built mapping does.
+    pub fn execute(
+        &self,
+        kind: ActionKind,
+        mapping: Option<&Value>,
+        event: &Value,
+        env: &mut dyn Env,
+    ) -> Result<Request, ActionError> {
+        match mapping {
+            None => self.execute_compiled(kind, &kind.action().compiled_default, event, env),
+            Some(m) => {
+                let compiled = CompiledMapping::compile(m)?;
+                self.execute_compiled(kind, &compiled, event, env)
+            }
+        }
+    }
+
+    fn execute_compiled(
+        &self,
+        kind: ActionKind,
+        mapping: &CompiledMapping,
+        event: &Value,
+        env: &mut dyn Env,
+    ) -> Result<Request, ActionError> {
+        let payload = mapping.transform(event, env.now())?;
+        let payload = kind.action().schema.process(payload)?;
+        let payload = match payload {
+            Value::Object(o) => o,
+            _ => usermaven_json::Object::new(),
+        };
+        perform::perform(kind, payload, &self.settings, &self.options, env)
+    }
+}
