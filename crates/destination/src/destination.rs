@@ -191,3 +191,13 @@ impl Destination {
         perform::perform(kind, payload, &self.settings, &self.options, env)
     }
 }
+
+/// Parse `fql` and test it against `event`, as the reference's `fql` case kind does:
+/// `Err(message)` when the trigger does not parse.
+pub fn evaluate_fql(fql: &str, event: &Value) -> Result<bool, String> {
+    let t = Trigger::parse(fql);
+    match t.error() {
+        Some(e) => Err(e.to_string()),
+        None => Ok(t.matches(event)),
+    }
+}

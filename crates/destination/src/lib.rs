@@ -23,7 +23,8 @@ mod settings;
 pub mod tz;
 
 pub use actions::{Action, ActionKind, FieldInfo};
-pub use destination::{Destination, Options, Routed, Subscription, Trigger};
+pub use destination::{evaluate_fql, Destination, Options, Routed, Subscription, Trigger};
+pub use pipeline::transform;
 pub use env::{Env, FixedEnv};
 pub use error::ActionError;
 pub use perform::DEFAULT_BASE_URL;

@@ -41,3 +41,12 @@ impl PayloadSchema {
         Err(ActionError::new("Error", "schema validation is not integrated yet"))
     }
 }
+
+/// mapping-kit `transform(mapping, input)` for a mapping used once (validation included).
+pub fn transform(
+    mapping: &Value,
+    input: &Value,
+    now: jiff::Timestamp,
+) -> Result<Option<Value>, ActionError> {
+    CompiledMapping::compile(mapping)?.transform(input, now)
+}

@@ -1,0 +1,102 @@
+//! `map`: Segment events (NDJSON) → the requests Segment would send, one NDJSON line each.
+//! Streams: one line in memory at a time; a bad line is reported with its number and the
+//! run goes on.
+
+use std::io::{BufRead, Write};
+
+use usermaven_destination::{Destination, Env};
+use usermaven_json::{Object, Value};
+
+use crate::cases::request_value;
+
+/// Counters of a `map` run.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MapSummary {
+    pub lines: u64,
+    pub requests: u64,
+    pub unmatched: u64,
+    pub failed_lines: u64,
+    pub errors: u64,
+}
+
+/// Map every line of `input` and write `{"line":N,"action":S,"request":{…}}` lines (URL token
+/// redacted), `{"line":N,"action":S,"subscription":S,"error":{…}}` for action errors and
+/// `{"line":N,"error":{"name":"InvalidJson",…}}` for lines that are not a JSON object.
+pub fn map_stream(
+    dest: &Destination,
+    env: &mut dyn Env,
+    input: impl BufRead,
+    mut out: impl Write,
+) -> std::io::Result<MapSummary> {
+    let mut summary = MapSummary::default();
+    let mut buf = String::with_capacity(4096);
+    for (i, line) in input.lines().enumerate() {
+        let line_no = i as u64 + 1;
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        summary.lines += 1;
+        let event = match Value::parse(&line) {
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => {
+                summary.failed_lines += 1;
+                write_line(&mut out, &mut buf, invalid(line_no, "the line is not a JSON object"))?;
+                continue;
+            }
+            Err(e) => {
+                summary.failed_lines += 1;
+                write_line(&mut out, &mut buf, invalid(line_no, &e.to_string()))?;
+                continue;
+            }
+        };
+        let routed = dest.route(&event, env);
+        if routed.is_empty() {
+            summary.unmatched += 1;
+        }
+        for r in routed {
+            let mut o = Object::new();
+            o.set("line", Value::Number(line_no as f64));
+            o.set("action", Value::str(r.action.name()));
+            o.set("subscription", Value::str(&r.subscription));
+            match &r.result {
+                Ok(req) => {
+                    summary.requests += 1;
+                    let mut rv = request_value(req);
+                    if let Some(obj) = rv.as_object_mut() {
+                        obj.set("url", Value::from(req.redacted_url()));
+                    }
+                    o.set("request", rv);
+                }
+                Err(e) => {
+                    summary.errors += 1;
+                    let mut eo = Object::new();
+                    eo.set("name", Value::str(&e.name));
+                    eo.set("message", Value::str(&e.message));
+                    eo.set("status", e.status.map(|s| Value::Number(f64::from(s))).unwrap_or(Value::Null));
+                    o.set("error", Value::Object(eo));
+                }
+            }
+            write_line(&mut out, &mut buf, Value::Object(o))?;
+        }
+    }
+    out.flush()?;
+    Ok(summary)
+}
+
+fn invalid(line: u64, message: &str) -> Value {
+    let mut o = Object::new();
+    o.set("line", Value::Number(line as f64));
+    let mut e = Object::new();
+    e.set("name", Value::str("InvalidJson"));
+    e.set("message", Value::str(message));
+    o.set("error", Value::Object(e));
+    Value::Object(o)
+}
+
+fn write_line(out: &mut impl Write, buf: &mut String, v: Value) -> std::io::Result<()> {
+    buf.clear();
+    v.write_json(buf);
+    buf.push('\n');
+    out.write_all(buf.as_bytes())
+}
