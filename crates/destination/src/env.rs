@@ -12,24 +12,28 @@ pub trait Env {
 }
 
 /// A fixed clock and a seeded id generator: the same `(now, seed)` always gives the same ids.
+///
+/// The generator is mulberry32 seeded with the low 32 bits of `seed`, fed through lodash's
+/// integer `random(lower, upper)` formula: the same stream `reference/run-cases.js` installs in
+/// place of lodash's `Math.random`, so generated ids agree with the reference run byte for byte.
 #[derive(Clone, Debug)]
 pub struct FixedEnv {
     now: Timestamp,
-    state: u64,
+    state: u32,
 }
 
 impl FixedEnv {
     pub fn new(now: Timestamp, seed: u64) -> FixedEnv {
-        FixedEnv { now, state: seed }
+        FixedEnv { now, state: seed as u32 }
     }
 
-    /// SplitMix64: small, fast and stable across releases (unlike library RNGs).
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+    /// mulberry32: a float in [0, 1).
+    fn next_f64(&mut self) -> f64 {
+        self.state = self.state.wrapping_add(0x6D2B_79F5);
+        let mut t = self.state;
+        t = (t ^ (t >> 15)).wrapping_mul(t | 1);
+        t ^= t.wrapping_add((t ^ (t >> 7)).wrapping_mul(t | 61));
+        f64::from(t ^ (t >> 14)) / 4_294_967_296.0
     }
 }
 
@@ -39,8 +43,26 @@ impl Env for FixedEnv {
     }
 
     fn generate_id(&mut self) -> String {
-        const LOW: u64 = 1_000_000_000;
-        const SPAN: u64 = 9_000_000_000;
-        (LOW + self.next_u64() % SPAN).to_string()
+        const LOW: f64 = 1_000_000_000.0;
+        const HIGH: f64 = 9_999_999_999.0;
+        let n = LOW + (self.next_f64() * (HIGH - LOW + 1.0)).floor();
+        let mut s = String::with_capacity(10);
+        usermaven_json::write_number(&mut s, n);
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_ten_digits_and_reproducible() {
+        let now = Timestamp::UNIX_EPOCH;
+        let a: Vec<String> = { let mut e = FixedEnv::new(now, 42); (0..50).map(|_| e.generate_id()).collect() };
+        let b: Vec<String> = { let mut e = FixedEnv::new(now, 42); (0..50).map(|_| e.generate_id()).collect() };
+        assert_eq!(a, b);
+        assert!(a.iter().all(|id| id.len() == 10 && id.bytes().all(|c| c.is_ascii_digit())));
+        assert_ne!(a[0], a[1]);
     }
 }
