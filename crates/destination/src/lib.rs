@@ -12,6 +12,7 @@
 //! injected through [`Env`].
 
 mod actions;
+mod describe;
 mod destination;
 mod env;
 mod error;
@@ -23,6 +24,7 @@ mod settings;
 pub mod tz;
 
 pub use actions::{Action, ActionKind, FieldInfo};
+pub use describe::{describe, describe_action};
 pub use destination::{evaluate_fql, Destination, Options, Routed, Subscription, Trigger};
 pub use pipeline::transform;
 pub use env::{Env, FixedEnv};

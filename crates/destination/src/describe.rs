@@ -1,0 +1,140 @@
+//! The destination as data, in the shape of the reference's `metadata.json`, so the two can
+//! be diffed.
+
+use usermaven_json::{Object, Value};
+
+use crate::actions::definition;
+use crate::ActionKind;
+
+fn s(v: &str) -> Value {
+    Value::str(v)
+}
+
+fn field_shape(def: &Value, with_default_null: bool) -> Value {
+    let get = |k: &str| def.get(k).cloned();
+    let mut o = Object::new();
+    o.set("label", get("label").unwrap_or(Value::Null));
+    o.set("description", get("description").unwrap_or(Value::Null));
+    o.set("type", get("type").unwrap_or(Value::Null));
+    o.set("required", get("required").unwrap_or(Value::Bool(false)));
+    o.set("multiple", get("multiple").unwrap_or(Value::Bool(false)));
+    o.set("allowNull", get("allowNull").unwrap_or(Value::Bool(false)));
+    o.set("dynamic", Value::Bool(false));
+    let default = get("default");
+    o.set("default", default.unwrap_or(if with_default_null { Value::Null } else { Value::Null }));
+    o.set("choices", Value::Null);
+    o.set("placeholder", Value::Null);
+    let props = def.get("properties").and_then(Value::as_object).map(|p| {
+        let mut po = Object::new();
+        for (k, v) in p.iter() {
+            po.insert(k.clone(), field_shape(v, true));
+        }
+        Value::Object(po)
+    });
+    o.set("properties", props.unwrap_or(Value::Null));
+    for k in [
+        "category",
+        "depends_on",
+        "readOnly",
+        "hidden",
+        "minimum",
+        "maximum",
+        "defaultObjectUI",
+        "disabledInputMethods",
+        "displayMode",
+        "format",
+    ] {
+        o.set(k, Value::Null);
+    }
+    o.set("additionalProperties", Value::Bool(false));
+    Value::Object(o)
+}
+
+fn auth_field(label: &str) -> Value {
+    let mut o = Object::new();
+    o.set("label", s(label));
+    o.set("description", s("Found on your general settings page."));
+    o.set("type", s("password"));
+    o.set("required", Value::Bool(true));
+    o.set("multiple", Value::Bool(false));
+    o.set("choices", Value::Null);
+    o.set("default", Value::Null);
+    o.set("depends_on", Value::Null);
+    Value::Object(o)
+}
+
+/// One action in metadata.json's shape.
+pub fn describe_action(kind: ActionKind) -> Value {
+    let def = definition().get(kind.name()).cloned().unwrap_or_default();
+    let mut a = Object::new();
+    a.set("title", def.get("title").cloned().unwrap_or_default());
+    a.set("description", def.get("description").cloned().unwrap_or_default());
+    a.set("platform", def.get("platform").cloned().unwrap_or(s("cloud")));
+    for k in ["defaultSubscription"] {
+        a.set(k, Value::Null);
+    }
+    a.set("hidden", Value::Bool(false));
+    a.set("hasPerformBatch", Value::Bool(false));
+    for k in ["syncMode", "hooks", "dynamicFields"] {
+        a.set(k, Value::Null);
+    }
+    let mut fields = Object::new();
+    if let Some(f) = def.get("fields").and_then(Value::as_object) {
+        for (k, v) in f.iter() {
+            fields.insert(k.clone(), field_shape(v, true));
+        }
+    }
+    a.set("fields", Value::Object(fields));
+    Value::Object(a)
+}
+
+/// The whole destination in metadata.json's shape: slug, name, mode, authentication,
+/// audienceConfig, actions, presets.
+pub fn describe() -> Value {
+    let mut m = Object::new();
+    m.set("slug", s("actions-usermaven"));
+    m.set("name", s("Usermaven (Actions)"));
+    m.set("mode", s("cloud"));
+    let mut auth = Object::new();
+    auth.set("scheme", s("custom"));
+    let mut fields = Object::new();
+    fields.set("api_key", auth_field("API Key"));
+    fields.set("server_token", auth_field("Server Token"));
+    auth.set("fields", Value::Object(fields));
+    m.set("authentication", Value::Object(auth));
+    m.set("audienceConfig", Value::Null);
+    let mut actions = Object::new();
+    for kind in ActionKind::ALL {
+        actions.set(kind.name(), describe_action(kind));
+    }
+    m.set("actions", Value::Object(actions));
+    let presets = ActionKind::PRESET_ORDER
+        .into_iter()
+        .map(|kind| {
+            let a = kind.action();
+            let mut p = Object::new();
+            p.set("name", s(&a.preset_name));
+            p.set("type", s("automatic"));
+            p.set("partnerAction", s(kind.name()));
+            p.set("subscribe", s(&a.preset_subscribe));
+            p.set("mapping", a.default_mapping.clone());
+            p.set("eventSlug", Value::Null);
+            Value::Object(p)
+        })
+        .collect();
+    m.set("presets", Value::Array(presets));
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    /// When the reference's metadata.json is at hand (REFERENCE_METADATA=path), the whole
+    /// description must equal it.
+    #[test]
+    fn equals_reference_metadata_when_available() {
+        let Ok(path) = std::env::var("REFERENCE_METADATA") else { return };
+        let text = std::fs::read_to_string(path).unwrap();
+        let expected = usermaven_json::Value::parse(&text).unwrap();
+        assert_eq!(super::describe().to_json_pretty(), expected.to_json_pretty());
+    }
+}
