@@ -1,0 +1,180 @@
+//! Does an event match a trigger: a port of `validate.ts` and `get.ts` of
+//! `@segment/destination-subscriptions` 3.37.0.
+//!
+//! Semantics kept from the reference:
+//! - `=` / `!=` compare with `String(value)` strictly: only a string can equal;
+//! - `number_equals`, `<`, `<=`, `>`, `>=` need a JS number and compare with
+//!   `Number(value)` (so `> "20"` is numeric and `> "abc"` never matches);
+//! - `contains`, `match` and their negations need a string (a negation is false for a
+//!   non-string, not true);
+//! - `exists` is "neither undefined nor null"; `is_true`/`is_false` need a boolean;
+//! - paths are split on `.`, `[` and `]` and walked with JS property access, so
+//!   `items.length`, `name.0` (a string's first code unit) and inherited members
+//!   (`constructor.name` is `"Object"`) resolve as in JS;
+//! - evaluation can throw, as the reference does: a `null` event, an `undefined` child
+//!   from `()`, a path made only of separators, `.arguments` of a built-in function.
+//!
+//! Nothing here allocates for well-formed UTF-8 comparisons.
+
+use usermaven_json::Value;
+
+use crate::js::{str_op, Actual, StrOp};
+use crate::tree::{Children, Condition, ConditionKind, Group, Node, Op, Path, Root, Trigger};
+use crate::FqlError;
+
+impl Trigger {
+    /// Whether `event` matches (`validate(trigger, event)`); an evaluation that throws in
+    /// the reference (see [`Trigger::try_matches`]) counts as no match.
+    pub fn matches(&self, event: &Value) -> bool {
+        self.try_matches(event).unwrap_or(false)
+    }
+
+    /// Like [`Trigger::matches`], but returns what the reference throws.
+    pub fn try_matches(&self, event: &Value) -> Result<bool, FqlError> {
+        match &self.root {
+            Root::Null => Err(FqlError::type_error("Cannot read properties of null (reading 'error')")),
+            Root::Error(..) => Ok(false),
+            Root::Group(g) => eval_group(g, event),
+        }
+    }
+}
+
+fn eval_group(g: &Group, data: &Value) -> Result<bool, FqlError> {
+    let method = match g.operator() {
+        Some("and") => "every",
+        Some("or") => "some",
+        _ => return Ok(false),
+    };
+    let children = match &g.children {
+        Children::List(c) => c,
+        Children::Undefined => return Err(read_error("undefined", method)),
+        Children::Null => return Err(read_error("null", method)),
+        Children::NotArray => {
+            return Err(FqlError::type_error(format!("condition.children.{method} is not a function")))
+        }
+    };
+    if method == "every" {
+        for c in children {
+            if !eval_node(c, data)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    } else {
+        for c in children {
+            if eval_node(c, data)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+fn read_error(what: &str, key: &str) -> FqlError {
+    FqlError::type_error(format!("Cannot read properties of {what} (reading '{key}')"))
+}
+
+fn eval_node(n: &Node, data: &Value) -> Result<bool, FqlError> {
+    match n {
+        Node::Group(g) => eval_group(g, data),
+        Node::Condition(c) => eval_condition(c, data),
+        Node::Undefined => Err(read_error("undefined", "type")),
+        Node::Null => Err(read_error("null", "type")),
+        Node::Other(_) => Ok(false),
+    }
+}
+
+/// `data[key]` for the event itself.
+fn field<'a>(data: &'a Value, key: &str) -> Result<Actual<'a>, FqlError> {
+    match data {
+        Value::Object(o) => Ok(o.get(key).map_or(Actual::Undefined, Actual::from_value)),
+        Value::Null => Err(read_error("null", key)),
+        _ => Ok(Actual::Undefined),
+    }
+}
+
+/// `get(object, path)` of `get.ts`.
+fn get<'a>(object: Actual<'a>, path: &Path) -> Result<Actual<'a>, FqlError> {
+    match path {
+        Path::Undefined => Ok(Actual::Undefined),
+        Path::Throws(e) => Err(e.clone()),
+        Path::Segments(segs) => {
+            let mut cur = object;
+            for key in segs.iter() {
+                if !cur.truthy() {
+                    break;
+                }
+                cur = cur.get(key)?;
+            }
+            Ok(cur)
+        }
+    }
+}
+
+fn eval_condition(c: &Condition, data: &Value) -> Result<bool, FqlError> {
+    let actual = match c.kind {
+        ConditionKind::EventType => field(data, "type")?,
+        ConditionKind::Event => field(data, "event")?,
+        ConditionKind::Name => field(data, "name")?,
+        ConditionKind::UserId => field(data, "userId")?,
+        ConditionKind::Property => get(field(data, "properties")?, &c.path)?,
+        ConditionKind::Trait => get(field(data, "traits")?, &c.path)?,
+        ConditionKind::Context => get(field(data, "context")?, &c.path)?,
+        ConditionKind::Unknown => return Ok(false),
+    };
+    Ok(validate_value(actual, c))
+}
+
+/// `validateValue`.
+fn validate_value(actual: Actual<'_>, c: &Condition) -> bool {
+    let num = |f: fn(f64, f64) -> bool| match actual {
+        Actual::Num(n) => f(n, c.expected_num),
+        _ => false,
+    };
+    let text = |op: StrOp, negate: bool| match actual.as_str() {
+        Some(s) => str_op(s, op, &c.expected) != negate,
+        None => false,
+    };
+    match c.op {
+        Op::Eq => text(StrOp::Eq, false),
+        Op::Ne => match actual.as_str() {
+            Some(s) => !str_op(s, StrOp::Eq, &c.expected),
+            None => true,
+        },
+        Op::NumberEq => num(|a, b| a == b),
+        Op::NumberNe => num(|a, b| a != b),
+        Op::Lt => num(|a, b| a < b),
+        Op::Le => num(|a, b| a <= b),
+        Op::Gt => num(|a, b| a > b),
+        Op::Ge => num(|a, b| a >= b),
+        Op::Contains => text(StrOp::Includes, false),
+        Op::NotContains => text(StrOp::Includes, true),
+        Op::StartsWith => text(StrOp::StartsWith, false),
+        Op::NotStartsWith => text(StrOp::StartsWith, true),
+        Op::EndsWith => text(StrOp::EndsWith, false),
+        Op::NotEndsWith => text(StrOp::EndsWith, true),
+        Op::Exists => !matches!(actual, Actual::Undefined | Actual::Null),
+        Op::NotExists => matches!(actual, Actual::Undefined | Actual::Null),
+        Op::IsTrue => matches!(actual, Actual::Bool(true)),
+        Op::IsFalse => matches!(actual, Actual::Bool(false)),
+        Op::Other => false,
+    }
+}
+
+/// `validate(tree, event)` for a tree in the reference's JSON shape; `None` is an
+/// `undefined` event (never matches). Errors are what the reference throws.
+pub fn try_validate(event: Option<&Value>, tree: &Value) -> Result<bool, FqlError> {
+    let trigger = Trigger::from_value(tree);
+    match event {
+        None => match trigger.root {
+            Root::Null => trigger.try_matches(&Value::Null),
+            _ => Ok(false),
+        },
+        Some(e) => trigger.try_matches(e),
+    }
+}
+
+/// `validate(tree, event)` for a JSON tree; a throwing evaluation counts as no match.
+pub fn validate(event: &Value, tree: &Value) -> bool {
+    try_validate(Some(event), tree).unwrap_or(false)
+}

@@ -1,0 +1,161 @@
+//! Conformance: Segment's own destination-subscriptions suites (as JSON Lines) and the
+//! case-runner `fql` cases, each with results recorded from the published package.
+
+use std::path::PathBuf;
+
+use usermaven_fql::{evaluate_case, generate, parse, try_validate};
+use usermaven_json::Value;
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `fixtures/peer-suites/<file>` in the repo if present, else the shared copy.
+fn peer_suite(file: &str) -> Option<PathBuf> {
+    let local = repo_root().join("fixtures/peer-suites").join(file);
+    if local.exists() {
+        return Some(local);
+    }
+    let shared = repo_root().join("../shared/peer-suites").join(file);
+    shared.exists().then_some(shared)
+}
+
+fn read_lines(path: &PathBuf) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| Value::parse(l).unwrap_or_else(|e| panic!("{}: bad line: {e}", path.display())))
+        .collect()
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(Value::as_str)
+}
+
+/// Run one case of `fql.jsonl`; `Err` describes a mismatch.
+fn run_peer_case(case: &Value) -> Result<(), String> {
+    match s(case, "kind") {
+        Some("parse") => {
+            let fql = s(case, "fql").ok_or("no fql")?;
+            let got = parse(fql);
+            if let Some(ast) = case.get("expect_ast") {
+                let t = got.map_err(|e| format!("parse error {e}"))?;
+                if t.to_value() != *ast {
+                    return Err(format!("ast {} != {}", t.to_value().to_json(), ast.to_json()));
+                }
+                // Parsing is stable through generate when the reference's is.
+            } else if let Some(err) = case.get("expect_parse_error") {
+                let e = match got {
+                    Ok(t) => return Err(format!("parsed to {}", t.to_value().to_json())),
+                    Err(e) => e,
+                };
+                if Some(e.name.as_str()) != s(err, "name") || Some(e.message.as_str()) != s(err, "message") {
+                    return Err(format!("error {e} != {}", err.to_json()));
+                }
+            } else {
+                return Err("no expectation".into());
+            }
+        }
+        Some("generate") => {
+            let ast = case.get("ast").ok_or("no ast")?;
+            let expect = case.get("expect").ok_or("no expect")?;
+            match (generate(ast), s(expect, "fql")) {
+                (Ok(fql), Some(want)) if fql == want => {}
+                (Err(e), None)
+                    if Some(e.message.as_str()) == s(expect, "error")
+                        && Some(e.name.as_str()) == s(expect, "error_name") => {}
+                (got, _) => return Err(format!("generate {got:?} != {}", expect.to_json())),
+            }
+        }
+        Some("validate") => {
+            let ast = case.get("ast").ok_or("no ast")?;
+            let undefined = case.get("event_undefined").and_then(Value::as_bool) == Some(true);
+            let event = if undefined { None } else { case.get("event") };
+            let want = case.get("expect").and_then(|e| e.get("ok")).and_then(Value::as_bool).ok_or("no ok")?;
+            let got = try_validate(event, ast).map_err(|e| format!("validate threw {e}"))?;
+            if got != want {
+                return Err(format!("validate(ast) {got} != {want}"));
+            }
+            if let (Some(fql), Some(event)) = (s(case, "fql"), event) {
+                let got = parse(fql).map_err(|e| e.to_string())?.try_matches(event).map_err(|e| e.to_string())?;
+                if got != want {
+                    return Err(format!("validate(parse(fql)) {got} != {want}"));
+                }
+            }
+            if let (Some(fql), Some(event)) = (s(case, "fql_approx"), event) {
+                let want = case
+                    .get("expect_via_fql_approx")
+                    .and_then(|e| e.get("ok"))
+                    .and_then(Value::as_bool)
+                    .ok_or("no approx ok")?;
+                let got = parse(fql).map_err(|e| e.to_string())?.try_matches(event).map_err(|e| e.to_string())?;
+                if got != want {
+                    return Err(format!("validate(parse(fql_approx)) {got} != {want}"));
+                }
+            }
+        }
+        other => return Err(format!("unknown kind {other:?}")),
+    }
+    Ok(())
+}
+
+#[test]
+fn peer_suite_fql_jsonl() {
+    let Some(path) = peer_suite("fql.jsonl") else {
+        eprintln!("fql.jsonl not found; skipped");
+        return;
+    };
+    let cases = read_lines(&path);
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(e) = run_peer_case(case) {
+            failures.push(format!("{}: {e}", s(case, "id").unwrap_or("?")));
+        }
+    }
+    eprintln!("fql.jsonl: {}/{} passed", cases.len() - failures.len(), cases.len());
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(cases.len(), 238);
+}
+
+/// Compare `evaluate_case` with the recorded results of a `*.cases.ndjson` pair.
+fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
+    let cases = read_lines(cases_path);
+    let expected = read_lines(expected_path);
+    assert_eq!(cases.len(), expected.len(), "case and expected counts differ");
+    let mut failures = Vec::new();
+    for (case, want) in cases.iter().zip(&expected) {
+        let id = s(case, "id").unwrap_or("?");
+        assert_eq!(Some(id), s(want, "id"), "ids out of step");
+        assert_eq!(s(case, "kind"), Some("fql"));
+        let fql = s(case, "fql").unwrap_or("");
+        let event = case.get("event").cloned().unwrap_or(Value::Null);
+        let got = evaluate_case(fql, &event);
+        let mut want = want.clone();
+        if let Value::Object(o) = &mut want {
+            o.remove("id");
+        }
+        if got != want {
+            failures.push(format!("{id}: {fql:?} on {} → {} != {}", event.to_json(), got.to_json(), want.to_json()));
+        }
+    }
+    eprintln!("{}: {}/{} passed", cases_path.display(), cases.len() - failures.len(), cases.len());
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    cases.len()
+}
+
+#[test]
+fn peer_suite_fql_cases() {
+    let (Some(c), Some(e)) = (peer_suite("cases/fql.cases.ndjson"), peer_suite("cases/fql.expected.ndjson")) else {
+        eprintln!("peer fql cases not found; skipped");
+        return;
+    };
+    assert_eq!(run_case_pair(&c, &e), 92);
+}
+
+#[test]
+fn generated_fql_cases() {
+    let dir = repo_root().join("fixtures/cases");
+    let (c, e) = (dir.join("fql.cases.ndjson"), dir.join("fql.expected.ndjson"));
+    assert!(c.exists() && e.exists(), "fixtures/cases/fql.*.ndjson missing (run reference/fql/gen-fql-cases.js)");
+    assert!(run_case_pair(&c, &e) >= 250);
+}
