@@ -85,6 +85,11 @@ impl Subscription {
         }
     }
 
+    /// The mapping's validation error, if it is invalid.
+    pub fn mapping_error(&self) -> Option<&ActionError> {
+        self.mapping.as_ref().err()
+    }
+
     /// The preset of an action: its default mapping and `type = "…"` trigger.
     pub fn preset(kind: ActionKind) -> Subscription {
         let a = kind.action();

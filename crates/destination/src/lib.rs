@@ -12,6 +12,7 @@
 //! injected through [`Env`].
 
 mod actions;
+pub mod config;
 mod describe;
 mod destination;
 mod env;
