@@ -24,7 +24,11 @@ pub fn generate(tree: &Value) -> Result<String, FqlError> {
 /// FQL for a parsed trigger.
 pub fn generate_trigger(trigger: &Trigger) -> Result<String, FqlError> {
     let root = match &trigger.root {
-        Root::Null => return Err(FqlError::type_error("Cannot read properties of null (reading 'error')")),
+        Root::Null => {
+            return Err(FqlError::type_error(
+                "Cannot read properties of null (reading 'error')",
+            ))
+        }
         Root::Error(e, _) => return Err(e.clone()),
         Root::Group(g) => g,
     };
@@ -47,10 +51,18 @@ fn stringify_group(g: &Group) -> Result<String, FqlError> {
     let children = match &g.children {
         Children::List(c) => c,
         Children::Undefined => {
-            return Err(FqlError::type_error("Cannot read properties of undefined (reading 'map')"))
+            return Err(FqlError::type_error(
+                "Cannot read properties of undefined (reading 'map')",
+            ))
         }
-        Children::Null => return Err(FqlError::type_error("Cannot read properties of null (reading 'map')")),
-        Children::NotArray => return Err(FqlError::type_error("node.children.map is not a function")),
+        Children::Null => {
+            return Err(FqlError::type_error(
+                "Cannot read properties of null (reading 'map')",
+            ))
+        }
+        Children::NotArray => {
+            return Err(FqlError::type_error("node.children.map is not a function"))
+        }
     };
     let mut parts = Vec::with_capacity(children.len());
     for child in children {
@@ -58,9 +70,15 @@ fn stringify_group(g: &Group) -> Result<String, FqlError> {
             Node::Group(g) => format!("({})", stringify_group(g)?),
             Node::Condition(c) => stringify_condition(c)?,
             Node::Undefined => {
-                return Err(FqlError::type_error("Cannot read properties of undefined (reading 'type')"))
+                return Err(FqlError::type_error(
+                    "Cannot read properties of undefined (reading 'type')",
+                ))
             }
-            Node::Null => return Err(FqlError::type_error("Cannot read properties of null (reading 'type')")),
+            Node::Null => {
+                return Err(FqlError::type_error(
+                    "Cannot read properties of null (reading 'type')",
+                ))
+            }
             Node::Other(_) => return Err(FqlError::error("Unknown condition type")),
         });
     }

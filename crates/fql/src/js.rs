@@ -42,20 +42,14 @@ pub(crate) fn string_to_number(s: &str) -> f64 {
 fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{0B}'
-            | '\u{0C}'
-            | '\r'
-            | ' '
-            | '\u{A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
-            | '\u{FEFF}'
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
     )
 }
 
@@ -234,11 +228,19 @@ enum Member {
 }
 
 const fn f(name: &'static str, length: u8) -> Member {
-    Member::Func(Builtin { name, length, ctor: None })
+    Member::Func(Builtin {
+        name,
+        length,
+        ctor: None,
+    })
 }
 
 const fn ctor(name: &'static str, proto: Proto) -> Member {
-    Member::Func(Builtin { name, length: 1, ctor: Some(proto) })
+    Member::Func(Builtin {
+        name,
+        length: 1,
+        ctor: Some(proto),
+    })
 }
 
 // Own properties of the built-in prototypes in Node 20 (string keys only).
@@ -571,7 +573,9 @@ mod tests {
         for (s, n) in cases {
             assert_eq!(string_to_number(s), *n, "{s:?}");
         }
-        for s in ["abc", "-0x10", "1_000", "inf", "NaN", "1e", ".", "-", "0x", "1 2", "infinity"] {
+        for s in [
+            "abc", "-0x10", "1_000", "inf", "NaN", "1e", ".", "-", "0x", "1 2", "infinity",
+        ] {
             assert!(string_to_number(s).is_nan(), "{s:?}");
         }
     }

@@ -14,7 +14,9 @@
 //!   rewind when it hits the end.
 //! - numbers stop at the first character that is neither a digit nor `.`, with no
 //!   terminator check: `1e3` is the number `1` then the identifier `e3`.
-//! - strings have no escapes: a string ends at the next quote of the same kind.
+//! - strings have no escapes: a string ends at the next quote of the same kind, and that
+//!   closing quote is consumed only when a terminator follows it; otherwise it also opens
+//!   the next string (`type="a"and x` lexes as `"a"`, `"and x`…).
 //! - `\r` is not whitespace (it is an invalid character).
 
 /// Maximum lengths the reference enforces ("bug catchers").
@@ -47,7 +49,10 @@ pub(crate) struct Token {
 
 impl Token {
     fn new(kind: TokenType, value: impl Into<String>) -> Token {
-        Token { kind, value: value.into() }
+        Token {
+            kind,
+            value: value.into(),
+        }
     }
 
     /// The end-of-stream token (`t.EOS()`); `parse-fql` also appends it to groups.
@@ -224,11 +229,14 @@ impl Lexer<'_> {
                 Ch::Unit(u) => s.push(u),
                 Ch::Eos => return Err(LexFailed), // unterminated string
             }
-            if s.len() - 1 >= MAX_LEN {
+            if s.len() > MAX_LEN {
                 return Err(LexFailed);
             }
         }
-        self.next(); // the closing quote
+        // The closing quote is only eaten when a terminator follows; otherwise it stays and
+        // opens the next string (`"a"and` lexes as `"a"` then `"and…`).
+        let closing = if quote == u16::from(b'"') { "\"" } else { "'" };
+        self.accept(closing);
         s.push(quote);
         Ok(Token::new(TokenType::String, utf16_to_string(&s)))
     }
@@ -247,7 +255,7 @@ impl Lexer<'_> {
                 }
                 is_decimal = true;
             }
-            if s.len() - 1 >= MAX_LEN {
+            if s.len() > MAX_LEN {
                 return Err(LexFailed);
             }
             coming_up = self.peek();
@@ -336,9 +344,15 @@ mod tests {
 
     #[test]
     fn basic_tokens() {
-        assert_eq!(values(r#"type = "track""#), ["type", "=", "\"track\"", "eos"]);
+        assert_eq!(
+            values(r#"type = "track""#),
+            ["type", "=", "\"track\"", "eos"]
+        );
         assert_eq!(values("a.b != null"), ["a", ".", "b", "!=", "null", "eos"]);
-        assert_eq!(values("x >= 1.5 and y < -2"), ["x", ">=", "1.5", "and", "y", "<", "-2", "eos"]);
+        assert_eq!(
+            values("x >= 1.5 and y < -2"),
+            ["x", ">=", "1.5", "and", "y", "<", "-2", "eos"]
+        );
     }
 
     #[test]

@@ -45,18 +45,27 @@ pub struct FqlError {
 
 impl FqlError {
     pub(crate) fn error(message: impl Into<String>) -> FqlError {
-        FqlError { name: "Error".to_string(), message: message.into() }
+        FqlError {
+            name: "Error".to_string(),
+            message: message.into(),
+        }
     }
 
     pub(crate) fn type_error(message: impl Into<String>) -> FqlError {
-        FqlError { name: "TypeError".to_string(), message: message.into() }
+        FqlError {
+            name: "TypeError".to_string(),
+            message: message.into(),
+        }
     }
 
     /// From a JS error serialized as `{"name", "message"}` (anything else: `String(e)`).
     pub(crate) fn from_js_error(e: &Value) -> FqlError {
         let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
         match (text("name"), text("message")) {
-            (name, Some(message)) => FqlError { name: name.unwrap_or_else(|| "Error".to_string()), message },
+            (name, Some(message)) => FqlError {
+                name: name.unwrap_or_else(|| "Error".to_string()),
+                message,
+            },
             (_, None) => FqlError::error(e.to_js_string()),
         }
     }

@@ -34,9 +34,13 @@ pub fn parse(fql: &str) -> Result<Trigger, FqlError> {
     let tokens = lex(&units).unwrap_or_default();
     let mut tokens: VecDeque<Token> = normalize(tokens).into();
     match parse_tokens(&mut tokens)? {
-        Node::Group(g) => Ok(Trigger { root: Root::Group(g) }),
+        Node::Group(g) => Ok(Trigger {
+            root: Root::Group(g),
+        }),
         Node::Undefined => Err(FqlError::type_error(UNDEFINED_TYPE)),
-        node => Ok(Trigger { root: Root::Group(Group::parsed("and", vec![node])) }),
+        node => Ok(Trigger {
+            root: Root::Group(Group::parsed("and", vec![node])),
+        }),
     }
 }
 
@@ -48,7 +52,9 @@ fn normalize(tokens: Vec<Token>) -> Vec<Token> {
         let current = &tokens[i];
         let glue = out.last().is_some_and(|t| t.kind == TokenType::Ident)
             && current.kind == TokenType::Dot
-            && tokens.get(i + 1).is_some_and(|t| t.kind == TokenType::Ident);
+            && tokens
+                .get(i + 1)
+                .is_some_and(|t| t.kind == TokenType::Ident);
         if glue {
             if let Some(prev) = out.last_mut() {
                 prev.value.push('.');
@@ -107,15 +113,26 @@ fn condition_type(start: &str) -> Lookup {
         "context" => Lookup::Type("event-context"),
         "properties" => Lookup::Type("event-property"),
         "traits" => Lookup::Type("event-trait"),
-        "constructor" | "__defineGetter__" | "__defineSetter__" | "hasOwnProperty"
-        | "__lookupGetter__" | "__lookupSetter__" | "isPrototypeOf" | "propertyIsEnumerable"
-        | "toString" | "valueOf" | "__proto__" | "toLocaleString" => Lookup::Inherited,
+        "constructor"
+        | "__defineGetter__"
+        | "__defineSetter__"
+        | "hasOwnProperty"
+        | "__lookupGetter__"
+        | "__lookupSetter__"
+        | "isPrototypeOf"
+        | "propertyIsEnumerable"
+        | "toString"
+        | "valueOf"
+        | "__proto__"
+        | "toLocaleString" => Lookup::Inherited,
         _ => Lookup::Missing,
     }
 }
 
 fn strip<'a>(name: &'a str, prefix: &str) -> &'a str {
-    name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')).unwrap_or(name)
+    name.strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('.'))
+        .unwrap_or(name)
 }
 
 fn parse_tokens(tokens: &mut VecDeque<Token>) -> Result<Node, FqlError> {
@@ -134,7 +151,9 @@ fn parse_tokens(tokens: &mut VecDeque<Token>) -> Result<Node, FqlError> {
                     let op = tokens
                         .pop_front()
                         .ok_or_else(|| FqlError::error("Operator token is missing"))?;
-                    let val = tokens.pop_front().ok_or_else(|| FqlError::error("Value token is missing"))?;
+                    let val = tokens
+                        .pop_front()
+                        .ok_or_else(|| FqlError::error("Value token is missing"))?;
                     if let Lookup::Type(ct) = lookup {
                         if let Some(node) = condition(ct, &tok.value, &op, &val) {
                             nodes.push(Node::Condition(node));
@@ -154,7 +173,9 @@ fn parse_tokens(tokens: &mut VecDeque<Token>) -> Result<Node, FqlError> {
         if tok.kind == TokenType::ParenLeft {
             let mut group: VecDeque<Token> = VecDeque::new();
             loop {
-                let g = tokens.pop_front().ok_or_else(|| FqlError::type_error(UNDEFINED_TYPE))?;
+                let g = tokens
+                    .pop_front()
+                    .ok_or_else(|| FqlError::type_error(UNDEFINED_TYPE))?;
                 if g.kind == TokenType::ParenRight {
                     break;
                 }
@@ -197,8 +218,11 @@ fn condition(ct: &'static str, ident: &str, op: &Token, val: &Token) -> Option<C
     Some(match ct {
         "event" | "event-type" => plain(token_string(val)),
         "name" | "userId" => {
-            let allowed: &[&str] =
-                if ct == "name" { &["exists", "not_exists"] } else { &["exists", "not_exists", "is_true", "is_false"] };
+            let allowed: &[&str] = if ct == "name" {
+                &["exists", "not_exists"]
+            } else {
+                &["exists", "not_exists", "is_true", "is_false"]
+            };
             match special {
                 Some(s) if allowed.contains(&s) => Condition::parsed(ct, None, s, None, None),
                 _ => plain(token_string(val)),
@@ -240,7 +264,11 @@ fn parse_function(
     tokens.pop_front();
 
     let (operator, value, text) = if fname == "contains" {
-        (if negate { "not_contains" } else { "contains" }, token_string(&value_tok), None)
+        (
+            if negate { "not_contains" } else { "contains" },
+            token_string(&value_tok),
+            None,
+        )
     } else {
         let s = token_string(&value_tok).to_js_string();
         let mut units: Vec<u16> = s.encode_utf16().collect();
@@ -267,12 +295,22 @@ fn parse_function(
 
     let target = name_tok.value.as_str();
     let mut push = |ct: &str, name: Option<String>| {
-        nodes.push(Node::Condition(Condition::parsed(ct, name, operator, Some(value.clone()), text.clone())));
+        nodes.push(Node::Condition(Condition::parsed(
+            ct,
+            name,
+            operator,
+            Some(value.clone()),
+            text.clone(),
+        )));
     };
     if matches!(target, "event" | "name" | "userId") {
         push(target, None);
     }
-    for (prefix, ct) in [("properties", "event-property"), ("traits", "event-trait"), ("context", "event-context")] {
+    for (prefix, ct) in [
+        ("properties", "event-property"),
+        ("traits", "event-trait"),
+        ("context", "event-context"),
+    ] {
         if target.starts_with(prefix) {
             push(ct, Some(strip(target, prefix).to_string()));
         }

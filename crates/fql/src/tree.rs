@@ -178,12 +178,18 @@ impl Path {
             return Path::Undefined;
         }
         match name {
-            Value::Array(items) => {
-                Path::Segments(items.iter().map(|v| v.to_js_string().into_boxed_str()).collect())
-            }
+            Value::Array(items) => Path::Segments(
+                items
+                    .iter()
+                    .map(|v| v.to_js_string().into_boxed_str())
+                    .collect(),
+            ),
             Value::String(s) => {
-                let segs: Box<[Box<str>]> =
-                    s.split(['[', '.', ']']).filter(|p| !p.is_empty()).map(Box::from).collect();
+                let segs: Box<[Box<str>]> = s
+                    .split(['[', '.', ']'])
+                    .filter(|p| !p.is_empty())
+                    .map(Box::from)
+                    .collect();
                 if segs.is_empty() {
                     // `path.match(...)` found nothing: `null.reduce(...)`.
                     Path::Throws(FqlError::type_error(
@@ -321,10 +327,16 @@ impl Group {
         let children = match v.get("children") {
             None => Children::Undefined,
             Some(Value::Null) => Children::Null,
-            Some(Value::Array(items)) => Children::List(items.iter().map(Node::from_value).collect()),
+            Some(Value::Array(items)) => {
+                Children::List(items.iter().map(Node::from_value).collect())
+            }
             Some(_) => Children::NotArray,
         };
-        Group { operator: v.get("operator").cloned(), children, raw: Some(v.clone()) }
+        Group {
+            operator: v.get("operator").cloned(),
+            children,
+            raw: Some(v.clone()),
+        }
     }
 
     fn to_value(&self) -> Value {
@@ -335,7 +347,10 @@ impl Group {
         o.insert(Arc::from("type"), Value::str("group"));
         put(&mut o, "operator", self.operator.clone());
         if let Children::List(children) = &self.children {
-            o.insert(Arc::from("children"), Value::Array(children.iter().map(Node::to_value).collect()));
+            o.insert(
+                Arc::from("children"),
+                Value::Array(children.iter().map(Node::to_value).collect()),
+            );
         }
         Value::Object(o)
     }

@@ -32,7 +32,9 @@ impl Trigger {
     /// Like [`Trigger::matches`], but returns what the reference throws.
     pub fn try_matches(&self, event: &Value) -> Result<bool, FqlError> {
         match &self.root {
-            Root::Null => Err(FqlError::type_error("Cannot read properties of null (reading 'error')")),
+            Root::Null => Err(FqlError::type_error(
+                "Cannot read properties of null (reading 'error')",
+            )),
             Root::Error(..) => Ok(false),
             Root::Group(g) => eval_group(g, event),
         }
@@ -50,7 +52,9 @@ fn eval_group(g: &Group, data: &Value) -> Result<bool, FqlError> {
         Children::Undefined => return Err(read_error("undefined", method)),
         Children::Null => return Err(read_error("null", method)),
         Children::NotArray => {
-            return Err(FqlError::type_error(format!("condition.children.{method} is not a function")))
+            return Err(FqlError::type_error(format!(
+                "condition.children.{method} is not a function"
+            )))
         }
     };
     if method == "every" {
@@ -71,7 +75,9 @@ fn eval_group(g: &Group, data: &Value) -> Result<bool, FqlError> {
 }
 
 fn read_error(what: &str, key: &str) -> FqlError {
-    FqlError::type_error(format!("Cannot read properties of {what} (reading '{key}')"))
+    FqlError::type_error(format!(
+        "Cannot read properties of {what} (reading '{key}')"
+    ))
 }
 
 fn eval_node(n: &Node, data: &Value) -> Result<bool, FqlError> {

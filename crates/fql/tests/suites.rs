@@ -41,7 +41,11 @@ fn run_peer_case(case: &Value) -> Result<(), String> {
             if let Some(ast) = case.get("expect_ast") {
                 let t = got.map_err(|e| format!("parse error {e}"))?;
                 if t.to_value() != *ast {
-                    return Err(format!("ast {} != {}", t.to_value().to_json(), ast.to_json()));
+                    return Err(format!(
+                        "ast {} != {}",
+                        t.to_value().to_json(),
+                        ast.to_json()
+                    ));
                 }
                 // Parsing is stable through generate when the reference's is.
             } else if let Some(err) = case.get("expect_parse_error") {
@@ -49,7 +53,9 @@ fn run_peer_case(case: &Value) -> Result<(), String> {
                     Ok(t) => return Err(format!("parsed to {}", t.to_value().to_json())),
                     Err(e) => e,
                 };
-                if Some(e.name.as_str()) != s(err, "name") || Some(e.message.as_str()) != s(err, "message") {
+                if Some(e.name.as_str()) != s(err, "name")
+                    || Some(e.message.as_str()) != s(err, "message")
+                {
                     return Err(format!("error {e} != {}", err.to_json()));
                 }
             } else {
@@ -71,13 +77,20 @@ fn run_peer_case(case: &Value) -> Result<(), String> {
             let ast = case.get("ast").ok_or("no ast")?;
             let undefined = case.get("event_undefined").and_then(Value::as_bool) == Some(true);
             let event = if undefined { None } else { case.get("event") };
-            let want = case.get("expect").and_then(|e| e.get("ok")).and_then(Value::as_bool).ok_or("no ok")?;
+            let want = case
+                .get("expect")
+                .and_then(|e| e.get("ok"))
+                .and_then(Value::as_bool)
+                .ok_or("no ok")?;
             let got = try_validate(event, ast).map_err(|e| format!("validate threw {e}"))?;
             if got != want {
                 return Err(format!("validate(ast) {got} != {want}"));
             }
             if let (Some(fql), Some(event)) = (s(case, "fql"), event) {
-                let got = parse(fql).map_err(|e| e.to_string())?.try_matches(event).map_err(|e| e.to_string())?;
+                let got = parse(fql)
+                    .map_err(|e| e.to_string())?
+                    .try_matches(event)
+                    .map_err(|e| e.to_string())?;
                 if got != want {
                     return Err(format!("validate(parse(fql)) {got} != {want}"));
                 }
@@ -88,7 +101,10 @@ fn run_peer_case(case: &Value) -> Result<(), String> {
                     .and_then(|e| e.get("ok"))
                     .and_then(Value::as_bool)
                     .ok_or("no approx ok")?;
-                let got = parse(fql).map_err(|e| e.to_string())?.try_matches(event).map_err(|e| e.to_string())?;
+                let got = parse(fql)
+                    .map_err(|e| e.to_string())?
+                    .try_matches(event)
+                    .map_err(|e| e.to_string())?;
                 if got != want {
                     return Err(format!("validate(parse(fql_approx)) {got} != {want}"));
                 }
@@ -112,8 +128,17 @@ fn peer_suite_fql_jsonl() {
             failures.push(format!("{}: {e}", s(case, "id").unwrap_or("?")));
         }
     }
-    eprintln!("fql.jsonl: {}/{} passed", cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "fql.jsonl: {}/{} passed",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(cases.len(), 238);
 }
 
@@ -121,7 +146,11 @@ fn peer_suite_fql_jsonl() {
 fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
     let cases = read_lines(cases_path);
     let expected = read_lines(expected_path);
-    assert_eq!(cases.len(), expected.len(), "case and expected counts differ");
+    assert_eq!(
+        cases.len(),
+        expected.len(),
+        "case and expected counts differ"
+    );
     let mut failures = Vec::new();
     for (case, want) in cases.iter().zip(&expected) {
         let id = s(case, "id").unwrap_or("?");
@@ -135,17 +164,35 @@ fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
             o.remove("id");
         }
         if got != want {
-            failures.push(format!("{id}: {fql:?} on {} → {} != {}", event.to_json(), got.to_json(), want.to_json()));
+            failures.push(format!(
+                "{id}: {fql:?} on {} → {} != {}",
+                event.to_json(),
+                got.to_json(),
+                want.to_json()
+            ));
         }
     }
-    eprintln!("{}: {}/{} passed", cases_path.display(), cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "{}: {}/{} passed",
+        cases_path.display(),
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     cases.len()
 }
 
 #[test]
 fn peer_suite_fql_cases() {
-    let (Some(c), Some(e)) = (peer_suite("cases/fql.cases.ndjson"), peer_suite("cases/fql.expected.ndjson")) else {
+    let (Some(c), Some(e)) = (
+        peer_suite("cases/fql.cases.ndjson"),
+        peer_suite("cases/fql.expected.ndjson"),
+    ) else {
         eprintln!("peer fql cases not found; skipped");
         return;
     };
@@ -155,7 +202,13 @@ fn peer_suite_fql_cases() {
 #[test]
 fn generated_fql_cases() {
     let dir = repo_root().join("fixtures/cases");
-    let (c, e) = (dir.join("fql.cases.ndjson"), dir.join("fql.expected.ndjson"));
-    assert!(c.exists() && e.exists(), "fixtures/cases/fql.*.ndjson missing (run reference/fql/gen-fql-cases.js)");
+    let (c, e) = (
+        dir.join("fql.cases.ndjson"),
+        dir.join("fql.expected.ndjson"),
+    );
+    assert!(
+        c.exists() && e.exists(),
+        "fixtures/cases/fql.*.ndjson missing (run reference/fql/gen-fql-cases.js)"
+    );
     assert!(run_case_pair(&c, &e) >= 250);
 }
