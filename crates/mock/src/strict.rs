@@ -1,0 +1,324 @@
+//! Strict mode: checks an event against what Usermaven needs (spec §6, "Event schema").
+//!
+//! The real collector validates nothing (it answers 200 and drops bad events later), so this is
+//! mock-only behaviour. `Error` findings are the fields Usermaven documents as required plus type
+//! mismatches of known fields; `Advice` findings are rules only some client library enforces.
+
+use serde_json::Value;
+
+use crate::model::{Problem, Severity};
+
+/// Which kind of endpoint received the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channel {
+    S2s,
+    Browser,
+}
+
+const STRING_FIELDS: &[&str] = &[
+    "event_id",
+    "url",
+    "referer",
+    "page_title",
+    "doc_path",
+    "doc_host",
+    "doc_search",
+    "doc_encoding",
+    "user_agent",
+    "user_language",
+    "src",
+    "source_ip",
+];
+const OBJECT_FIELDS: &[&str] = &["ids", "event_attributes", "utm", "click_id"];
+const USER_STRING_FIELDS: &[&str] = &[
+    "id",
+    "anonymous_id",
+    "email",
+    "created_at",
+    "first_name",
+    "last_name",
+];
+const UTM_FIELDS: &[&str] = &["source", "medium", "campaign", "term", "content"];
+
+struct Checker<'a> {
+    index: usize,
+    out: &'a mut Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, severity: Severity, path: &str, message: impl Into<String>) {
+        self.out.push(Problem {
+            index: self.index,
+            path: path.to_owned(),
+            message: message.into(),
+            severity,
+        });
+    }
+
+    fn error(&mut self, path: &str, message: impl Into<String>) {
+        self.push(Severity::Error, path, message);
+    }
+
+    fn advice(&mut self, path: &str, message: impl Into<String>) {
+        self.push(Severity::Advice, path, message);
+    }
+
+    fn expect_string(&mut self, path: &str, v: &Value) {
+        if !v.is_string() {
+            self.error(path, format!("must be a string, got {}", kind(v)));
+        }
+    }
+
+    fn expect_object(&mut self, path: &str, v: &Value) {
+        if !v.is_object() {
+            self.error(path, format!("must be an object, got {}", kind(v)));
+        }
+    }
+
+    fn expect_integer(&mut self, path: &str, v: &Value) {
+        let ok = v.as_i64().is_some()
+            || v.as_u64().is_some()
+            || v.as_f64().is_some_and(|f| f.fract() == 0.0);
+        if !ok {
+            self.error(path, format!("must be an integer, got {}", kind(v)));
+        }
+    }
+
+    fn required_string(&mut self, path: &str, v: Option<&Value>, what: &str) {
+        match v {
+            None => self.error(path, format!("missing {what} (required)")),
+            Some(Value::String(s)) if s.is_empty() => {
+                self.error(path, format!("{what} must not be empty"))
+            }
+            Some(v) => self.expect_string(path, v),
+        }
+    }
+}
+
+/// JSON type name used in messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn non_empty_str(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_str).is_some_and(|s| !s.is_empty())
+}
+
+fn is_resolution(s: &str) -> bool {
+    if s == "0" {
+        return true;
+    }
+    let Some((w, h)) = s.split_once('x') else {
+        return false;
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    digits(w) && digits(h)
+}
+
+fn is_iso_time(s: &str) -> bool {
+    s.parse::<jiff::Timestamp>().is_ok() || s.parse::<jiff::civil::DateTime>().is_ok()
+}
+
+/// Appends every finding for event `index` to `out`.
+pub(crate) fn check_event(
+    event: &Value,
+    index: usize,
+    api_key: &str,
+    channel: Channel,
+    out: &mut Vec<Problem>,
+) {
+    let mut c = Checker { index, out };
+    let Some(obj) = event.as_object() else {
+        c.error("", format!("event must be an object, got {}", kind(event)));
+        return;
+    };
+
+    match obj.get("api_key") {
+        None => c.error("/api_key", "missing api_key (required)"),
+        Some(Value::String(s)) if s != api_key => c.error(
+            "/api_key",
+            "api_key does not match the api key of the request's token",
+        ),
+        Some(v) => c.expect_string("/api_key", v),
+    }
+    c.required_string("/event_type", obj.get("event_type"), "event_type");
+
+    for &f in STRING_FIELDS {
+        if let Some(v) = obj.get(f) {
+            c.expect_string(&format!("/{f}"), v);
+        }
+    }
+    for &f in OBJECT_FIELDS {
+        if let Some(v) = obj.get(f) {
+            c.expect_object(&format!("/{f}"), v);
+        }
+    }
+    if let Some(v) = obj.get("_timestamp") {
+        c.expect_integer("/_timestamp", v);
+    }
+    if let Some(v) = obj.get("local_tz_offset") {
+        c.expect_integer("/local_tz_offset", v);
+    }
+    for f in ["screen_resolution", "vp_size"] {
+        match obj.get(f) {
+            Some(Value::String(s)) if !is_resolution(s) => {
+                c.error(&format!("/{f}"), "must look like \"WIDTHxHEIGHT\" or \"0\"")
+            }
+            Some(v) => c.expect_string(&format!("/{f}"), v),
+            None => {}
+        }
+    }
+    match obj.get("utc_time") {
+        Some(Value::String(s)) if !is_iso_time(s) => {
+            c.error("/utc_time", "must be an ISO 8601 timestamp")
+        }
+        Some(v) => c.expect_string("/utc_time", v),
+        None => {}
+    }
+    if let Some(Value::Object(utm)) = obj.get("utm") {
+        for &f in UTM_FIELDS {
+            if let Some(v) = utm.get(f) {
+                c.expect_string(&format!("/utm/{f}"), v);
+            }
+        }
+    }
+
+    let event_type = obj.get("event_type").and_then(Value::as_str).unwrap_or("");
+    match obj.get("user") {
+        None => c.error("/user", "missing user (required)"),
+        Some(Value::Object(user)) => {
+            for &f in USER_STRING_FIELDS {
+                if let Some(v) = user.get(f) {
+                    c.expect_string(&format!("/user/{f}"), v);
+                }
+            }
+            if let Some(v) = user.get("custom") {
+                c.expect_object("/user/custom", v);
+            }
+            if !non_empty_str(user.get("id")) && !non_empty_str(user.get("anonymous_id")) {
+                c.error("/user", "needs user.id or user.anonymous_id");
+            }
+            if event_type == "user_identify" {
+                if !non_empty_str(user.get("id")) {
+                    c.advice(
+                        "/user/id",
+                        "identify without user.id (the Segment and Python clients require it)",
+                    );
+                }
+                if !non_empty_str(user.get("email")) {
+                    c.advice(
+                        "/user/email",
+                        "identify without user.email (the Segment and Python clients require it)",
+                    );
+                }
+            }
+            if event_type == "group" && !non_empty_str(user.get("id")) {
+                c.advice(
+                    "/user/id",
+                    "group without user.id (the Segment client requires it)",
+                );
+            }
+        }
+        Some(v) => c.expect_object("/user", v),
+    }
+
+    match obj.get("company") {
+        None if event_type == "group" => c.error("/company", "group event without company"),
+        None => {}
+        Some(Value::Object(company)) => {
+            c.required_string("/company/id", company.get("id"), "company.id");
+            c.required_string("/company/name", company.get("name"), "company.name");
+            c.required_string(
+                "/company/created_at",
+                company.get("created_at"),
+                "company.created_at",
+            );
+            if let Some(v) = company.get("custom") {
+                c.expect_object("/company/custom", v);
+            }
+        }
+        Some(v) => c.expect_object("/company", v),
+    }
+
+    if channel == Channel::S2s && !obj.contains_key("source_ip") {
+        c.advice(
+            "/source_ip",
+            "s2s event without source_ip (Segment's client sends it)",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn problems(event: Value) -> Vec<String> {
+        let mut out = Vec::new();
+        check_event(&event, 0, "K", Channel::S2s, &mut out);
+        out.iter()
+            .map(|p| format!("{:?} {} {}", p.severity, p.path, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn minimal_valid_event_has_no_errors() {
+        let p = problems(json!({
+            "api_key": "K", "event_type": "pageview", "source_ip": "1.2.3.4",
+            "user": {"anonymous_id": "a1"}
+        }));
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn reports_every_problem_with_paths() {
+        let p = problems(json!({
+            "api_key": "other", "event_type": 5, "_timestamp": "x", "screen_resolution": "big",
+            "user": {"email": 1}, "company": {"id": "c1"}, "utm": {"source": 2}
+        }));
+        assert_eq!(
+            p,
+            vec![
+                "Error /api_key api_key does not match the api key of the request's token",
+                "Error /event_type must be a string, got number",
+                "Error /_timestamp must be an integer, got string",
+                "Error /screen_resolution must look like \"WIDTHxHEIGHT\" or \"0\"",
+                "Error /utm/source must be a string, got number",
+                "Error /user/email must be a string, got number",
+                "Error /user needs user.id or user.anonymous_id",
+                "Error /company/name missing company.name (required)",
+                "Error /company/created_at missing company.created_at (required)",
+                "Advice /source_ip s2s event without source_ip (Segment's client sends it)",
+            ]
+        );
+    }
+
+    #[test]
+    fn identify_and_group_rules() {
+        let p = problems(json!({
+            "api_key": "K", "event_type": "user_identify", "source_ip": "1",
+            "user": {"anonymous_id": "a"}
+        }));
+        assert_eq!(p.len(), 2);
+        assert!(p.iter().all(|s| s.starts_with("Advice")));
+        let p = problems(
+            json!({"api_key": "K", "event_type": "group", "source_ip": "1", "user": {"id": "u"}}),
+        );
+        assert_eq!(p, vec!["Error /company group event without company"]);
+    }
+
+    #[test]
+    fn resolution_forms() {
+        assert!(is_resolution("0"));
+        assert!(is_resolution("1920x1080"));
+        assert!(!is_resolution("x1080"));
+        assert!(!is_resolution("1920*1080"));
+    }
+}
