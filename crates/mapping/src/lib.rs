@@ -1,1 +1,108 @@
-//! `usermaven-mapping`: Segment's mapping-kit (`packages/core/src/mapping-kit/`).
+//! `usermaven-mapping`: Segment's mapping-kit (`packages/core/src/mapping-kit/`:
+//! `index.ts`, `validate.ts`, `placeholders.ts`, `flatten.ts`, `value-keys.ts`,
+//! `liquid-directive.ts`, plus `packages/core/src/get.ts`), compiled once and
+//! evaluated against many events.
+//!
+//! [`Mapping::compile`] runs the reference's `validate()` (every problem, same wording)
+//! and turns the mapping into a tree of directives; [`Mapping::transform`] is the
+//! reference's `transform(mapping, event)` without any string dispatch or
+//! re-validation. JS `undefined` is `None`: keys that resolve to `undefined` are
+//! removed, `null` is kept, and a top-level `undefined` makes the result `None`.
+//!
+//! **Invariants:** no I/O; the clock is never read (the `now` passed to
+//! [`Mapping::transform`] stands in for it); bad mappings or events never panic.
+//!
+//! Known deviations from the reference: `undefined` items of arrays become `null` in
+//! the output (the reference keeps `undefined`, which JSON prints as `null`) and in the
+//! payload that `@transform` builds; lone UTF-16 surrogates (a string's half of an
+//! astral character) cannot be represented; property lookups only know own keys plus
+//! `length` of strings and arrays (no prototype members); `@liquid` runs on the
+//! `liquid` crate, see [`liquid`](crate::liquid) for what differs from liquidjs.
+
+mod compile;
+mod error;
+mod eval;
+mod flatten;
+mod get;
+mod js;
+pub(crate) mod liquid;
+mod placeholders;
+mod validate;
+mod value_keys;
+
+use usermaven_json::{Str, Value};
+
+pub use error::{MappingError, TransformError};
+pub use flatten::flatten_object;
+pub use get::{get, get_keys};
+pub use placeholders::render;
+pub use value_keys::get_field_value_keys;
+
+use compile::Node;
+
+/// A mapping, validated and compiled. Cheap to share (`Send + Sync`); cloning copies
+/// the compiled tree.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    root: Node,
+    keys: Option<Vec<Str>>,
+}
+
+impl Mapping {
+    /// Validates `mapping` as `transform()` does before it resolves anything
+    /// (`getMappingToProcess` then `validate`) and compiles it.
+    pub fn compile(mapping: &Value) -> Result<Mapping, MappingError> {
+        let processed = compile::mapping_to_process(mapping)?;
+        validate::validate(&processed, &[]).map_err(MappingError::from_verr)?;
+        let keys = match &processed {
+            Value::Object(o) if !o.keys().any(|k| k.starts_with('@')) => {
+                Some(o.keys().cloned().collect())
+            }
+            _ => None,
+        };
+        Ok(Mapping { root: compile::build(&processed), keys })
+    }
+
+    /// `transform(mapping, input)`: `Ok(None)` is JS `undefined`. `now` is used only
+    /// where the reference reads the clock (liquid `date` of `"now"` / `"today"`).
+    pub fn transform(
+        &self,
+        input: &Value,
+        now: jiff::Timestamp,
+    ) -> Result<Option<Value>, TransformError> {
+        check_data(input)?;
+        let cx = eval::Cx { now };
+        Ok(eval::resolve(&self.root, Some(input), &cx)?.into_value())
+    }
+
+    /// The keys of the top-level object mapping, in order (`None` when the mapping is
+    /// a directive).
+    pub fn top_level_keys(&self) -> Option<&[Str]> {
+        self.keys.as_deref()
+    }
+}
+
+fn check_data(input: &Value) -> Result<(), TransformError> {
+    if let Value::Object(_) = input {
+        Ok(())
+    } else {
+        Err(TransformError::error(format!(
+            "data must be an object, got {}",
+            js::real_type_of(input)
+        )))
+    }
+}
+
+/// `transform(mapping, input)` in one call, with the reference's order of checks
+/// (the event's type is checked before the mapping is validated).
+pub fn transform(
+    mapping: &Value,
+    input: &Value,
+    now: jiff::Timestamp,
+) -> Result<Option<Value>, TransformError> {
+    check_data(input)?;
+    Mapping::compile(mapping)?.transform(input, now)
+}
+
+#[cfg(test)]
+mod tests;

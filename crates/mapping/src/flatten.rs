@@ -1,0 +1,52 @@
+//! `flattenObject`: a port of `packages/core/src/mapping-kit/flatten.ts`.
+//!
+//! Nested objects (and arrays, unless `ignore_arrays`) become one object whose keys are
+//! the joined paths. A key with an empty prefix is used as is (no leading separator).
+//! Later keys overwrite earlier ones in place; array-index keys enumerate first, as
+//! they would in the JS object the reference builds.
+
+use usermaven_json::{Str, Value};
+
+use crate::js::{obj_set, Js};
+
+pub(crate) fn flatten_js<'a>(
+    input: &Js<'a>,
+    prefix: &str,
+    separator: &str,
+    ignore_arrays: bool,
+    out: &mut Vec<(Str, Js<'a>)>,
+) {
+    let t = input.real_type();
+    if t == "object" || (!ignore_arrays && t == "array") {
+        for (key, value) in entries(input) {
+            let new_key = if prefix.is_empty() {
+                key.to_string()
+            } else {
+                format!("{prefix}{separator}{key}")
+            };
+            flatten_js(&value, &new_key, separator, ignore_arrays, out);
+        }
+    } else {
+        obj_set(out, Str::from(prefix), input.clone());
+    }
+}
+
+fn entries<'a>(v: &Js<'a>) -> Vec<(Str, Js<'a>)> {
+    match v {
+        Js::Ref(r) => match r {
+            Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), Js::Ref(v))).collect(),
+            Value::Array(a) => {
+                a.iter().enumerate().map(|(i, v)| (crate::js::index_key(i), Js::Ref(v))).collect()
+            }
+            _ => Vec::new(),
+        },
+        other => other.entries().into_iter().map(|(k, v)| (k, v.into_owned())).collect(),
+    }
+}
+
+/// `flattenObject(input, prefix, separator, ignoreArrays)` of flatten.ts.
+pub fn flatten_object(input: &Value, prefix: &str, separator: &str, ignore_arrays: bool) -> Value {
+    let mut out = Vec::new();
+    flatten_js(&Js::Ref(input), prefix, separator, ignore_arrays, &mut out);
+    Js::Obj(out).into_value().unwrap_or(Value::Null)
+}

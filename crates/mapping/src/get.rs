@@ -1,0 +1,138 @@
+//! Path lookup: a port of `packages/core/src/get.ts` (a small `lodash.get`).
+//!
+//! A path string is split on `.`, on `[` followed by a quote or digit and on runs of
+//! `]` preceded by a quote or digit; empty pieces are dropped and quotes removed. The
+//! lookup is `keys.reduce((prev, key) => prev && prev[key], obj)`: a falsy value
+//! part-way is returned as it is, strings and arrays answer `length` and indexes.
+
+use usermaven_json::{Str, Value};
+
+use crate::js::{array_index, js_char_at, js_len, Js};
+
+/// A parsed path, ready to be looked up many times.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Path {
+    keys: Vec<Key>,
+}
+
+#[derive(Clone, Debug)]
+struct Key {
+    name: Str,
+    index: Option<u32>,
+}
+
+impl Path {
+    /// Parses a path as `get()` splits it.
+    pub(crate) fn parse(path: &str) -> Path {
+        let keys = split(path)
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let name: String = p.chars().filter(|&c| c != '\'' && c != '"').collect();
+                Key { index: array_index(&name), name: Str::from(name) }
+            })
+            .collect();
+        Path { keys }
+    }
+
+    /// `path.replace('$.', '')` (first occurrence only), then [`Path::parse`].
+    pub(crate) fn parse_mapping_path(path: &str) -> Path {
+        Path::parse(&strip_dollar(path))
+    }
+
+    /// `get(obj, path)`; `obj` `None` is JS `undefined`.
+    pub(crate) fn lookup<'a>(&self, obj: Option<&'a Value>) -> Js<'a> {
+        let mut cur = Js::from_opt(obj);
+        for key in &self.keys {
+            if !cur.is_truthy() {
+                return cur;
+            }
+            cur = match cur {
+                Js::Ref(v) => step_ref(v, key),
+                Js::Val(v) => step_ref(&v, key).into_owned(),
+                _ => Js::Undef,
+            };
+        }
+        cur
+    }
+}
+
+/// `str.replace('$.', '')`.
+pub(crate) fn strip_dollar(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.find("$.") {
+        Some(i) => std::borrow::Cow::Owned(format!("{}{}", &path[..i], &path[i + 2..])),
+        None => std::borrow::Cow::Borrowed(path),
+    }
+}
+
+fn step_ref<'a>(v: &'a Value, key: &Key) -> Js<'a> {
+    match v {
+        Value::Object(o) => Js::from_opt(o.get(&key.name)),
+        Value::Array(a) => {
+            if &*key.name == "length" {
+                return Js::Val(Value::Number(a.len() as f64));
+            }
+            match key.index {
+                Some(i) => Js::from_opt(a.get(i as usize)),
+                None => Js::Undef,
+            }
+        }
+        Value::String(s) => {
+            if &*key.name == "length" {
+                return Js::Val(Value::Number(js_len(s) as f64));
+            }
+            match key.index.and_then(|i| js_char_at(s, i as usize)) {
+                Some(c) => Js::Val(Value::from(c)),
+                None => Js::Undef,
+            }
+        }
+        _ => Js::Undef,
+    }
+}
+
+/// Splits like `path.split(/\[(?="|'|\d)|\.|(?<="|'|\d)]+/g)`.
+fn split(path: &str) -> Vec<&str> {
+    let bytes = path.as_bytes();
+    let is_q = |b: u8| b == b'"' || b == b'\'' || b.is_ascii_digit();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'.' {
+            out.push(&path[start..i]);
+            i += 1;
+            start = i;
+        } else if b == b'[' && i + 1 < bytes.len() && is_q(bytes[i + 1]) {
+            out.push(&path[start..i]);
+            i += 1;
+            start = i;
+        } else if b == b']' && i > 0 && is_q(bytes[i - 1]) {
+            out.push(&path[start..i]);
+            while i < bytes.len() && bytes[i] == b']' {
+                i += 1;
+            }
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push(&path[start..]);
+    out
+}
+
+/// `get(obj, path)` of get.ts, returning an owned value (`None` = `undefined`).
+pub fn get(obj: &Value, path: &str) -> Option<Value> {
+    Path::parse(path).lookup(Some(obj)).into_value()
+}
+
+/// `get(obj, path)` with `path` given as an array of keys (no splitting).
+pub fn get_keys(obj: &Value, keys: &[&str]) -> Option<Value> {
+    let path = Path {
+        keys: keys
+            .iter()
+            .map(|k| Key { name: Str::from(*k), index: array_index(k) })
+            .collect(),
+    };
+    path.lookup(Some(obj)).into_value()
+}
