@@ -9,8 +9,20 @@ use usermaven_json::Value;
 /// Realistic analytics.js track events (~1 KB each), varied so no branch predictor or cache
 /// sees the same event twice in a row.
 fn corpus() -> Vec<String> {
-    let events = ["Order Completed", "Product Viewed", "Signed Up", "Button Clicked", "Checkout Started"];
-    let pages = ["/", "/pricing", "/checkout", "/blog/how-we-ship", "/docs/getting-started"];
+    let events = [
+        "Order Completed",
+        "Product Viewed",
+        "Signed Up",
+        "Button Clicked",
+        "Checkout Started",
+    ];
+    let pages = [
+        "/",
+        "/pricing",
+        "/checkout",
+        "/blog/how-we-ship",
+        "/docs/getting-started",
+    ];
     (0..80)
         .map(|i| {
             format!(
@@ -32,7 +44,10 @@ fn pipeline(c: &mut Criterion) {
     // Sanity: the corpus really produces requests.
     let probe = Value::parse(&events[0]).unwrap();
     let routed = dest.route(&probe, &mut env);
-    assert!(matches!(routed.first().map(|r| &r.result), Some(Ok(_))), "{routed:?}");
+    assert!(
+        matches!(routed.first().map(|r| &r.result), Some(Ok(_))),
+        "{routed:?}"
+    );
 
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Elements(events.len() as u64));

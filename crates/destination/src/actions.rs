@@ -20,11 +20,19 @@ pub enum ActionKind {
 
 impl ActionKind {
     /// In the order of the destination's `actions` object.
-    pub const ALL: [ActionKind; 4] =
-        [ActionKind::Identify, ActionKind::Track, ActionKind::Group, ActionKind::Page];
+    pub const ALL: [ActionKind; 4] = [
+        ActionKind::Identify,
+        ActionKind::Track,
+        ActionKind::Group,
+        ActionKind::Page,
+    ];
     /// In the order of the destination's `presets`.
-    pub const PRESET_ORDER: [ActionKind; 4] =
-        [ActionKind::Track, ActionKind::Identify, ActionKind::Group, ActionKind::Page];
+    pub const PRESET_ORDER: [ActionKind; 4] = [
+        ActionKind::Track,
+        ActionKind::Identify,
+        ActionKind::Group,
+        ActionKind::Page,
+    ];
 
     /// The action's key (`partnerAction`).
     pub fn name(self) -> &'static str {
@@ -74,13 +82,22 @@ pub struct FieldInfo {
 
 impl FieldInfo {
     pub fn label(&self) -> &str {
-        self.definition.get("label").and_then(Value::as_str).unwrap_or("")
+        self.definition
+            .get("label")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
     pub fn field_type(&self) -> &str {
-        self.definition.get("type").and_then(Value::as_str).unwrap_or("")
+        self.definition
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
     pub fn required(&self) -> bool {
-        self.definition.get("required").and_then(Value::as_bool).unwrap_or(false)
+        self.definition
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
     pub fn default_mapping(&self) -> Option<&Value> {
         self.definition.get("default")
@@ -103,7 +120,9 @@ pub struct Action {
 
 impl std::fmt::Debug for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Action").field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("Action")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 
@@ -124,7 +143,10 @@ impl Action {
             .and_then(Value::as_object)
             .map(|o| {
                 o.iter()
-                    .map(|(k, v)| FieldInfo { name: k.to_string(), definition: v.clone() })
+                    .map(|(k, v)| FieldInfo {
+                        name: k.to_string(),
+                        definition: v.clone(),
+                    })
                     .collect()
             })
             .unwrap_or_default();

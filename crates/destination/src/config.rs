@@ -42,7 +42,10 @@ pub struct Checked {
 }
 
 fn problem(location: impl Into<String>, message: impl Into<String>) -> Problem {
-    Problem { location: location.into(), message: message.into() }
+    Problem {
+        location: location.into(),
+        message: message.into(),
+    }
 }
 
 /// Resolve a secret: literal, `{"$env": NAME}` or `"${NAME}"`.
@@ -73,7 +76,10 @@ fn secret(
     match env(&var) {
         Some(val) => Value::from(val),
         None => {
-            problems.push(problem(loc, format!("environment variable {var} is not set")));
+            problems.push(problem(
+                loc,
+                format!("environment variable {var} is not set"),
+            ));
             Value::Null
         }
     }
@@ -85,11 +91,17 @@ fn secret(
 pub fn check(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Checked {
     let mut problems = Vec::new();
     let Some(root) = config.as_object() else {
-        return Checked { destination: None, problems: vec![problem("(root)", "a configuration must be a JSON object")] };
+        return Checked {
+            destination: None,
+            problems: vec![problem("(root)", "a configuration must be a JSON object")],
+        };
     };
     for (k, _) in root.iter() {
         if !matches!(&**k, "settings" | "subscriptions" | "options") {
-            problems.push(problem(k.to_string(), "unknown key (expected settings, subscriptions, options)"));
+            problems.push(problem(
+                k.to_string(),
+                "unknown key (expected settings, subscriptions, options)",
+            ));
         }
     }
 
@@ -105,11 +117,17 @@ pub fn check(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Checked {
         }
         for (k, _) in o.iter() {
             if !matches!(&**k, "api_key" | "server_token") {
-                problems.push(problem(format!("settings.{k}"), "unknown setting (Segment strips it)"));
+                problems.push(problem(
+                    format!("settings.{k}"),
+                    "unknown setting (Segment strips it)",
+                ));
             }
         }
     } else {
-        problems.push(problem("settings", "missing: an object with api_key and server_token"));
+        problems.push(problem(
+            "settings",
+            "missing: an object with api_key and server_token",
+        ));
     }
     let settings = match Settings::from_value(&Value::Object(settings_value)) {
         Ok(s) => {
@@ -136,7 +154,10 @@ pub fn check(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Checked {
                     match (&**k, v) {
                         ("fix_company_custom", Value::Bool(b)) => options.fix_company_custom = *b,
                         ("base_url", Value::String(s)) => options.base_url = s.to_string(),
-                        _ => problems.push(problem(format!("options.{k}"), "unknown option or wrong type")),
+                        _ => problems.push(problem(
+                            format!("options.{k}"),
+                            "unknown option or wrong type",
+                        )),
                     }
                 }
             }
@@ -158,7 +179,10 @@ pub fn check(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Checked {
         None => Destination::new(s, options),
         Some(subs) => Destination::with_subscriptions(s, options, subs),
     });
-    Checked { destination, problems }
+    Checked {
+        destination,
+        problems,
+    }
 }
 
 fn check_subscriptions(list: &[Value], problems: &mut Vec<Problem>) -> Vec<Subscription> {
@@ -166,17 +190,33 @@ fn check_subscriptions(list: &[Value], problems: &mut Vec<Problem>) -> Vec<Subsc
     let mut enabled = 0;
     for (i, s) in list.iter().enumerate() {
         let name = s.get("name").and_then(Value::as_str).unwrap_or("");
-        let loc = if name.is_empty() { format!("subscriptions[{i}]") } else { format!("subscriptions[{i}] {name:?}") };
+        let loc = if name.is_empty() {
+            format!("subscriptions[{i}]")
+        } else {
+            format!("subscriptions[{i}] {name:?}")
+        };
         let Some(obj) = s.as_object() else {
             problems.push(problem(loc, "a subscription must be an object"));
             continue;
         };
         for (k, _) in obj.iter() {
-            if !matches!(&**k, "name" | "subscribe" | "partnerAction" | "mapping" | "enabled" | "type" | "eventSlug") {
+            if !matches!(
+                &**k,
+                "name"
+                    | "subscribe"
+                    | "partnerAction"
+                    | "mapping"
+                    | "enabled"
+                    | "type"
+                    | "eventSlug"
+            ) {
                 problems.push(problem(format!("{loc}.{k}"), "unknown key"));
             }
         }
-        let action = obj.get("partnerAction").and_then(Value::as_str).unwrap_or("");
+        let action = obj
+            .get("partnerAction")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let Some(kind) = ActionKind::from_name(action) else {
             problems.push(problem(
                 format!("{loc}.partnerAction"),
@@ -187,7 +227,10 @@ fn check_subscriptions(list: &[Value], problems: &mut Vec<Problem>) -> Vec<Subsc
         let subscribe = match obj.get("subscribe") {
             Some(Value::String(t)) => t.to_string(),
             _ => {
-                problems.push(problem(format!("{loc}.subscribe"), "missing trigger (an FQL string)"));
+                problems.push(problem(
+                    format!("{loc}.subscribe"),
+                    "missing trigger (an FQL string)",
+                ));
                 String::new()
             }
         };
@@ -202,9 +245,17 @@ fn check_subscriptions(list: &[Value], problems: &mut Vec<Problem>) -> Vec<Subsc
         let empty = Value::Object(usermaven_json::Object::new());
         let mapping = obj.get("mapping").unwrap_or(&empty);
         check_mapping(kind, mapping, &loc, problems);
-        let mut sub = Subscription::new(if name.is_empty() { action } else { name }, kind, &subscribe, mapping);
+        let mut sub = Subscription::new(
+            if name.is_empty() { action } else { name },
+            kind,
+            &subscribe,
+            mapping,
+        );
         if let Some(e) = sub.trigger.error() {
-            problems.push(problem(format!("{loc}.subscribe"), format!("invalid trigger {subscribe:?}: {e}")));
+            problems.push(problem(
+                format!("{loc}.subscribe"),
+                format!("invalid trigger {subscribe:?}: {e}"),
+            ));
         }
         if let Some(e) = sub.mapping_error() {
             problems.push(problem(format!("{loc}.mapping"), e.message.clone()));
@@ -225,14 +276,18 @@ fn check_subscriptions(list: &[Value], problems: &mut Vec<Problem>) -> Vec<Subsc
 }
 
 fn is_directive(v: &Value) -> bool {
-    v.as_object().is_some_and(|o| o.keys().any(|k| k.starts_with('@')))
+    v.as_object()
+        .is_some_and(|o| o.keys().any(|k| k.starts_with('@')))
 }
 
 /// Field-level checks that need the action's declaration: unknown fields, unmapped required
 /// fields, literal values of the wrong type.
 fn check_mapping(kind: ActionKind, mapping: &Value, loc: &str, problems: &mut Vec<Problem>) {
     let Some(m) = mapping.as_object() else {
-        problems.push(problem(format!("{loc}.mapping"), "a mapping must be an object of field → value"));
+        problems.push(problem(
+            format!("{loc}.mapping"),
+            "a mapping must be an object of field → value",
+        ));
         return;
     };
     let action = kind.action();
@@ -241,23 +296,38 @@ fn check_mapping(kind: ActionKind, mapping: &Value, loc: &str, problems: &mut Ve
             if &**k != "dynamicAuthSettings" {
                 problems.push(problem(
                     format!("{loc}.mapping.{k}"),
-                    format!("unknown field for action {} (Segment drops it)", kind.name()),
+                    format!(
+                        "unknown field for action {} (Segment drops it)",
+                        kind.name()
+                    ),
                 ));
             }
             continue;
         };
         if !is_directive(v) {
-            if let Some(msg) = literal_type_problem(field.field_type(), v, field.definition.get("properties")) {
-                problems.push(problem(format!("{loc}.mapping.{k}"), format!("{}: {msg}", field.label())));
+            if let Some(msg) =
+                literal_type_problem(field.field_type(), v, field.definition.get("properties"))
+            {
+                problems.push(problem(
+                    format!("{loc}.mapping.{k}"),
+                    format!("{}: {msg}", field.label()),
+                ));
             }
         }
     }
     for f in action.fields.iter().filter(|f| f.required()) {
         if m.get(&f.name).is_none() {
-            let default = f.default_mapping().map(|d| format!(" (the preset maps it from {})", d.to_json())).unwrap_or_default();
+            let default = f
+                .default_mapping()
+                .map(|d| format!(" (the preset maps it from {})", d.to_json()))
+                .unwrap_or_default();
             problems.push(problem(
                 format!("{loc}.mapping.{}", f.name),
-                format!("required field '{}' ({}) is not mapped{default}", f.name, f.label()),
+                format!(
+                    "required field '{}' ({}) is not mapped{default}",
+                    f.name,
+                    f.label()
+                ),
             ));
         }
     }
@@ -276,14 +346,22 @@ fn literal_type_problem(ty: &str, v: &Value, properties: Option<&Value>) -> Opti
         "string" => matches!(v, Value::Object(_)) || matches!(v, Value::Array(a) if a.len() != 1),
         "integer" | "number" => match v {
             Value::Number(n) => ty == "integer" && n.fract() != 0.0,
-            Value::String(s) => s.trim().parse::<f64>().map(|n| ty == "integer" && n.fract() != 0.0).unwrap_or(true),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .map(|n| ty == "integer" && n.fract() != 0.0)
+                .unwrap_or(true),
             Value::Bool(_) => false,
             _ => true,
         },
         "object" => {
             if let (Value::Object(o), Some(props)) = (v, properties.and_then(Value::as_object)) {
                 for (k, pv) in o.iter() {
-                    if let Some(pt) = props.get(k).and_then(|p| p.get("type")).and_then(Value::as_str) {
+                    if let Some(pt) = props
+                        .get(k)
+                        .and_then(|p| p.get("type"))
+                        .and_then(Value::as_str)
+                    {
                         if !is_directive(pv) {
                             if let Some(msg) = literal_type_problem(pt, pv, None) {
                                 return Some(format!("property {k}: {msg}"));

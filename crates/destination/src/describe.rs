@@ -21,7 +21,14 @@ fn field_shape(def: &Value, with_default_null: bool) -> Value {
     o.set("allowNull", get("allowNull").unwrap_or(Value::Bool(false)));
     o.set("dynamic", Value::Bool(false));
     let default = get("default");
-    o.set("default", default.unwrap_or(if with_default_null { Value::Null } else { Value::Null }));
+    o.set(
+        "default",
+        default.unwrap_or(if with_default_null {
+            Value::Null
+        } else {
+            Value::Null
+        }),
+    );
     o.set("choices", Value::Null);
     o.set("placeholder", Value::Null);
     let props = def.get("properties").and_then(Value::as_object).map(|p| {
@@ -68,8 +75,14 @@ pub fn describe_action(kind: ActionKind) -> Value {
     let def = definition().get(kind.name()).cloned().unwrap_or_default();
     let mut a = Object::new();
     a.set("title", def.get("title").cloned().unwrap_or_default());
-    a.set("description", def.get("description").cloned().unwrap_or_default());
-    a.set("platform", def.get("platform").cloned().unwrap_or(s("cloud")));
+    a.set(
+        "description",
+        def.get("description").cloned().unwrap_or_default(),
+    );
+    a.set(
+        "platform",
+        def.get("platform").cloned().unwrap_or(s("cloud")),
+    );
     for k in ["defaultSubscription"] {
         a.set(k, Value::Null);
     }
@@ -132,9 +145,14 @@ mod tests {
     /// description must equal it.
     #[test]
     fn equals_reference_metadata_when_available() {
-        let Ok(path) = std::env::var("REFERENCE_METADATA") else { return };
+        let Ok(path) = std::env::var("REFERENCE_METADATA") else {
+            return;
+        };
         let text = std::fs::read_to_string(path).unwrap();
         let expected = usermaven_json::Value::parse(&text).unwrap();
-        assert_eq!(super::describe().to_json_pretty(), expected.to_json_pretty());
+        assert_eq!(
+            super::describe().to_json_pretty(),
+            expected.to_json_pretty()
+        );
     }
 }

@@ -20,7 +20,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { base_url: perform::DEFAULT_BASE_URL.to_string(), fix_company_custom: false }
+        Options {
+            base_url: perform::DEFAULT_BASE_URL.to_string(),
+            fix_company_custom: false,
+        }
     }
 }
 
@@ -38,11 +41,18 @@ enum TriggerExpr {
 
 impl Trigger {
     pub fn parse(fql: &str) -> Trigger {
-        let parsed = match fql.trim().strip_prefix("type = \"").and_then(|r| r.strip_suffix('"')) {
+        let parsed = match fql
+            .trim()
+            .strip_prefix("type = \"")
+            .and_then(|r| r.strip_suffix('"'))
+        {
             Some(t) if !t.contains('"') => Ok(TriggerExpr::TypeIs(t.to_string())),
             _ => Err(format!("unsupported trigger: {fql}")),
         };
-        Trigger { source: fql.to_string(), parsed }
+        Trigger {
+            source: fql.to_string(),
+            parsed,
+        }
     }
 
     pub fn source(&self) -> &str {
@@ -124,8 +134,15 @@ pub struct Destination {
 impl Destination {
     /// The destination with its four presets (Track Event, Identify User, Group, Page).
     pub fn new(settings: Settings, options: Options) -> Destination {
-        let subscriptions = ActionKind::PRESET_ORDER.into_iter().map(Subscription::preset).collect();
-        Destination { settings, options, subscriptions }
+        let subscriptions = ActionKind::PRESET_ORDER
+            .into_iter()
+            .map(Subscription::preset)
+            .collect();
+        Destination {
+            settings,
+            options,
+            subscriptions,
+        }
     }
 
     /// The destination with user-built subscriptions instead of the presets.
@@ -134,7 +151,11 @@ impl Destination {
         options: Options,
         subscriptions: Vec<Subscription>,
     ) -> Destination {
-        Destination { settings, options, subscriptions }
+        Destination {
+            settings,
+            options,
+            subscriptions,
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -157,7 +178,12 @@ impl Destination {
                 Ok(m) => self.execute_compiled(sub.action, m, event, env),
                 Err(e) => Err(e.clone()),
             };
-            out.push(Routed { index, subscription: sub.name.clone(), action: sub.action, result });
+            out.push(Routed {
+                index,
+                subscription: sub.name.clone(),
+                action: sub.action,
+                result,
+            });
         }
         out
     }

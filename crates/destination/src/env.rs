@@ -24,7 +24,10 @@ pub struct FixedEnv {
 
 impl FixedEnv {
     pub fn new(now: Timestamp, seed: u64) -> FixedEnv {
-        FixedEnv { now, state: seed as u32 }
+        FixedEnv {
+            now,
+            state: seed as u32,
+        }
     }
 
     /// mulberry32: a float in [0, 1).
@@ -59,10 +62,18 @@ mod tests {
     #[test]
     fn ids_are_ten_digits_and_reproducible() {
         let now = Timestamp::UNIX_EPOCH;
-        let a: Vec<String> = { let mut e = FixedEnv::new(now, 42); (0..50).map(|_| e.generate_id()).collect() };
-        let b: Vec<String> = { let mut e = FixedEnv::new(now, 42); (0..50).map(|_| e.generate_id()).collect() };
+        let a: Vec<String> = {
+            let mut e = FixedEnv::new(now, 42);
+            (0..50).map(|_| e.generate_id()).collect()
+        };
+        let b: Vec<String> = {
+            let mut e = FixedEnv::new(now, 42);
+            (0..50).map(|_| e.generate_id()).collect()
+        };
         assert_eq!(a, b);
-        assert!(a.iter().all(|id| id.len() == 10 && id.bytes().all(|c| c.is_ascii_digit())));
+        assert!(a
+            .iter()
+            .all(|id| id.len() == 10 && id.bytes().all(|c| c.is_ascii_digit())));
         assert_ne!(a[0], a[1]);
     }
 }

@@ -13,7 +13,11 @@ pub struct ActionError {
 
 impl ActionError {
     pub fn new(name: &str, message: impl Into<String>) -> ActionError {
-        ActionError { name: name.to_string(), message: message.into(), status: None }
+        ActionError {
+            name: name.to_string(),
+            message: message.into(),
+            status: None,
+        }
     }
 
     pub fn with_status(mut self, status: u16) -> ActionError {

@@ -90,8 +90,8 @@ fn resolve_request_payload(
     // doc_host from the WHATWG URL's host.
     if let Some(u) = payload.get("url").filter(|v| v.is_truthy()) {
         let text = u.to_js_string();
-        let parsed = url::Url::parse(&text)
-            .map_err(|_| ActionError::new("TypeError", "Invalid URL"))?;
+        let parsed =
+            url::Url::parse(&text).map_err(|_| ActionError::new("TypeError", "Invalid URL"))?;
         p.set("doc_host", Value::from(url_host(&parsed)));
     }
 
@@ -110,7 +110,10 @@ fn resolve_request_payload(
     // timezone → local_tz_offset at *now*.
     if let Some(zone) = payload.get("timezone").filter(|v| v.is_truthy()) {
         let offset = tz::local_tz_offset(&zone.to_js_string(), env.now())?;
-        p.set("local_tz_offset", offset.map(Value::Number).unwrap_or(Value::Null));
+        p.set(
+            "local_tz_offset",
+            offset.map(Value::Number).unwrap_or(Value::Null),
+        );
         p.remove("timezone");
     }
 
@@ -158,12 +161,19 @@ fn resolve_request_payload(
         let mut company = Object::with_capacity(4);
         put(&mut company, "id", payload.get("company_id"));
         put(&mut company, "name", payload.get("company_name"));
-        put(&mut company, "created_at", payload.get("company_created_at"));
+        put(
+            &mut company,
+            "created_at",
+            payload.get("company_created_at"),
+        );
         if let Some(custom) = payload.get("company_custom_attributes") {
             // The reference tests `payload.company`, which never exists, so the intended
             // omission never happens. `Options::fix_company_custom` applies it.
             let custom = if options.fix_company_custom && custom.is_truthy() {
-                omit(custom, &["name", "created_at", "company_id", "company_created_at"])
+                omit(
+                    custom,
+                    &["name", "created_at", "company_id", "company_created_at"],
+                )
             } else {
                 custom.clone()
             };
@@ -171,7 +181,12 @@ fn resolve_request_payload(
         }
         p.set("company", Value::Object(company));
     }
-    for k in ["company_id", "company_name", "company_created_at", "company_custom_attributes"] {
+    for k in [
+        "company_id",
+        "company_name",
+        "company_created_at",
+        "company_custom_attributes",
+    ] {
         p.remove(k);
     }
 

@@ -13,7 +13,9 @@ pub(crate) struct CompiledMapping {
 
 impl CompiledMapping {
     pub(crate) fn compile(mapping: &Value) -> Result<CompiledMapping, ActionError> {
-        Ok(CompiledMapping { source: mapping.clone() })
+        Ok(CompiledMapping {
+            source: mapping.clone(),
+        })
     }
 
     /// `transform(mapping, event)`; `Ok(None)` is JS `undefined`.
@@ -23,7 +25,10 @@ impl CompiledMapping {
         _now: jiff::Timestamp,
     ) -> Result<Option<Value>, ActionError> {
         let _ = &self.source;
-        Err(ActionError::new("Error", "mapping-kit is not integrated yet"))
+        Err(ActionError::new(
+            "Error",
+            "mapping-kit is not integrated yet",
+        ))
     }
 }
 
@@ -38,7 +43,10 @@ impl PayloadSchema {
 
     /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys).
     pub(crate) fn process(&self, _payload: Option<Value>) -> Result<Value, ActionError> {
-        Err(ActionError::new("Error", "schema validation is not integrated yet"))
+        Err(ActionError::new(
+            "Error",
+            "schema validation is not integrated yet",
+        ))
     }
 }
 

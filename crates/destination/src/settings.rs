@@ -21,7 +21,10 @@ impl fmt::Debug for Settings {
 
 impl Settings {
     pub fn new(api_key: impl Into<String>, server_token: impl Into<String>) -> Settings {
-        Settings { api_key: api_key.into(), server_token: server_token.into() }
+        Settings {
+            api_key: api_key.into(),
+            server_token: server_token.into(),
+        }
     }
 
     pub fn api_key(&self) -> &str {
@@ -36,23 +39,38 @@ impl Settings {
     /// strings required, scalars coerced to strings, `null` coerced to `""`, unknown keys dropped.
     pub fn from_value(v: &Value) -> Result<Settings, ActionError> {
         let obj = v.as_object().ok_or_else(|| {
-            ActionError::new("AggregateAjvError", "The root value must be an object but it was not.")
+            ActionError::new(
+                "AggregateAjvError",
+                "The root value must be an object but it was not.",
+            )
         })?;
         let mut errors = Vec::new();
         let mut field = |name: &str, label: &str| -> String {
             match obj.get(name) {
                 None => {
-                    errors.push(format!("The root value is missing the required field '{name}'."));
+                    errors.push(format!(
+                        "The root value is missing the required field '{name}'."
+                    ));
                     String::new()
                 }
                 Some(Value::Null) => String::new(),
                 Some(Value::String(s)) => s.to_string(),
                 Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_js_string(),
-                Some(Value::Array(a)) if a.len() == 1 && !matches!(a[0], Value::Array(_) | Value::Object(_)) => {
-                    if a[0].is_null() { String::new() } else { a[0].to_js_string() }
+                Some(Value::Array(a))
+                    if a.len() == 1 && !matches!(a[0], Value::Array(_) | Value::Object(_)) =>
+                {
+                    if a[0].is_null() {
+                        String::new()
+                    } else {
+                        a[0].to_js_string()
+                    }
                 }
                 Some(other) => {
-                    let t = if matches!(other, Value::Array(_)) { "an array" } else { "an object" };
+                    let t = if matches!(other, Value::Array(_)) {
+                        "an array"
+                    } else {
+                        "an object"
+                    };
                     errors.push(format!("{label} must be a string but it was {t}."));
                     String::new()
                 }
@@ -61,7 +79,10 @@ impl Settings {
         let api_key = field("api_key", "API Key");
         let server_token = field("server_token", "Server Token");
         if errors.is_empty() {
-            Ok(Settings { api_key, server_token })
+            Ok(Settings {
+                api_key,
+                server_token,
+            })
         } else {
             Err(ActionError::new("AggregateAjvError", errors.join(" ")))
         }

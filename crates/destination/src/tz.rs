@@ -48,7 +48,10 @@ pub fn resolve_zone(name: &str) -> Option<TimeZone> {
     if name.is_empty() || name.trim() != name {
         return None;
     }
-    if let Some((_, iana)) = ICU_LEGACY.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+    if let Some((_, iana)) = ICU_LEGACY
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+    {
         return jiff::tz::db().get(iana).ok();
     }
     // Offsets and POSIX strings are not zone names for ICU.
@@ -103,16 +106,31 @@ mod tests {
 
     #[test]
     fn offsets_at_now() {
-        assert_eq!(off("Europe/Amsterdam", "2025-01-15T12:00:00.700Z"), Ok(Some(-60.0)));
-        assert_eq!(off("europe/amsterdam", "2025-07-15T12:00:00Z"), Ok(Some(-120.0)));
-        assert_eq!(off("Asia/Kolkata", "2025-07-15T12:00:00Z"), Ok(Some(-330.0)));
-        assert_eq!(off("America/New_York", "2025-07-15T12:00:00Z"), Ok(Some(240.0)));
+        assert_eq!(
+            off("Europe/Amsterdam", "2025-01-15T12:00:00.700Z"),
+            Ok(Some(-60.0))
+        );
+        assert_eq!(
+            off("europe/amsterdam", "2025-07-15T12:00:00Z"),
+            Ok(Some(-120.0))
+        );
+        assert_eq!(
+            off("Asia/Kolkata", "2025-07-15T12:00:00Z"),
+            Ok(Some(-330.0))
+        );
+        assert_eq!(
+            off("America/New_York", "2025-07-15T12:00:00Z"),
+            Ok(Some(240.0))
+        );
         assert_eq!(off("PST", "2025-01-15T12:00:00Z"), Ok(Some(480.0)));
     }
 
     #[test]
     fn midnight_quirk() {
-        assert_eq!(off("Europe/Amsterdam", "2025-01-14T23:00:00Z"), Ok(Some(-1500.0)));
+        assert_eq!(
+            off("Europe/Amsterdam", "2025-01-14T23:00:00Z"),
+            Ok(Some(-1500.0))
+        );
         assert_eq!(off("Europe/Amsterdam", "2025-01-14T23:00:01Z"), Ok(None));
         assert_eq!(off("UTC", "2025-01-15T00:30:00Z"), Ok(None));
     }
