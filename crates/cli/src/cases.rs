@@ -79,14 +79,22 @@ fn env_of(case: &Value) -> Result<TrackingEnv, String> {
         None | Some(Value::Null) => 0,
         Some(_) => return Err("\"seed\" must be a non-negative number".to_string()),
     };
-    Ok(TrackingEnv { inner: FixedEnv::new(now, seed), generated: false })
+    Ok(TrackingEnv {
+        inner: FixedEnv::new(now, seed),
+        generated: false,
+    })
 }
 
 fn error_value(e: &ActionError) -> Value {
     let mut o = Object::new();
     o.set("name", Value::str(&e.name));
     o.set("message", Value::str(&e.message));
-    o.set("status", e.status.map(|s| Value::Number(f64::from(s))).unwrap_or(Value::Null));
+    o.set(
+        "status",
+        e.status
+            .map(|s| Value::Number(f64::from(s)))
+            .unwrap_or(Value::Null),
+    );
     Value::Object(o)
 }
 
@@ -110,12 +118,18 @@ fn settings_of(case: &Value) -> Result<Settings, ActionError> {
 
 fn nondeterministic(out: &mut Object, env: &TrackingEnv) {
     if env.generated {
-        out.set("nondeterministic", Value::Array(vec![Value::str("user.anonymous_id")]));
+        out.set(
+            "nondeterministic",
+            Value::Array(vec![Value::str("user.anonymous_id")]),
+        );
     }
 }
 
 fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let name = case.get("action").and_then(Value::as_str).ok_or("\"action\" is missing")?;
+    let name = case
+        .get("action")
+        .and_then(Value::as_str)
+        .ok_or("\"action\" is missing")?;
     let kind = ActionKind::from_name(name).ok_or_else(|| format!("unknown action {name:?}"))?;
     let event = case.get("event").ok_or("\"event\" is missing")?;
     let mapping = case.get("mapping").filter(|m| !m.is_null());
@@ -152,7 +166,10 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
                 let kind = ActionKind::from_name(action)
                     .ok_or_else(|| format!("subscription {i}: unknown partnerAction {action:?}"))?;
                 let subscribe = s.get("subscribe").and_then(Value::as_str).unwrap_or("");
-                let mapping = s.get("mapping").cloned().unwrap_or(Value::Object(Object::new()));
+                let mapping = s
+                    .get("mapping")
+                    .cloned()
+                    .unwrap_or(Value::Object(Object::new()));
                 let name = s.get("name").and_then(Value::as_str).unwrap_or(action);
                 list.push(Subscription::new(name, kind, subscribe, &mapping));
             }
@@ -195,7 +212,10 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
 
 fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
     let mapping = case.get("mapping").cloned().unwrap_or(Value::Null);
-    let input = case.get("input").cloned().unwrap_or(Value::Object(Object::new()));
+    let input = case
+        .get("input")
+        .cloned()
+        .unwrap_or(Value::Object(Object::new()));
     let now = env_of(case)?.now();
     match usermaven_destination::transform(&mapping, &input, now) {
         Ok(Some(v)) => out.set("ok", v),
@@ -209,7 +229,10 @@ fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
 }
 
 fn fql_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let fql = case.get("fql").and_then(Value::as_str).ok_or("\"fql\" is missing")?;
+    let fql = case
+        .get("fql")
+        .and_then(Value::as_str)
+        .ok_or("\"fql\" is missing")?;
     let event = case.get("event").ok_or("\"event\" is missing")?;
     match usermaven_destination::evaluate_fql(fql, event) {
         Ok(b) => out.set("ok", Value::Bool(b)),

@@ -41,7 +41,11 @@ pub fn map_stream(
             Ok(v @ Value::Object(_)) => v,
             Ok(_) => {
                 summary.failed_lines += 1;
-                write_line(&mut out, &mut buf, invalid(line_no, "the line is not a JSON object"))?;
+                write_line(
+                    &mut out,
+                    &mut buf,
+                    invalid(line_no, "the line is not a JSON object"),
+                )?;
                 continue;
             }
             Err(e) => {
@@ -73,7 +77,12 @@ pub fn map_stream(
                     let mut eo = Object::new();
                     eo.set("name", Value::str(&e.name));
                     eo.set("message", Value::str(&e.message));
-                    eo.set("status", e.status.map(|s| Value::Number(f64::from(s))).unwrap_or(Value::Null));
+                    eo.set(
+                        "status",
+                        e.status
+                            .map(|s| Value::Number(f64::from(s)))
+                            .unwrap_or(Value::Null),
+                    );
                     o.set("error", Value::Object(eo));
                 }
             }

@@ -51,15 +51,31 @@ fn run_dir(dir: &Path, mismatches: &mut Vec<Mismatch>) -> usize {
     };
     files.sort();
     let mut count = 0;
-    for cases in files.iter().filter(|p| p.to_string_lossy().ends_with(".cases.ndjson")) {
-        let expected = PathBuf::from(cases.to_string_lossy().replace(".cases.ndjson", ".expected.ndjson"));
+    for cases in files
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
+    {
+        let expected = PathBuf::from(
+            cases
+                .to_string_lossy()
+                .replace(".cases.ndjson", ".expected.ndjson"),
+        );
         let Ok(exp_text) = std::fs::read_to_string(&expected) else {
-            panic!("{} has no expectations file {}", cases.display(), expected.display());
+            panic!(
+                "{} has no expectations file {}",
+                cases.display(),
+                expected.display()
+            );
         };
         let case_text = std::fs::read_to_string(cases).unwrap();
         let case_lines: Vec<&str> = case_text.lines().filter(|l| !l.trim().is_empty()).collect();
         let exp_lines: Vec<&str> = exp_text.lines().filter(|l| !l.trim().is_empty()).collect();
-        assert_eq!(case_lines.len(), exp_lines.len(), "{}: case and expectation counts differ", cases.display());
+        assert_eq!(
+            case_lines.len(),
+            exp_lines.len(),
+            "{}: case and expectation counts differ",
+            cases.display()
+        );
         for (c, e) in case_lines.iter().zip(&exp_lines) {
             count += 1;
             let got = usermaven_actions::cases::run_line(c);
@@ -84,7 +100,10 @@ fn committed_cases_match_the_reference() {
         + run_dir(&root().join("fixtures/peer-suites/cases"), &mut mismatches);
     assert!(n > 0, "no cases found under fixtures/");
     if !mismatches.is_empty() {
-        let mut report = format!("{} of {n} cases differ from the reference:\n", mismatches.len());
+        let mut report = format!(
+            "{} of {n} cases differ from the reference:\n",
+            mismatches.len()
+        );
         for m in mismatches.iter().take(15) {
             report.push_str(&format!(
                 "\n--- {} :: {}\n  expected: {}\n  got:      {}\n",
