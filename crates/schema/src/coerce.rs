@@ -1,0 +1,247 @@
+//! ajv's type checks and `coerceTypes: 'array'` coercion (ajv `compile/validate/dataType.ts`),
+//! plus the JavaScript number conversions they rely on (`+str`, `"" + num`, `parseInt`).
+
+use usermaven_json::{write_number, Value};
+
+use crate::compile::JsonType;
+
+/// ajv `checkDataType` with `strictNumbers: true`.
+pub(crate) fn is_type(v: &Value, t: JsonType) -> bool {
+    match t {
+        JsonType::Null => v.is_null(),
+        JsonType::Array => matches!(v, Value::Array(_)),
+        JsonType::Object => matches!(v, Value::Object(_)),
+        JsonType::Number => matches!(v, Value::Number(n) if n.is_finite()),
+        JsonType::Integer => matches!(v, Value::Number(n) if n.is_finite() && n.fract() == 0.0),
+        JsonType::String => matches!(v, Value::String(_)),
+        JsonType::Boolean => matches!(v, Value::Bool(_)),
+    }
+}
+
+pub(crate) fn is_any_type(v: &Value, types: &[JsonType]) -> bool {
+    types.iter().any(|&t| is_type(v, t))
+}
+
+/// Outcome of ajv `coerceData` for a value of the wrong type.
+pub(crate) enum Coerced {
+    /// The new value (ajv assigns it to the parent's property).
+    To(Value),
+    /// No coercion applied: a type error; `unwrapped` tells whether ajv had replaced its local
+    /// `data` by the single element of a one-element array (later keywords then see that element).
+    Failed { unwrapped: bool },
+}
+
+/// ajv `coerceData` with `coerceTypes: 'array'`: unwrap a one-element array, then try each
+/// coercible type of the schema in order.
+pub(crate) fn coerce(data: &Value, types: &[JsonType], coerce_to: &[JsonType]) -> Coerced {
+    let (d, unwrapped) = match data {
+        Value::Array(a) if a.len() == 1 => (&a[0], true),
+        _ => (data, false),
+    };
+    if unwrapped && is_any_type(d, types) {
+        return Coerced::To(d.clone());
+    }
+    for &t in coerce_to {
+        if let Some(v) = coerce_one(d, t) {
+            return Coerced::To(v);
+        }
+    }
+    Coerced::Failed { unwrapped }
+}
+
+fn coerce_one(d: &Value, t: JsonType) -> Option<Value> {
+    match t {
+        JsonType::String => match d {
+            Value::Number(n) => Some(Value::from(number_to_string(*n))),
+            Value::Bool(b) => Some(Value::str(if *b { "true" } else { "false" })),
+            Value::Null => Some(Value::str("")),
+            _ => None,
+        },
+        JsonType::Number | JsonType::Integer => match d {
+            Value::Bool(b) => Some(Value::Number(if *b { 1.0 } else { 0.0 })),
+            Value::Null => Some(Value::Number(0.0)),
+            // `data && data == +data` (and for integers `!(data % 1)`)
+            Value::String(s) if !s.is_empty() => {
+                let n = string_to_number(s);
+                if n.is_nan() {
+                    return None;
+                }
+                // `!(n % 1)`: true for whole numbers and for ±Infinity (NaN remainder).
+                if t == JsonType::Integer && n.is_finite() && n.fract() != 0.0 {
+                    return None;
+                }
+                Some(Value::Number(n))
+            }
+            _ => None,
+        },
+        JsonType::Boolean => match d {
+            Value::String(s) if &**s == "false" => Some(Value::Bool(false)),
+            Value::Number(n) if *n == 0.0 => Some(Value::Bool(false)),
+            Value::Null => Some(Value::Bool(false)),
+            Value::String(s) if &**s == "true" => Some(Value::Bool(true)),
+            Value::Number(n) if *n == 1.0 => Some(Value::Bool(true)),
+            _ => None,
+        },
+        JsonType::Null => match d {
+            Value::String(s) if s.is_empty() => Some(Value::Null),
+            Value::Number(n) if *n == 0.0 => Some(Value::Null),
+            Value::Bool(false) => Some(Value::Null),
+            _ => None,
+        },
+        JsonType::Array => match d {
+            Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => {
+                Some(Value::Array(vec![d.clone()]))
+            }
+            _ => None,
+        },
+        JsonType::Object => None,
+    }
+}
+
+/// JS `String(n)`.
+pub(crate) fn number_to_string(n: f64) -> String {
+    let mut s = String::new();
+    write_number(&mut s, n);
+    s
+}
+
+/// JS StrWhiteSpaceChar (WhiteSpace and LineTerminator).
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+/// JS `Number(str)` (ECMAScript StringToNumber).
+pub(crate) fn string_to_number(s: &str) -> f64 {
+    let t = s.trim_matches(is_js_space);
+    if t.is_empty() {
+        return 0.0;
+    }
+    let b = t.as_bytes();
+    if b.len() > 2 && b[0] == b'0' {
+        let radix = match b[1] {
+            b'x' | b'X' => 16,
+            b'o' | b'O' => 8,
+            b'b' | b'B' => 2,
+            _ => 0,
+        };
+        if radix != 0 {
+            let mut acc = 0f64;
+            for &c in &b[2..] {
+                let d = match (c as char).to_digit(radix) {
+                    Some(d) => d,
+                    None => return f64::NAN,
+                };
+                acc = acc * f64::from(radix) + f64::from(d);
+            }
+            return acc;
+        }
+    }
+    let (sign, body) = match b[0] {
+        b'+' => (1.0, &t[1..]),
+        b'-' => (-1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    if body == "Infinity" {
+        return sign * f64::INFINITY;
+    }
+    if !is_decimal_literal(body.as_bytes()) {
+        return f64::NAN;
+    }
+    body.parse::<f64>().map(|x| sign * x).unwrap_or(f64::NAN)
+}
+
+/// StrUnsignedDecimalLiteral: `digits [. digits?] | . digits`, then an optional exponent.
+fn is_decimal_literal(b: &[u8]) -> bool {
+    let mut i = 0;
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let f = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac_digits = i - f;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let e = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == e {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// JS `parseInt(String(n))` as ajv's `multipleOf` uses it.
+pub(crate) fn parse_int_of_number(n: f64) -> f64 {
+    let s = number_to_string(n);
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, s.as_str()),
+    };
+    let digits: String = body.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return f64::NAN;
+    }
+    digits.parse::<f64>().map(|x| sign * x).unwrap_or(f64::NAN)
+}
+
+/// `fast-deep-equal`, as ajv's `const`/`enum`/`uniqueItems` use it (key order does not matter).
+pub(crate) fn deep_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y || (x.is_nan() && y.is_nan()),
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| deep_equal(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_equal(v, w)))
+        }
+        _ => false,
+    }
+}
+
+/// JS strict equality (`===`) between a schema literal and data.
+pub(crate) fn strict_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y,
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::String(x), Value::String(y)) => x == y,
+        // objects and arrays: identity, never equal to parsed data
+        _ => false,
+    }
+}
+
+/// UTF-16 length (`str.length`).
+pub(crate) fn utf16_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}

@@ -1,0 +1,1 @@
+//! Usermaven field shapes (placeholder, filled below).
