@@ -39,18 +39,41 @@ pub(crate) enum Node {
 pub(crate) enum Directive {
     /// A directive that always throws when it runs.
     Fail(TransformError),
-    If { cond: IfCond, then: Option<Node>, otherwise: Option<Node> },
-    Case { value: Option<Node>, op: CaseOp },
+    If {
+        cond: IfCond,
+        then: Option<Node>,
+        otherwise: Option<Node>,
+    },
+    Case {
+        value: Option<Node>,
+        op: CaseOp,
+    },
     Replace(Box<Replace>),
-    ArrayPath { root: ArrayRoot, shape: Option<Node> },
+    ArrayPath {
+        root: ArrayRoot,
+        shape: Option<Node>,
+    },
     Path(Path),
     PathDyn(Node),
     Template(Template),
     TemplateDyn(Node),
-    Flatten { separator: Node, value: Node, omit_arrays: bool },
-    Json { value: Node, mode: JsonMode },
-    Merge { direction: Node, objects: Result<Vec<Node>, TransformError> },
-    Transform { apply: Result<Node, TransformError>, mapping: Node },
+    Flatten {
+        separator: Node,
+        value: Node,
+        omit_arrays: bool,
+    },
+    Json {
+        value: Node,
+        mode: JsonMode,
+    },
+    Merge {
+        direction: Node,
+        objects: Result<Vec<Node>, TransformError>,
+    },
+    Transform {
+        apply: Result<Node, TransformError>,
+        mapping: Node,
+    },
     ExcludeWhenNull(Node),
     /// `@literal`: `resolve(value)`.
     Literal(Node),
@@ -95,7 +118,11 @@ pub(crate) struct Replace {
 #[derive(Clone, Debug)]
 pub(crate) enum Replacer {
     Fail(TransformError),
-    Ok { re: Regex, replacement: String, global: bool },
+    Ok {
+        re: Regex,
+        replacement: String,
+        global: bool,
+    },
 }
 
 /// `{...mapping}` / root-directive handling of `getMappingToProcess`.
@@ -275,7 +302,10 @@ fn build_directive(name: &str, value: Option<&Value>) -> Directive {
                 Some("upper") => CaseOp::Upper,
                 _ => CaseOp::Invalid,
             };
-            Directive::Case { value: get("value").filter(|v| v.is_truthy()).map(build), op }
+            Directive::Case {
+                value: get("value").filter(|v| v.is_truthy()).map(build),
+                op,
+            }
         }
         "@replace" => {
             if opts.is_none() {
@@ -373,7 +403,10 @@ fn build_more(name: &str, value: Option<&Value>, opts: Option<&Object>) -> Direc
                 Some("decode") => JsonMode::Decode,
                 _ => JsonMode::Other,
             };
-            Directive::Json { value: build_opt(get("value")), mode }
+            Directive::Json {
+                value: build_opt(get("value")),
+                mode,
+            }
         }
         "@merge" => {
             if opts.is_none() {
@@ -393,7 +426,10 @@ fn build_more(name: &str, value: Option<&Value>, opts: Option<&Object>) -> Direc
                 ))),
                 None => Err(TransformError::error("@merge requires a \"objects\" key")),
             };
-            Directive::Merge { direction: build_opt(get("direction")), objects }
+            Directive::Merge {
+                direction: build_opt(get("direction")),
+                objects,
+            }
         }
         "@transform" => {
             if opts.is_none() {
@@ -435,8 +471,15 @@ fn replacer(pattern: &str, replacement: &str, ignorecase: bool, global: bool) ->
             "@replace requires a \"replacement\" less than {MAX_REPLACEMENT_LENGTH} characters"
         )));
     }
-    match regex::RegexBuilder::new(&regex::escape(pattern)).case_insensitive(ignorecase).build() {
-        Ok(re) => Replacer::Ok { re, replacement: replacement.to_string(), global },
+    match regex::RegexBuilder::new(&regex::escape(pattern))
+        .case_insensitive(ignorecase)
+        .build()
+    {
+        Ok(re) => Replacer::Ok {
+            re,
+            replacement: replacement.to_string(),
+            global,
+        },
         Err(e) => Replacer::Fail(TransformError::error(e.to_string())),
     }
 }

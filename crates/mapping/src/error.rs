@@ -20,9 +20,11 @@ pub struct MappingError {
 impl MappingError {
     pub(crate) fn from_verr(e: VErr) -> MappingError {
         match e {
-            VErr::One(m) => {
-                MappingError { name: "ValidationError", message: m.clone(), errors: vec![m] }
-            }
+            VErr::One(m) => MappingError {
+                name: "ValidationError",
+                message: m.clone(),
+                errors: vec![m],
+            },
             VErr::Agg(ms) => {
                 let mut message = String::from("\n");
                 let mut first = true;
@@ -38,14 +40,22 @@ impl MappingError {
                         message.push_str(line);
                     }
                 }
-                MappingError { name: "AggregateError", message, errors: ms }
+                MappingError {
+                    name: "AggregateError",
+                    message,
+                    errors: ms,
+                }
             }
         }
     }
 
     pub(crate) fn plain(name: &'static str, message: impl Into<String>) -> MappingError {
         let message = message.into();
-        MappingError { name, message: message.clone(), errors: vec![message] }
+        MappingError {
+            name,
+            message: message.clone(),
+            errors: vec![message],
+        }
     }
 }
 
@@ -64,12 +74,18 @@ pub struct TransformError {
 
 impl TransformError {
     pub(crate) fn error(message: impl Into<String>) -> TransformError {
-        TransformError { name: "Error", message: message.into() }
+        TransformError {
+            name: "Error",
+            message: message.into(),
+        }
     }
 }
 
 impl From<MappingError> for TransformError {
     fn from(e: MappingError) -> TransformError {
-        TransformError { name: e.name, message: e.message }
+        TransformError {
+            name: e.name,
+            message: e.message,
+        }
     }
 }

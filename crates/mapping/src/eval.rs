@@ -80,7 +80,11 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             }
         }
         Directive::Literal(n) => resolve(n, payload, cx),
-        Directive::If { cond, then, otherwise } => {
+        Directive::If {
+            cond,
+            then,
+            otherwise,
+        } => {
             let condition = match cond {
                 IfCond::Exists(n) => {
                     let v = resolve(n, payload, cx)?;
@@ -112,7 +116,9 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             }
         }
         Directive::Replace(r) => {
-            let Some(n) = &r.value else { return Ok(Js::Undef) };
+            let Some(n) = &r.value else {
+                return Ok(Js::Undef);
+            };
             let v = resolve(n, payload, cx)?;
             let text = match v.value() {
                 Some(Value::String(s)) => Some(s.to_string()),
@@ -164,10 +170,16 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
                 _ => Ok(root),
             }
         }
-        Directive::Flatten { separator, value, omit_arrays } => {
+        Directive::Flatten {
+            separator,
+            value,
+            omit_arrays,
+        } => {
             let sep = resolve(separator, payload, cx)?;
             let Some(sep) = sep.as_str() else {
-                return Err(TransformError::error("@flatten requires a string separator"));
+                return Err(TransformError::error(
+                    "@flatten requires a string separator",
+                ));
             };
             let v = resolve(value, payload, cx)?;
             let mut out = Vec::new();
@@ -259,7 +271,11 @@ fn value_loose_eq_empty(v: &Value) -> bool {
 fn apply_replace(r: &Replacer, text: &str) -> Result<String, TransformError> {
     let (re, replacement, global) = match r {
         Replacer::Fail(e) => return Err(e.clone()),
-        Replacer::Ok { re, replacement, global } => (re, replacement, *global),
+        Replacer::Ok {
+            re,
+            replacement,
+            global,
+        } => (re, replacement, *global),
     };
     let mut out = String::with_capacity(text.len());
     let mut last = 0;

@@ -35,12 +35,18 @@ fn entries<'a>(v: &Js<'a>) -> Vec<(Str, Js<'a>)> {
     match v {
         Js::Ref(r) => match r {
             Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), Js::Ref(v))).collect(),
-            Value::Array(a) => {
-                a.iter().enumerate().map(|(i, v)| (crate::js::index_key(i), Js::Ref(v))).collect()
-            }
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (crate::js::index_key(i), Js::Ref(v)))
+                .collect(),
             _ => Vec::new(),
         },
-        other => other.entries().into_iter().map(|(k, v)| (k, v.into_owned())).collect(),
+        other => other
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k, v.into_owned()))
+            .collect(),
     }
 }
 

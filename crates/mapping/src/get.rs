@@ -29,7 +29,10 @@ impl Path {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let name: String = p.chars().filter(|&c| c != '\'' && c != '"').collect();
-                Key { index: array_index(&name), name: Str::from(name) }
+                Key {
+                    index: array_index(&name),
+                    name: Str::from(name),
+                }
             })
             .collect();
         Path { keys }
@@ -99,11 +102,8 @@ fn split(path: &str) -> Vec<&str> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'.' {
-            out.push(&path[start..i]);
-            i += 1;
-            start = i;
-        } else if b == b'[' && i + 1 < bytes.len() && is_q(bytes[i + 1]) {
+        let opens = b == b'[' && i + 1 < bytes.len() && is_q(bytes[i + 1]);
+        if b == b'.' || opens {
             out.push(&path[start..i]);
             i += 1;
             start = i;
@@ -131,7 +131,10 @@ pub fn get_keys(obj: &Value, keys: &[&str]) -> Option<Value> {
     let path = Path {
         keys: keys
             .iter()
-            .map(|k| Key { name: Str::from(*k), index: array_index(k) })
+            .map(|k| Key {
+                name: Str::from(*k),
+                index: array_index(k),
+            })
             .collect(),
     };
     path.lookup(Some(obj)).into_value()

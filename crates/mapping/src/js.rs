@@ -79,7 +79,9 @@ impl<'a> Js<'a> {
             Js::Ref(v) => Some(v.clone()),
             Js::Val(v) => Some(v),
             Js::Arr(a) => Some(Value::Array(
-                a.into_iter().map(|v| v.into_value().unwrap_or(Value::Null)).collect(),
+                a.into_iter()
+                    .map(|v| v.into_value().unwrap_or(Value::Null))
+                    .collect(),
             )),
             Js::Obj(o) => {
                 let mut out = Object::with_capacity(o.len());
@@ -172,7 +174,11 @@ impl<'a> Js<'a> {
     pub(crate) fn entries(&self) -> Vec<(Str, Js<'_>)> {
         match self {
             Js::Obj(o) => o.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            Js::Arr(a) => a.iter().enumerate().map(|(i, v)| (index_key(i), v.clone())).collect(),
+            Js::Arr(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (index_key(i), v.clone()))
+                .collect(),
             Js::Ref(v) => value_entries(v),
             Js::Val(v) => value_entries(v),
             Js::Undef => Vec::new(),
@@ -183,7 +189,11 @@ impl<'a> Js<'a> {
 fn value_entries(v: &Value) -> Vec<(Str, Js<'_>)> {
     match v {
         Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), Js::Ref(v))).collect(),
-        Value::Array(a) => a.iter().enumerate().map(|(i, v)| (index_key(i), Js::Ref(v))).collect(),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (index_key(i), Js::Ref(v)))
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -60,7 +60,10 @@ impl Mapping {
             }
             _ => None,
         };
-        Ok(Mapping { root: compile::build(&processed), keys })
+        Ok(Mapping {
+            root: compile::build(&processed),
+            keys,
+        })
     }
 
     /// `transform(mapping, input)`: `Ok(None)` is JS `undefined`. `now` is used only

@@ -143,7 +143,8 @@ fn parser() -> &'static liquid::Parser {
         }
         // Without the disabled tags registered, the crate reports them as unknown tags;
         // the position and wording come from `first_disabled_tag`.
-        b.build().unwrap_or_else(|_| liquid::ParserBuilder::new().build().expect("empty parser"))
+        b.build()
+            .unwrap_or_else(|_| liquid::ParserBuilder::new().build().expect("empty parser"))
     })
 }
 
@@ -169,7 +170,11 @@ impl Liquid {
                 }),
             }
         };
-        Liquid { source: Arc::from(source), compiled, variables }
+        Liquid {
+            source: Arc::from(source),
+            compiled,
+            variables,
+        }
     }
 
     /// The variable paths the template reads, joined with `.` (`getLiquidKeys`).
@@ -214,7 +219,10 @@ impl Liquid {
                     message: format!("filter \"{name}\" is disabled, line:{line}, col:{col}"),
                 };
             }
-            TransformError { name: "RenderError", message: msg }
+            TransformError {
+                name: "RenderError",
+                message: msg,
+            }
         })
     }
 }
@@ -257,7 +265,9 @@ fn to_liquid(v: &Value) -> LValue {
 /// Adds `nil` where a path's last segment is missing from an object, so that the
 /// crate renders it empty instead of failing (liquidjs is not strict).
 fn fill_missing(globals: &mut LObject, path: &[String]) {
-    let Some((first, rest)) = path.split_first() else { return };
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
     if !globals.contains_key(first.as_str()) {
         globals.insert(first.clone().into(), LValue::Nil);
         return;
@@ -301,7 +311,11 @@ fn tokens(src: &str) -> Vec<Token> {
         match src[start + 2..].find(close) {
             Some(end) => {
                 let inner = start + 2..start + 2 + end;
-                out.push(Token { start, is_tag, inner });
+                out.push(Token {
+                    start,
+                    is_tag,
+                    inner,
+                });
                 i = start + 2 + end + 2;
             }
             None => break,
@@ -319,7 +333,9 @@ fn line_col(src: &str, byte: usize) -> (usize, usize) {
 
 fn tag_name(inner: &str) -> &str {
     let t = inner.trim_start_matches('-').trim_start();
-    let end = t.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(t.len());
+    let end = t
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(t.len());
     &t[..end]
 }
 
@@ -339,9 +355,8 @@ fn filter_position(src: &str, filter: &str) -> (usize, usize) {
         let inner = &src[t.inner.clone()];
         let uses = inner.split('|').skip(1).any(|seg| {
             let seg = seg.trim_start();
-            seg.strip_prefix(filter).is_some_and(|after| {
-                !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
-            })
+            seg.strip_prefix(filter)
+                .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
         });
         if uses {
             return line_col(src, t.start);
@@ -416,9 +431,8 @@ fn scan_paths(s: &str, out: &mut Vec<Vec<String>>) {
             }
             // A keyword argument name (`name: value`) is not a variable.
             let named_arg = s[j..].trim_start().starts_with(':');
-            if !(path.len() == 1 && KEYWORDS.contains(&path[0].as_str())) && !named_arg
-                && !out.contains(&path)
-            {
+            let keyword = path.len() == 1 && KEYWORDS.contains(&path[0].as_str());
+            if !(keyword || named_arg || out.contains(&path)) {
                 out.push(path);
             }
             i = j;
@@ -477,7 +491,10 @@ impl Filter for DisabledFilter {
         _input: &dyn ValueView,
         _runtime: &dyn Runtime,
     ) -> liquid_core::Result<LValue> {
-        Err(LError::with_msg(format!("filter \"{}\" is disabled", self.0)))
+        Err(LError::with_msg(format!(
+            "filter \"{}\" is disabled",
+            self.0
+        )))
     }
 }
 
@@ -502,7 +519,9 @@ impl FilterReflection for DateFilterParser {
 
 impl ParseFilter for DateFilterParser {
     fn parse(&self, mut arguments: FilterArguments<'_>) -> liquid_core::Result<Box<dyn Filter>> {
-        Ok(Box::new(DateFilter { format: arguments.positional.next() }))
+        Ok(Box::new(DateFilter {
+            format: arguments.positional.next(),
+        }))
     }
     fn reflection(&self) -> &dyn FilterReflection {
         self
@@ -521,15 +540,24 @@ impl fmt::Display for DateFilter {
 }
 
 impl Filter for DateFilter {
-    fn evaluate(&self, input: &dyn ValueView, runtime: &dyn Runtime) -> liquid_core::Result<LValue> {
-        let Some(fmt_expr) = &self.format else { return Ok(input.to_value()) };
+    fn evaluate(
+        &self,
+        input: &dyn ValueView,
+        runtime: &dyn Runtime,
+    ) -> liquid_core::Result<LValue> {
+        let Some(fmt_expr) = &self.format else {
+            return Ok(input.to_value());
+        };
         let format = fmt_expr.evaluate(runtime)?.to_kstr().to_string();
         let ts = match input.as_scalar() {
             Some(s) => {
                 let text = s.to_kstr().to_string();
                 if text == "now" || text == "today" {
                     NOW.with(Cell::get)
-                } else if let Some(n) = s.to_float().filter(|_| s.to_integer().is_some() || text.parse::<f64>().is_ok()) {
+                } else if let Some(n) = s
+                    .to_float()
+                    .filter(|_| s.to_integer().is_some() || text.parse::<f64>().is_ok())
+                {
                     jiff::Timestamp::from_millisecond((n * 1000.0) as i64).ok()
                 } else {
                     parse_date(&text)
@@ -537,7 +565,9 @@ impl Filter for DateFilter {
             }
             None => None,
         };
-        let Some(ts) = ts else { return Ok(input.to_value()) };
+        let Some(ts) = ts else {
+            return Ok(input.to_value());
+        };
         let zoned = ts.to_zoned(jiff::tz::TimeZone::UTC);
         match jiff::fmt::strtime::format(format.as_str(), &zoned) {
             Ok(s) => Ok(LValue::scalar(s)),
@@ -551,7 +581,10 @@ fn parse_date(text: &str) -> Option<jiff::Timestamp> {
         return Some(ts);
     }
     if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
-        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     None
 }

@@ -40,7 +40,9 @@ impl Pass {
         let mut parts = Vec::new();
         let mut last = 0;
         for caps in re.captures_iter(template) {
-            let (Some(whole), Some(inner)) = (caps.get(0), caps.get(1)) else { continue };
+            let (Some(whole), Some(inner)) = (caps.get(0), caps.get(1)) else {
+                continue;
+            };
             if whole.start() > last {
                 parts.push(Part::Lit(template[last..whole.start()].to_string()));
             }
@@ -92,9 +94,15 @@ impl Template {
     pub(crate) fn parse(template: &str) -> Template {
         let triple = Pass::parse(template, triple_re());
         if triple.has_vars() {
-            Template { triple: Some(triple), double: Pass { parts: Vec::new() } }
+            Template {
+                triple: Some(triple),
+                double: Pass { parts: Vec::new() },
+            }
         } else {
-            Template { triple: None, double: Pass::parse(template, double_re()) }
+            Template {
+                triple: None,
+                double: Pass::parse(template, double_re()),
+            }
         }
     }
 

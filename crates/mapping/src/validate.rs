@@ -76,13 +76,20 @@ fn validate_directive(v: Option<&Value>, stack: &[&str]) -> VResult {
         other => {
             let t = real_type(other);
             return Err(err(
-                format!("should be a directive object but it is {} {}", article(t), t),
+                format!(
+                    "should be a directive object but it is {} {}",
+                    article(t),
+                    t
+                ),
                 stack,
             ));
         }
     };
-    let directive_keys: Vec<&str> =
-        obj.keys().filter(|k| k.starts_with('@')).map(|k| &**k).collect();
+    let directive_keys: Vec<&str> = obj
+        .keys()
+        .filter(|k| k.starts_with('@'))
+        .map(|k| &**k)
+        .collect();
     if directive_keys.len() > 1 {
         return Err(err(
             format!(
@@ -92,9 +99,15 @@ fn validate_directive(v: Option<&Value>, stack: &[&str]) -> VResult {
             stack,
         ));
     }
-    if obj.keys().any(|k| !k.starts_with('@') && &**k != "_metadata") {
+    if obj
+        .keys()
+        .any(|k| !k.starts_with('@') && &**k != "_metadata")
+    {
         return Err(err(
-            format!("should only have one @-prefixed key but it has {} keys", obj.len()),
+            format!(
+                "should only have one @-prefixed key but it has {} keys",
+                obj.len()
+            ),
             stack,
         ));
     }
@@ -169,7 +182,10 @@ fn validate_directive(v: Option<&Value>, stack: &[&str]) -> VResult {
                 ],
                 inner,
             )?;
-            if let Some(items) = value.and_then(|v| v.get("objects")).and_then(Value::as_array) {
+            if let Some(items) = value
+                .and_then(|v| v.get("objects"))
+                .and_then(Value::as_array)
+            {
                 for item in items {
                     validate_directive_or_object(Some(item), &[])?;
                 }
@@ -202,7 +218,10 @@ fn validate_directive_or_raw(v: Option<&Value>, stack: &[&str]) -> VResult {
         "directive" => validate_directive(v, stack),
         "object" | "array" | "boolean" | "string" | "number" | "null" => Ok(()),
         t => Err(err(
-            format!("should be a mapping directive or a JSON value but it is {} {t}", article(t)),
+            format!(
+                "should be a mapping directive or a JSON value but it is {} {t}",
+                article(t)
+            ),
             stack,
         )),
     }
@@ -213,7 +232,10 @@ fn validate_directive_or_string(v: Option<&Value>, stack: &[&str]) -> VResult {
         "directive" => validate_directive(v, stack),
         "string" => Ok(()),
         t => Err(err(
-            format!("should be a string or a mapping directive but it is {} {t}", article(t)),
+            format!(
+                "should be a string or a mapping directive but it is {} {t}",
+                article(t)
+            ),
             stack,
         )),
     }
@@ -224,7 +246,10 @@ fn validate_directive_or_object(v: Option<&Value>, stack: &[&str]) -> VResult {
         "directive" => validate_directive(v, stack),
         "object" => validate_object(v, stack),
         t => Err(err(
-            format!("should be a object or a mapping directive but it is {} {t}", article(t)),
+            format!(
+                "should be a object or a mapping directive but it is {} {t}",
+                article(t)
+            ),
             stack,
         )),
     }
@@ -234,10 +259,16 @@ fn validate_string_length(v: Option<&Value>, min: usize, max: usize, stack: &[&s
     if let Some(Value::String(s)) = v {
         let len = js_len(s);
         if len < min {
-            return Err(err(format!("should be a string of length {min} or greater"), stack));
+            return Err(err(
+                format!("should be a string of length {min} or greater"),
+                stack,
+            ));
         }
         if len > max {
-            return Err(err(format!("should be a string of length {max} or less"), stack));
+            return Err(err(
+                format!("should be a string of length {max} or less"),
+                stack,
+            ));
         }
     }
     Ok(())
@@ -256,7 +287,10 @@ fn validate_replacement(v: Option<&Value>, stack: &[&str]) -> VResult {
 fn validate_string(v: Option<&Value>, stack: &[&str]) -> VResult {
     let t = real_type_or_directive(v);
     if t != "string" {
-        return Err(err(format!("should be a string but it is {} {t}", article(t)), stack));
+        return Err(err(
+            format!("should be a string but it is {} {t}", article(t)),
+            stack,
+        ));
     }
     Ok(())
 }
@@ -288,7 +322,10 @@ fn validate_direction(v: Option<&Value>, stack: &[&str]) -> VResult {
 fn validate_boolean(v: Option<&Value>, stack: &[&str]) -> VResult {
     let t = real_type_or_directive(v);
     if t != "boolean" {
-        return Err(err(format!("should be a boolean but it is {} {t}", article(t)), stack));
+        return Err(err(
+            format!("should be a boolean but it is {} {t}", article(t)),
+            stack,
+        ));
     }
     Ok(())
 }
@@ -296,9 +333,14 @@ fn validate_boolean(v: Option<&Value>, stack: &[&str]) -> VResult {
 fn validate_object(v: Option<&Value>, stack: &[&str]) -> VResult {
     let t = real_type_or_directive(v);
     if t != "object" {
-        return Err(err(format!("should be an object but it is {} {t}", article(t)), stack));
+        return Err(err(
+            format!("should be an object but it is {} {t}", article(t)),
+            stack,
+        ));
     }
-    let Some(Value::Object(obj)) = v else { return Ok(()) };
+    let Some(Value::Object(obj)) = v else {
+        return Ok(());
+    };
     if let Some(k) = obj.keys().find(|k| k.starts_with('@')) {
         return Err(err(
             format!(
@@ -338,7 +380,10 @@ fn validate_object_with_fields(
         let res = match field {
             Field::Required(f) => match value {
                 None => Err(err(
-                    format!("should have field {} but it doesn't", Value::str(prop).to_json()),
+                    format!(
+                        "should have field {} but it doesn't",
+                        Value::str(prop).to_json()
+                    ),
                     stack,
                 )),
                 Some(_) => f(value, &s),
@@ -362,7 +407,10 @@ fn validate_object_with_fields(
 fn validate_array(v: Option<&Value>, stack: &[&str]) -> VResult {
     let t = real_type(v);
     if t != "array" {
-        return Err(err(format!("should be an array but it is {} {t}", article(t)), stack));
+        return Err(err(
+            format!("should be an array but it is {} {t}", article(t)),
+            stack,
+        ));
     }
     Ok(())
 }

@@ -22,7 +22,8 @@ const KNOWN: &[&str] = &[
 ];
 
 fn is_directive(v: &Value) -> bool {
-    v.as_object().is_some_and(|o| o.keys().any(|k| KNOWN.contains(&&**k)))
+    v.as_object()
+        .is_some_and(|o| o.keys().any(|k| KNOWN.contains(&&**k)))
 }
 
 fn opt_obj<'v>(v: &'v Value, key: &str) -> Option<&'v usermaven_json::Object> {
@@ -34,12 +35,17 @@ pub fn get_field_value_keys(value: &Value) -> Vec<String> {
     if is_directive(value) {
         let has = |k: &str| value.get(k).is_some();
         let keys: Vec<String> = if matches!(value.get("@arrayPath"), Some(Value::Array(_))) {
-            value.get("@arrayPath").and_then(Value::as_array).map_or(Vec::new(), |items| {
-                items.iter().flat_map(raw_keys).collect()
-            })
+            value
+                .get("@arrayPath")
+                .and_then(Value::as_array)
+                .map_or(Vec::new(), |items| {
+                    items.iter().flat_map(raw_keys).collect()
+                })
         } else if opt_obj(value, "@case").is_some_and(|o| o.contains_key("operator")) {
             opt_raw(opt_obj(value, "@case").and_then(|o| o.get("value")))
-        } else if opt_obj(value, "@if").is_some_and(|o| o.contains_key("exists") || o.contains_key("blank")) {
+        } else if opt_obj(value, "@if")
+            .is_some_and(|o| o.contains_key("exists") || o.contains_key("blank"))
+        {
             let o = opt_obj(value, "@if");
             ["blank", "exists", "then", "else"]
                 .iter()
@@ -48,11 +54,19 @@ pub fn get_field_value_keys(value: &Value) -> Vec<String> {
         } else if has("@literal") {
             Vec::new()
         } else if has("@path") {
-            vec![value.get("@path").map(Value::to_js_string).unwrap_or_default()]
+            vec![value
+                .get("@path")
+                .map(Value::to_js_string)
+                .unwrap_or_default()]
         } else if opt_obj(value, "@replace").is_some_and(|o| o.contains_key("pattern")) {
             opt_raw(opt_obj(value, "@replace").and_then(|o| o.get("value")))
         } else if has("@template") {
-            template_keys(value.get("@template").and_then(Value::as_str).unwrap_or_default())
+            template_keys(
+                value
+                    .get("@template")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            )
         } else if opt_obj(value, "@json").is_some_and(|o| o.contains_key("value")) {
             opt_raw(opt_obj(value, "@json").and_then(|o| o.get("value")))
         } else if opt_obj(value, "@flatten").is_some_and(|o| o.contains_key("value")) {

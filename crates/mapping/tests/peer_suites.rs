@@ -70,7 +70,12 @@ fn mapping_kit_cases_ndjson() {
     }
     let pass = cases.len() - failures.len();
     eprintln!("mapping-kit.cases: {pass}/{} pass", cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -106,8 +111,17 @@ fn mapping_kit_jsonl_with_error_names() {
             failures.push(format!("{id}\n   got: {res:?}\n  want: {expect}"));
         }
     }
-    eprintln!("mapping-kit.jsonl: {}/{} pass", cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "mapping-kit.jsonl: {}/{} pass",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -127,8 +141,7 @@ fn mapping_validate_jsonl() {
                     .and_then(Value::as_array)
                     .map(|a| a.iter().map(Value::to_js_string).collect())
                     .unwrap_or_default();
-                e.errors == want
-                    && expect.get("error_name").and_then(Value::as_str) == Some(e.name)
+                e.errors == want && expect.get("error_name").and_then(Value::as_str) == Some(e.name)
             }
             _ => false,
         };
@@ -136,8 +149,17 @@ fn mapping_validate_jsonl() {
             failures.push(format!("{id}\n   got: {:?}\n  want: {expect}", res.err()));
         }
     }
-    eprintln!("mapping-validate: {}/{} pass", cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "mapping-validate: {}/{} pass",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -167,8 +189,17 @@ fn path_get_jsonl() {
             failures.push(format!("{id}\n   got: {got:?}\n  want: {expect}"));
         }
     }
-    eprintln!("path-get: {}/{} pass", cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "path-get: {}/{} pass",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -177,7 +208,11 @@ fn mapping_kit_helpers_jsonl() {
     let mut failures = Vec::new();
     for case in &cases {
         let id = case.get("id").map(Value::to_js_string).unwrap_or_default();
-        let args = case.get("args").and_then(Value::as_array).cloned().unwrap_or_default();
+        let args = case
+            .get("args")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let nargs = case.get("nargs").and_then(Value::as_f64).unwrap_or(0.0) as usize;
         let undefined_args: Vec<String> = case
             .get("undefined_paths")
@@ -224,7 +259,10 @@ fn mapping_kit_helpers_jsonl() {
             Some("getFieldValueKeys") => {
                 let v = arg(0).cloned().unwrap_or_default();
                 Ok(Value::Array(
-                    get_field_value_keys(&v).into_iter().map(Value::from).collect(),
+                    get_field_value_keys(&v)
+                        .into_iter()
+                        .map(Value::from)
+                        .collect(),
                 ))
             }
             other => panic!("unknown helper {other:?}"),
@@ -241,6 +279,15 @@ fn mapping_kit_helpers_jsonl() {
             failures.push(format!("{id}\n   got: {got:?}\n  want: {expect}"));
         }
     }
-    eprintln!("mapping-kit-helpers: {}/{} pass", cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "mapping-kit-helpers: {}/{} pass",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
