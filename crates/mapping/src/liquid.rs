@@ -7,12 +7,19 @@
 //! the filter runs). Errors carry liquidjs' `, line:L, col:C` suffix.
 //!
 //! Differences from liquidjs that remain (the `liquid` crate is a Shopify-Liquid
-//! implementation, not liquidjs): error wording other than for disabled tags/filters;
-//! a lookup *through* a missing or non-object value (`{{ a.b }}` with `a` missing)
-//! is a `RenderError` instead of `""` (a missing *last* segment renders `""`); arrays
-//! render joined without commas; numbers print as Rust prints them; filters that
-//! liquidjs ignores because they do not exist are a parse error; `date` understands
-//! RFC 3339 / ISO dates, Unix seconds, `now` and `today` only.
+//! implementation, not liquidjs), each checked against the reference:
+//! - a lookup *through* a missing or non-object value (`{{ a.b }}` with `a` missing,
+//!   `{{ s.x }}` with `s` a string) is `RenderError: Unknown index` where liquidjs
+//!   renders `""` (a missing *last* segment does render `""`, as in liquidjs);
+//! - objects render as their entries concatenated, liquidjs prints `[object Object]`;
+//! - numbers print as Rust prints them (`1e21` → `1000000000000000000000`, liquidjs
+//!   `1e+21`);
+//! - an unknown filter is `ParseError: Unknown filter`; liquidjs passes the value on;
+//! - syntax errors are `ParseError` with the crate's wording; liquidjs throws a
+//!   `TokenizationError`/`ParseError` with its own message and `, line:L, col:C`;
+//! - `date` understands RFC 3339 / ISO dates, Unix seconds, `now` and `today` only,
+//!   formatted in UTC (the reference runs with `TZ=UTC`).
+//! Disabled tags and filters, the length limit and empty templates match exactly.
 
 use std::cell::Cell;
 use std::fmt;
