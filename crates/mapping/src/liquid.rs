@@ -19,6 +19,7 @@
 //!   `TokenizationError`/`ParseError` with its own message and `, line:L, col:C`;
 //! - `date` understands RFC 3339 / ISO dates, Unix seconds, `now` and `today` only,
 //!   formatted in UTC (the reference runs with `TZ=UTC`).
+//!
 //! Disabled tags and filters, the length limit and empty templates match exactly.
 
 use std::cell::Cell;
