@@ -219,7 +219,8 @@ function requireObject(c, key) {
   return c[key]
 }
 
-const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)))
+// structuredClone keeps -0 and Infinity (from e.g. 1e400) exactly as JSON.parse produced them.
+const clone = (v) => (v === undefined ? undefined : structuredClone(v))
 
 function requestResult() {
   if (fetchCalls === 0 && captured.length === 0) return null
