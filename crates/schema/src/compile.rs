@@ -76,8 +76,9 @@ pub(crate) const G_STRING: usize = 2;
 pub(crate) const G_ARRAY: usize = 3;
 pub(crate) const G_OBJECT: usize = 4;
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) enum Items {
+    #[default]
     None,
     One(Schema),
     Tuple(Vec<Schema>),
@@ -152,12 +153,6 @@ pub(crate) struct Node {
     pub(crate) properties: Option<Vec<(Str, Schema)>>,
     /// Index into `properties` when there are many.
     pub(crate) prop_index: Option<HashMap<Str, usize>>,
-}
-
-impl Default for Items {
-    fn default() -> Items {
-        Items::None
-    }
 }
 
 impl Node {
@@ -536,10 +531,10 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
 
     // ajv `coerceAndCheckDataType`: a single non-coercible type whose group has rules is
     // checked by that group (after the untyped keywords) instead of up front.
-    n.check_types = !n.types.is_empty()
-        && !(n.coerce_to.is_empty()
-            && n.types.len() == 1
-            && group_of(n.types[0]).is_some_and(|g| n.uses[g]));
+    let group_checks_type = n.coerce_to.is_empty()
+        && n.types.len() == 1
+        && group_of(n.types[0]).is_some_and(|g| n.uses[g]);
+    n.check_types = !n.types.is_empty() && !group_checks_type;
     Ok(Schema::Node(Box::new(n)))
 }
 

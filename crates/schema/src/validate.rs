@@ -297,7 +297,8 @@ impl Validator {
     fn number(&mut self, n: &Node, data: &Value, mode: Mode) {
         let Value::Number(x) = *data else { return };
         let title = n.title.as_deref();
-        let checks: [(Option<f64>, fn(f64, f64) -> bool, &str); 4] = [
+        type Check = (Option<f64>, fn(f64, f64) -> bool, &'static str);
+        let checks: [Check; 4] = [
             (
                 n.maximum,
                 |x, l| x > l || x.is_nan(),
