@@ -212,3 +212,67 @@ fn generated_fql_cases() {
     );
     assert!(run_case_pair(&c, &e) >= 250);
 }
+
+/// Differential check against a dump of the reference, when `FQL_DIFF_CASES` names one:
+/// NDJSON lines `{"fql","event","tree","result":{"ok"}|{"error","name"},"gen":{"fql"}|{"error"}}`
+/// (the parse tree as `JSON.stringify` prints it, `null` on a parse error).
+#[test]
+fn differential_dump() {
+    let Ok(path) = std::env::var("FQL_DIFF_CASES") else {
+        return;
+    };
+    let lines = read_lines(&PathBuf::from(path));
+    let mut failures = Vec::new();
+    for line in &lines {
+        let fql = s(line, "fql").unwrap_or("");
+        let event = line.get("event").cloned().unwrap_or(Value::Null);
+        let want = line.get("result").cloned().unwrap_or(Value::Null);
+        let parsed = parse(fql);
+        let got_result = match &parsed {
+            Err(e) => format!("error {}: {}", e.name, e.message),
+            Ok(t) => match t.try_matches(&event) {
+                Ok(b) => format!("ok {b}"),
+                Err(e) => format!("error {}: {}", e.name, e.message),
+            },
+        };
+        let want_result = match want.get("ok").and_then(Value::as_bool) {
+            Some(b) => format!("ok {b}"),
+            None => format!(
+                "error {}: {}",
+                s(&want, "name").unwrap_or(""),
+                s(&want, "error").unwrap_or("")
+            ),
+        };
+        let got_tree = parsed
+            .as_ref()
+            .map(|t| t.to_value().to_json())
+            .unwrap_or_else(|_| "null".into());
+        let want_tree = line.get("tree").map(Value::to_json).unwrap_or_default();
+        let got_gen = parsed.as_ref().ok().map(|t| match t.generate() {
+            Ok(f) => format!("fql {f}"),
+            Err(e) => format!("error {}", e.message),
+        });
+        let want_gen = line.get("gen").map(|g| match s(g, "fql") {
+            Some(f) => format!("fql {f}"),
+            None => format!("error {}", s(g, "error").unwrap_or("")),
+        });
+        if got_result != want_result || got_tree != want_tree || got_gen != want_gen {
+            failures.push(format!(
+                "{fql:?} on {}\n  result {got_result} / {want_result}\n  tree {got_tree} / {want_tree}\n  gen {got_gen:?} / {want_gen:?}",
+                event.to_json()
+            ));
+        }
+    }
+    eprintln!(
+        "differential: {}/{} agree",
+        lines.len() - failures.len(),
+        lines.len()
+    );
+    let shown: Vec<_> = failures.iter().take(15).cloned().collect();
+    assert!(
+        failures.is_empty(),
+        "{} disagree:\n{}",
+        failures.len(),
+        shown.join("\n")
+    );
+}
