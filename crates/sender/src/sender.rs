@@ -1,0 +1,497 @@
+//! The delivery engine: a keep-alive HTTP client, a bounded number of requests in flight,
+//! optional batching, retries, and an orderly shutdown.
+
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use usermaven_destination::Request;
+
+use crate::report::{Delivery, EventResult, Report};
+use crate::retry::{classify, delays, retry_after, Backoff, Outcome};
+use crate::target::{BaseUrl, Scrubber};
+use crate::{BuildError, SendError};
+
+/// Usermaven's `max_event_size`: a single event body over this many bytes is rejected.
+pub const MAX_EVENT_BYTES: usize = 51_200;
+
+/// Batching of several events into one JSON array body, as the s2s endpoint accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Batching {
+    /// Events per request; 1 (or 0) turns batching off: each body is sent exactly as given.
+    pub max_events: usize,
+    /// Bytes per request body, brackets and commas included.
+    pub max_bytes: usize,
+}
+
+impl Default for Batching {
+    /// Off. (`max_bytes` is Usermaven's Python client's 475 kB, used once batching is on.)
+    fn default() -> Batching {
+        Batching {
+            max_events: 1,
+            max_bytes: 475_000,
+        }
+    }
+}
+
+/// How the sender behaves. The defaults follow Segment: 10 s timeout, no batching.
+#[derive(Clone, Debug)]
+pub struct SenderConfig {
+    /// Replaces scheme, host and port of every request URL (path and query are kept; a
+    /// non-root path is prefixed). `None` sends to the URL in the request.
+    pub base_url: Option<String>,
+    /// Requests (single events or batches) in flight at once. 0 acts as 1.
+    pub concurrency: usize,
+    /// Per attempt, from connecting until the response body is read.
+    pub timeout: Duration,
+    /// Retry schedule; its seed makes the jitter reproducible.
+    pub backoff: Backoff,
+    /// `Retry-After` is honoured up to this long (it replaces the backoff delay).
+    pub retry_after_cap: Duration,
+    pub batching: Batching,
+    /// After shutdown, how long requests in flight may take before they are abandoned.
+    pub drain_timeout: Duration,
+    /// At most this much of a response body is kept (for rejection messages).
+    pub max_response_bytes: usize,
+}
+
+impl Default for SenderConfig {
+    fn default() -> SenderConfig {
+        SenderConfig {
+            base_url: None,
+            concurrency: 16,
+            timeout: Duration::from_secs(10),
+            backoff: Backoff::default(),
+            retry_after_cap: Duration::from_secs(60),
+            batching: Batching::default(),
+            drain_timeout: Duration::from_secs(10),
+            max_response_bytes: 4096,
+        }
+    }
+}
+
+/// One event to deliver: the caller's `id` (e.g. its input line number) and `meta` come back
+/// in its [`EventResult`].
+#[derive(Debug)]
+pub struct Envelope<M> {
+    pub id: u64,
+    pub meta: M,
+    pub request: Request,
+}
+
+/// A bounded channel feeding [`Sender::run`]: the producer waits when it is full, so memory
+/// stays bounded whatever the input size.
+pub fn channel<M>(capacity: usize) -> (mpsc::Sender<Envelope<M>>, mpsc::Receiver<Envelope<M>>) {
+    mpsc::channel(capacity.max(1))
+}
+
+/// Delivers requests. Cheap to clone (the connection pool is shared).
+#[derive(Clone, Debug)]
+pub struct Sender {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: reqwest::Client,
+    config: SenderConfig,
+    base: Option<BaseUrl>,
+}
+
+/// What one HTTP attempt returned.
+struct Response {
+    status: u16,
+    retry_after: Option<Duration>,
+    body: String,
+}
+
+impl Sender {
+    pub fn new(config: SenderConfig) -> Result<Sender, BuildError> {
+        let base = config.base_url.as_deref().map(BaseUrl::parse).transpose()?;
+        let client = reqwest::Client::builder()
+            // A redirect would re-send the token to wherever the server points.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(config.concurrency.max(1))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| BuildError::Client(e.without_url()))?;
+        Ok(Sender {
+            inner: Arc::new(Inner {
+                client,
+                config,
+                base,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &SenderConfig {
+        &self.inner.config
+    }
+
+    /// Deliver one request (retries included) and wait for the outcome.
+    pub async fn send(&self, request: &Request) -> Delivery {
+        let never = CancellationToken::new();
+        let body = Bytes::from(request.body.clone());
+        let backoff = self.inner.config.backoff;
+        self.deliver(request, body, backoff, &never, &never).await
+    }
+
+    /// Deliver everything received on `rx` until it closes or `shutdown` is cancelled, and
+    /// hand each event's result to `on_result` (in completion order) as it is known.
+    ///
+    /// On shutdown: nothing more is taken from `rx` (it is closed; a producer blocked in
+    /// `send` gets its envelope back and must account for it), queued events are reported
+    /// [`Delivery::NotSent`], retries stop ([`Delivery::Interrupted`]), and requests in
+    /// flight get [`SenderConfig::drain_timeout`] to finish before they are abandoned
+    /// (also `Interrupted`). Every event taken from `rx` is reported exactly once.
+    pub async fn run<M, F>(
+        &self,
+        mut rx: mpsc::Receiver<Envelope<M>>,
+        shutdown: CancellationToken,
+        mut on_result: F,
+    ) -> Report
+    where
+        M: Send + 'static,
+        F: FnMut(EventResult<M>),
+    {
+        let cfg = &self.inner.config;
+        let concurrency = cfg.concurrency.max(1);
+        let hard_stop = CancellationToken::new();
+        let mut report = Report::default();
+        let mut inflight: JoinSet<(u32, Vec<EventResult<M>>)> = JoinSet::new();
+        let mut pending: Option<Envelope<M>> = None;
+        let mut input_open = true;
+
+        let mut handle = |joined: Result<(u32, Vec<EventResult<M>>), tokio::task::JoinError>,
+                          report: &mut Report| {
+            match joined {
+                Ok((attempts, results)) => {
+                    report.record_batch(attempts);
+                    for r in results {
+                        report.record(&r);
+                        on_result(r);
+                    }
+                }
+                // Delivery code does not panic; a JoinError can only be a panic here, and a
+                // panic is a bug that should surface rather than be counted.
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            }
+        };
+
+        let shut_down = loop {
+            // Fill free slots with whatever is already queued.
+            while inflight.len() < concurrency {
+                let first = match pending.take() {
+                    Some(e) => e,
+                    None => match rx.try_recv() {
+                        Ok(e) => e,
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => {
+                            input_open = false;
+                            break;
+                        }
+                    },
+                };
+                let batch = self.form_batch(first, &mut rx, &mut pending, &mut input_open);
+                let this = self.clone();
+                let (soft, hard) = (shutdown.clone(), hard_stop.clone());
+                inflight.spawn(async move { this.deliver_batch(batch, soft, hard).await });
+            }
+            if !input_open && pending.is_none() && inflight.is_empty() {
+                break false;
+            }
+            let can_take = input_open && pending.is_none() && inflight.len() < concurrency;
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break true,
+                Some(joined) = inflight.join_next(), if !inflight.is_empty() => handle(joined, &mut report),
+                received = rx.recv(), if can_take => match received {
+                    Some(e) => pending = Some(e),
+                    None => input_open = false,
+                },
+            }
+        };
+
+        if shut_down {
+            rx.close();
+            let not_sent = |e: Envelope<M>| EventResult {
+                id: e.id,
+                meta: e.meta,
+                oversize: e.request.body.len() > MAX_EVENT_BYTES,
+                request: e.request,
+                delivery: Delivery::NotSent {
+                    reason: "shutdown before it was sent".into(),
+                },
+                batch_size: 0,
+            };
+            let queued = pending
+                .take()
+                .into_iter()
+                .chain(std::iter::from_fn(|| rx.try_recv().ok()));
+            for e in queued {
+                handle(Ok((0, vec![not_sent(e)])), &mut report);
+            }
+            let mut deadline = pin!(tokio::time::sleep(cfg.drain_timeout));
+            let mut abandoned = false;
+            while !inflight.is_empty() {
+                tokio::select! {
+                    Some(joined) = inflight.join_next() => handle(joined, &mut report),
+                    _ = &mut deadline, if !abandoned => {
+                        hard_stop.cancel();
+                        abandoned = true;
+                    }
+                }
+            }
+        }
+        report
+    }
+
+    /// Take `first` and, when batching is on, whatever queued events fit after it.
+    fn form_batch<M>(
+        &self,
+        first: Envelope<M>,
+        rx: &mut mpsc::Receiver<Envelope<M>>,
+        pending: &mut Option<Envelope<M>>,
+        input_open: &mut bool,
+    ) -> Vec<Envelope<M>> {
+        let b = self.inner.config.batching;
+        let mut batch = vec![first];
+        if b.max_events <= 1 || !batchable(&batch[0].request, b) {
+            return batch;
+        }
+        let mut bytes = 2 + batch[0].request.body.len();
+        while batch.len() < b.max_events {
+            let next = match rx.try_recv() {
+                Ok(e) => e,
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    *input_open = false;
+                    break;
+                }
+            };
+            let fits = batchable(&next.request, b)
+                && next.request.url == batch[0].request.url
+                && next.request.headers == batch[0].request.headers
+                && bytes + 1 + next.request.body.len() <= b.max_bytes;
+            if !fits {
+                *pending = Some(next);
+                break;
+            }
+            bytes += 1 + next.request.body.len();
+            batch.push(next);
+        }
+        batch
+    }
+
+    async fn deliver_batch<M>(
+        &self,
+        batch: Vec<Envelope<M>>,
+        soft: CancellationToken,
+        hard: CancellationToken,
+    ) -> (u32, Vec<EventResult<M>>) {
+        let n = batch.len();
+        let body = if n == 1 {
+            Bytes::from(batch[0].request.body.clone())
+        } else {
+            let len = 1 + batch
+                .iter()
+                .map(|e| e.request.body.len() + 1)
+                .sum::<usize>();
+            let mut s = String::with_capacity(len);
+            s.push('[');
+            for (i, e) in batch.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push_str(&e.request.body);
+            }
+            s.push(']');
+            Bytes::from(s)
+        };
+        let backoff = self.inner.config.backoff.for_event(batch[0].id);
+        let delivery = self
+            .deliver(&batch[0].request, body, backoff, &soft, &hard)
+            .await;
+        let attempts = delivery.attempts();
+        let mut out = Vec::with_capacity(n);
+        for e in batch {
+            out.push(EventResult {
+                id: e.id,
+                meta: e.meta,
+                oversize: e.request.body.len() > MAX_EVENT_BYTES,
+                request: e.request,
+                delivery: delivery.clone(),
+                batch_size: n,
+            });
+        }
+        (attempts, out)
+    }
+
+    /// Send `body` with the URL and headers of `request`, retrying as Segment does.
+    async fn deliver(
+        &self,
+        request: &Request,
+        body: Bytes,
+        backoff: Backoff,
+        soft: &CancellationToken,
+        hard: &CancellationToken,
+    ) -> Delivery {
+        let cfg = &self.inner.config;
+        let raw_url = request.url.expose();
+        let scrubber = Scrubber::for_url(raw_url);
+        let url = match &self.inner.base {
+            Some(base) => match base.apply(raw_url) {
+                Some(u) => u,
+                None => {
+                    let e = SendError::InvalidRequest("the request URL does not parse".into());
+                    return Delivery::GaveUp {
+                        attempts: 0,
+                        last_error: e,
+                    };
+                }
+            },
+            None => raw_url.to_string(),
+        };
+        let method = match reqwest::Method::from_bytes(request.method.as_bytes()) {
+            Ok(m) => m,
+            Err(_) => {
+                let e = SendError::InvalidRequest(format!("bad method {:?}", request.method));
+                return Delivery::GaveUp {
+                    attempts: 0,
+                    last_error: e,
+                };
+            }
+        };
+        let mut delays = delays(&backoff);
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let attempt = self.attempt(
+                method.clone(),
+                &url,
+                &request.headers,
+                body.clone(),
+                &scrubber,
+            );
+            let result = tokio::select! {
+                r = attempt => r,
+                _ = hard.cancelled() => return Delivery::Interrupted { attempts, last_error: None },
+            };
+            let (error, wait_at_least) = match result {
+                Ok(resp) => match classify(resp.status) {
+                    Outcome::Delivered => {
+                        return Delivery::Delivered {
+                            status: resp.status,
+                            attempts,
+                        }
+                    }
+                    Outcome::Reject => {
+                        return Delivery::Rejected {
+                            status: resp.status,
+                            message: resp.body,
+                            attempts,
+                        }
+                    }
+                    Outcome::Retry => {
+                        let e = SendError::Status {
+                            status: resp.status,
+                            body: resp.body,
+                        };
+                        (e, resp.retry_after.map(|d| d.min(cfg.retry_after_cap)))
+                    }
+                },
+                Err(e) if e.is_retryable() => (e, None),
+                Err(e) => {
+                    return Delivery::GaveUp {
+                        attempts,
+                        last_error: e,
+                    }
+                }
+            };
+            let Some(delay) = delays.next() else {
+                return Delivery::GaveUp {
+                    attempts,
+                    last_error: error,
+                };
+            };
+            let delay = wait_at_least.unwrap_or(delay);
+            if soft.is_cancelled() {
+                return Delivery::Interrupted {
+                    attempts,
+                    last_error: Some(error),
+                };
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = soft.cancelled() => return Delivery::Interrupted { attempts, last_error: Some(error) },
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+        scrubber: &Scrubber,
+    ) -> Result<Response, SendError> {
+        let cfg = &self.inner.config;
+        let timeout = cfg.timeout;
+        let mut rb = self
+            .inner
+            .client
+            .request(method, url)
+            .timeout(timeout)
+            .body(body);
+        for (k, v) in headers {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        let mut resp = rb
+            .send()
+            .await
+            .map_err(|e| SendError::from_reqwest(e, timeout))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, SystemTime::now()));
+        let mut buf: Vec<u8> = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = cfg.max_response_bytes.saturating_sub(buf.len());
+                    buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                Ok(None) => break,
+                // The status is known; a body cut short only matters for a success if the
+                // status says so, and a body we cannot read is not worth failing over.
+                Err(e) if classify(status) != Outcome::Retry || buf.is_empty() => {
+                    if classify(status) == Outcome::Delivered {
+                        break;
+                    }
+                    return Err(SendError::from_reqwest(e, timeout));
+                }
+                Err(_) => break,
+            }
+        }
+        let body = scrubber.scrub(&String::from_utf8_lossy(&buf));
+        Ok(Response {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// Whether an event may share a request with others: small enough that any array of such
+/// events stays under the server's `51200 × count` limit.
+fn batchable(r: &Request, b: Batching) -> bool {
+    r.body.len() + 2 <= MAX_EVENT_BYTES && r.body.len() + 2 <= b.max_bytes
+}

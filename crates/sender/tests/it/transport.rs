@@ -1,0 +1,234 @@
+//! Transport failures: timeouts, connections closed mid-request, refused connections.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use usermaven_sender::{Delivery, SendError, Sender};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::{assert_no_token, config, request, TOKEN};
+
+#[tokio::test]
+async fn timeouts_are_retried_then_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(600)))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let mut cfg = config(&server.uri());
+    cfg.timeout = Duration::from_millis(100);
+    cfg.backoff.max_attempts = 3;
+    let sender = Sender::new(cfg).expect("sender");
+    let t = Instant::now();
+    let d = sender.send(&request(1)).await;
+    assert!(
+        t.elapsed() < Duration::from_millis(550),
+        "{:?}",
+        t.elapsed()
+    );
+    match &d {
+        Delivery::GaveUp {
+            attempts: 3,
+            last_error: SendError::Timeout(t),
+        } => {
+            assert_eq!(*t, Duration::from_millis(100));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_no_token(&d);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_slow_first_attempt_is_retried_to_success() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut cfg = config(&server.uri());
+    cfg.timeout = Duration::from_millis(150);
+    let sender = Sender::new(cfg).expect("sender");
+    let d = sender.send(&request(1)).await;
+    assert!(
+        matches!(
+            d,
+            Delivery::Delivered {
+                status: 200,
+                attempts: 2
+            }
+        ),
+        "{d:?}"
+    );
+    server.verify().await;
+}
+
+/// What a raw TCP server does with the n-th connection (0-based).
+#[derive(Clone, Copy)]
+enum Act {
+    /// Read the request, then close without answering.
+    Close,
+    /// Close at once without reading.
+    CloseUnread,
+    /// Answer 200 with keep-alive off.
+    Ok,
+}
+
+/// A raw TCP server that follows `script(n)` for its n-th connection. Returns its base URL
+/// and the number of connections accepted.
+async fn tcp_server(script: fn(usize) -> Act) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(handle(stream, script(n)));
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+async fn handle(mut stream: TcpStream, act: Act) {
+    if let Act::CloseUnread = act {
+        return;
+    }
+    let _ = read_request(&mut stream).await;
+    if let Act::Ok = act {
+        let resp = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\nconnection: close\r\n\r\n{\"status\":\"ok\"}";
+        let _ = stream.write_all(resp.as_bytes()).await;
+        let _ = stream.shutdown().await;
+    }
+}
+
+/// Read one HTTP/1.1 request (headers, then content-length bytes).
+async fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(buf);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                return Ok(buf);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn connections_closed_without_a_response_are_retried_then_reported() {
+    for act in [Act::Close, Act::CloseUnread] {
+        let script: fn(usize) -> Act = match act {
+            Act::Close => |_| Act::Close,
+            _ => |_| Act::CloseUnread,
+        };
+        let (base, count) = tcp_server(script).await;
+        let sender = Sender::new(config(&base)).expect("sender");
+        let d = sender.send(&request(1)).await;
+        match &d {
+            Delivery::GaveUp {
+                attempts: 4,
+                last_error: SendError::Transport(_) | SendError::Connect(_),
+            } => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(count.load(Ordering::SeqCst), 4);
+        assert_no_token(&d);
+    }
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_retried_to_success() {
+    let (base, count) = tcp_server(|n| if n < 2 { Act::Close } else { Act::Ok }).await;
+    let sender = Sender::new(config(&base)).expect("sender");
+    let d = sender.send(&request(1)).await;
+    assert!(
+        matches!(
+            d,
+            Delivery::Delivered {
+                status: 200,
+                attempts: 3
+            }
+        ),
+        "{d:?}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn refused_connections_are_retried_then_reported() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let sender = Sender::new(config(&format!("http://{addr}"))).expect("sender");
+    let d = sender.send(&request(1)).await;
+    match &d {
+        Delivery::GaveUp {
+            attempts: 4,
+            last_error: e @ SendError::Connect(_),
+        } => {
+            let chain = e.chain();
+            assert!(chain.contains("connection failed"), "{chain}");
+            assert!(!chain.contains(TOKEN), "{chain}");
+            // The error and its whole source chain, Debug included.
+            let dbg = format!("{e:?}");
+            assert!(!dbg.contains(TOKEN) && !dbg.contains("token="), "{dbg}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_no_token(&d);
+}
+
+#[tokio::test]
+async fn requests_to_the_real_url_never_print_it() {
+    // No base_url: the request goes to its own URL. Point that at a closed local port by
+    // building the request by hand, and check nothing prints the query.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let mut req = request(1);
+    req.url = usermaven_destination::Secret::new(format!(
+        "http://{addr}/api/v1/s2s/event?token={}.{TOKEN}",
+        crate::KEY
+    ));
+    let mut cfg = config("http://unused");
+    cfg.base_url = None;
+    let sender = Sender::new(cfg).expect("sender");
+    let d = sender.send(&req).await;
+    assert!(matches!(d, Delivery::GaveUp { .. }), "{d:?}");
+    assert_no_token(&d);
+    assert!(!format!("{d:?}").contains("token="), "{d:?}");
+}
+
+#[tokio::test]
+async fn bad_base_url_is_a_build_error_without_the_value() {
+    for bad in ["ftp://x", "nonsense", "http://"] {
+        let mut cfg = config("http://x");
+        cfg.base_url = Some(format!("{bad}?token={TOKEN}"));
+        let err = Sender::new(cfg).map(|_| ()).expect_err(bad);
+        assert!(!format!("{err} {err:?}").contains(TOKEN), "{err:?}");
+    }
+}
