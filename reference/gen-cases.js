@@ -347,6 +347,19 @@ const BASE = { track: baseTrack, identify: baseIdentify, group: baseGroup, page:
   action(g, 'traits-top-level-ignored', 'track', patch(baseTrack, { traits: { email: 'top@example.com' } }))
   action(g, 'properties-with-reserved-keys', 'track', patch(baseTrack, { properties: { event_type: 'x', user: 'y', api_key: 'z', ids: [1], doc_host: 'h' } }))
   action(g, 'screen-event-type-screen', 'track', patch(baseTrack, { type: 'screen', name: 'Home' }))
+  action(g, 'all-string-fields-empty', 'track', patch(baseTrack, {
+    userId: '', anonymousId: '', messageId: '', timestamp: '',
+    context: { ip: '', locale: '', userAgent: '', page: { path: '', search: '', title: '', referrer: '', url: '' }, campaign: { name: '', source: '', medium: '', term: '', content: '' } }
+  }))
+  action(g, 'context-null', 'track', patch(baseTrack, { context: null }))
+  action(g, 'context-page-null', 'track', patch(baseTrack, { context: { page: null } }))
+  action(g, 'context-array', 'track', patch(baseTrack, { context: [1, 2] }))
+  action(g, 'context-string', 'track', patch(baseTrack, { context: 'ctx' }))
+  action(g, 'context-personas-null', 'track', patch(baseTrack, { context: { personas: null } }))
+  action(g, 'engage-audience-track-properties-boolean', 'track', patch(baseTrack, {
+    event: 'Audience Entered', properties: { audience_key: 'vip', vip: true },
+    context: { personas: { computation_class: 'audience', computation_key: 'vip' } }
+  }))
 }
 
 // =============================================================================================
@@ -384,6 +397,11 @@ const BASE = { track: baseTrack, identify: baseIdentify, group: baseGroup, page:
   action(g, 'traits-address-object', 'identify', patch(baseIdentify, { traits: { address: { city: 'Zürich', country: 'CH', postal_code: '8001', street: 'Bahnhofstrasse 1' } } }))
   action(g, 'anonymous-only-identify', 'identify', patch(baseIdentify, { userId: null }))
   action(g, 'context-traits-ignored', 'identify', patch(baseIdentify, { traits: DELETE, context: { traits: { email: 'ctx@example.com' } } }))
+  action(g, 'traits-null-email-in-properties', 'identify', patch(baseIdentify, { traits: null, properties: { email: 'p@example.com' } }))
+  action(g, 'all-string-fields-empty-except-required', 'identify', patch(baseIdentify, {
+    anonymousId: '', messageId: '', timestamp: '', traits: { first_name: '', last_name: '', created_at: '', plan: '' },
+    context: { ip: '', locale: '', userAgent: '', page: { path: '', search: '', title: '', referrer: '', url: '' } }
+  }))
 }
 
 // =============================================================================================
@@ -410,6 +428,8 @@ const BASE = { track: baseTrack, identify: baseIdentify, group: baseGroup, page:
   action(g, 'traits-nested', 'group', patch(baseGroup, { traits: { address: { city: 'Austin', geo: [30.2672, -97.7431] }, tags: ['b2b', 'saas'] } }))
   action(g, 'traits-unicode', 'group', patch(baseGroup, { traits: { name: 'Société Générale 🇫🇷', city: '東京' } }))
   action(g, 'mobile-android', 'group', { ...patch(baseGroup, {}), context: androidContext })
+  action(g, 'traits-null', 'group', patch(baseGroup, { traits: null }))
+  action(g, 'traits-array', 'group', patch(baseGroup, { traits: ['a'] }))
 }
 
 // =============================================================================================
