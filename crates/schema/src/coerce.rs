@@ -22,6 +22,31 @@ pub(crate) fn is_any_type(v: &Value, types: &[JsonType]) -> bool {
     types.iter().any(|&t| is_type(v, t))
 }
 
+/// ajv `checkDataTypes(types, data)` in its "correct type" mode, as `coerceData` uses it on
+/// an unwrapped array element. With several types ajv joins the per-type checks with `&&`, so
+/// an element practically never matches (`[1]` against `["number","null"]` stays a type error).
+fn unwrapped_matches(d: &Value, types: &[JsonType]) -> bool {
+    if let [t] = types {
+        return is_type(d, *t);
+    }
+    let has = |t: JsonType| types.contains(&t);
+    let mut cond = true;
+    let mut rest: Vec<JsonType> = types.to_vec();
+    if has(JsonType::Array) && has(JsonType::Object) {
+        let not_obj = !matches!(d, Value::Null | Value::Array(_) | Value::Object(_));
+        cond = if has(JsonType::Null) {
+            not_obj
+        } else {
+            !d.is_truthy() || not_obj
+        };
+        rest.retain(|t| !matches!(t, JsonType::Null | JsonType::Array | JsonType::Object));
+    }
+    if has(JsonType::Number) {
+        rest.retain(|t| *t != JsonType::Integer);
+    }
+    cond && rest.iter().all(|&t| is_type(d, t))
+}
+
 /// Outcome of ajv `coerceData` for a value of the wrong type.
 pub(crate) enum Coerced {
     /// The new value (ajv assigns it to the parent's property).
@@ -38,7 +63,7 @@ pub(crate) fn coerce(data: &Value, types: &[JsonType], coerce_to: &[JsonType]) -
         Value::Array(a) if a.len() == 1 => (&a[0], true),
         _ => (data, false),
     };
-    if unwrapped && is_any_type(d, types) {
+    if unwrapped && unwrapped_matches(d, types) {
         return Coerced::To(d.clone());
     }
     for &t in coerce_to {

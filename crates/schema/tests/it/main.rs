@@ -2,4 +2,5 @@
 //! the field shapes of the Usermaven destination (`usermaven`).
 
 mod peer;
+mod quirks;
 mod usermaven;
