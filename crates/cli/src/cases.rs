@@ -12,42 +12,62 @@ use usermaven_json::{Object, Value};
 
 /// Run one case (already parsed) and return its result object.
 pub fn run_case(case: &Value) -> Value {
-    let id = case.get("id").cloned().unwrap_or(Value::Null);
+    let id = match case.get("id") {
+        Some(v @ Value::String(_)) => v.clone(),
+        _ => Value::Null,
+    };
     let mut out = Object::new();
-    out.set("id", id);
-    let result = match case.get("kind").and_then(Value::as_str) {
-        Some("action") => action_case(case, &mut out),
-        Some("route") => route_case(case, &mut out),
-        Some("transform") => transform_case(case, &mut out),
-        Some("fql") => fql_case(case, &mut out),
-        Some(k) => Err(format!("unknown case kind {k:?}")),
-        None => Err("the case has no \"kind\"".to_string()),
+    out.set("id", id.clone());
+    let result = if case.as_object().is_none() {
+        Err("a case must be a JSON object".to_string())
+    } else if id.is_null() {
+        Err("`id` must be a string".to_string())
+    } else {
+        match case.get("kind").and_then(Value::as_str) {
+            Some("action") => action_case(case, &mut out),
+            Some("route") => route_case(case, &mut out),
+            Some("transform") => transform_case(case, &mut out),
+            Some("fql") => fql_case(case, &mut out),
+            _ => Err(format!(
+                "unknown kind: {}",
+                case.get("kind").map(Value::to_json).unwrap_or_default()
+            )),
+        }
     };
     if let Err(message) = result {
-        let mut e = Object::new();
-        e.set("name", Value::str("InvalidCase"));
-        e.set("message", Value::from(message));
-        e.set("status", Value::Null);
-        out.set("error", Value::Object(e));
+        let mut out = Object::new();
+        out.set("id", id);
+        out.set("error", invalid_case(&message));
+        return Value::Object(out);
     }
     Value::Object(out)
 }
 
-/// Run one NDJSON line. A line that is not JSON is itself an invalid case.
-pub fn run_line(line: &str) -> Value {
+fn invalid_case(message: &str) -> Value {
+    let mut e = Object::new();
+    e.set("name", Value::str("InvalidCase"));
+    e.set("message", Value::str(message));
+    e.set("status", Value::Null);
+    Value::Object(e)
+}
+
+/// Run one NDJSON line (`line_no` counts from 1). A line that is not JSON is itself an
+/// invalid case.
+pub fn run_line_numbered(line: &str, line_no: usize) -> Value {
     match Value::parse(line) {
         Ok(case) => run_case(&case),
         Err(e) => {
             let mut out = Object::new();
             out.set("id", Value::Null);
-            let mut err = Object::new();
-            err.set("name", Value::str("InvalidCase"));
-            err.set("message", Value::from(format!("invalid JSON: {e}")));
-            err.set("status", Value::Null);
-            out.set("error", Value::Object(err));
+            out.set("error", invalid_case(&format!("line {line_no}: {}", e.message)));
             Value::Object(out)
         }
     }
+}
+
+/// Run one NDJSON line.
+pub fn run_line(line: &str) -> Value {
+    run_line_numbered(line, 1)
 }
 
 /// An [`Env`] that remembers whether a random id was generated.
@@ -66,23 +86,43 @@ impl Env for TrackingEnv {
     }
 }
 
-fn env_of(case: &Value) -> Result<TrackingEnv, String> {
+fn env_of(case: &Value, defaults: bool) -> Result<TrackingEnv, String> {
     let now = match case.get("now") {
-        Some(Value::String(s)) => s
-            .parse::<jiff::Timestamp>()
-            .map_err(|e| format!("invalid \"now\" {s:?}: {e}"))?,
-        None | Some(Value::Null) => jiff::Timestamp::UNIX_EPOCH,
-        Some(_) => return Err("\"now\" must be an RFC 3339 string".to_string()),
+        Some(Value::String(s)) => parse_now(s)?,
+        None if defaults => jiff::Timestamp::from_second(1_704_067_200).unwrap_or_default(),
+        _ => return Err("`now` must be an RFC 3339 string".to_string()),
     };
     let seed = match case.get("seed") {
-        Some(Value::Number(n)) if *n >= 0.0 => *n as u64,
-        None | Some(Value::Null) => 0,
-        Some(_) => return Err("\"seed\" must be a non-negative number".to_string()),
+        Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0 => {
+            *n as u64
+        }
+        None if defaults => 0,
+        _ => return Err("`seed` must be a non-negative integer".to_string()),
     };
-    Ok(TrackingEnv {
-        inner: FixedEnv::new(now, seed),
-        generated: false,
-    })
+    Ok(TrackingEnv { inner: FixedEnv::new(now, seed), generated: false })
+}
+
+/// RFC 3339 with `T`, seconds, optional fraction and `Z` or `±hh:mm`.
+fn parse_now(s: &str) -> Result<jiff::Timestamp, String> {
+    let b = s.as_bytes();
+    let shape_ok = b.len() >= 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b't')
+        && b[13] == b':'
+        && b[16] == b':';
+    let ts = s.parse::<jiff::Timestamp>();
+    match (shape_ok, ts) {
+        (true, Ok(t)) => Ok(t),
+        _ => Err(format!("`now` is not an RFC 3339 date-time: {}", Value::str(s).to_json())),
+    }
+}
+
+fn require_object<'a>(case: &'a Value, key: &str) -> Result<&'a Value, String> {
+    match case.get(key) {
+        Some(v @ Value::Object(_)) => Ok(v),
+        _ => Err(format!("`{key}` must be an object")),
+    }
 }
 
 fn error_value(e: &ActionError) -> Value {
@@ -112,9 +152,6 @@ pub fn request_value(r: &Request) -> Value {
     Value::Object(o)
 }
 
-fn settings_of(case: &Value) -> Result<Settings, ActionError> {
-    Settings::from_value(case.get("settings").unwrap_or(&Value::Null))
-}
 
 fn nondeterministic(out: &mut Object, env: &TrackingEnv) {
     if env.generated {
@@ -126,18 +163,21 @@ fn nondeterministic(out: &mut Object, env: &TrackingEnv) {
 }
 
 fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let name = case
-        .get("action")
-        .and_then(Value::as_str)
-        .ok_or("\"action\" is missing")?;
-    let kind = ActionKind::from_name(name).ok_or_else(|| format!("unknown action {name:?}"))?;
-    let event = case.get("event").ok_or("\"event\" is missing")?;
-    let mapping = case.get("mapping").filter(|m| !m.is_null());
-    let mut env = env_of(case)?;
-    let result = settings_of(case).and_then(|settings| {
-        Destination::new(settings, Options::default()).execute(kind, mapping, event, &mut env)
-    });
-    match result {
+    let name = case.get("action").and_then(Value::as_str).unwrap_or("");
+    let kind = ActionKind::from_name(name).ok_or_else(|| {
+        format!("unknown action: {}", case.get("action").map(Value::to_json).unwrap_or_default())
+    })?;
+    let event = require_object(case, "event")?;
+    let settings = require_object(case, "settings")?;
+    let mapping = match case.get("mapping") {
+        Some(Value::Null) => None,
+        Some(m @ Value::Object(_)) => Some(m),
+        _ => return Err("`mapping` must be null or an object".to_string()),
+    };
+    let mut env = env_of(case, false)?;
+    // executeAction receives the settings unvalidated.
+    let dest = Destination::new(Settings::raw(settings), Options::default());
+    match dest.execute(kind, mapping, event, &mut env) {
         Ok(r) => {
             out.set("ok", request_value(&r));
             nondeterministic(out, &env);
@@ -148,43 +188,49 @@ fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
 }
 
 fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let event = case.get("event").ok_or("\"event\" is missing")?;
-    let mut env = env_of(case)?;
-    let settings = match settings_of(case) {
+    let event = require_object(case, "event")?;
+    let raw_settings = require_object(case, "settings")?;
+    let subs = match case.get("subscriptions") {
+        Some(Value::Null) => None,
+        Some(Value::Array(subs)) if subs.iter().all(|s| matches!(s, Value::Object(_))) => Some(subs),
+        _ => return Err("`subscriptions` must be null or an array of objects".to_string()),
+    };
+    let mut env = env_of(case, false)?;
+    let settings = match Settings::from_value(raw_settings) {
         Ok(s) => s,
         Err(e) => {
             out.set("error", error_value(&e));
             return Ok(());
         }
     };
-    let dest = match case.get("subscriptions").filter(|s| !s.is_null()) {
+    let dest = match subs {
         None => Destination::new(settings, Options::default()),
-        Some(Value::Array(subs)) => {
-            let mut list = Vec::with_capacity(subs.len());
-            for (i, s) in subs.iter().enumerate() {
-                let action = s.get("partnerAction").and_then(Value::as_str).unwrap_or("");
-                let kind = ActionKind::from_name(action)
-                    .ok_or_else(|| format!("subscription {i}: unknown partnerAction {action:?}"))?;
-                let subscribe = s.get("subscribe").and_then(Value::as_str).unwrap_or("");
-                let mapping = s
-                    .get("mapping")
-                    .cloned()
-                    .unwrap_or(Value::Object(Object::new()));
-                let name = s.get("name").and_then(Value::as_str).unwrap_or(action);
-                list.push(Subscription::new(name, kind, subscribe, &mapping));
-            }
+        Some(subs) => {
+            let list = subs
+                .iter()
+                .map(|s| {
+                    let action = s.get("partnerAction").map(Value::to_js_string).unwrap_or_default();
+                    let subscribe = match s.get("subscribe") {
+                        Some(Value::String(t)) => t.to_string(),
+                        _ => String::new(),
+                    };
+                    let empty = Value::Object(Object::new());
+                    let mapping = s.get("mapping").filter(|m| m.is_truthy()).unwrap_or(&empty);
+                    Subscription::for_action_name(&action, &action, &subscribe, mapping)
+                })
+                .collect();
             Destination::with_subscriptions(settings, Options::default(), list)
         }
-        Some(_) => return Err("\"subscriptions\" must be null or an array".to_string()),
     };
     let mut matches = Vec::new();
     for routed in dest.route(event, &mut env) {
         let mut m = Object::new();
         m.set("index", Value::Number(routed.index as f64));
-        m.set("action", Value::str(routed.action.name()));
-        match &routed.result {
-            Ok(r) => m.set("ok", request_value(r)),
-            Err(e) => m.set("error", error_value(e)),
+        m.set("action", Value::str(&routed.action_name));
+        match (&routed.result, routed.action) {
+            (_, None) => m.set("noop", Value::Bool(true)),
+            (Ok(r), _) => m.set("ok", request_value(r)),
+            (Err(e), _) => m.set("error", error_value(e)),
         }
         matches.push(Value::Object(m));
     }
@@ -197,7 +243,7 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
             s.trigger.error().map(|msg| {
                 let mut o = Object::new();
                 o.set("index", Value::Number(i as f64));
-                o.set("action", Value::str(s.action.name()));
+                o.set("action", Value::str(&s.action_name));
                 o.set("message", Value::str(msg));
                 Value::Object(o)
             })
@@ -206,18 +252,14 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
     if !invalid.is_empty() {
         out.set("invalid", Value::Array(invalid));
     }
-    nondeterministic(out, &env);
     Ok(())
 }
 
 fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let mapping = case.get("mapping").cloned().unwrap_or(Value::Null);
-    let input = case
-        .get("input")
-        .cloned()
-        .unwrap_or(Value::Object(Object::new()));
-    let now = env_of(case)?.now();
-    match usermaven_destination::transform(&mapping, &input, now) {
+    let mapping = case.get("mapping").ok_or("`mapping` is required")?;
+    let input = case.get("input").ok_or("`input` is required")?;
+    let now = env_of(case, true)?.now();
+    match usermaven_destination::transform(mapping, input, now) {
         Ok(Some(v)) => out.set("ok", v),
         Ok(None) => {
             out.set("ok", Value::Null);
@@ -229,11 +271,8 @@ fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
 }
 
 fn fql_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let fql = case
-        .get("fql")
-        .and_then(Value::as_str)
-        .ok_or("\"fql\" is missing")?;
-    let event = case.get("event").ok_or("\"event\" is missing")?;
+    let fql = case.get("fql").and_then(Value::as_str).ok_or("`fql` must be a string")?;
+    let event = require_object(case, "event")?;
     match usermaven_destination::evaluate_fql(fql, event) {
         Ok(b) => out.set("ok", Value::Bool(b)),
         Err(message) => out.set("error", Value::from(message)),

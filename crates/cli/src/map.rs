@@ -61,7 +61,7 @@ pub fn map_stream(
         for r in routed {
             let mut o = Object::new();
             o.set("line", Value::Number(line_no as f64));
-            o.set("action", Value::str(r.action.name()));
+            o.set("action", Value::str(&r.action_name));
             o.set("subscription", Value::str(&r.subscription));
             match &r.result {
                 Ok(req) => {

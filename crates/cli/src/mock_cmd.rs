@@ -1,8 +1,150 @@
-//! `usermaven-actions mock`.
+//! `usermaven-actions mock`: runs the mock Usermaven collector (crate `usermaven-mock`) on a port
+//! and prints one line per received event or rejected request. Tokens are never printed.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use usermaven_mock::{MockConfig, MockUsermaven, Notice, Severity, StrictMode, Workspace};
 
 #[derive(clap::Args)]
-pub(crate) struct MockArgs {}
+pub(crate) struct MockArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Workspace api key (browser token; the s2s token is KEY.SERVER_TOKEN).
+    #[arg(long, env = "USERMAVEN_API_KEY", requires = "server_token")]
+    api_key: Option<String>,
+    /// Workspace server token.
+    #[arg(long, env = "USERMAVEN_SERVER_TOKEN", requires = "api_key")]
+    server_token: Option<String>,
+    /// More workspaces, as API_KEY:SERVER_TOKEN (repeatable).
+    #[arg(long = "workspace", value_name = "KEY:TOKEN")]
+    workspaces: Vec<String>,
+    /// Accept anything that parses, like the real collector (no schema checks).
+    #[arg(long, conflicts_with = "strict_reject")]
+    lenient: bool,
+    /// Answer 400 to events that break Usermaven's schema (default: accept and warn).
+    #[arg(long)]
+    strict_reject: bool,
+    /// Append accepted events to this NDJSON file and reload it on start.
+    #[arg(long, value_name = "FILE")]
+    store: Option<PathBuf>,
+    /// Collector max_event_size in bytes.
+    #[arg(long, default_value_t = 51_200)]
+    max_event_size: usize,
+}
 
-pub(crate) fn run(_args: MockArgs) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("not implemented yet")
+fn config(args: &MockArgs) -> anyhow::Result<MockConfig> {
+    let mut workspaces = Vec::new();
+    if let (Some(k), Some(t)) = (&args.api_key, &args.server_token) {
+        workspaces.push(Workspace::new(k.clone(), t.clone()));
+    }
+    for w in &args.workspaces {
+        let Some((k, t)) = w.split_once(':') else {
+            bail!("--workspace expects API_KEY:SERVER_TOKEN");
+        };
+        if k.is_empty() || t.is_empty() {
+            bail!("--workspace expects a non-empty API_KEY and SERVER_TOKEN");
+        }
+        workspaces.push(Workspace::new(k, t));
+    }
+    if workspaces.is_empty() {
+        bail!("give --api-key and --server-token (or --workspace KEY:TOKEN)");
+    }
+    let strict = if args.lenient {
+        StrictMode::Off
+    } else if args.strict_reject {
+        StrictMode::Reject
+    } else {
+        StrictMode::Warn
+    };
+    Ok(MockConfig {
+        workspaces,
+        strict,
+        max_event_size: args.max_event_size,
+        store: args.store.clone(),
+        bind: SocketAddr::new(args.host, args.port),
+        ..MockConfig::default()
+    })
+}
+
+/// One line for a notice; never contains a token.
+fn line(notice: &Notice) -> String {
+    match notice {
+        Notice::Accepted(e) => {
+            let errors = e
+                .warnings
+                .iter()
+                .filter(|w| w.severity == Severity::Error)
+                .count();
+            let verdict = match (errors, e.warnings.len()) {
+                (0, 0) => "ok".to_owned(),
+                (0, n) => format!("ok ({n} advice)"),
+                (n, _) => format!("WARN {n} problem(s): {}", e.warnings[0]),
+            };
+            format!(
+                "#{:<5} {:<16} user={} anon={} event_id={} {}",
+                e.id,
+                e.event_type().unwrap_or("?"),
+                e.user_id().unwrap_or("-"),
+                e.anonymous_id().unwrap_or("-"),
+                e.event_id().unwrap_or("-"),
+                verdict
+            )
+        }
+        Notice::Rejected {
+            request_id,
+            path,
+            status,
+            reason,
+        } => {
+            format!("req {request_id} {path} -> {status} REJECTED: {reason}")
+        }
+        Notice::Fault(f) => format!(
+            "req {} {} -> FAULT {} ({})",
+            f.request_id,
+            f.path,
+            f.fault.label(),
+            f.origin
+        ),
+    }
+}
+
+pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
+    let config = config(&args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let workspaces = config.workspaces.len();
+        let strict = config.strict;
+        let mock = MockUsermaven::start(config).await.context("starting the mock")?;
+        let mut notices = mock.state().subscribe();
+        println!(
+            "mock Usermaven listening on {} ({} workspace(s), strict mode {:?}, {} stored event(s)); admin API at {}/__mock/",
+            mock.uri(),
+            workspaces,
+            strict,
+            mock.events().len(),
+            mock.uri()
+        );
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                n = notices.recv() => match n {
+                    Ok(n) => println!("{}", line(&n)),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(k)) => println!("({k} notices skipped)"),
+                    Err(_) => break,
+                },
+            }
+        }
+        mock.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
 }

@@ -27,47 +27,50 @@ impl Default for Options {
     }
 }
 
-/// A subscription trigger. Parsed once; `matches` is evaluated per event.
+/// A subscription trigger (FQL), parsed once; evaluated per event.
+///
+/// Mirrors Segment's subscription handling: an empty trigger is "Failed to validate
+/// subscription", one that does not parse is "Invalid subscription : <parse error>"; both
+/// never match. An evaluation that throws in the reference is an error for that event.
 #[derive(Clone, Debug)]
 pub struct Trigger {
     source: String,
-    parsed: Result<TriggerExpr, String>,
-}
-
-#[derive(Clone, Debug)]
-enum TriggerExpr {
-    TypeIs(String),
+    parsed: Result<usermaven_fql::Trigger, String>,
 }
 
 impl Trigger {
     pub fn parse(fql: &str) -> Trigger {
-        let parsed = match fql
-            .trim()
-            .strip_prefix("type = \"")
-            .and_then(|r| r.strip_suffix('"'))
-        {
-            Some(t) if !t.contains('"') => Ok(TriggerExpr::TypeIs(t.to_string())),
-            _ => Err(format!("unsupported trigger: {fql}")),
+        let parsed = if fql.is_empty() {
+            Err("Failed to validate subscription".to_string())
+        } else {
+            usermaven_fql::parse(fql).map_err(|e| format!("Invalid subscription : {}", e.message))
         };
-        Trigger {
-            source: fql.to_string(),
-            parsed,
-        }
+        Trigger { source: fql.to_string(), parsed }
     }
 
     pub fn source(&self) -> &str {
         &self.source
     }
 
-    /// The parse error, if the trigger is empty or does not parse.
+    /// Why the trigger is invalid, in Segment's words.
     pub fn error(&self) -> Option<&str> {
         self.parsed.as_ref().err().map(String::as_str)
     }
 
+    /// The parsed condition tree, when valid.
+    pub fn fql(&self) -> Option<&usermaven_fql::Trigger> {
+        self.parsed.as_ref().ok()
+    }
+
     pub fn matches(&self, event: &Value) -> bool {
+        matches!(self.try_matches(event), Ok(true))
+    }
+
+    /// `validate(ast, event)`, with what the reference throws as an error.
+    pub fn try_matches(&self, event: &Value) -> Result<bool, ActionError> {
         match &self.parsed {
-            Ok(TriggerExpr::TypeIs(t)) => event.get("type").and_then(Value::as_str) == Some(t),
-            Err(_) => false,
+            Ok(t) => t.try_matches(event).map_err(|e| ActionError::new(&e.name, e.message)),
+            Err(_) => Ok(false),
         }
     }
 }
@@ -76,7 +79,11 @@ impl Trigger {
 #[derive(Clone, Debug)]
 pub struct Subscription {
     pub name: String,
-    pub action: ActionKind,
+    /// `partnerAction` as given.
+    pub action_name: String,
+    /// `None` when `partnerAction` names no action of this destination: Segment then runs
+    /// nothing for the subscription (and `config check` reports it).
+    pub action: Option<ActionKind>,
     pub trigger: Trigger,
     pub enabled: bool,
     mapping: Result<Arc<CompiledMapping>, ActionError>,
@@ -86,9 +93,15 @@ impl Subscription {
     /// A user-built subscription. An invalid mapping is kept: every event routed to it gets
     /// the reference's error, as Segment would report it per event.
     pub fn new(name: &str, action: ActionKind, subscribe: &str, mapping: &Value) -> Subscription {
+        Subscription::for_action_name(name, action.name(), subscribe, mapping)
+    }
+
+    /// A subscription whose `partnerAction` may name no action.
+    pub fn for_action_name(name: &str, action: &str, subscribe: &str, mapping: &Value) -> Subscription {
         Subscription {
             name: name.to_string(),
-            action,
+            action_name: action.to_string(),
+            action: ActionKind::from_name(action),
             trigger: Trigger::parse(subscribe),
             enabled: true,
             mapping: CompiledMapping::compile(mapping).map(Arc::new),
@@ -105,7 +118,8 @@ impl Subscription {
         let a = kind.action();
         Subscription {
             name: a.preset_name.clone(),
-            action: kind,
+            action_name: kind.name().to_string(),
+            action: Some(kind),
             trigger: Trigger::parse(&a.preset_subscribe),
             enabled: true,
             mapping: Ok(Arc::new(a.compiled_default.clone())),
@@ -119,7 +133,11 @@ pub struct Routed {
     /// Index of the subscription in the destination's list.
     pub index: usize,
     pub subscription: String,
-    pub action: ActionKind,
+    /// `partnerAction` as configured.
+    pub action_name: String,
+    /// `None` when `partnerAction` names no action: nothing is sent and `result` is an
+    /// `UnknownAction` error.
+    pub action: Option<ActionKind>,
     pub result: Result<Request, ActionError>,
 }
 
@@ -171,16 +189,32 @@ impl Destination {
     pub fn route(&self, event: &Value, env: &mut dyn Env) -> Vec<Routed> {
         let mut out = Vec::new();
         for (index, sub) in self.subscriptions.iter().enumerate() {
-            if !sub.enabled || !sub.trigger.matches(event) {
+            if !sub.enabled {
                 continue;
             }
-            let result = match &sub.mapping {
-                Ok(m) => self.execute_compiled(sub.action, m, event, env),
-                Err(e) => Err(e.clone()),
+            let result = match sub.trigger.try_matches(event) {
+                Ok(false) => continue,
+                Err(e) => Err(e),
+                Ok(true) => match (&sub.mapping, sub.action) {
+                    (_, None) => Err(ActionError::new(
+                        "UnknownAction",
+                        format!("the destination has no action {:?}", sub.action_name),
+                    )),
+                    (Ok(m), Some(kind)) => self.execute_compiled(kind, m, event, env),
+                    (Err(e), _) => Err(e.clone()),
+                },
             };
+            // Segment marks validation errors of a subscription as 400s.
+            let result = result.map_err(|mut e| {
+                if e.name == "AggregateAjvError" || e.name == "ValidationError" {
+                    e.status = Some(400);
+                }
+                e
+            });
             out.push(Routed {
                 index,
                 subscription: sub.name.clone(),
+                action_name: sub.action_name.clone(),
                 action: sub.action,
                 result,
             });
@@ -224,11 +258,7 @@ impl Destination {
 }
 
 /// Parse `fql` and test it against `event`, as the reference's `fql` case kind does:
-/// `Err(message)` when the trigger does not parse.
+/// `Err(message)` when the trigger does not parse or its evaluation throws.
 pub fn evaluate_fql(fql: &str, event: &Value) -> Result<bool, String> {
-    let t = Trigger::parse(fql);
-    match t.error() {
-        Some(e) => Err(e.to_string()),
-        None => Ok(t.matches(event)),
-    }
+    usermaven_fql::evaluate(fql, event).map_err(|e| e.message)
 }

@@ -36,33 +36,53 @@ pub fn perform(
     }
     let mut text = String::with_capacity(512);
     Value::Object(body).write_json(&mut text);
+    let (url, host) = request_url(settings, options);
     Ok(Request {
-        url: request_url(settings, options),
+        url,
         method: "POST",
         headers: vec![
-            ("content-type".to_string(), "application/json".to_string()),
             ("user-agent".to_string(), "Segment (Actions)".to_string()),
+            ("content-type".to_string(), "application/json".to_string()),
+            ("accept".to_string(), "*/*".to_string()),
+            ("content-length".to_string(), text.len().to_string()),
+            ("accept-encoding".to_string(), "gzip,deflate".to_string()),
+            ("host".to_string(), host),
+            ("connection".to_string(), "keep-alive".to_string()),
         ],
         body: text,
     })
 }
 
-/// `${apiBaseUrl}/api/v1/s2s/event?token=${api_key}.${server_token}` as the WHATWG URL parser
-/// serializes it on the way out (spaces and non-ASCII percent-encoded; `#` starts a fragment,
-/// which is never sent).
-pub fn request_url(settings: &Settings, options: &Options) -> Secret {
+/// `${apiBaseUrl}/api/v1/s2s/event?token=${api_key}.${server_token}` as it goes on the wire
+/// (and the `host` header): parsed by the WHATWG URL parser (tabs and newlines dropped, `#`
+/// starts a fragment that is never sent, spaces, quotes and non-ASCII percent-encoded), plus
+/// the characters Node's HTTP client escapes on top (`{ } | \ ^` and backtick).
+pub fn request_url(settings: &Settings, options: &Options) -> (Secret, String) {
     let raw = format!(
         "{}/api/v1/s2s/event?token={}.{}",
         options.base_url.trim_end_matches('/'),
-        settings.api_key,
-        settings.server_token
+        settings.api_key(),
+        settings.server_token()
     );
     match url::Url::parse(&raw) {
         Ok(mut u) => {
             u.set_fragment(None);
-            Secret::new(String::from(u))
+            let host = url_host(&u);
+            let mut s = String::with_capacity(raw.len() + 16);
+            for c in String::from(u).chars() {
+                match c {
+                    '{' => s.push_str("%7B"),
+                    '}' => s.push_str("%7D"),
+                    '|' => s.push_str("%7C"),
+                    '\\' => s.push_str("%5C"),
+                    '^' => s.push_str("%5E"),
+                    '`' => s.push_str("%60"),
+                    _ => s.push(c),
+                }
+            }
+            (Secret::new(s), host)
         }
-        Err(_) => Secret::new(raw),
+        Err(_) => (Secret::new(raw), String::new()),
     }
 }
 
@@ -77,7 +97,9 @@ fn resolve_request_payload(
     env: &mut dyn Env,
 ) -> Result<Object, ActionError> {
     let mut p = Object::with_capacity(payload.len() + 8);
-    p.insert(key("api_key"), Value::str(&settings.api_key));
+    if let Some(k) = &settings.api_key {
+        p.insert(key("api_key"), k.clone());
+    }
     p.insert(key("ids"), Value::Object(Object::new()));
     p.insert(key("doc_encoding"), Value::str("utf-8"));
     p.insert(key("src"), Value::str("usermaven-segment"));

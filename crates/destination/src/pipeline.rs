@@ -2,59 +2,72 @@
 //! the per-event steps of `Action.execute` in destination-kit/action.ts.
 
 use usermaven_json::Value;
+use usermaven_mapping::Mapping;
+use usermaven_schema::{CompiledSchema, FieldDef};
 
 use crate::{ActionError, FieldInfo};
 
 /// A mapping compiled once (mapping-kit validation happens here, not per event).
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledMapping {
-    source: Value,
+    mapping: Mapping,
 }
 
 impl CompiledMapping {
     pub(crate) fn compile(mapping: &Value) -> Result<CompiledMapping, ActionError> {
-        Ok(CompiledMapping {
-            source: mapping.clone(),
-        })
+        Mapping::compile(mapping)
+            .map(|mapping| CompiledMapping { mapping })
+            .map_err(|e| ActionError::new(&e.name, e.message))
     }
 
     /// `transform(mapping, event)`; `Ok(None)` is JS `undefined`.
     pub(crate) fn transform(
         &self,
-        _event: &Value,
-        _now: jiff::Timestamp,
+        event: &Value,
+        now: jiff::Timestamp,
     ) -> Result<Option<Value>, ActionError> {
-        let _ = &self.source;
-        Err(ActionError::new(
-            "Error",
-            "mapping-kit is not integrated yet",
-        ))
+        self.mapping.transform(event, now).map_err(|e| ActionError::new(&e.name, e.message))
     }
 }
 
 /// The action's field schema, compiled once.
 #[derive(Debug)]
-pub(crate) struct PayloadSchema {}
+pub(crate) struct PayloadSchema {
+    schema: CompiledSchema,
+}
+
+fn field_defs(fields: &[FieldInfo]) -> Vec<(String, FieldDef)> {
+    fields
+        .iter()
+        .map(|f| {
+            let def = FieldDef::from_value(&f.definition)
+                .expect("definition.json fields are valid field definitions");
+            (f.name.clone(), def)
+        })
+        .collect()
+}
 
 impl PayloadSchema {
-    pub(crate) fn from_fields(_fields: &[FieldInfo]) -> PayloadSchema {
-        PayloadSchema {}
+    pub(crate) fn from_fields(fields: &[FieldInfo]) -> PayloadSchema {
+        let schema = CompiledSchema::from_fields(&field_defs(fields))
+            .expect("definition.json fields compile to a schema");
+        PayloadSchema { schema }
     }
 
     /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys).
-    pub(crate) fn process(&self, _payload: Option<Value>) -> Result<Value, ActionError> {
-        Err(ActionError::new(
-            "Error",
-            "schema validation is not integrated yet",
-        ))
+    pub(crate) fn process(&self, payload: Option<Value>) -> Result<Value, ActionError> {
+        self.schema
+            .process(payload.unwrap_or(Value::Null))
+            .map_err(|e| ActionError { name: e.name.to_string(), message: e.message, status: e.status })
     }
 }
 
-/// mapping-kit `transform(mapping, input)` for a mapping used once (validation included).
+/// mapping-kit `transform(mapping, input)` for a mapping used once, with the reference's
+/// order of checks (input type first, then mapping validation).
 pub fn transform(
     mapping: &Value,
     input: &Value,
     now: jiff::Timestamp,
 ) -> Result<Option<Value>, ActionError> {
-    CompiledMapping::compile(mapping)?.transform(input, now)
+    usermaven_mapping::transform(mapping, input, now).map_err(|e| ActionError::new(&e.name, e.message))
 }
