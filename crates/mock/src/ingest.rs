@@ -1077,10 +1077,24 @@ fn partial(res: Response, body: &str) -> Response {
     let bytes = Bytes::from(body.to_owned());
     let half = bytes.slice(..bytes.len() / 2);
     let total = bytes.len();
-    let stream = futures_util::stream::iter(vec![
-        Ok::<Bytes, std::io::Error>(half),
-        Err(std::io::Error::other("mock: partial response fault")),
-    ]);
+    // Send the first half, give hyper time to flush it with the headers, then fail the body so
+    // the connection is closed short of Content-Length.
+    let stream = futures_util::stream::unfold(0u8, move |step| {
+        let half = half.clone();
+        async move {
+            match step {
+                0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                1 => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Some((
+                        Err(std::io::Error::other("mock: partial response fault")),
+                        2,
+                    ))
+                }
+                _ => None,
+            }
+        }
+    });
     let (mut parts, _) = res.into_parts();
     parts
         .headers
