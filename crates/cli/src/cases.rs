@@ -59,7 +59,10 @@ pub fn run_line_numbered(line: &str, line_no: usize) -> Value {
         Err(e) => {
             let mut out = Object::new();
             out.set("id", Value::Null);
-            out.set("error", invalid_case(&format!("line {line_no}: {}", e.message)));
+            out.set(
+                "error",
+                invalid_case(&format!("line {line_no}: {}", e.message)),
+            );
             Value::Object(out)
         }
     }
@@ -93,13 +96,18 @@ fn env_of(case: &Value, defaults: bool) -> Result<TrackingEnv, String> {
         _ => return Err("`now` must be an RFC 3339 string".to_string()),
     };
     let seed = match case.get("seed") {
-        Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0 => {
+        Some(Value::Number(n))
+            if *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0 =>
+        {
             *n as u64
         }
         None if defaults => 0,
         _ => return Err("`seed` must be a non-negative integer".to_string()),
     };
-    Ok(TrackingEnv { inner: FixedEnv::new(now, seed), generated: false })
+    Ok(TrackingEnv {
+        inner: FixedEnv::new(now, seed),
+        generated: false,
+    })
 }
 
 /// RFC 3339 with `T`, seconds, optional fraction and `Z` or `±hh:mm`.
@@ -114,7 +122,10 @@ fn parse_now(s: &str) -> Result<jiff::Timestamp, String> {
     let ts = s.parse::<jiff::Timestamp>();
     match (shape_ok, ts) {
         (true, Ok(t)) => Ok(t),
-        _ => Err(format!("`now` is not an RFC 3339 date-time: {}", Value::str(s).to_json())),
+        _ => Err(format!(
+            "`now` is not an RFC 3339 date-time: {}",
+            Value::str(s).to_json()
+        )),
     }
 }
 
@@ -152,7 +163,6 @@ pub fn request_value(r: &Request) -> Value {
     Value::Object(o)
 }
 
-
 fn nondeterministic(out: &mut Object, env: &TrackingEnv) {
     if env.generated {
         out.set(
@@ -165,7 +175,10 @@ fn nondeterministic(out: &mut Object, env: &TrackingEnv) {
 fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
     let name = case.get("action").and_then(Value::as_str).unwrap_or("");
     let kind = ActionKind::from_name(name).ok_or_else(|| {
-        format!("unknown action: {}", case.get("action").map(Value::to_json).unwrap_or_default())
+        format!(
+            "unknown action: {}",
+            case.get("action").map(Value::to_json).unwrap_or_default()
+        )
     })?;
     let event = require_object(case, "event")?;
     let settings = require_object(case, "settings")?;
@@ -192,7 +205,9 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
     let raw_settings = require_object(case, "settings")?;
     let subs = match case.get("subscriptions") {
         Some(Value::Null) => None,
-        Some(Value::Array(subs)) if subs.iter().all(|s| matches!(s, Value::Object(_))) => Some(subs),
+        Some(Value::Array(subs)) if subs.iter().all(|s| matches!(s, Value::Object(_))) => {
+            Some(subs)
+        }
         _ => return Err("`subscriptions` must be null or an array of objects".to_string()),
     };
     let mut env = env_of(case, false)?;
@@ -209,7 +224,10 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
             let list = subs
                 .iter()
                 .map(|s| {
-                    let action = s.get("partnerAction").map(Value::to_js_string).unwrap_or_default();
+                    let action = s
+                        .get("partnerAction")
+                        .map(Value::to_js_string)
+                        .unwrap_or_default();
                     let subscribe = match s.get("subscribe") {
                         Some(Value::String(t)) => t.to_string(),
                         _ => String::new(),
@@ -229,7 +247,15 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
         m.set("action", Value::str(&routed.action_name));
         match (&routed.result, routed.action) {
             (_, None) => m.set("noop", Value::Bool(true)),
-            (Ok(r), _) => m.set("ok", request_value(r)),
+            (Ok(r), _) => {
+                m.set("ok", request_value(r));
+                if routed.generated_id {
+                    m.set(
+                        "nondeterministic",
+                        Value::Array(vec![Value::str("user.anonymous_id")]),
+                    );
+                }
+            }
             (Err(e), _) => m.set("error", error_value(e)),
         }
         matches.push(Value::Object(m));
@@ -271,7 +297,10 @@ fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
 }
 
 fn fql_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let fql = case.get("fql").and_then(Value::as_str).ok_or("`fql` must be a string")?;
+    let fql = case
+        .get("fql")
+        .and_then(Value::as_str)
+        .ok_or("`fql` must be a string")?;
     let event = require_object(case, "event")?;
     match usermaven_destination::evaluate_fql(fql, event) {
         Ok(b) => out.set("ok", Value::Bool(b)),

@@ -45,7 +45,10 @@ impl Trigger {
         } else {
             usermaven_fql::parse(fql).map_err(|e| format!("Invalid subscription : {}", e.message))
         };
-        Trigger { source: fql.to_string(), parsed }
+        Trigger {
+            source: fql.to_string(),
+            parsed,
+        }
     }
 
     pub fn source(&self) -> &str {
@@ -69,7 +72,9 @@ impl Trigger {
     /// `validate(ast, event)`, with what the reference throws as an error.
     pub fn try_matches(&self, event: &Value) -> Result<bool, ActionError> {
         match &self.parsed {
-            Ok(t) => t.try_matches(event).map_err(|e| ActionError::new(&e.name, e.message)),
+            Ok(t) => t
+                .try_matches(event)
+                .map_err(|e| ActionError::new(&e.name, e.message)),
             Err(_) => Ok(false),
         }
     }
@@ -97,7 +102,12 @@ impl Subscription {
     }
 
     /// A subscription whose `partnerAction` may name no action.
-    pub fn for_action_name(name: &str, action: &str, subscribe: &str, mapping: &Value) -> Subscription {
+    pub fn for_action_name(
+        name: &str,
+        action: &str,
+        subscribe: &str,
+        mapping: &Value,
+    ) -> Subscription {
         Subscription {
             name: name.to_string(),
             action_name: action.to_string(),
@@ -139,6 +149,8 @@ pub struct Routed {
     /// `UnknownAction` error.
     pub action: Option<ActionKind>,
     pub result: Result<Request, ActionError>,
+    /// Whether the body holds a generated `user.anonymous_id` (random unless the seed is fixed).
+    pub generated_id: bool,
 }
 
 /// A configured destination: settings, options and subscriptions, all prepared once.
@@ -192,6 +204,7 @@ impl Destination {
             if !sub.enabled {
                 continue;
             }
+            let mut generated_id = false;
             let result = match sub.trigger.try_matches(event) {
                 Ok(false) => continue,
                 Err(e) => Err(e),
@@ -200,7 +213,15 @@ impl Destination {
                         "UnknownAction",
                         format!("the destination has no action {:?}", sub.action_name),
                     )),
-                    (Ok(m), Some(kind)) => self.execute_compiled(kind, m, event, env),
+                    (Ok(m), Some(kind)) => {
+                        let mut counting = CountingEnv {
+                            inner: &mut *env,
+                            generated: 0,
+                        };
+                        let r = self.execute_compiled(kind, m, event, &mut counting);
+                        generated_id = counting.generated > 0;
+                        r
+                    }
                     (Err(e), _) => Err(e.clone()),
                 },
             };
@@ -217,6 +238,7 @@ impl Destination {
                 action_name: sub.action_name.clone(),
                 action: sub.action,
                 result,
+                generated_id,
             });
         }
         out
@@ -249,6 +271,7 @@ impl Destination {
     ) -> Result<Request, ActionError> {
         let payload = mapping.transform(event, env.now())?;
         let payload = kind.action().schema.process(payload)?;
+        audience_membership_check(event)?;
         let payload = match payload {
             Value::Object(o) => o,
             _ => usermaven_json::Object::new(),
@@ -261,4 +284,39 @@ impl Destination {
 /// `Err(message)` when the trigger does not parse or its evaluation throws.
 pub fn evaluate_fql(fql: &str, event: &Value) -> Result<bool, String> {
     usermaven_fql::evaluate(fql, event).map_err(|e| e.message)
+}
+
+/// actions-core resolves Engage audience membership (audience-membership.ts) for every event
+/// after validation. Its result is unused by this destination, but the destructuring it does
+/// throws for a `null` context or a `null` context.personas, failing the event.
+fn audience_membership_check(event: &Value) -> Result<(), ActionError> {
+    match event.get("context") {
+        Some(Value::Null) => Err(ActionError::new(
+            "TypeError",
+            "Cannot destructure property 'personas' of '{}' as it is null.",
+        )),
+        Some(ctx @ Value::Object(_)) if matches!(ctx.get("personas"), Some(Value::Null)) => {
+            Err(ActionError::new(
+                "TypeError",
+                "Cannot read properties of null (reading 'computation_class')",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Counts the ids generated through it, so a result can say whether it holds one.
+struct CountingEnv<'a> {
+    inner: &'a mut dyn Env,
+    generated: u32,
+}
+
+impl Env for CountingEnv<'_> {
+    fn now(&self) -> jiff::Timestamp {
+        self.inner.now()
+    }
+    fn generate_id(&mut self) -> String {
+        self.generated += 1;
+        self.inner.generate_id()
+    }
 }

@@ -26,7 +26,9 @@ impl CompiledMapping {
         event: &Value,
         now: jiff::Timestamp,
     ) -> Result<Option<Value>, ActionError> {
-        self.mapping.transform(event, now).map_err(|e| ActionError::new(&e.name, e.message))
+        self.mapping
+            .transform(event, now)
+            .map_err(|e| ActionError::new(&e.name, e.message))
     }
 }
 
@@ -58,7 +60,11 @@ impl PayloadSchema {
     pub(crate) fn process(&self, payload: Option<Value>) -> Result<Value, ActionError> {
         self.schema
             .process(payload.unwrap_or(Value::Null))
-            .map_err(|e| ActionError { name: e.name.to_string(), message: e.message, status: e.status })
+            .map_err(|e| ActionError {
+                name: e.name.to_string(),
+                message: e.message,
+                status: e.status,
+            })
     }
 }
 
@@ -69,5 +75,6 @@ pub fn transform(
     input: &Value,
     now: jiff::Timestamp,
 ) -> Result<Option<Value>, ActionError> {
-    usermaven_mapping::transform(mapping, input, now).map_err(|e| ActionError::new(&e.name, e.message))
+    usermaven_mapping::transform(mapping, input, now)
+        .map_err(|e| ActionError::new(&e.name, e.message))
 }

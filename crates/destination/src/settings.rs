@@ -47,18 +47,23 @@ impl Settings {
 
     /// Settings exactly as given, unvalidated (what `executeAction` receives).
     pub fn raw(v: &Value) -> Settings {
-        Settings { api_key: v.get("api_key").cloned(), server_token: v.get("server_token").cloned() }
+        Settings {
+            api_key: v.get("api_key").cloned(),
+            server_token: v.get("server_token").cloned(),
+        }
     }
 
     /// Settings as Segment stores them (a JSON object), validated as the reference's
     /// `validateSettings` does against the authentication fields: strings required, scalars
     /// coerced to strings, `null` coerced to `""`, unknown keys dropped; errors carry status 400.
     pub fn from_value(v: &Value) -> Result<Settings, ActionError> {
-        let validated = auth_schema().validate_settings(v.clone()).map_err(|e| ActionError {
-            name: e.name.to_string(),
-            message: e.message,
-            status: e.status,
-        })?;
+        let validated = auth_schema()
+            .validate_settings(v.clone())
+            .map_err(|e| ActionError {
+                name: e.name.to_string(),
+                message: e.message,
+                status: e.status,
+            })?;
         Ok(Settings::raw(&validated))
     }
 }
@@ -82,5 +87,6 @@ fn auth_schema() -> &'static CompiledSchema {
 }
 
 fn js_text(v: Option<&Value>) -> String {
-    v.map(Value::to_js_string).unwrap_or_else(|| "undefined".to_string())
+    v.map(Value::to_js_string)
+        .unwrap_or_else(|| "undefined".to_string())
 }
