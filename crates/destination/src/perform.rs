@@ -256,13 +256,10 @@ fn omit(value: &Value, keys: &[&str]) -> Value {
 
 /// WHATWG `url.host`: hostname plus `:port` when the port is not the scheme's default.
 fn url_host(u: &url::Url) -> String {
-    let host = match u.host() {
-        Some(url::Host::Ipv6(a)) => format!("[{a}]"),
-        Some(h) => h.to_string(),
-        None => String::new(),
-    };
+    // The url crate serializes hosts as WHATWG does (IPv6 compressed, in brackets).
+    let host = u.host_str().unwrap_or("");
     match u.port() {
         Some(port) => format!("{host}:{port}"),
-        None => host,
+        None => host.to_string(),
     }
 }
