@@ -17,10 +17,20 @@ pub(crate) struct MockArgs {
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
     /// Workspace api key (browser token; the s2s token is KEY.SERVER_TOKEN).
-    #[arg(long, env = "USERMAVEN_API_KEY", requires = "server_token")]
+    #[arg(
+        long,
+        env = "USERMAVEN_API_KEY",
+        hide_env_values = true,
+        requires = "server_token"
+    )]
     api_key: Option<String>,
     /// Workspace server token.
-    #[arg(long, env = "USERMAVEN_SERVER_TOKEN", requires = "api_key")]
+    #[arg(
+        long,
+        env = "USERMAVEN_SERVER_TOKEN",
+        hide_env_values = true,
+        requires = "api_key"
+    )]
     server_token: Option<String>,
     /// More workspaces, as API_KEY:SERVER_TOKEN (repeatable).
     #[arg(long = "workspace", value_name = "KEY:TOKEN")]

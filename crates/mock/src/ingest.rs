@@ -305,7 +305,11 @@ pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Respo
                     &headers,
                     res,
                     "rejected",
-                    "unknown token",
+                    if token.is_empty() {
+                        "no token"
+                    } else {
+                        "unknown token"
+                    },
                     &token,
                 )
                 .await;
