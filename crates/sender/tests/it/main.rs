@@ -8,6 +8,7 @@
 
 mod batching;
 mod flow;
+mod soak;
 mod status;
 mod transport;
 
