@@ -311,6 +311,7 @@ pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Respo
                         "unknown token"
                     },
                     &token,
+                    &extra,
                 )
                 .await;
             }
@@ -350,17 +351,25 @@ pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Respo
                 if let Ok(v) = HeaderValue::from_str(&loc) {
                     res.headers_mut().insert(header::LOCATION, v);
                 }
-                return with_headers(res, &extra);
+                let (tok, _) = extract_token(&query, &headers);
+                let reason = "trailing-slash redirect (307)";
+                return record_simple(
+                    &state, &method, &path, &query, &headers, res, "rejected", reason, &tok, &extra,
+                )
+                .await;
             }
         }
-        return with_headers(
-            response(
-                StatusCode::NOT_FOUND,
-                Some("text/plain"),
-                "404 page not found".into(),
-            ),
-            &extra,
+        let res = response(
+            StatusCode::NOT_FOUND,
+            Some("text/plain"),
+            "404 page not found".into(),
         );
+        let (tok, _) = extract_token(&query, &headers);
+        let reason = "no such route (404)";
+        return record_simple(
+            &state, &method, &path, &query, &headers, res, "rejected", reason, &tok, &extra,
+        )
+        .await;
     }
 
     let channel = if is_s2s {
@@ -387,6 +396,7 @@ pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Respo
                 "rejected",
                 "body over the mock's max_body_bytes",
                 "",
+                &extra,
             )
             .await;
         }
@@ -498,6 +508,7 @@ async fn record_simple(
     outcome: &str,
     reason: &str,
     token: &str,
+    extra: &HeaderMap,
 ) -> Response {
     let status = res.status();
     let (parts, body) = res.into_parts();
@@ -538,18 +549,7 @@ async fn record_simple(
         status: status.as_u16(),
         reason: reason.to_owned(),
     });
-    let mut res = Response::from_parts(parts, Body::from(bytes));
-    if is_browser_cors_path(path) {
-        let mut extra = HeaderMap::new();
-        default_cors_headers(&mut extra);
-        let origin = headers
-            .get(header::ORIGIN)
-            .cloned()
-            .unwrap_or(HeaderValue::from_static(""));
-        extra.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        res = with_headers(res, &extra);
-    }
-    res
+    with_headers(Response::from_parts(parts, Body::from(bytes)), extra)
 }
 
 /// Authentication, parsing, strict mode, enrichment and storing.

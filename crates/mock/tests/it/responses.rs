@@ -341,3 +341,46 @@ async fn all_ingestion_paths_accept() {
     }
     assert_eq!(s.events().len(), 6);
 }
+
+#[tokio::test]
+async fn unrouted_requests_are_logged() {
+    let s = state(StrictMode::Reject);
+    call(
+        &s,
+        Request::get("/api/v1/s2s/event")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    post(&s, &format!("/api/v1/event/?token={KEY}"), "{}").await;
+    let log = s.requests();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (log[0].status, log[0].reason.as_deref()),
+        (Some(404), Some("no such route (404)"))
+    );
+    assert_eq!(log[1].status, Some(307));
+    assert_eq!(log[1].query, "token=REDACTED");
+}
+
+#[tokio::test]
+async fn browser_401_has_cors_headers_once() {
+    let s = state(StrictMode::Reject);
+    let req = Request::post("/api/v1/event?token=x")
+        .header("origin", "https://o.example")
+        .body(Body::from("{}"))
+        .unwrap();
+    let r = call(&s, req).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.headers
+            .get_all("access-control-allow-origin")
+            .iter()
+            .count(),
+        1
+    );
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://o.example")
+    );
+}
