@@ -276,7 +276,7 @@ impl Sender {
             };
             let fits = batchable(&next.request, b)
                 && next.request.url == batch[0].request.url
-                && next.request.headers == batch[0].request.headers
+                && forwarded(&next.request.headers).eq(forwarded(&batch[0].request.headers))
                 && bytes + 1 + next.request.body.len() <= b.max_bytes;
             if !fits {
                 *pending = Some(next);
@@ -449,8 +449,8 @@ impl Sender {
             .request(method, url)
             .timeout(timeout)
             .body(body);
-        for (k, v) in headers {
-            rb = rb.header(k.as_str(), v.as_str());
+        for (k, v) in forwarded(headers) {
+            rb = rb.header(k, v);
         }
         let mut resp = rb
             .send()
@@ -488,6 +488,27 @@ impl Sender {
             body,
         })
     }
+}
+
+/// Headers that describe the connection or the body rather than the request (`host`,
+/// `content-length`, `connection`, …) are derived by the HTTP client from the actual target
+/// and body; `accept-encoding` is dropped because the client does not decompress.
+const DERIVED_HEADERS: [&str; 7] = [
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "accept-encoding",
+    "te",
+];
+
+/// The request's headers that are sent as given.
+fn forwarded(headers: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .iter()
+        .filter(|(k, _)| !DERIVED_HEADERS.iter().any(|d| k.eq_ignore_ascii_case(d)))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// Whether an event may share a request with others: small enough that any array of such

@@ -162,6 +162,30 @@ async fn oversize_events_are_sent_alone_and_reported() {
 }
 
 #[tokio::test]
+async fn per_event_content_length_does_not_split_batches() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut cfg = config(&server.uri());
+    cfg.batching = batching(10, 1_000_000);
+    let sender = Sender::new(cfg).expect("sender");
+    let reqs = (1..=3)
+        .map(|i| {
+            let mut r = request_with_body(format!(r#"{{"event_id":"{}"}}"#, "x".repeat(i)));
+            r.headers
+                .push(("content-length".into(), r.body.len().to_string()));
+            r
+        })
+        .collect();
+    let (report, _) = run_all(&sender, reqs).await;
+    assert_eq!((report.delivered, report.http_requests), (3, 1));
+    server.verify().await;
+}
+
+#[tokio::test]
 async fn a_batch_shares_one_outcome() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use usermaven_mock::{Fault, MockConfig, MockUsermaven, RandomFaults, StrictMode};
-use usermaven_sender::{channel, Backoff, Batching, CancellationToken, Envelope, Sender, SenderConfig};
+use usermaven_sender::{
+    channel, Backoff, Batching, CancellationToken, Envelope, Sender, SenderConfig,
+};
 
 use crate::{assert_no_token, request_with_body, KEY, TOKEN};
 
@@ -24,7 +26,9 @@ struct Figures {
 }
 
 async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
-    let mock = MockUsermaven::start(MockConfig::new(KEY, TOKEN).with_strict(StrictMode::Off)).await.expect("mock");
+    let mock = MockUsermaven::start(MockConfig::new(KEY, TOKEN).with_strict(StrictMode::Off))
+        .await
+        .expect("mock");
     mock.set_random_faults(
         seed,
         RandomFaults {
@@ -43,7 +47,12 @@ async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
         base_url: Some(mock.uri()),
         concurrency: 32,
         timeout: Duration::from_secs(10),
-        backoff: Backoff { initial: Duration::from_millis(1), cap: Duration::from_millis(20), max_attempts: 12, seed },
+        backoff: Backoff {
+            initial: Duration::from_millis(1),
+            cap: Duration::from_millis(20),
+            max_attempts: 12,
+            seed,
+        },
         // Retry-After: 1 is honoured, but capped so the soak stays short.
         retry_after_cap: Duration::from_millis(5),
         batching,
@@ -59,7 +68,15 @@ async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
                 r#"{{"api_key":"{KEY}","event_id":"soak-{i}","event_type":"soak","ids":{{}},"user":{{"id":"u{}"}},"src":"usermaven-segment"}}"#,
                 i % 97
             );
-            if tx.send(Envelope { id: i, meta: (), request: request_with_body(body) }).await.is_err() {
+            if tx
+                .send(Envelope {
+                    id: i,
+                    meta: (),
+                    request: request_with_body(body),
+                })
+                .await
+                .is_err()
+            {
                 break;
             }
         }
@@ -79,13 +96,23 @@ async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
 
     // Every event reported exactly once.
     assert_eq!(report.events, events);
-    assert!(seen[1..].iter().all(|&n| n == 1), "an event was reported twice or never");
+    assert!(
+        seen[1..].iter().all(|&n| n == 1),
+        "an event was reported twice or never"
+    );
 
     // What the mock stored, by our event_id; which requests lost their response after storing.
     let requests = mock.requests();
     let lost_response: std::collections::HashSet<u64> = requests
         .iter()
-        .filter(|r| matches!(r.fault, Some(Fault::Drop { after_processing: true })))
+        .filter(|r| {
+            matches!(
+                r.fault,
+                Some(Fault::Drop {
+                    after_processing: true
+                })
+            )
+        })
         .map(|r| r.id)
         .collect();
     let mut copies: HashMap<String, (u64, u64)> = HashMap::new(); // (answered, response lost)
@@ -110,16 +137,24 @@ async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
     }
     // Extra copies only ever come from requests whose response was lost.
     assert!(copies.values().all(|&(answered, _)| answered <= 1));
-    let duplicated: u64 = copies.values().map(|&(a, l)| (a + l).saturating_sub(1)).sum();
+    let duplicated: u64 = copies
+        .values()
+        .map(|&(a, l)| (a + l).saturating_sub(1))
+        .sum();
     let stored_then_dropped: u64 = copies.values().map(|&(_, l)| l).sum();
-    assert!(duplicated <= stored_then_dropped, "{duplicated} duplicates > {stored_then_dropped}");
+    assert!(
+        duplicated <= stored_then_dropped,
+        "{duplicated} duplicates > {stored_then_dropped}"
+    );
 
     let mut faults: HashMap<String, u64> = HashMap::new();
     for f in mock.injected_faults() {
         let label = match f.fault {
             Fault::Status { status: 429, .. } => "429 + Retry-After".to_string(),
             Fault::Status { .. } => "5xx".to_string(),
-            Fault::Drop { after_processing: true } => "drop after storing".to_string(),
+            Fault::Drop {
+                after_processing: true,
+            } => "drop after storing".to_string(),
             Fault::Drop { .. } => "drop before storing".to_string(),
             Fault::Delay { .. } => "latency".to_string(),
             other => other.label(),
@@ -162,7 +197,15 @@ async fn soak_unbatched_with_faults() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_batched_with_faults() {
-    let f = soak(20_000, Batching { max_events: 50, max_bytes: 475_000 }, 11).await;
+    let f = soak(
+        20_000,
+        Batching {
+            max_events: 50,
+            max_bytes: 475_000,
+        },
+        11,
+    )
+    .await;
     print("batched x50", &f);
     assert_eq!(f.lost, 0);
     assert!(f.retried > 0);

@@ -130,6 +130,42 @@ async fn request_keeps_path_query_headers_and_body() {
 }
 
 #[tokio::test]
+async fn connection_headers_are_derived_from_the_real_target_and_body() {
+    // The destination records the headers Segment's client sends, host and content-length
+    // included; those must describe the request actually made.
+    let server = MockServer::start().await;
+    let mut req = request(3);
+    req.headers.extend([
+        ("accept".to_string(), "*/*".to_string()),
+        ("content-length".to_string(), "3".to_string()),
+        ("accept-encoding".to_string(), "gzip,deflate".to_string()),
+        ("host".to_string(), "events.usermaven.com".to_string()),
+        ("connection".to_string(), "keep-alive".to_string()),
+    ]);
+    let addr = server.address().to_string();
+    Mock::given(method("POST"))
+        .and(header("host", addr.as_str()))
+        .and(header(
+            "content-length",
+            req.body.len().to_string().as_str(),
+        ))
+        .and(header("accept", "*/*"))
+        .and(body_string(req.body.clone()))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sender = Sender::new(config(&server.uri())).expect("sender");
+    let d = sender.send(&req).await;
+    assert!(d.is_delivered(), "{d:?}");
+    let got = server.received_requests().await.unwrap_or_default();
+    assert!(got
+        .iter()
+        .all(|r| !r.headers.contains_key("accept-encoding")));
+    server.verify().await;
+}
+
+#[tokio::test]
 async fn retry_after_seconds_is_honoured() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
