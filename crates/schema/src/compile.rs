@@ -84,6 +84,15 @@ pub(crate) enum Items {
     Tuple(Vec<Schema>),
 }
 
+/// One entry of `properties`.
+#[derive(Debug)]
+pub(crate) struct Prop {
+    pub(crate) key: Str,
+    pub(crate) schema: Schema,
+    /// `/` + the key escaped as a JSON Pointer token, for error paths.
+    pub(crate) segment: String,
+}
+
 #[derive(Debug)]
 pub(crate) struct IfThenElse {
     pub(crate) cond: Schema,
@@ -150,7 +159,7 @@ pub(crate) struct Node {
     pub(crate) required: Vec<Str>,
     pub(crate) additional: Option<Schema>,
     /// `properties` in schema order (all of them: removeEmptyValues needs always-valid ones too).
-    pub(crate) properties: Option<Vec<(Str, Schema)>>,
+    pub(crate) properties: Option<Vec<Prop>>,
     /// Index into `properties` when there are many.
     pub(crate) prop_index: Option<HashMap<Str, usize>>,
 }
@@ -158,11 +167,33 @@ pub(crate) struct Node {
 impl Node {
     /// `schema.properties[key]`.
     pub(crate) fn property(&self, key: &str) -> Option<&Schema> {
+        self.property_index(key, &mut 0)
+            .and_then(|i| self.properties.as_ref().map(|p| &p[i].schema))
+    }
+
+    /// `schema.properties[key]`, searching from `*hint` and leaving `*hint` after the match.
+    pub(crate) fn property_from(&self, key: &str, hint: &mut usize) -> Option<&Schema> {
+        let i = self.property_index(key, hint)?;
+        self.properties.as_ref().map(|p| &p[i].schema)
+    }
+
+    /// Position of `key` in `properties`. Payload keys usually come in schema order (with
+    /// gaps), so a short forward scan from the previous match finds most keys.
+    pub(crate) fn property_index(&self, key: &str, hint: &mut usize) -> Option<usize> {
         let props = self.properties.as_ref()?;
-        match &self.prop_index {
-            Some(ix) => ix.get(key).map(|&i| &props[i].1),
-            None => props.iter().find(|(k, _)| &**k == key).map(|(_, s)| s),
+        let start = (*hint).min(props.len());
+        let window = props.len().min(start + 8);
+        let found = match props[start..window].iter().position(|p| &*p.key == key) {
+            Some(off) => Some(start + off),
+            None => match &self.prop_index {
+                Some(ix) => ix.get(key).copied(),
+                None => props.iter().position(|p| &*p.key == key),
+            },
+        };
+        if let Some(i) = found {
+            *hint = i + 1;
         }
+        found
     }
 }
 
@@ -515,14 +546,19 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
         for (k, s) in map.iter() {
             let mut seg = String::from("/properties/");
             seg.push_str(&escape_pointer(k));
-            props.push((k.clone(), sub(s, path, &seg)?));
+            let schema = sub(s, path, &seg)?;
+            props.push(Prop {
+                key: k.clone(),
+                schema,
+                segment: format!("/{}", escape_pointer(k)),
+            });
         }
-        if props.len() > 8 {
+        if props.len() > 16 {
             n.prop_index = Some(
                 props
                     .iter()
                     .enumerate()
-                    .map(|(i, (k, _))| (k.clone(), i))
+                    .map(|(i, p)| (p.key.clone(), i))
                     .collect(),
             );
         }

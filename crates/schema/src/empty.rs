@@ -31,9 +31,10 @@ pub(crate) fn remove(value: Value, schema: Option<&Schema>, is_root: bool) -> Op
             if n.properties.is_none() {
                 return Some(Value::Object(obj));
             }
+            let mut hint = 0;
             obj.retain(|k, v| {
                 let taken = std::mem::take(v);
-                match remove(taken, n.property(k), false) {
+                match remove(taken, n.property_from(k, &mut hint), false) {
                     None => false,
                     Some(Value::String(s)) if is_root && s.is_empty() => false,
                     Some(kept) => {

@@ -227,8 +227,9 @@ impl CompiledSchema {
         if n.properties.is_none() {
             return;
         }
+        let mut hint = 0;
         for (k, v) in o.iter_mut() {
-            let Some(Schema::Node(p)) = n.property(k) else {
+            let Some(Schema::Node(p)) = n.property_from(k, &mut hint) else {
                 continue;
             };
             if p.type_names.len() == 1

@@ -518,7 +518,8 @@ impl Validator {
                 }
             }
         }
-        let declared = |k: &str| k != "__proto__" && n.property(k).is_some();
+        let mut hint = 0;
+        let mut declared = |k: &str| k != "__proto__" && n.property_from(k, &mut hint).is_some();
         match &n.additional {
             None => {}
             Some(Schema::Bool(false)) => obj.retain(|k, _| declared(k)),
@@ -544,15 +545,24 @@ impl Validator {
             }
         }
         if let Some(props) = &n.properties {
-            for (k, sub) in props {
-                if &**k == "__proto__" || sub.always_valid() {
+            // Pair each data entry with its schema property (walking the data in its order),
+            // then validate in schema order as ajv does.
+            let mut slots: Vec<Option<&mut Value>> = Vec::new();
+            slots.resize_with(props.len(), || None);
+            let mut hint = 0;
+            for (k, v) in obj.iter_mut() {
+                if let Some(i) = n.property_index(k, &mut hint) {
+                    slots[i] = Some(v);
+                }
+            }
+            for (p, slot) in props.iter().zip(slots) {
+                let Some(v) = slot else { continue };
+                if &*p.key == "__proto__" || p.schema.always_valid() {
                     continue;
                 }
-                let Some(v) = obj.get_mut(k) else { continue };
                 let at = self.path.len();
-                self.path.push('/');
-                self.path.push_str(&escape_pointer(k));
-                let valid = self.validate(sub, v, mode, false);
+                self.path.push_str(&p.segment);
+                let valid = self.validate(&p.schema, v, mode, false);
                 self.path.truncate(at);
                 if !valid && !mode.all_errors {
                     return;
