@@ -165,12 +165,6 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    /// `schema.properties[key]`.
-    pub(crate) fn property(&self, key: &str) -> Option<&Schema> {
-        self.property_index(key, &mut 0)
-            .and_then(|i| self.properties.as_ref().map(|p| &p[i].schema))
-    }
-
     /// `schema.properties[key]`, searching from `*hint` and leaving `*hint` after the match.
     pub(crate) fn property_from(&self, key: &str, hint: &mut usize) -> Option<&Schema> {
         let i = self.property_index(key, hint)?;
