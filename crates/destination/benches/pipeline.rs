@@ -65,6 +65,28 @@ fn pipeline(c: &mut Criterion) {
             bytes
         })
     });
+    g.bench_function("parse_only", |b| {
+        b.iter(|| {
+            events
+                .iter()
+                .map(|t| Value::parse(t).unwrap().as_object().map_or(0, |o| o.len()))
+                .sum::<usize>()
+        })
+    });
+    let parsed: Vec<Value> = events.iter().map(|t| Value::parse(t).unwrap()).collect();
+    g.bench_function("route_only", |b| {
+        b.iter(|| {
+            let mut bytes = 0usize;
+            for event in &parsed {
+                for r in dest.route(event, &mut env) {
+                    if let Ok(req) = r.result {
+                        bytes += req.body.len();
+                    }
+                }
+            }
+            bytes
+        })
+    });
     g.finish();
 }
 

@@ -158,6 +158,7 @@ pub struct Routed {
 pub struct Destination {
     settings: Settings,
     options: Options,
+    target: perform::Target,
     subscriptions: Vec<Subscription>,
 }
 
@@ -168,11 +169,7 @@ impl Destination {
             .into_iter()
             .map(Subscription::preset)
             .collect();
-        Destination {
-            settings,
-            options,
-            subscriptions,
-        }
+        Destination::with_subscriptions(settings, options, subscriptions)
     }
 
     /// The destination with user-built subscriptions instead of the presets.
@@ -181,9 +178,11 @@ impl Destination {
         options: Options,
         subscriptions: Vec<Subscription>,
     ) -> Destination {
+        let target = perform::Target::new(&settings, &options);
         Destination {
             settings,
             options,
+            target,
             subscriptions,
         }
     }
@@ -276,7 +275,14 @@ impl Destination {
             Value::Object(o) => o,
             _ => usermaven_json::Object::new(),
         };
-        perform::perform(kind, payload, &self.settings, &self.options, env)
+        perform::perform(
+            kind,
+            payload,
+            &self.settings,
+            &self.target,
+            &self.options,
+            env,
+        )
     }
 }
 

@@ -14,39 +14,49 @@ use crate::{tz, ActionError, ActionKind, Env, Options, Request, Secret, Settings
 /// The default API origin.
 pub const DEFAULT_BASE_URL: &str = "https://events.usermaven.com";
 
+/// The request target, computed once per destination: the settings never change.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    url: Secret,
+    host: String,
+}
+
+impl Target {
+    pub(crate) fn new(settings: &Settings, options: &Options) -> Target {
+        let (url, host) = request_url(settings, options);
+        Target { url, host }
+    }
+}
+
 /// Build the request for a validated payload.
-pub fn perform(
+pub(crate) fn perform(
     kind: ActionKind,
     payload: Object,
     settings: &Settings,
+    target: &Target,
     options: &Options,
     env: &mut dyn Env,
 ) -> Result<Request, ActionError> {
     let mut body = resolve_request_payload(settings, payload, options, env)?;
     // eventRequestParams: `{...payload, event_type: eventType || payload.event_type}`.
-    let event_type = match kind.forced_event_type() {
-        Some(t) => Some(Value::str(t)),
-        None => body.get("event_type").cloned(),
-    };
-    match event_type {
-        Some(v) => body.set("event_type", v),
-        // `event_type: undefined` is dropped by JSON.stringify, but the key still
-        // holds its position; nothing to emit.
-        None => {}
+    // With no event_type at all the key would hold `undefined`, which JSON.stringify drops.
+    if let Some(t) = kind.forced_event_type() {
+        body.set("event_type", Value::str(t));
     }
-    let mut text = String::with_capacity(512);
+    let mut text = String::with_capacity(1024);
     Value::Object(body).write_json(&mut text);
-    let (url, host) = request_url(settings, options);
+    let mut length = String::with_capacity(8);
+    usermaven_json::write_number(&mut length, text.len() as f64);
     Ok(Request {
-        url,
+        url: target.url.clone(),
         method: "POST",
         headers: vec![
             ("user-agent".to_string(), "Segment (Actions)".to_string()),
             ("content-type".to_string(), "application/json".to_string()),
             ("accept".to_string(), "*/*".to_string()),
-            ("content-length".to_string(), text.len().to_string()),
+            ("content-length".to_string(), length),
             ("accept-encoding".to_string(), "gzip,deflate".to_string()),
-            ("host".to_string(), host),
+            ("host".to_string(), target.host.clone()),
             ("connection".to_string(), "keep-alive".to_string()),
         ],
         body: text,
@@ -96,6 +106,8 @@ fn resolve_request_payload(
     options: &Options,
     env: &mut dyn Env,
 ) -> Result<Object, ActionError> {
+    // `{api_key, ids, doc_encoding, src, screen_resolution, ...payload}`. Every payload key
+    // then holds the payload's value, so below we read (and move) values out of `p` itself.
     let mut p = Object::with_capacity(payload.len() + 8);
     if let Some(k) = &settings.api_key {
         p.insert(key("api_key"), k.clone());
@@ -104,33 +116,37 @@ fn resolve_request_payload(
     p.insert(key("doc_encoding"), Value::str("utf-8"));
     p.insert(key("src"), Value::str("usermaven-segment"));
     p.insert(key("screen_resolution"), Value::str("0"));
-    for (k, v) in payload.iter() {
-        p.insert(k.clone(), v.clone());
+    for (k, v) in payload {
+        p.insert(k, v);
     }
-    let payload = payload;
 
     // doc_host from the WHATWG URL's host.
-    if let Some(u) = payload.get("url").filter(|v| v.is_truthy()) {
-        let text = u.to_js_string();
-        let parsed =
-            url::Url::parse(&text).map_err(|_| ActionError::new("TypeError", "Invalid URL"))?;
+    if let Some(u) = p.get("url").filter(|v| v.is_truthy()) {
+        let parsed = match u {
+            Value::String(s) => url::Url::parse(s),
+            other => url::Url::parse(&other.to_js_string()),
+        }
+        .map_err(|_| ActionError::new("TypeError", "Invalid URL"))?;
         p.set("doc_host", Value::from(url_host(&parsed)));
     }
 
     // screen → screen_resolution and vp_size, when width and height are both truthy.
-    if let Some(screen) = payload.get("screen").filter(|v| v.is_truthy()) {
-        let w = screen.get("width").filter(|v| v.is_truthy());
-        let h = screen.get("height").filter(|v| v.is_truthy());
-        if let (Some(w), Some(h)) = (w, h) {
-            let res = format!("{}x{}", w.to_js_string(), h.to_js_string());
-            p.set("screen_resolution", Value::from(res.clone()));
-            p.set("vp_size", Value::from(res));
-            p.remove("screen");
-        }
+    let resolution = p
+        .get("screen")
+        .filter(|v| v.is_truthy())
+        .and_then(|screen| {
+            let w = screen.get("width").filter(|v| v.is_truthy())?;
+            let h = screen.get("height").filter(|v| v.is_truthy())?;
+            Some(format!("{}x{}", w.to_js_string(), h.to_js_string()))
+        });
+    if let Some(res) = resolution {
+        p.set("screen_resolution", Value::from(res.clone()));
+        p.set("vp_size", Value::from(res));
+        p.remove("screen");
     }
 
     // timezone → local_tz_offset at *now*.
-    if let Some(zone) = payload.get("timezone").filter(|v| v.is_truthy()) {
+    if let Some(zone) = p.get("timezone").filter(|v| v.is_truthy()) {
         let offset = tz::local_tz_offset(&zone.to_js_string(), env.now())?;
         p.set(
             "local_tz_offset",
@@ -140,55 +156,52 @@ fn resolve_request_payload(
     }
 
     // The event name becomes event_type.
-    if let Some(ev) = payload.get("event").filter(|v| v.is_truthy()) {
-        p.set("event_type", ev.clone());
+    if let Some(ev) = p.get("event").filter(|v| v.is_truthy()).cloned() {
+        p.set("event_type", ev);
         p.remove("event");
     }
 
-    // user
-    let anonymous_id = match payload.get("user_anonymous_id").filter(|v| v.is_truthy()) {
-        Some(v) => v.clone(),
+    // user. Taking the user_* keys out before appending `user` gives the same order as
+    // the reference's append-then-delete.
+    let id = p.remove("user_id");
+    let anonymous = p.remove("user_anonymous_id").filter(Value::is_truthy);
+    let email = p.remove("user_email");
+    let first_name = p.remove("user_first_name");
+    let last_name = p.remove("user_last_name");
+    let custom = p.remove("user_custom_attributes");
+    let created_at = p.remove("user_created_at");
+    let anonymous_id = match anonymous {
+        Some(v) => v,
         None => Value::from(env.generate_id()),
     };
     let mut user = Object::with_capacity(7);
-    put(&mut user, "id", payload.get("user_id"));
+    put(&mut user, "id", id);
     user.insert(key("anonymous_id"), anonymous_id);
-    put(&mut user, "email", payload.get("user_email"));
-    put(&mut user, "first_name", payload.get("user_first_name"));
-    put(&mut user, "last_name", payload.get("user_last_name"));
-    put(&mut user, "created_at", payload.get("user_created_at"));
-    if let Some(custom) = payload.get("user_custom_attributes") {
+    put(&mut user, "email", email);
+    put(&mut user, "first_name", first_name);
+    put(&mut user, "last_name", last_name);
+    put(&mut user, "created_at", created_at);
+    if let Some(custom) = custom {
         let custom = if custom.is_truthy() {
             omit(custom, &["first_name", "last_name", "email", "created_at"])
         } else {
-            custom.clone()
+            custom
         };
         user.insert(key("custom"), custom);
     }
     p.set("user", Value::Object(user));
-    for k in [
-        "user_id",
-        "user_anonymous_id",
-        "user_email",
-        "user_first_name",
-        "user_last_name",
-        "user_custom_attributes",
-        "user_created_at",
-    ] {
-        p.remove(k);
-    }
 
     // company, when company_id is truthy.
-    if payload.get("company_id").is_some_and(Value::is_truthy) {
+    let company_id = p.remove("company_id");
+    let company_name = p.remove("company_name");
+    let company_created_at = p.remove("company_created_at");
+    let company_custom = p.remove("company_custom_attributes");
+    if company_id.as_ref().is_some_and(Value::is_truthy) {
         let mut company = Object::with_capacity(4);
-        put(&mut company, "id", payload.get("company_id"));
-        put(&mut company, "name", payload.get("company_name"));
-        put(
-            &mut company,
-            "created_at",
-            payload.get("company_created_at"),
-        );
-        if let Some(custom) = payload.get("company_custom_attributes") {
+        put(&mut company, "id", company_id);
+        put(&mut company, "name", company_name);
+        put(&mut company, "created_at", company_created_at);
+        if let Some(custom) = company_custom {
             // The reference tests `payload.company`, which never exists, so the intended
             // omission never happens. `Options::fix_company_custom` applies it.
             let custom = if options.fix_company_custom && custom.is_truthy() {
@@ -197,61 +210,53 @@ fn resolve_request_payload(
                     &["name", "created_at", "company_id", "company_created_at"],
                 )
             } else {
-                custom.clone()
+                custom
             };
             company.insert(key("custom"), custom);
         }
         p.set("company", Value::Object(company));
     }
-    for k in [
-        "company_id",
-        "company_name",
-        "company_created_at",
-        "company_custom_attributes",
-    ] {
-        p.remove(k);
-    }
 
-    // event_attributes without email and created_at.
-    if let Some(attrs) = payload.get("event_attributes").filter(|v| v.is_truthy()) {
-        p.set("event_attributes", omit(attrs, &["email", "created_at"]));
+    // event_attributes without email and created_at (the key keeps its position).
+    if let Some(attrs) = p.get_mut("event_attributes").filter(|v| v.is_truthy()) {
+        let taken = std::mem::take(attrs);
+        *attrs = omit(taken, &["email", "created_at"]);
     }
 
     Ok(p)
 }
 
-fn put(o: &mut Object, k: &str, v: Option<&Value>) {
+fn put(o: &mut Object, k: &str, v: Option<Value>) {
     if let Some(v) = v {
-        o.insert(key(k), v.clone());
+        o.insert(key(k), v);
     }
 }
 
 /// `const {a, b, ...rest} = value`: own enumerable keys minus `keys`, in order. Strings
 /// spread into index keys; other primitives give `{}`.
-fn omit(value: &Value, keys: &[&str]) -> Value {
-    let mut out = Object::new();
+fn omit(value: Value, keys: &[&str]) -> Value {
     match value {
-        Value::Object(o) => {
-            for (k, v) in o.iter() {
-                if !keys.contains(&&**k) {
-                    out.insert(k.clone(), v.clone());
-                }
-            }
+        Value::Object(mut o) => {
+            o.retain(|k, _| !keys.contains(&&**k));
+            Value::Object(o)
         }
         Value::Array(a) => {
-            for (i, v) in a.iter().enumerate() {
-                out.insert(Arc::from(i.to_string()), v.clone());
+            let mut out = Object::with_capacity(a.len());
+            for (i, v) in a.into_iter().enumerate() {
+                out.insert(Arc::from(i.to_string()), v);
             }
+            Value::Object(out)
         }
         Value::String(s) => {
+            let mut out = Object::new();
             for (i, c) in s.encode_utf16().enumerate() {
                 let ch = String::from_utf16_lossy(&[c]);
                 out.insert(Arc::from(i.to_string()), Value::from(ch));
             }
+            Value::Object(out)
         }
-        _ => {}
+        _ => Value::Object(Object::new()),
     }
-    Value::Object(out)
 }
 
 /// WHATWG `url.host`: hostname plus `:port` when the port is not the scheme's default.

@@ -58,13 +58,18 @@ impl PayloadSchema {
 
     /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys).
     pub(crate) fn process(&self, payload: Option<Value>) -> Result<Value, ActionError> {
-        self.schema
-            .process(payload.unwrap_or(Value::Null))
-            .map_err(|e| ActionError {
-                name: e.name.to_string(),
-                message: e.message,
-                status: e.status,
-            })
+        let Some(payload) = payload else {
+            // ajv on `undefined`: only the root type check applies.
+            return Err(ActionError::new(
+                "AggregateAjvError",
+                "The root value must be an object but it was undefined.",
+            ));
+        };
+        self.schema.process(payload).map_err(|e| ActionError {
+            name: e.name.to_string(),
+            message: e.message,
+            status: e.status,
+        })
     }
 }
 
