@@ -50,7 +50,12 @@ pub fn map_stream(
             }
             Err(e) => {
                 summary.failed_lines += 1;
-                write_line(&mut out, &mut buf, invalid(line_no, &e.to_string()))?;
+                let message = if e.line <= 1 {
+                    format!("{} at column {}", e.message, e.column)
+                } else {
+                    e.to_string()
+                };
+                write_line(&mut out, &mut buf, invalid(line_no, &message))?;
                 continue;
             }
         };
