@@ -257,8 +257,16 @@ fn check_subscriptions(list: &[Value], problems: &mut Vec<Problem>) -> Vec<Subsc
                 format!("invalid trigger {subscribe:?}: {e}"),
             ));
         }
-        if let Some(e) = sub.mapping_error() {
-            problems.push(problem(format!("{loc}.mapping"), e.message.clone()));
+        if let Err(e) = usermaven_mapping::Mapping::compile(mapping) {
+            if e.errors.is_empty() {
+                problems.push(problem(
+                    format!("{loc}.mapping"),
+                    e.message.trim().to_string(),
+                ));
+            }
+            for err in &e.errors {
+                problems.push(problem(format!("{loc}.mapping"), err.clone()));
+            }
         }
         sub.enabled = is_enabled;
         if is_enabled {
