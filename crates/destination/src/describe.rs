@@ -10,7 +10,7 @@ fn s(v: &str) -> Value {
     Value::str(v)
 }
 
-fn field_shape(def: &Value, with_default_null: bool) -> Value {
+fn field_shape(def: &Value) -> Value {
     let get = |k: &str| def.get(k).cloned();
     let mut o = Object::new();
     o.set("label", get("label").unwrap_or(Value::Null));
@@ -21,20 +21,13 @@ fn field_shape(def: &Value, with_default_null: bool) -> Value {
     o.set("allowNull", get("allowNull").unwrap_or(Value::Bool(false)));
     o.set("dynamic", Value::Bool(false));
     let default = get("default");
-    o.set(
-        "default",
-        default.unwrap_or(if with_default_null {
-            Value::Null
-        } else {
-            Value::Null
-        }),
-    );
+    o.set("default", default.unwrap_or(Value::Null));
     o.set("choices", Value::Null);
     o.set("placeholder", Value::Null);
     let props = def.get("properties").and_then(Value::as_object).map(|p| {
         let mut po = Object::new();
         for (k, v) in p.iter() {
-            po.insert(k.clone(), field_shape(v, true));
+            po.insert(k.clone(), field_shape(v));
         }
         Value::Object(po)
     });
@@ -83,9 +76,7 @@ pub fn describe_action(kind: ActionKind) -> Value {
         "platform",
         def.get("platform").cloned().unwrap_or(s("cloud")),
     );
-    for k in ["defaultSubscription"] {
-        a.set(k, Value::Null);
-    }
+    a.set("defaultSubscription", Value::Null);
     a.set("hidden", Value::Bool(false));
     a.set("hasPerformBatch", Value::Bool(false));
     for k in ["syncMode", "hooks", "dynamicFields"] {
@@ -94,7 +85,7 @@ pub fn describe_action(kind: ActionKind) -> Value {
     let mut fields = Object::new();
     if let Some(f) = def.get("fields").and_then(Value::as_object) {
         for (k, v) in f.iter() {
-            fields.insert(k.clone(), field_shape(v, true));
+            fields.insert(k.clone(), field_shape(v));
         }
     }
     a.set("fields", Value::Object(fields));

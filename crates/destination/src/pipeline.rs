@@ -17,7 +17,7 @@ impl CompiledMapping {
     pub(crate) fn compile(mapping: &Value) -> Result<CompiledMapping, ActionError> {
         Mapping::compile(mapping)
             .map(|mapping| CompiledMapping { mapping })
-            .map_err(|e| ActionError::new(&e.name, e.message))
+            .map_err(|e| ActionError::new(e.name, e.message))
     }
 
     /// `transform(mapping, event)`; `Ok(None)` is JS `undefined`.
@@ -28,7 +28,7 @@ impl CompiledMapping {
     ) -> Result<Option<Value>, ActionError> {
         self.mapping
             .transform(event, now)
-            .map_err(|e| ActionError::new(&e.name, e.message))
+            .map_err(|e| ActionError::new(e.name, e.message))
     }
 }
 
@@ -81,5 +81,5 @@ pub fn transform(
     now: jiff::Timestamp,
 ) -> Result<Option<Value>, ActionError> {
     usermaven_mapping::transform(mapping, input, now)
-        .map_err(|e| ActionError::new(&e.name, e.message))
+        .map_err(|e| ActionError::new(e.name, e.message))
 }
