@@ -17,7 +17,7 @@ fn map_streams_requests_and_names_bad_lines() {
     let out = bin()
         .args(["map", "--api-key", "demo-key", "--server-token", TOKEN])
         .args(["--now", "2025-03-14T09:30:00Z", "--seed", "1"])
-        .arg(root().join("fixtures/samples/events.ndjson"))
+        .arg(root().join("fixtures/samples/mixed.ndjson"))
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -65,7 +65,7 @@ fn map_is_deterministic_for_now_and_seed() {
                 "2025-01-01T00:00:00Z",
             ])
             .args(["--seed", "42"])
-            .arg(root().join("fixtures/samples/events.ndjson"))
+            .arg(root().join("fixtures/samples/mixed.ndjson"))
             .output()
             .unwrap()
             .stdout
@@ -147,7 +147,7 @@ fn config_check_accepts_a_good_config_and_map_uses_it() {
             "--config",
         ])
         .arg(&file)
-        .arg(root().join("fixtures/samples/events.ndjson"))
+        .arg(root().join("fixtures/samples/mixed.ndjson"))
         .env("UM_TEST_TOKEN", "tok")
         .output()
         .unwrap();
