@@ -1,0 +1,635 @@
+//! The `date` filters: liquidjs' `parseDate`, `LiquidDate` and `strftime`, for a
+//! process running with `TZ=UTC` and the `en-US` locale (as the reference does).
+//! String dates are parsed like V8's `Date.parse`: ISO 8601 exactly, the common
+//! legacy forms (`June 15, 2024`, `2024/06/15 10:00`, RFC 2822) approximately.
+
+use super::render::{raw, Ctx, R};
+use super::value::{len16, num_str, V};
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const DEFAULT_FORMAT: &str = "%A, %B %-e, %Y at %-l:%M %P %z";
+const MAX_MS: f64 = 8.64e15;
+
+struct LDate {
+    /// The instant (ms since the epoch).
+    ms: f64,
+    /// Minutes behind UTC (JS `getTimezoneOffset`).
+    offset: f64,
+    /// `Some(name)` when a time zone was given (`""` for a numeric offset).
+    zone: Option<String>,
+}
+
+struct Civil {
+    year: i64,
+    month: i64, // 0-based
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    ms: i64,
+    weekday: i64,
+}
+
+fn civil(ms: f64) -> Civil {
+    let total = ms as i64;
+    let days = total.div_euclid(86_400_000);
+    let rem = total.rem_euclid(86_400_000);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    Civil {
+        year: if m <= 2 { y + 1 } else { y },
+        month: m - 1,
+        day: d,
+        hour: rem / 3_600_000,
+        minute: rem / 60_000 % 60,
+        second: rem / 1000 % 60,
+        ms: rem % 1000,
+        weekday: (days + 4).rem_euclid(7),
+    }
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// JS `MakeDate` from civil fields (UTC), `None` when out of range.
+fn make_ms(y: i64, mon: i64, d: i64, h: i64, mi: i64, s: i64, ms: i64) -> Option<f64> {
+    if !(1..=12).contains(&mon) || !(1..=31).contains(&d) || h > 24 || mi > 59 || s > 59 {
+        return None;
+    }
+    if h == 24 && (mi != 0 || s != 0 || ms != 0) {
+        return None;
+    }
+    let days = days_from_civil(y, mon, d);
+    let t = days as f64 * 86_400_000.0 + (h * 3_600_000 + mi * 60_000 + s * 1000 + ms) as f64;
+    (t.abs() <= MAX_MS).then_some(t)
+}
+
+fn digits(s: &[u8], i: &mut usize, n: usize) -> Option<i64> {
+    if *i + n > s.len() || !s[*i..*i + n].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v = std::str::from_utf8(&s[*i..*i + n]).ok()?.parse().ok()?;
+    *i += n;
+    Some(v)
+}
+
+/// ECMAScript date-time string format.
+fn parse_iso(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let year = match b.first()? {
+        b'+' | b'-' => {
+            let neg = b[0] == b'-';
+            i = 1;
+            let y = digits(b, &mut i, 6)?;
+            if neg && y == 0 {
+                return None;
+            }
+            if neg {
+                -y
+            } else {
+                y
+            }
+        }
+        _ => digits(b, &mut i, 4)?,
+    };
+    let (mut mon, mut day) = (1, 1);
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+        mon = digits(b, &mut i, 2)?;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+            day = digits(b, &mut i, 2)?;
+        }
+    }
+    let (mut h, mut mi, mut sec, mut ms) = (0, 0, 0, 0);
+    let mut offset_min = 0;
+    if b.get(i) == Some(&b'T') || b.get(i) == Some(&b't') {
+        i += 1;
+        h = digits(b, &mut i, 2)?;
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        mi = digits(b, &mut i, 2)?;
+        if b.get(i) == Some(&b':') {
+            i += 1;
+            sec = digits(b, &mut i, 2)?;
+            if b.get(i) == Some(&b'.') {
+                i += 1;
+                let st = i;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i == st {
+                    return None;
+                }
+                let frac = &s[st..i.min(st + 3)];
+                ms = format!("{frac:0<3}").parse().ok()?;
+            }
+        }
+        match b.get(i) {
+            Some(b'Z' | b'z') => i += 1,
+            Some(&c @ (b'+' | b'-')) => {
+                i += 1;
+                let oh = digits(b, &mut i, 2)?;
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i += 1;
+                let om = digits(b, &mut i, 2)?;
+                offset_min = (oh * 60 + om) * if c == b'+' { 1 } else { -1 };
+            }
+            _ => {}
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    let t = make_ms(year, mon, day, h, mi, sec, ms)? - offset_min as f64 * 60_000.0;
+    (t.abs() <= MAX_MS).then_some(t)
+}
+
+/// An approximation of V8's legacy date parser for the common forms.
+fn parse_legacy(s: &str) -> Option<f64> {
+    let mut nums: Vec<(i64, usize)> = Vec::new();
+    let mut month: Option<i64> = None;
+    let (mut h, mut mi, mut sec, mut ms) = (None::<i64>, 0, 0, 0);
+    let mut pm: Option<bool> = None;
+    let mut offset: Option<i64> = None;
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() {
+            let st = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let txt: String = chars[st..i].iter().collect();
+            let n: i64 = txt.parse().ok()?;
+            if i < chars.len() && chars[i] == ':' && h.is_none() {
+                h = Some(n);
+                i += 1;
+                let st = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                mi = chars[st..i].iter().collect::<String>().parse().ok()?;
+                if i < chars.len() && chars[i] == ':' {
+                    i += 1;
+                    let st = i;
+                    while i < chars.len() && chars[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    sec = chars[st..i].iter().collect::<String>().parse().ok()?;
+                    if i < chars.len() && chars[i] == '.' {
+                        i += 1;
+                        let st = i;
+                        while i < chars.len() && chars[i].is_ascii_digit() {
+                            i += 1;
+                        }
+                        let f: String = chars[st..i].iter().take(3).collect();
+                        ms = format!("{f:0<3}").parse().unwrap_or(0);
+                    }
+                }
+                continue;
+            }
+            nums.push((n, txt.len()));
+            continue;
+        }
+        if (c == '+' || c == '-')
+            && h.is_some()
+            && i + 1 < chars.len()
+            && chars[i + 1].is_ascii_digit()
+        {
+            let sign = if c == '+' { 1 } else { -1 };
+            i += 1;
+            let st = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == ':') {
+                i += 1;
+            }
+            let txt: String = chars[st..i].iter().filter(|c| **c != ':').collect();
+            let n: i64 = txt.parse().ok()?;
+            let (oh, om) = if txt.len() <= 2 {
+                (n, 0)
+            } else {
+                (n / 100, n % 100)
+            };
+            offset = Some(sign * (oh * 60 + om));
+            continue;
+        }
+        if c.is_alphabetic() {
+            let st = i;
+            while i < chars.len() && chars[i].is_alphabetic() {
+                i += 1;
+            }
+            let w: String = chars[st..i].iter().collect::<String>().to_lowercase();
+            if w == "am" || w == "pm" {
+                pm = Some(w == "pm");
+            } else if w == "z" || w == "gmt" || w == "utc" || w == "ut" {
+                offset.get_or_insert(0);
+            } else if let Some(m) = MONTHS
+                .iter()
+                .position(|m| w.len() >= 3 && m.to_lowercase().starts_with(&w))
+            {
+                month = Some(m as i64 + 1);
+            } else if !(DAYS
+                .iter()
+                .any(|d| w.len() >= 3 && d.to_lowercase().starts_with(&w))
+                || (w == "t" && h.is_none()))
+            {
+                return None;
+            }
+            continue;
+        }
+        if matches!(c, ' ' | ',' | '/' | '-' | '.' | '(' | ')') {
+            i += 1;
+            continue;
+        }
+        return None;
+    }
+    let (y, m, d) = match (month, nums.as_slice()) {
+        (Some(m), [(a, _), (b, _)]) => (*b, m, *a),
+        (None, [(a, al), (b, _), (c, _)]) => {
+            if *al >= 3 {
+                (*a, *b, *c)
+            } else {
+                (*c, *a, *b)
+            }
+        }
+        _ => return None,
+    };
+    let y = if (0..50).contains(&y) {
+        y + 2000
+    } else if (50..100).contains(&y) {
+        y + 1900
+    } else {
+        y
+    };
+    let mut hh = h.unwrap_or(0);
+    if let Some(p) = pm {
+        if hh > 12 {
+            return None;
+        }
+        hh = hh % 12 + if p { 12 } else { 0 };
+    }
+    let t = make_ms(y, m, d, hh, mi, sec, ms)? - offset.unwrap_or(0) as f64 * 60_000.0;
+    (t.abs() <= MAX_MS).then_some(t)
+}
+
+fn parse_str(s: &str) -> Option<f64> {
+    parse_iso(s).or_else(|| parse_legacy(s.trim()))
+}
+
+fn zone_offset(name: &str, ms: f64) -> R<f64> {
+    let tz = match jiff::tz::TimeZone::get(name) {
+        Ok(tz) => tz,
+        Err(_) => return raw(format!("Invalid time zone specified: {name}")),
+    };
+    let ts = jiff::Timestamp::from_millisecond(ms as i64).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let secs = tz.to_offset(ts).seconds();
+    // liquidjs compares two minute-resolution local strings.
+    Ok(-(f64::from(secs) / 60.0).trunc())
+}
+
+fn parse_date(ctx: &Ctx<'_, '_>, v: &V<'_>, tz: &V<'_>) -> R<Option<LDate>> {
+    let v = v.to_value();
+    let ms = match &v {
+        V::Undef | V::Null => return Ok(None),
+        V::Str(s) if &**s == "now" || &**s == "today" => Some(ctx.now.as_millisecond() as f64),
+        V::Num(n) => Some(n * 1000.0),
+        V::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(super::value::str_to_number(s) * 1000.0)
+        }
+        V::Str(s) => parse_str(s),
+        V::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        V::Arr(_) | V::RArr(_) => parse_str(&v.js_string()),
+        _ => None,
+    };
+    let Some(ms) = ms.filter(|m| m.abs() <= MAX_MS).map(f64::trunc) else {
+        return Ok(None);
+    };
+    let (offset, zone) = match tz.to_value() {
+        V::Undef => (0.0, None),
+        V::Str(name) => (zone_offset(&name, ms)?, Some(name.to_string())),
+        other => (other.js_number(), Some(String::new())),
+    };
+    if offset.is_nan() || (ms - offset * 60_000.0).abs() > MAX_MS {
+        return Ok(None);
+    }
+    Ok(Some(LDate { ms, offset, zone }))
+}
+
+fn pad_start(s: &str, width: usize, ch: char) -> String {
+    let n = len16(s);
+    if n >= width {
+        return s.to_string();
+    }
+    let mut out: String = std::iter::repeat_n(ch, width - n).collect();
+    out.push_str(s);
+    out
+}
+
+fn tz_string(offset: f64, colon: bool) -> String {
+    let n = offset.abs();
+    let h = (n / 60.0).floor();
+    let m = n % 60.0;
+    format!(
+        "{}{}{}{}",
+        if offset > 0.0 { '-' } else { '+' },
+        pad_start(&num_str(h), 2, '0'),
+        if colon { ":" } else { "" },
+        pad_start(&num_str(m), 2, '0')
+    )
+}
+
+fn week_of_year(c: &Civil, doy: i64, start: i64) -> i64 {
+    let since = (c.weekday - start + 7) % 7;
+    (doy - 1 - since + 7).div_euclid(7)
+}
+
+fn hour12(h: i64) -> i64 {
+    if h % 12 == 0 {
+        12
+    } else {
+        h % 12
+    }
+}
+
+fn locale_time(c: &Civil) -> String {
+    format!(
+        "{}:{:02}:{:02} {}",
+        hour12(c.hour),
+        c.minute,
+        c.second,
+        if c.hour < 12 { "AM" } else { "PM" }
+    )
+}
+
+fn strftime(ctx: &mut Ctx<'_, '_>, d: &LDate, fmt: &str) -> R<String> {
+    let c = civil(d.ms - d.offset * 60_000.0);
+    let leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
+    let mdays = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let doy: i64 = mdays[..c.month as usize].iter().sum::<i64>() + c.day;
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '%' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        let mut flags = String::new();
+        while j < chars.len() && "-_0^#:".contains(chars[j]) {
+            flags.push(chars[j]);
+            j += 1;
+        }
+        let mut width = String::new();
+        while j < chars.len() && chars[j].is_ascii_digit() {
+            width.push(chars[j]);
+            j += 1;
+        }
+        if j < chars.len()
+            && (chars[j] == 'E' || chars[j] == 'O')
+            && j + 1 < chars.len()
+            && !is_line_term(chars[j + 1])
+        {
+            j += 1;
+        }
+        let Some(&conv) = chars.get(j).filter(|c| !is_line_term(**c)) else {
+            out.push('%');
+            i += 1;
+            continue;
+        };
+        let input: String = chars[i..=j].iter().collect();
+        i = j + 1;
+        let width_n: f64 = if width.is_empty() {
+            f64::NAN
+        } else {
+            width.parse().unwrap_or(f64::INFINITY)
+        };
+        let ret: String = match conv {
+            'a' => DAYS[c.weekday as usize][..3].to_string(),
+            'A' => DAYS[c.weekday as usize].to_string(),
+            'b' | 'h' => MONTHS[c.month as usize][..3].to_string(),
+            'B' => MONTHS[c.month as usize].to_string(),
+            'c' => format!("{}/{}/{}, {}", c.month + 1, c.day, c.year, locale_time(&c)),
+            'C' => c.year.div_euclid(100).to_string(),
+            'd' | 'e' => c.day.to_string(),
+            'H' | 'k' => c.hour.to_string(),
+            'I' | 'l' => hour12(c.hour).to_string(),
+            'j' => doy.to_string(),
+            'L' => c.ms.to_string(),
+            'm' => (c.month + 1).to_string(),
+            'M' => c.minute.to_string(),
+            'N' => {
+                let w = if width_n.is_nan() || width_n == 0.0 {
+                    9.0
+                } else {
+                    width_n
+                };
+                let ms3 = format!("{:03}", c.ms);
+                let keep = if w < 3.0 { w as usize } else { 3 };
+                let st = &ms3[..keep];
+                ctx.mem(w - st.len() as f64)?;
+                let mut s = st.to_string();
+                while (s.len() as f64) < w {
+                    s.push('0');
+                }
+                s
+            }
+            'p' => (if c.hour < 12 { "AM" } else { "PM" }).to_string(),
+            'P' => (if c.hour < 12 { "am" } else { "pm" }).to_string(),
+            'q' => (match c.day {
+                11..=13 => "th",
+                d if d % 10 == 1 => "st",
+                d if d % 10 == 2 => "nd",
+                d if d % 10 == 3 => "rd",
+                _ => "th",
+            })
+            .to_string(),
+            's' => num_str((d.ms / 1000.0).floor()),
+            'S' => c.second.to_string(),
+            'u' => (if c.weekday == 0 { 7 } else { c.weekday }).to_string(),
+            'U' => week_of_year(&c, doy, 0).to_string(),
+            'w' => c.weekday.to_string(),
+            'W' => week_of_year(&c, doy, 1).to_string(),
+            'x' => format!("{}/{}/{}", c.month + 1, c.day, c.year),
+            'X' => locale_time(&c),
+            'y' => ((c.year % 100 + 100) % 100).to_string(),
+            'Y' => c.year.to_string(),
+            'z' => tz_string(d.offset, flags.contains(':')),
+            'Z' => match &d.zone {
+                Some(z) if !z.is_empty() => z.clone(),
+                Some(_) => tz_string(d.offset, flags.contains(':')),
+                None => "UTC".to_string(),
+            },
+            't' => "\t".into(),
+            'n' => "\n".into(),
+            '%' => "%".into(),
+            _ => {
+                out.push_str(&input);
+                continue;
+            }
+        };
+        let mut ret = ret;
+        let mut pad_char = if "aAbBceklpP".contains(conv) {
+            ' '
+        } else {
+            '0'
+        };
+        let default_w: f64 = match conv {
+            'C' | 'd' | 'e' | 'H' | 'I' | 'k' | 'l' | 'm' | 'M' | 'S' | 'U' | 'W' | 'y' => 2.0,
+            'j' | 'L' => 3.0,
+            'Y' => 4.0,
+            _ => 0.0,
+        };
+        let mut pad_w = if width_n.is_nan() || width_n == 0.0 {
+            default_w
+        } else {
+            width_n
+        };
+        if flags.contains('^') {
+            ret = ret.to_uppercase();
+        } else if flags.contains('#') {
+            ret = if ret.chars().any(|c| c.is_ascii_lowercase()) {
+                ret.to_uppercase()
+            } else {
+                ret.to_lowercase()
+            };
+        }
+        if flags.contains('_') {
+            pad_char = ' ';
+        } else if flags.contains('0') {
+            pad_char = '0';
+        }
+        if flags.contains('-') {
+            pad_w = 0.0;
+        }
+        ctx.mem(pad_w - len16(&ret) as f64)?;
+        let w = pad_w as usize;
+        if pad_char == '0' && ret.starts_with('-') {
+            out.push('-');
+            out.push_str(&pad_start(&ret[1..], w.saturating_sub(1), '0'));
+        } else {
+            out.push_str(&pad_start(&ret, w, pad_char));
+        }
+    }
+    Ok(out)
+}
+
+fn is_line_term(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
+}
+
+fn js_len_of(v: &V<'_>) -> f64 {
+    match v {
+        V::Str(s) => len16(s) as f64,
+        V::Arr(_) | V::RArr(_) => v.arr_len().unwrap_or(0) as f64,
+        _ => 0.0,
+    }
+}
+
+pub(super) fn date_filter<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    v: &V<'a>,
+    format: &V<'a>,
+    tz: &V<'a>,
+    _has_tz: bool,
+) -> R<V<'a>> {
+    ctx.mem(js_len_of(v) + js_len_of(tz))?;
+    let Some(d) = parse_date(ctx, v, tz)? else {
+        return Ok(v.clone());
+    };
+    let f = format.to_value();
+    let f = if f.is_nil() {
+        DEFAULT_FORMAT.to_string()
+    } else {
+        f.stringify()
+    };
+    ctx.mem(len16(&f) as f64)?;
+    Ok(V::str(strftime(ctx, &d, &f)?))
+}
+
+pub(super) fn formatted<'a>(ctx: &mut Ctx<'a, '_>, v: &V<'a>, fmt: &str) -> R<V<'a>> {
+    let Some(d) = parse_date(ctx, v, &V::Undef)? else {
+        return Ok(v.clone());
+    };
+    Ok(V::str(strftime(ctx, &d, fmt)?))
+}
+
+pub(super) fn stringify_date<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    v: &V<'a>,
+    month: &str,
+    kind: &V<'a>,
+    style: &V<'a>,
+) -> R<V<'a>> {
+    let Some(d) = parse_date(ctx, v, &V::Undef)? else {
+        return Ok(v.clone());
+    };
+    let fmt = if kind.as_str() == Some("ordinal") {
+        let day = civil(d.ms - d.offset * 60_000.0).day;
+        if style.as_str() == Some("US") {
+            format!("{month} {day}%q, %Y")
+        } else {
+            format!("{day}%q {month} %Y")
+        }
+    } else {
+        format!("%d {month} %Y")
+    };
+    Ok(V::str(strftime(ctx, &d, &fmt)?))
+}

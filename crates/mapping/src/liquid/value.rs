@@ -1,0 +1,373 @@
+//! Runtime values of the liquid engine with JavaScript semantics: event data is
+//! borrowed (objects keep their identity for `==`), computed arrays are shared, and
+//! liquidjs' literal drops (`nil`, `empty`, `blank`) are kept as such for comparisons.
+
+use std::rc::Rc;
+
+use usermaven_json::{Object, Str, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum DropKind {
+    Nil,
+    Empty,
+    Blank,
+    /// `block` inside `{% block %}`.
+    Block,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum V<'a> {
+    Undef,
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Str),
+    Arr(Rc<Vec<V<'a>>>),
+    RArr(&'a [Value]),
+    Obj(&'a Object),
+    Drop(DropKind),
+}
+
+impl<'a> V<'a> {
+    pub(super) fn from_value(v: &'a Value) -> V<'a> {
+        match v {
+            Value::Null => V::Null,
+            Value::Bool(b) => V::Bool(*b),
+            Value::Number(n) => V::Num(*n),
+            Value::String(s) => V::Str(s.clone()),
+            Value::Array(a) => V::RArr(a),
+            Value::Object(o) => V::Obj(o),
+        }
+    }
+
+    pub(super) fn str(s: impl Into<String>) -> V<'a> {
+        V::Str(Str::from(s.into()))
+    }
+
+    pub(super) fn arr(items: Vec<V<'a>>) -> V<'a> {
+        V::Arr(Rc::new(items))
+    }
+
+    /// liquidjs `toValue`: a drop's `valueOf()`.
+    pub(super) fn to_value(&self) -> V<'a> {
+        match self {
+            V::Drop(DropKind::Nil) => V::Null,
+            V::Drop(DropKind::Empty | DropKind::Blank) => V::str(""),
+            other => other.clone(),
+        }
+    }
+
+    pub(super) fn is_nil(&self) -> bool {
+        matches!(self, V::Undef | V::Null)
+    }
+
+    pub(super) fn is_array(&self) -> bool {
+        matches!(self, V::Arr(_) | V::RArr(_))
+    }
+
+    pub(super) fn as_str(&self) -> Option<&str> {
+        match self {
+            V::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(super) fn items(&self) -> Option<Vec<V<'a>>> {
+        match self {
+            V::Arr(a) => Some(a.as_ref().clone()),
+            V::RArr(a) => Some(a.iter().map(V::from_value).collect()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn arr_len(&self) -> Option<usize> {
+        match self {
+            V::Arr(a) => Some(a.len()),
+            V::RArr(a) => Some(a.len()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn arr_get(&self, i: usize) -> Option<V<'a>> {
+        match self {
+            V::Arr(a) => a.get(i).cloned(),
+            V::RArr(a) => a.get(i).map(V::from_value),
+            _ => None,
+        }
+    }
+
+    /// liquidjs `isFalsy` without `jsTruthy`: only `false`, `null`, `undefined`.
+    pub(super) fn is_falsy(&self) -> bool {
+        matches!(self.to_value(), V::Bool(false) | V::Null | V::Undef)
+    }
+
+    /// liquidjs `stringify`.
+    pub(super) fn stringify(&self) -> String {
+        let mut out = String::new();
+        self.write_stringify(&mut out);
+        out
+    }
+
+    fn write_stringify(&self, out: &mut String) {
+        match self.to_value() {
+            V::Str(s) => out.push_str(&s),
+            V::Undef | V::Null => {}
+            v @ (V::Arr(_) | V::RArr(_)) => {
+                for item in v.items().unwrap_or_default() {
+                    item.write_stringify(out);
+                }
+            }
+            other => out.push_str(&other.js_string()),
+        }
+    }
+
+    /// JS `String(v)`.
+    pub(super) fn js_string(&self) -> String {
+        match self {
+            V::Undef => "undefined".into(),
+            V::Null => "null".into(),
+            V::Bool(b) => b.to_string(),
+            V::Num(n) => num_str(*n),
+            V::Str(s) => s.to_string(),
+            V::Arr(_) | V::RArr(_) => {
+                let mut out = String::new();
+                for (i, item) in self.items().unwrap_or_default().iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if !item.is_nil() {
+                        out.push_str(&item.js_string());
+                    }
+                }
+                out
+            }
+            V::Obj(_) | V::Drop(_) => "[object Object]".into(),
+        }
+    }
+
+    /// JS `Number(v)`.
+    pub(super) fn js_number(&self) -> f64 {
+        match self {
+            V::Undef => f64::NAN,
+            V::Null => 0.0,
+            V::Bool(b) => f64::from(u8::from(*b)),
+            V::Num(n) => *n,
+            V::Str(s) => str_to_number(s),
+            V::Arr(_) | V::RArr(_) => str_to_number(&self.js_string()),
+            V::Obj(_) | V::Drop(DropKind::Block) => f64::NAN,
+            V::Drop(_) => self.to_value().js_number(),
+        }
+    }
+
+    /// liquidjs `toNumber`: `+toValue(v) || 0`.
+    pub(super) fn to_number(&self) -> f64 {
+        let n = self.to_value().js_number();
+        if n.is_nan() || n == 0.0 {
+            0.0
+        } else {
+            n
+        }
+    }
+
+    /// JS property key (`ToPropertyKey`).
+    pub(super) fn prop_key(&self) -> String {
+        self.js_string()
+    }
+
+    /// Converts back to a JSON value (`undefined` → `null`, drops → their value).
+    pub(super) fn to_json_value(&self) -> Value {
+        match self.to_value() {
+            V::Undef | V::Null => Value::Null,
+            V::Bool(b) => Value::Bool(b),
+            V::Num(n) => Value::Number(n),
+            V::Str(s) => Value::String(s),
+            V::Arr(a) => Value::Array(a.iter().map(V::to_json_value).collect()),
+            V::RArr(a) => Value::Array(a.to_vec()),
+            V::Obj(o) => Value::Object(o.clone()),
+            V::Drop(_) => Value::Object(Object::new()),
+        }
+    }
+}
+
+/// ECMAScript `Number::toString`.
+pub(super) fn num_str(n: f64) -> String {
+    let mut s = String::new();
+    usermaven_json::write_number(&mut s, n);
+    s
+}
+
+/// JS white space and line terminators (`\s`, `trim`).
+pub(super) fn js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+pub(super) fn js_trim(s: &str) -> &str {
+    s.trim_matches(js_space)
+}
+
+/// JS `StringToNumber`.
+pub(super) fn str_to_number(s: &str) -> f64 {
+    let t = js_trim(s);
+    if t.is_empty() {
+        return 0.0;
+    }
+    let radix = |p: &str, r: u32| -> f64 {
+        if p.is_empty() || !p.chars().all(|c| c.is_digit(r)) {
+            return f64::NAN;
+        }
+        p.chars().fold(0.0, |acc, c| {
+            acc * f64::from(r) + f64::from(c.to_digit(r).unwrap_or(0))
+        })
+    };
+    let lower = t.get(..2).map(str::to_ascii_lowercase);
+    match lower.as_deref() {
+        Some("0x") => return radix(&t[2..], 16),
+        Some("0o") => return radix(&t[2..], 8),
+        Some("0b") => return radix(&t[2..], 2),
+        _ => {}
+    }
+    let (sign, body) = match t.as_bytes()[0] {
+        b'-' => (-1.0, &t[1..]),
+        b'+' => (1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    if body == "Infinity" {
+        return sign * f64::INFINITY;
+    }
+    // StrUnsignedDecimalLiteral: digits [. digits] [e[+-]digits] | . digits [exp]
+    let b = body.as_bytes();
+    let mut i = 0;
+    let mut digits = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+        digits += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return f64::NAN;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let st = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == st {
+            return f64::NAN;
+        }
+    }
+    if i != b.len() {
+        return f64::NAN;
+    }
+    let body = if body.starts_with('.') {
+        format!("0{body}")
+    } else {
+        body.to_string()
+    };
+    body.replace(".e", ".0e")
+        .replace(".E", ".0E")
+        .parse::<f64>()
+        .map_or(f64::NAN, |n| sign * n)
+}
+
+/// UTF-16 length.
+pub(super) fn len16(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}
+
+/// JS abstract relational comparison `l < r` (`None` when undefined, i.e. NaN involved).
+pub(super) fn js_less(l: &V<'_>, r: &V<'_>) -> Option<bool> {
+    let pl = to_primitive(l);
+    let pr = to_primitive(r);
+    if let (V::Str(a), V::Str(b)) = (&pl, &pr) {
+        return Some(a.encode_utf16().lt(b.encode_utf16()));
+    }
+    let a = pl.js_number();
+    let b = pr.js_number();
+    if a.is_nan() || b.is_nan() {
+        None
+    } else {
+        Some(a < b)
+    }
+}
+
+fn to_primitive<'a>(v: &V<'a>) -> V<'a> {
+    match v {
+        V::Arr(_) | V::RArr(_) | V::Obj(_) => V::str(v.js_string()),
+        V::Drop(DropKind::Block) => V::str("[object Object]"),
+        other => other.to_value(),
+    }
+}
+
+/// `JSON.stringify(v, null, space)`; `None` for `undefined`.
+pub(super) fn json_stringify(v: &V<'_>, indent: &str) -> Option<String> {
+    let mut out = String::new();
+    match v {
+        V::Undef => return None,
+        V::Drop(_) => return Some("{}".into()),
+        _ => {}
+    }
+    write_json(&v.to_json_value(), indent, 0, &mut out);
+    Some(out)
+}
+
+fn write_json(v: &Value, indent: &str, depth: usize, out: &mut String) {
+    if indent.is_empty() {
+        v.write_json(out);
+        return;
+    }
+    let nl = |out: &mut String, d: usize| {
+        out.push('\n');
+        for _ in 0..d {
+            out.push_str(indent);
+        }
+    };
+    match v {
+        Value::Array(a) if !a.is_empty() => {
+            out.push('[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                nl(out, depth + 1);
+                write_json(item, indent, depth + 1, out);
+            }
+            nl(out, depth);
+            out.push(']');
+        }
+        Value::Object(o) if !o.is_empty() => {
+            out.push('{');
+            for (i, (k, item)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                nl(out, depth + 1);
+                usermaven_json::write_js_string(out, k);
+                out.push_str(": ");
+                write_json(item, indent, depth + 1, out);
+            }
+            nl(out, depth);
+            out.push('}');
+        }
+        other => other.write_json(out),
+    }
+}
