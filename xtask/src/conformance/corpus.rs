@@ -1,0 +1,134 @@
+//! The saved corpus: `fixtures/conformance/*.cases.ndjson` (shrunk failures found by the
+//! differential mode) checked against their reference expectations (`*.expected.ndjson`), with
+//! the same comparison as `crates/cli/tests/cases.rs`: equal result JSON and byte-equal bodies.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use usermaven_json::Value;
+
+use super::report::{Report, Stage};
+
+/// Request bodies in a case result, in order.
+pub fn bodies(v: &Value, out: &mut Vec<String>) {
+    if let Some(b) = v
+        .get("ok")
+        .and_then(|ok| ok.get("body"))
+        .and_then(Value::as_str)
+    {
+        out.push(b.to_string());
+    }
+    if let Some(Value::Array(ms)) = v.get("matches") {
+        for m in ms {
+            bodies(m, out);
+        }
+    }
+}
+
+/// Equal results and byte-equal bodies.
+pub fn same(expected: &Value, got: &Value) -> bool {
+    if expected != got {
+        return false;
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    bodies(expected, &mut a);
+    bodies(got, &mut b);
+    a == b
+}
+
+/// The row a case belongs to: its action, or `routing`.
+pub fn action_of(case: &Value) -> String {
+    match case.get("kind").and_then(Value::as_str) {
+        Some("action") => case
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or("action")
+            .to_string(),
+        Some("route") => "routing".into(),
+        Some(k) => k.to_string(),
+        None => "unknown".into(),
+    }
+}
+
+/// What differs between an expected and an actual result, field by field.
+pub fn describe(expected: &Value, got: &Value) -> String {
+    let mut diffs = Vec::new();
+    super::diff::value_diff("result", expected, got, &mut diffs);
+    // Bodies are strings inside the result: compare them as JSON to name the field.
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    bodies(expected, &mut a);
+    bodies(got, &mut b);
+    for (x, y) in a.iter().zip(&b) {
+        if let (Ok(x), Ok(y)) = (Value::parse(x), Value::parse(y)) {
+            super::diff::value_diff("body", &x, &y, &mut diffs);
+        }
+    }
+    let lines: Vec<String> = diffs
+        .iter()
+        .filter(|d| !d.field.ends_with(".body"))
+        .take(8)
+        .map(|d| format!("    reference {} vs ours {} at {}", d.old, d.new, d.field))
+        .collect();
+    if lines.is_empty() {
+        format!(
+            "    reference: {}\n    ours:      {}",
+            expected.to_json(),
+            got.to_json()
+        )
+    } else {
+        lines.join("\n")
+    }
+}
+
+pub fn run(root: &Path, report: &mut Report) -> Result<()> {
+    let dir = root.join("fixtures/conformance");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    let mut files: Vec<_> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
+        .collect();
+    files.sort();
+    let mut n = 0;
+    for cases in files {
+        let expected = cases
+            .to_string_lossy()
+            .replace(".cases.ndjson", ".expected.ndjson");
+        let case_text = std::fs::read_to_string(&cases)?;
+        let exp_text = std::fs::read_to_string(&expected)
+            .with_context(|| format!("{} has no expectations file", cases.display()))?;
+        let case_lines: Vec<&str> = case_text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let exp_lines: Vec<&str> = exp_text.lines().filter(|l| !l.trim().is_empty()).collect();
+        if case_lines.len() != exp_lines.len() {
+            bail!("{}: case and expectation counts differ", cases.display());
+        }
+        let file = cases
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for (c, e) in case_lines.iter().zip(&exp_lines) {
+            n += 1;
+            let case = Value::parse(c).unwrap_or(Value::Null);
+            let exp = Value::parse(e)
+                .map_err(|err| anyhow::anyhow!("{expected}: invalid JSON: {}", err.message))?;
+            let got = usermaven_actions::cases::run_line(c);
+            let id = exp.get("id").map(Value::to_js_string).unwrap_or_default();
+            let failure = (!same(&exp, &got)).then(|| {
+                format!(
+                    "corpus mismatch: {file} case {id} (action {}) differs from the reference\n{}",
+                    action_of(&case),
+                    describe(&exp, &got)
+                )
+            });
+            report.record(
+                Stage::Corpus,
+                &action_of(&case),
+                &format!("{file}::{id}"),
+                failure,
+            );
+        }
+    }
+    report.count("corpus_cases", n);
+    Ok(())
+}

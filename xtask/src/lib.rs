@@ -1,0 +1,18 @@
+//! Library half of `cargo xtask`: the commands live here so tests can call them.
+//!
+//! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
+//! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
+
+pub mod conformance;
+pub mod reference;
+
+use std::path::PathBuf;
+
+/// The workspace root: the parent of this crate's directory.
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}
