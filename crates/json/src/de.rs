@@ -1,28 +1,13 @@
-//! `JSON.parse` through serde: numbers become doubles, duplicate keys keep their first
-//! position and last value (via [`Object::insert`]).
+//! `serde::Deserialize` for [`Value`] (any serde format → JS value): numbers become
+//! doubles, duplicate keys keep their first position and last value (via
+//! [`Object::insert`]). `Value::parse` does not go through serde: see `parse.rs`.
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
-use crate::{Object, ParseError, Value};
-
-pub(crate) fn parse(text: &str) -> Result<Value, ParseError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let v = de::Deserializer::deserialize_any(&mut de, ValueVisitor).map_err(to_err)?;
-    de.end().map_err(to_err)?;
-    Ok(v)
-}
-
-fn to_err(e: serde_json::Error) -> ParseError {
-    let full = e.to_string();
-    let message = match full.rfind(" at line ") {
-        Some(i) => full[..i].to_string(),
-        None => full,
-    };
-    ParseError { message, line: e.line(), column: e.column() }
-}
+use crate::{Object, Value};
 
 pub(crate) struct ValueVisitor;
 

@@ -17,6 +17,7 @@
 
 mod de;
 mod object;
+mod parse;
 mod ser;
 
 pub use object::{is_array_index, Object};
@@ -50,7 +51,11 @@ pub struct ParseError {
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} at line {} column {}", self.message, self.line, self.column)
+        write!(
+            f,
+            "{} at line {} column {}",
+            self.message, self.line, self.column
+        )
     }
 }
 
@@ -59,7 +64,7 @@ impl std::error::Error for ParseError {}
 impl Value {
     /// Parse a JSON text as `JSON.parse` would (duplicate keys: last value, first position).
     pub fn parse(text: &str) -> Result<Value, ParseError> {
-        de::parse(text)
+        parse::parse(text)
     }
 
     /// `JSON.stringify(value)`.

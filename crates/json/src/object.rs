@@ -2,15 +2,54 @@
 
 use crate::{Str, Value};
 
+/// Key equality, cheapest tests first: length, shared allocation, then the bytes (short
+/// keys compared as machine words instead of through `memcmp`).
+#[inline]
+pub(crate) fn key_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if a.as_ptr() == b.as_ptr() {
+        return true;
+    }
+    if n >= 8 {
+        if n <= 16 {
+            return load8(a, 0) == load8(b, 0) && load8(a, n - 8) == load8(b, n - 8);
+        }
+        return a == b;
+    }
+    if n >= 4 {
+        return load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4);
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+#[inline]
+fn load8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline]
+fn load4(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
 /// Is `key` an array index as ECMAScript defines it (canonical decimal, < 2³² − 1)?
 /// Such keys enumerate before all others, in ascending numeric order.
 pub fn is_array_index(key: &str) -> bool {
     array_index(key).is_some()
 }
 
-fn array_index(key: &str) -> Option<u32> {
+#[inline]
+pub(crate) fn array_index(key: &str) -> Option<u32> {
     let b = key.as_bytes();
-    if b.is_empty() || b.len() > 10 {
+    if b.is_empty() || b.len() > 10 || !b[0].is_ascii_digit() {
         return None;
     }
     if b[0] == b'0' {
@@ -45,7 +84,10 @@ impl Object {
     }
 
     pub fn with_capacity(n: usize) -> Object {
-        Object { entries: Vec::with_capacity(n), index_keys: 0 }
+        Object {
+            entries: Vec::with_capacity(n),
+            index_keys: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -56,16 +98,85 @@ impl Object {
         self.entries.is_empty()
     }
 
+    /// Builds an object from entries that already have unique keys, none of them an
+    /// array index (what the parser produces on its fast path).
+    pub(crate) fn from_unique_plain(entries: Vec<(Str, Value)>) -> Object {
+        debug_assert!(entries.iter().all(|(k, _)| !is_array_index(k)));
+        Object {
+            entries,
+            index_keys: 0,
+        }
+    }
+
+    /// Builds an object from entries with unique keys, in insertion order. When every
+    /// array-index key already comes first in ascending order (the usual case: there are
+    /// none), the vector is taken as it is; otherwise the keys are re-ordered as
+    /// [`Object::insert`] would. The keys must be unique (checked in debug builds only).
+    pub fn from_unique_entries(entries: Vec<(Str, Value)>) -> Object {
+        debug_assert!(entries
+            .iter()
+            .enumerate()
+            .all(|(i, (k, _))| entries[..i].iter().all(|(o, _)| o != k)));
+        let mut index_keys = 0;
+        let mut last: Option<u32> = None;
+        let mut in_prefix = true;
+        for (k, _) in &entries {
+            match array_index(k) {
+                Some(i) => {
+                    if !in_prefix || last.is_some_and(|l| l >= i) {
+                        return Self::by_insert(entries);
+                    }
+                    index_keys += 1;
+                    last = Some(i);
+                }
+                None => in_prefix = false,
+            }
+        }
+        Object {
+            entries,
+            index_keys,
+        }
+    }
+
+    fn by_insert(entries: Vec<(Str, Value)>) -> Object {
+        let mut o = Object::with_capacity(entries.len());
+        for (k, v) in entries {
+            o.insert(k, v);
+        }
+        o
+    }
+
+    #[inline]
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries.iter().position(|(k, _)| &**k == key)
+        self.entries.iter().position(|(k, _)| key_eq(k, key))
     }
 
+    #[inline]
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| key_eq(k, key))
+            .map(|(_, v)| v)
     }
 
+    #[inline]
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.entries.iter_mut().find(|(k, _)| &**k == key).map(|(_, v)| v)
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| key_eq(k, key))
+            .map(|(_, v)| v)
+    }
+
+    /// Appends an entry whose key the caller knows is absent and not an array index;
+    /// falls back to [`Object::insert`] when it is an array index. Checked in debug builds.
+    #[inline]
+    pub fn push_new(&mut self, key: Str, value: Value) {
+        debug_assert!(self.position(&key).is_none());
+        if key.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+            self.insert(key, value);
+        } else {
+            self.entries.push((key, value));
+        }
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -126,7 +237,11 @@ impl Object {
     /// Keep only the entries for which `f` returns true (order unchanged).
     pub fn retain(&mut self, mut f: impl FnMut(&Str, &mut Value) -> bool) {
         self.entries.retain_mut(|(k, v)| f(k, v));
-        self.index_keys = self.entries.iter().take_while(|(k, _)| is_array_index(k)).count();
+        self.index_keys = self
+            .entries
+            .iter()
+            .take_while(|(k, _)| is_array_index(k))
+            .count();
     }
 }
 
