@@ -187,39 +187,55 @@ fn parse_iso(s: &str) -> Option<f64> {
     (t.abs() <= MAX_MS).then_some(t)
 }
 
-/// An approximation of V8's legacy date parser for the common forms.
+/// V8's legacy `Date.parse` fallback (its `DateParser` rules for the forms events
+/// carry): up to three numbers composed into a date (YMD when the first cannot be a
+/// day, else MDY; a named month takes the day/year from the numbers), defaults day 1
+/// and year 2001, 2-digit years 00-49 → 20xx and 50-99 → 19xx, `hh:mm[:ss[.mmm]]`
+/// with AM/PM, `Z`/`GMT`/`UTC`/US zone names and `±hhmm` offsets; words before the
+/// first number and `(comments)` are ignored.
 fn parse_legacy(s: &str) -> Option<f64> {
-    let mut nums: Vec<(i64, usize)> = Vec::new();
+    let mut nums: Vec<i64> = Vec::new();
     let mut month: Option<i64> = None;
     let (mut h, mut mi, mut sec, mut ms) = (None::<i64>, 0, 0, 0);
     let mut pm: Option<bool> = None;
     let mut offset: Option<i64> = None;
+    // A sign starts an offset only right after the time or a zone name.
+    let mut after_time = false;
     let chars: Vec<char> = s.chars().collect();
+    let read_num = |i: &mut usize| -> Option<i64> {
+        let st = *i;
+        while *i < chars.len() && chars[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        chars[st..*i].iter().collect::<String>().parse().ok()
+    };
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if c.is_ascii_digit() {
-            let st = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
+        if c == '(' {
+            let mut depth = 0;
+            while i < chars.len() {
+                match chars[i] {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
                 i += 1;
+                if depth == 0 {
+                    break;
+                }
             }
-            let txt: String = chars[st..i].iter().collect();
-            let n: i64 = txt.parse().ok()?;
+            continue;
+        }
+        if c.is_ascii_digit() {
+            let n = read_num(&mut i)?;
             if i < chars.len() && chars[i] == ':' && h.is_none() {
                 h = Some(n);
                 i += 1;
-                let st = i;
-                while i < chars.len() && chars[i].is_ascii_digit() {
-                    i += 1;
-                }
-                mi = chars[st..i].iter().collect::<String>().parse().ok()?;
+                mi = read_num(&mut i)?;
                 if i < chars.len() && chars[i] == ':' {
                     i += 1;
-                    let st = i;
-                    while i < chars.len() && chars[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                    sec = chars[st..i].iter().collect::<String>().parse().ok()?;
+                    sec = read_num(&mut i)?;
                     if i < chars.len() && chars[i] == '.' {
                         i += 1;
                         let st = i;
@@ -230,13 +246,18 @@ fn parse_legacy(s: &str) -> Option<f64> {
                         ms = format!("{f:0<3}").parse().unwrap_or(0);
                     }
                 }
+                after_time = true;
                 continue;
             }
-            nums.push((n, txt.len()));
+            after_time = false;
+            if nums.len() == 3 {
+                return None;
+            }
+            nums.push(n);
             continue;
         }
         if (c == '+' || c == '-')
-            && h.is_some()
+            && after_time
             && i + 1 < chars.len()
             && chars[i + 1].is_ascii_digit()
         {
@@ -254,6 +275,7 @@ fn parse_legacy(s: &str) -> Option<f64> {
                 (n / 100, n % 100)
             };
             offset = Some(sign * (oh * 60 + om));
+            after_time = false;
             continue;
         }
         if c.is_alphabetic() {
@@ -262,48 +284,76 @@ fn parse_legacy(s: &str) -> Option<f64> {
                 i += 1;
             }
             let w: String = chars[st..i].iter().collect::<String>().to_lowercase();
+            let zone = match w.as_str() {
+                "z" | "gmt" | "utc" | "ut" => Some(0),
+                "est" => Some(-300),
+                "edt" | "cst" => Some(if w == "edt" { -240 } else { -360 }),
+                "cdt" => Some(-300),
+                "mst" => Some(-420),
+                "mdt" => Some(-360),
+                "pst" => Some(-480),
+                "pdt" => Some(-420),
+                _ => None,
+            };
             if w == "am" || w == "pm" {
                 pm = Some(w == "pm");
-            } else if w == "z" || w == "gmt" || w == "utc" || w == "ut" {
-                offset.get_or_insert(0);
+            } else if let Some(z) = zone {
+                offset = Some(z);
+                after_time = true;
+                continue;
             } else if let Some(m) = MONTHS
                 .iter()
                 .position(|m| w.len() >= 3 && m.to_lowercase().starts_with(&w))
             {
                 month = Some(m as i64 + 1);
-            } else if !(DAYS
-                .iter()
-                .any(|d| w.len() >= 3 && d.to_lowercase().starts_with(&w))
-                || (w == "t" && h.is_none()))
+            } else if (w == "t" || !(nums.is_empty() && h.is_none()))
+                && !DAYS
+                    .iter()
+                    .any(|d| w.len() >= 3 && d.to_lowercase().starts_with(&w))
             {
                 return None;
             }
             continue;
         }
-        if matches!(c, ' ' | ',' | '/' | '-' | '.' | '(' | ')') {
-            i += 1;
-            continue;
+        if !matches!(c, ' ' | '\t') {
+            after_time = false;
         }
+        i += 1;
+    }
+    if nums.is_empty() {
         return None;
     }
-    let (y, m, d) = match (month, nums.as_slice()) {
-        (Some(m), [(a, _), (b, _)]) => (*b, m, *a),
-        (None, [(a, al), (b, _), (c, _)]) => {
-            if *al >= 3 {
-                (*a, *b, *c)
+    let count = nums.len();
+    while nums.len() < 3 {
+        nums.push(1);
+    }
+    let is_day = |x: i64| (1..=31).contains(&x);
+    let (mut y, m, d) = match month {
+        None => {
+            if count == 3 && !is_day(nums[0]) || !is_day(nums[0]) {
+                (nums[0], nums[1], nums[2])
             } else {
-                (*c, *a, *b)
+                (nums[2], nums[0], nums[1])
             }
         }
-        _ => return None,
+        Some(m) => {
+            if count == 1 && is_day(nums[0]) {
+                (nums[1], m, nums[0])
+            } else if !is_day(nums[0]) {
+                (nums[0], m, nums[1])
+            } else {
+                (nums[1], m, nums[0])
+            }
+        }
     };
-    let y = if (0..50).contains(&y) {
-        y + 2000
-    } else if (50..100).contains(&y) {
-        y + 1900
-    } else {
-        y
-    };
+    if (0..=49).contains(&y) {
+        y += 2000;
+    } else if (50..=99).contains(&y) {
+        y += 1900;
+    }
+    if !(1..=12).contains(&m) || !is_day(d) {
+        return None;
+    }
     let mut hh = h.unwrap_or(0);
     if let Some(p) = pm {
         if hh > 12 {
@@ -311,7 +361,12 @@ fn parse_legacy(s: &str) -> Option<f64> {
         }
         hh = hh % 12 + if p { 12 } else { 0 };
     }
-    let t = make_ms(y, m, d, hh, mi, sec, ms)? - offset.unwrap_or(0) as f64 * 60_000.0;
+    if hh > 24 || mi > 59 || sec > 59 {
+        return None;
+    }
+    let days = days_from_civil(y, m, 1) + d - 1;
+    let t = days as f64 * 86_400_000.0 + (hh * 3_600_000 + mi * 60_000 + sec * 1000 + ms) as f64
+        - offset.unwrap_or(0) as f64 * 60_000.0;
     (t.abs() <= MAX_MS).then_some(t)
 }
 
