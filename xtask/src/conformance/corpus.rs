@@ -1,6 +1,10 @@
 //! The saved corpus: `fixtures/conformance/*.cases.ndjson` (shrunk failures found by the
 //! differential mode) checked against their reference expectations (`*.expected.ndjson`), with
 //! the same comparison as `crates/cli/tests/cases.rs`: equal result JSON and byte-equal bodies.
+//!
+//! `fixtures/conformance/known-mismatches.txt` lists case ids (one per line, `#` comments) that
+//! are known core mismatches awaiting a fix: they are reported as notes, not failures, and a
+//! listed case that matches again fails the run until it is removed from the list.
 
 use std::path::Path;
 
@@ -80,11 +84,23 @@ pub fn describe(expected: &Value, got: &Value) -> String {
     }
 }
 
+/// The ids in `known-mismatches.txt`.
+pub fn known_mismatches(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("known-mismatches.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
 pub fn run(root: &Path, report: &mut Report) -> Result<()> {
     let dir = root.join("fixtures/conformance");
     let Ok(rd) = std::fs::read_dir(&dir) else {
         return Ok(());
     };
+    let known = known_mismatches(&dir);
+    let mut known_failing = Vec::new();
     let mut files: Vec<_> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
@@ -114,13 +130,25 @@ pub fn run(root: &Path, report: &mut Report) -> Result<()> {
                 .map_err(|err| anyhow::anyhow!("{expected}: invalid JSON: {}", err.message))?;
             let got = usermaven_actions::cases::run_line(c);
             let id = exp.get("id").map(Value::to_js_string).unwrap_or_default();
-            let failure = (!same(&exp, &got)).then(|| {
-                format!(
+            let matches = same(&exp, &got);
+            let is_known = known.contains(&id);
+            let failure = if is_known && !matches {
+                known_failing.push(id.clone());
+                None
+            } else if is_known {
+                Some(format!(
+                    "corpus: {file} case {id} is listed in fixtures/conformance/known-mismatches.txt \
+                     but now matches the reference: remove it from the list"
+                ))
+            } else if !matches {
+                Some(format!(
                     "corpus mismatch: {file} case {id} (action {}) differs from the reference\n{}",
                     action_of(&case),
                     describe(&exp, &got)
-                )
-            });
+                ))
+            } else {
+                None
+            };
             report.record(
                 Stage::Corpus,
                 &action_of(&case),
@@ -130,5 +158,12 @@ pub fn run(root: &Path, report: &mut Report) -> Result<()> {
         }
     }
     report.count("corpus_cases", n);
+    if !known_failing.is_empty() {
+        report.notes.push(format!(
+            "{} known core mismatch(es) still open (fixtures/conformance/known-mismatches.txt): {}",
+            known_failing.len(),
+            known_failing.join(", ")
+        ));
+    }
     Ok(())
 }
