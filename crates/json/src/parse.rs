@@ -127,6 +127,23 @@ fn is_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
 }
 
+/// The end of the run of bytes from `i` that a JSON string holds as they are: the first
+/// `"`, `\` or control character, or the end of `b`. Eight bytes at a time.
+#[inline]
+pub(crate) fn scan_plain(b: &[u8], mut i: usize) -> usize {
+    while i + 8 <= b.len() {
+        let m = special_mask(load8(b, i));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !is_special(b[i]) {
+        i += 1;
+    }
+    i
+}
+
 struct Parser<'a, 'k> {
     text: &'a str,
     bytes: &'a [u8],
@@ -404,19 +421,8 @@ impl<'a, 'k> Parser<'a, 'k> {
 
     /// The end of the run of plain bytes starting at `i` (first `"`, `\`, control, or EOF).
     #[inline]
-    fn scan(&self, mut i: usize) -> usize {
-        let b = self.bytes;
-        while i + 8 <= b.len() {
-            let m = special_mask(load8(b, i));
-            if m != 0 {
-                return i + (m.trailing_zeros() / 8) as usize;
-            }
-            i += 8;
-        }
-        while i < b.len() && !is_special(b[i]) {
-            i += 1;
-        }
-        i
+    fn scan(&self, i: usize) -> usize {
+        scan_plain(self.bytes, i)
     }
 
     /// A string with escapes (or an error): `start..end` is the plain run already scanned.

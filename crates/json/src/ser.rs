@@ -11,25 +11,48 @@ pub fn write_number(out: &mut String, n: f64) {
     } else if n == 0.0 {
         out.push('0');
     } else if n.fract() == 0.0 && n.abs() < 1e15 {
-        let mut buf = itoa_buf(n as i64);
-        out.push_str(buf.as_str());
-        buf.clear();
+        write_integer(out, n as i64);
     } else {
         let mut b = ryu_js::Buffer::new();
         out.push_str(b.format_finite(n));
     }
 }
 
-fn itoa_buf(n: i64) -> String {
-    n.to_string()
+/// Decimal digits of an integer, without allocating.
+fn write_integer(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// A JSON string literal as `JSON.stringify` writes it.
 pub fn write_js_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    loop {
+        // Copy the run of bytes that need no escape in one go.
+        let i = crate::parse::scan_plain(bytes, start);
+        if i >= bytes.len() {
+            break;
+        }
+        out.push_str(&s[start..i]);
+        let b = bytes[i];
         let esc: &str = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -38,10 +61,8 @@ pub fn write_js_string(out: &mut String, s: &str) {
             b'\t' => "\\t",
             0x08 => "\\b",
             0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
+            _ => "",
         };
-        out.push_str(&s[start..i]);
         if esc.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");

@@ -52,3 +52,16 @@ fn to_js_string() {
     let v = Value::parse(r#"[1,null,"x",[2,3],{"a":1},true,1.5e300]"#).unwrap();
     assert_eq!(v.to_js_string(), "1,,x,2,3,[object Object],true,1.5e+300");
 }
+
+#[test]
+fn stringify_escapes_and_integers() {
+    let s = "plain long enough to use words \"q\" \\ \u{1} \u{1f}\n\r\t\u{8}\u{c}/é😀\u{7f}";
+    assert_eq!(
+        Value::from(s).to_json(),
+        "\"plain long enough to use words \\\"q\\\" \\\\ \\u0001 \\u001f\\n\\r\\t\\b\\f/é😀\u{7f}\""
+    );
+    assert_eq!(
+        rt("[0,-1,7,10,123456789012345,-999999999999999,1e15,-5e-7]"),
+        "[0,-1,7,10,123456789012345,-999999999999999,1000000000000000,-5e-7]"
+    );
+}

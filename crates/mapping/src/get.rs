@@ -45,8 +45,27 @@ impl Path {
 
     /// `get(obj, path)`; `obj` `None` is JS `undefined`.
     pub(crate) fn lookup<'a>(&self, obj: Option<&'a Value>) -> Js<'a> {
-        let mut cur = Js::from_opt(obj);
-        for key in &self.keys {
+        // Fast path: walk borrowed objects without building intermediate `Js` values.
+        let Some(mut cur) = obj else {
+            return Js::Undef;
+        };
+        for (i, key) in self.keys.iter().enumerate() {
+            match cur {
+                Value::Object(o) => match o.get(&key.name) {
+                    Some(v) => cur = v,
+                    None => return Js::Undef,
+                },
+                _ if !cur.is_truthy() => return Js::Ref(cur),
+                _ => return self.lookup_slow(Js::Ref(cur), i),
+            }
+        }
+        Js::Ref(cur)
+    }
+
+    /// The general lookup from `keys[from..]` (strings and arrays answer `length` and
+    /// indexes, which may give values that do not borrow from the input).
+    fn lookup_slow<'a>(&self, mut cur: Js<'a>, from: usize) -> Js<'a> {
+        for key in &self.keys[from..] {
             if !cur.is_truthy() {
                 return cur;
             }

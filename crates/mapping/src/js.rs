@@ -84,13 +84,14 @@ impl<'a> Js<'a> {
                     .collect(),
             )),
             Js::Obj(o) => {
-                let mut out = Object::with_capacity(o.len());
+                // Entries are unique and in JS order already.
+                let mut out = Vec::with_capacity(o.len());
                 for (k, v) in o {
                     if let Some(v) = v.into_value() {
-                        out.insert(k, v);
+                        out.push((k, v));
                     }
                 }
-                Some(Value::Object(out))
+                Some(Value::Object(Object::from_unique_entries(out)))
             }
         }
     }

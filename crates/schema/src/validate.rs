@@ -125,6 +125,10 @@ impl Validator {
                 }
             }
         }
+        if n.uses == [false; 5] {
+            // Only a type (checked above): the common shape of a payload field.
+            return self.errors.len() == start;
+        }
         self.keywords(n, slot, mode, start, is_root)
     }
 
@@ -547,16 +551,23 @@ impl Validator {
         if let Some(props) = &n.properties {
             // Pair each data entry with its schema property (walking the data in its order),
             // then validate in schema order as ajv does.
-            let mut slots: Vec<Option<&mut Value>> = Vec::new();
-            slots.resize_with(props.len(), || None);
+            // Up to 32 properties the pairing lives on the stack.
+            let mut small: [Option<&mut Value>; 32] = Default::default();
+            let mut large: Vec<Option<&mut Value>> = Vec::new();
+            let slots: &mut [Option<&mut Value>] = if props.len() <= small.len() {
+                &mut small[..props.len()]
+            } else {
+                large.resize_with(props.len(), || None);
+                &mut large
+            };
             let mut hint = 0;
             for (k, v) in obj.iter_mut() {
                 if let Some(i) = n.property_index(k, &mut hint) {
                     slots[i] = Some(v);
                 }
             }
-            for (p, slot) in props.iter().zip(slots) {
-                let Some(v) = slot else { continue };
+            for (p, slot) in props.iter().zip(slots.iter_mut()) {
+                let Some(v) = slot.take() else { continue };
                 if &*p.key == "__proto__" || p.schema.always_valid() {
                     continue;
                 }
