@@ -3,7 +3,8 @@
 //!
 //! Steps: `node reference/setup.js` (npm ci + unpack the published destination, idempotent),
 //! `node reference/gen-cases.js --out STAGING`, `node reference/fql/gen-fql-cases.js --out
-//! STAGING` when that generator exists (otherwise the committed `fql.cases.ndjson` is reused),
+//! STAGING` and `node reference/liquid/gen-liquid-cases.js --out STAGING` when those generators
+//! exist (otherwise the committed `fql`/`liquid` cases are reused),
 //! then `node reference/run-cases.js` over every `STAGING/*.cases.ndjson`, writing
 //! `<group>.expected.ndjson` next to it. Without `--check` the staged files are copied into
 //! `fixtures/cases/`; with `--check` they are compared with the committed files instead.
@@ -28,6 +29,12 @@ pub enum Mode {
 const EXPECTED_NODE_MAJOR: &str = "v20.";
 
 const CASES_SUFFIX: &str = ".cases.ndjson";
+
+/// Case groups written by generators besides `gen-cases.js`: (group, script under `reference/`).
+const EXTRA_GENERATORS: [(&str, &str); 2] = [
+    ("fql", "fql/gen-fql-cases.js"),
+    ("liquid", "liquid/gen-liquid-cases.js"),
+];
 const EXPECTED_SUFFIX: &str = ".expected.ndjson";
 
 pub fn run(root: &Path, mode: Mode) -> Result<()> {
@@ -57,24 +64,28 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
     )
     .context("generating cases (reference/gen-cases.js)")?;
 
-    let fql_generator = reference.join("fql").join("gen-fql-cases.js");
-    let committed_fql = cases_dir.join(format!("fql{CASES_SUFFIX}"));
-    if fql_generator.is_file() {
-        node(
-            root,
-            &[
-                fql_generator.into_os_string(),
-                "--out".into(),
-                staging.path().into(),
-            ],
-        )
-        .context("generating FQL cases (reference/fql/gen-fql-cases.js)")?;
-    } else if committed_fql.is_file() {
-        fs::copy(
-            &committed_fql,
-            staging.path().join(format!("fql{CASES_SUFFIX}")),
-        )
-        .context("copying fixtures/cases/fql.cases.ndjson")?;
+    // Generators other helpers own: each writes `<group>.cases.ndjson` into `--out`. When one
+    // is missing, its committed cases are reused.
+    for (group, generator) in EXTRA_GENERATORS {
+        let script = reference.join(generator);
+        let committed = cases_dir.join(format!("{group}{CASES_SUFFIX}"));
+        if script.is_file() {
+            node(
+                root,
+                &[
+                    script.into_os_string(),
+                    "--out".into(),
+                    staging.path().into(),
+                ],
+            )
+            .with_context(|| format!("generating {group} cases (reference/{generator})"))?;
+        } else if committed.is_file() {
+            fs::copy(
+                &committed,
+                staging.path().join(format!("{group}{CASES_SUFFIX}")),
+            )
+            .with_context(|| format!("copying fixtures/cases/{group}{CASES_SUFFIX}"))?;
+        }
     }
 
     let groups = case_groups(staging.path())?;

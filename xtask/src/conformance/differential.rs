@@ -83,6 +83,31 @@ fn with_event(case: &Value, id: &str, event: Value) -> Value {
     Value::Object(c)
 }
 
+/// A `route` case through user-built subscriptions (`{subscribe, partnerAction, mapping}`).
+pub fn route_mappings_case(
+    id: &str,
+    event: &Value,
+    mappings: &[fixtures::MappingFixture],
+    fixed: &Fixed,
+) -> Value {
+    let subs = mappings
+        .iter()
+        .map(|m| {
+            let mut o = Object::new();
+            o.set("subscribe", Value::str(&m.subscribe));
+            o.set("partnerAction", Value::str(m.action.name()));
+            o.set("mapping", m.mapping.clone());
+            Value::Object(o)
+        })
+        .collect();
+    let mut c = route_case(id, event, fixed)
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    c.set("subscriptions", Value::Array(subs));
+    Value::Object(c)
+}
+
 /// Is node there, and does the reference project set up?
 fn prepare(root: &Path) -> Result<()> {
     let out = Command::new("node")
@@ -285,13 +310,28 @@ fn append(path: &Path, line: &str) -> Result<()> {
     Ok(())
 }
 
-/// The generated cases of a run: per event, one `action` case per action (default mapping),
-/// one with a mapping fixture (round robin) and one `route` case through the presets.
+/// The cases of a run: every event fixture routed through the presets and through all
+/// mapping fixtures (what the snapshots hold, so the reference vouches for them), then per
+/// generated event one `action` case per action (default mapping), one with a mapping fixture
+/// (round robin) and one `route` case through the presets.
 pub fn generate(root: &Path, opts: &Options, fixed: &Fixed) -> Result<Vec<Value>> {
     let mappings = fixtures::mappings(root)?;
+    let mut cases = Vec::new();
+    for f in fixtures::events(root)? {
+        cases.push(route_case(
+            &format!("fixture/{}/presets", f.name),
+            &f.event,
+            fixed,
+        ));
+        cases.push(route_mappings_case(
+            &format!("fixture/{}/mappings", f.name),
+            &f.event,
+            &mappings,
+            fixed,
+        ));
+    }
     let strategy = props::event();
     let mut runner = props::runner(opts.seed, 2, opts.reference_events);
-    let mut cases = Vec::new();
     for i in 0..opts.reference_events {
         let event = strategy
             .new_tree(&mut runner)
@@ -383,8 +423,9 @@ pub fn run(root: &Path, opts: &Options, report: &mut Report) -> Result<()> {
     }
     report.count("generated_reference_cases", cases.len() as u64);
     report.notes.push(format!(
-        "reference: {} generated cases from {} events (seed {:#x}), {} saved minimal case(s)",
+        "reference: {} cases ({} from fixtures, the rest from {} generated events, seed {:#x}), {} saved minimal case(s)",
         cases.len(),
+        cases.iter().filter(|c| c.get("id").and_then(Value::as_str).is_some_and(|i| i.starts_with("fixture/"))).count(),
         opts.reference_events,
         opts.seed,
         saved.len()
