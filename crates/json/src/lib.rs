@@ -20,7 +20,7 @@ mod object;
 mod parse;
 mod ser;
 
-pub use object::{is_array_index, Object};
+pub use object::{is_array_index, key_eq, Object};
 pub use ser::{write_js_string, write_number};
 
 use std::sync::Arc;

@@ -2,10 +2,11 @@
 
 use crate::{Str, Value};
 
-/// Key equality, cheapest tests first: length, shared allocation, then the bytes (short
-/// keys compared as machine words instead of through `memcmp`).
+/// String equality tuned for object keys, cheapest tests first: length, shared
+/// allocation, then the bytes (short keys compared as machine words instead of through
+/// `memcmp`).
 #[inline]
-pub(crate) fn key_eq(a: &str, b: &str) -> bool {
+pub fn key_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len();
     if n != b.len() {

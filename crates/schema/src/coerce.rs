@@ -18,6 +18,22 @@ pub(crate) fn is_type(v: &Value, t: JsonType) -> bool {
     }
 }
 
+/// [`is_any_type`] for types given as a bit set (bit `t as u8` for each type `t`).
+#[inline]
+pub(crate) fn is_any_type_mask(v: &Value, mask: u8) -> bool {
+    let bit = |t: JsonType| mask & (1 << t as u8) != 0;
+    match v {
+        Value::Null => bit(JsonType::Null),
+        Value::Bool(_) => bit(JsonType::Boolean),
+        Value::String(_) => bit(JsonType::String),
+        Value::Array(_) => bit(JsonType::Array),
+        Value::Object(_) => bit(JsonType::Object),
+        Value::Number(n) => {
+            n.is_finite() && (bit(JsonType::Number) || (bit(JsonType::Integer) && n.fract() == 0.0))
+        }
+    }
+}
+
 pub(crate) fn is_any_type(v: &Value, types: &[JsonType]) -> bool {
     types.iter().any(|&t| is_type(v, t))
 }

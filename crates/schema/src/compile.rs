@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use regex::Regex;
-use usermaven_json::{Str, Value};
+use usermaven_json::{key_eq, Str, Value};
 
 use crate::formats::Format;
 use crate::SchemaError;
@@ -101,28 +101,36 @@ pub(crate) struct IfThenElse {
 }
 
 /// An object schema with its keywords pre-parsed.
+///
+/// `repr(C)` keeps the fields every validation reads (flags, type mask, properties) in the
+/// first cache line; the keywords that are rarely present follow.
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(crate) struct Node {
     pub(crate) always_valid: bool,
-    /// `title`, when it is a non-empty string (ajv-human-errors uses it as the field label).
-    pub(crate) title: Option<Str>,
-    /// Types accepted (`type` plus `null` for `nullable: true`).
-    pub(crate) types: Vec<JsonType>,
-    /// The `type` keyword as written, for the "must be a string or null" message.
-    pub(crate) type_names: Vec<String>,
-    /// `type` was written as a string (not an array).
-    pub(crate) type_is_string: bool,
-    /// Types ajv may coerce to, in schema order.
-    pub(crate) coerce_to: Vec<JsonType>,
     /// ajv checks (and coerces) the type before any keyword.
     pub(crate) check_types: bool,
     /// Which of the five keyword groups this schema uses.
     pub(crate) uses: [bool; 5],
-
     // removeEmptyValues: `schema.type || schema.enum`, and whether `type` lists null / string.
     pub(crate) rev_active: bool,
     pub(crate) rev_allows_null: bool,
     pub(crate) rev_allows_string: bool,
+    /// `type` was written as a string (not an array).
+    pub(crate) type_is_string: bool,
+    /// `types` as a bit set (bit `t as u8`), for the type check of every value.
+    pub(crate) type_mask: u8,
+    /// `properties` in schema order (all of them: removeEmptyValues needs always-valid ones too).
+    pub(crate) properties: Option<Vec<Prop>>,
+    pub(crate) additional: Option<Schema>,
+    /// Types accepted (`type` plus `null` for `nullable: true`).
+    pub(crate) types: Vec<JsonType>,
+    /// Types ajv may coerce to, in schema order.
+    pub(crate) coerce_to: Vec<JsonType>,
+    /// `title`, when it is a non-empty string (ajv-human-errors uses it as the field label).
+    pub(crate) title: Option<Str>,
+    /// The `type` keyword as written, for the "must be a string or null" message.
+    pub(crate) type_names: Vec<String>,
 
     // untyped keywords, in ajv order
     pub(crate) const_: Option<Value>,
@@ -157,9 +165,6 @@ pub(crate) struct Node {
     pub(crate) max_properties: Option<f64>,
     pub(crate) min_properties: Option<f64>,
     pub(crate) required: Vec<Str>,
-    pub(crate) additional: Option<Schema>,
-    /// `properties` in schema order (all of them: removeEmptyValues needs always-valid ones too).
-    pub(crate) properties: Option<Vec<Prop>>,
     /// Index into `properties` when there are many.
     pub(crate) prop_index: Option<HashMap<Str, usize>>,
 }
@@ -177,11 +182,14 @@ impl Node {
         let props = self.properties.as_ref()?;
         let start = (*hint).min(props.len());
         let window = props.len().min(start + 8);
-        let found = match props[start..window].iter().position(|p| &*p.key == key) {
+        let found = match props[start..window]
+            .iter()
+            .position(|p| key_eq(&p.key, key))
+        {
             Some(off) => Some(start + off),
             None => match &self.prop_index {
                 Some(ix) => ix.get(key).copied(),
-                None => props.iter().position(|p| &*p.key == key),
+                None => props.iter().position(|p| key_eq(&p.key, key)),
             },
         };
         if let Some(i) = found {
@@ -565,6 +573,7 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
         && n.types.len() == 1
         && group_of(n.types[0]).is_some_and(|g| n.uses[g]);
     n.check_types = !n.types.is_empty() && !group_checks_type;
+    n.type_mask = n.types.iter().fold(0, |m, &t| m | (1 << t as u8));
     Ok(Schema::Node(Box::new(n)))
 }
 

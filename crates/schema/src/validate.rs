@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use usermaven_json::Value;
 
 use crate::coerce::{
-    coerce, deep_equal, is_any_type, is_type, number_to_string, parse_int_of_number, strict_equal,
-    utf16_len, Coerced,
+    coerce, deep_equal, is_any_type, is_any_type_mask, is_type, number_to_string,
+    parse_int_of_number, strict_equal, utf16_len, Coerced,
 };
 use crate::compile::{
     escape_pointer, group_of, Items, JsonType, Node, Schema, G_ARRAY, G_NUMBER, G_OBJECT, G_STRING,
@@ -103,7 +103,7 @@ impl Validator {
             return true;
         }
         let start = self.errors.len();
-        if n.check_types && !is_any_type(slot, &n.types) {
+        if n.check_types && !is_any_type_mask(slot, n.type_mask) {
             if n.coerce_to.is_empty() {
                 self.type_error(n, slot, mode);
             } else {
