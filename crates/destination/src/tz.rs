@@ -64,7 +64,10 @@ pub fn resolve_zone(name: &str) -> Option<TimeZone> {
 /// The offset in minutes (`None` = `NaN`, serialized as `null`), or the reference's RangeError.
 pub fn local_tz_offset(zone: &str, now: Timestamp) -> Result<Option<f64>, ActionError> {
     let tz = resolve_zone(zone).ok_or_else(|| {
-        ActionError::new("RangeError", format!("Invalid time zone specified: {zone}"))
+        ActionError::new(
+            "RangeError",
+            format!("Invalid time zone specified: {}", v8_latin1(zone)),
+        )
     })?;
     let local = now.to_zoned(tz).datetime();
     // The local wall time printed to whole seconds, re-read as UTC.
@@ -84,6 +87,14 @@ pub fn local_tz_offset(zone: &str, now: Timestamp) -> Result<Option<f64>, Action
     let now_ms = now.as_millisecond() as f64;
     let offset = (now_ms - local_ms) / 60_000.0;
     Ok(Some(js_round(offset)))
+}
+
+/// V8 builds this RangeError message from the zone's UTF-8 bytes read as Latin-1, with NUL
+/// printed as a space: `"é"` (e + U+0301) reads `eÌ\u{81}`.
+fn v8_latin1(zone: &str) -> String {
+    zone.bytes()
+        .map(|b| if b == 0 { ' ' } else { char::from(b) })
+        .collect()
 }
 
 /// `Math.round`: halves go towards +∞.
@@ -133,6 +144,15 @@ mod tests {
         );
         assert_eq!(off("Europe/Amsterdam", "2025-01-14T23:00:01Z"), Ok(None));
         assert_eq!(off("UTC", "2025-01-15T00:30:00Z"), Ok(None));
+    }
+
+    #[test]
+    fn invalid_zone_message_reads_utf8_as_latin1() {
+        let e = off("Europe/Z\u{fc}rich\u{0}", "2025-01-15T12:00:00Z").unwrap_err();
+        assert_eq!(
+            e.message,
+            "Invalid time zone specified: Europe/Z\u{c3}\u{bc}rich "
+        );
     }
 
     #[test]
