@@ -39,6 +39,56 @@ pub(crate) fn resolve<'a>(node: &'a Node, payload: Option<&'a Value>, cx: &Cx) -
     }
 }
 
+/// `resolve(node, payload).into_value()`, without building the intermediate [`Js`] tree
+/// for the common shapes (objects of paths, `@if`, literals): the same values, errors
+/// and evaluation order.
+pub(crate) fn resolve_value(
+    node: &Node,
+    payload: Option<&Value>,
+    cx: &Cx,
+) -> Result<Option<Value>, TransformError> {
+    match node {
+        Node::Undef => Ok(None),
+        Node::Raw(v) => Ok(Some(v.clone())),
+        Node::Obj(entries) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, n) in entries {
+                if let Some(v) = resolve_value(n, payload, cx)? {
+                    out.push((k.clone(), v));
+                }
+            }
+            Ok(Some(Value::Object(Object::from_unique_entries(out))))
+        }
+        Node::Dir(d) => match &**d {
+            Directive::Path(p) => Ok(p.lookup(payload).into_value()),
+            Directive::Literal(n) => resolve_value(n, payload, cx),
+            Directive::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let condition = match cond {
+                    IfCond::Exists(n) => {
+                        let v = resolve(n, payload, cx)?;
+                        !v.is_undefined() && !v.is_null()
+                    }
+                    IfCond::Blank(n) => {
+                        let v = resolve(n, payload, cx)?;
+                        !v.is_undefined() && !v.is_null() && !loose_eq_empty_string(&v)
+                    }
+                };
+                match (condition, then, otherwise) {
+                    (true, Some(t), _) => resolve_value(t, payload, cx),
+                    (false, _, Some(e)) => resolve_value(e, payload, cx),
+                    _ => Ok(None),
+                }
+            }
+            _ => Ok(resolve(node, payload, cx)?.into_value()),
+        },
+        Node::Arr(_) => Ok(resolve(node, payload, cx)?.into_value()),
+    }
+}
+
 /// Resolves `node` against a payload that is not borrowed for `'a` (an item of a
 /// computed array, the output of `@transform`).
 fn resolve_owned<'a>(node: &'a Node, payload: Js<'_>, cx: &Cx) -> R<'a> {

@@ -75,7 +75,7 @@ impl Mapping {
     ) -> Result<Option<Value>, TransformError> {
         check_data(input)?;
         let cx = eval::Cx { now };
-        Ok(eval::resolve(&self.root, Some(input), &cx)?.into_value())
+        eval::resolve_value(&self.root, Some(input), &cx)
     }
 
     /// The keys of the top-level object mapping, in order (`None` when the mapping is
