@@ -10,48 +10,41 @@ use usermaven_json::Value;
 use crate::compile::{Items, Node, Schema};
 
 /// `removeEmptyValues(obj, schema, isRoot)`; `None` is JS `undefined`.
-pub(crate) fn remove(value: Value, schema: Option<&Schema>, is_root: bool) -> Option<Value> {
+pub(crate) fn remove(mut value: Value, schema: Option<&Schema>, is_root: bool) -> Option<Value> {
+    if keep(&mut value, schema, is_root) {
+        Some(value)
+    } else {
+        None
+    }
+}
+
+/// [`remove`] in place: cleans `value` and tells whether it stays (`false`: `undefined`).
+fn keep(value: &mut Value, schema: Option<&Schema>, is_root: bool) -> bool {
     let Some(Schema::Node(n)) = schema else {
-        return Some(value);
+        return true;
     };
     if !n.rev_active {
-        return Some(value);
+        return true;
     }
     match value {
-        Value::Array(items) => match &n.items {
-            Items::One(Schema::Node(item_schema)) => Some(Value::Array(
-                items
-                    .into_iter()
-                    .filter(|item| !scalar_removed(item, item_schema))
-                    .collect(),
-            )),
-            _ => Some(Value::Array(items)),
-        },
-        Value::Object(mut obj) => {
+        Value::Array(items) => {
+            if let Items::One(Schema::Node(item_schema)) = &n.items {
+                items.retain(|item| !scalar_removed(item, item_schema));
+            }
+            true
+        }
+        Value::Object(obj) => {
             if n.properties.is_none() {
-                return Some(Value::Object(obj));
+                return true;
             }
             let mut hint = 0;
             obj.retain(|k, v| {
-                let taken = std::mem::take(v);
-                match remove(taken, n.property_from(k, &mut hint), false) {
-                    None => false,
-                    Some(Value::String(s)) if is_root && s.is_empty() => false,
-                    Some(kept) => {
-                        *v = kept;
-                        true
-                    }
-                }
+                keep(v, n.property_from(k, &mut hint), false)
+                    && !(is_root && matches!(v, Value::String(s) if s.is_empty()))
             });
-            Some(Value::Object(obj))
+            true
         }
-        scalar => {
-            if scalar_removed(&scalar, n) {
-                None
-            } else {
-                Some(scalar)
-            }
-        }
+        scalar => !scalar_removed(scalar, n),
     }
 }
 
