@@ -91,6 +91,51 @@ pub(crate) struct Prop {
     pub(crate) schema: Schema,
     /// `/` + the key escaped as a JSON Pointer token, for error paths.
     pub(crate) segment: String,
+    /// Value types (bits as in [`Node::type_mask`]) that `schema` accepts as they are, with
+    /// no keyword to run and nothing to coerce: validation can skip the subschema. A copy
+    /// kept here so that the common fields never touch their node.
+    pub(crate) trivially_valid: u8,
+    /// The subschema's `removeEmptyValues` flags for scalars: (active, allows null, allows
+    /// string).
+    pub(crate) rev: (bool, bool, bool),
+}
+
+impl Prop {
+    fn new(key: Str, schema: Schema, segment: String) -> Prop {
+        const ALL: u8 = 0x7f;
+        let (trivially_valid, rev) = match &schema {
+            Schema::Bool(true) => (ALL, (false, false, false)),
+            Schema::Bool(false) => (0, (false, false, false)),
+            Schema::Node(n) => {
+                let mask = if n.always_valid || (n.uses == [false; 5] && !n.check_types) {
+                    ALL
+                } else if n.uses == [false; 5] {
+                    n.type_mask
+                } else {
+                    0
+                };
+                (mask, (n.rev_active, n.rev_allows_null, n.rev_allows_string))
+            }
+        };
+        Prop {
+            key,
+            schema,
+            segment,
+            trivially_valid,
+            rev,
+        }
+    }
+
+    /// Would `removeEmptyValues(item, schema)` drop this scalar?
+    pub(crate) fn scalar_removed(&self, item: &Value) -> bool {
+        let (active, allows_null, allows_string) = self.rev;
+        active
+            && match item {
+                Value::Null => !allows_null,
+                Value::String(s) if s.is_empty() => !allows_string,
+                _ => false,
+            }
+    }
 }
 
 #[derive(Debug)]
@@ -549,11 +594,11 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
             let mut seg = String::from("/properties/");
             seg.push_str(&escape_pointer(k));
             let schema = sub(s, path, &seg)?;
-            props.push(Prop {
-                key: k.clone(),
+            props.push(Prop::new(
+                k.clone(),
                 schema,
-                segment: format!("/{}", escape_pointer(k)),
-            });
+                format!("/{}", escape_pointer(k)),
+            ));
         }
         if props.len() > 16 {
             n.prop_index = Some(

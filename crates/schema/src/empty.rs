@@ -34,13 +34,19 @@ fn keep(value: &mut Value, schema: Option<&Schema>, is_root: bool) -> bool {
             true
         }
         Value::Object(obj) => {
-            if n.properties.is_none() {
+            let Some(props) = &n.properties else {
                 return true;
-            }
+            };
             let mut hint = 0;
             obj.retain(|k, v| {
-                keep(v, n.property_from(k, &mut hint), false)
-                    && !(is_root && matches!(v, Value::String(s) if s.is_empty()))
+                let kept = match n.property_index(k, &mut hint) {
+                    None => true,
+                    Some(i) if matches!(v, Value::Object(_) | Value::Array(_)) => {
+                        keep(v, Some(&props[i].schema), false)
+                    }
+                    Some(i) => !props[i].scalar_removed(v),
+                };
+                kept && !(is_root && matches!(v, Value::String(s) if s.is_empty()))
             });
             true
         }

@@ -568,6 +568,9 @@ impl Validator {
             }
             for (p, slot) in props.iter().zip(slots.iter_mut()) {
                 let Some(v) = slot.take() else { continue };
+                if is_any_type_mask(v, p.trivially_valid) {
+                    continue;
+                }
                 if &*p.key == "__proto__" || p.schema.always_valid() {
                     continue;
                 }
