@@ -87,6 +87,20 @@ fn main() {
     rate("to_json", events.len(), || {
         parsed.iter().map(|v| v.to_json().len()).sum()
     });
+    rate("insert", events.len(), || {
+        parsed
+            .iter()
+            .map(|v| {
+                let mut o = usermaven_json::Object::with_capacity(32);
+                for (k, x) in v.as_object().unwrap().iter() {
+                    o.insert(k.clone(), Value::Number(x.as_f64().unwrap_or(1.0)));
+                }
+                o.remove("nope");
+                o.set("type", Value::Null);
+                o.len()
+            })
+            .sum()
+    });
     rate("clone", events.len(), || {
         parsed
             .iter()
