@@ -62,7 +62,10 @@ impl std::fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 impl Value {
-    /// Parse a JSON text as `JSON.parse` would (duplicate keys: last value, first position).
+    /// Parse a JSON text as `JSON.parse` would (duplicate keys: last value, first position;
+    /// numbers correctly rounded, `1e400` → `Infinity`). Two deviations, both documented in
+    /// `parse.rs`: a lone UTF-16 surrogate escape (`"\ud800"`) becomes U+FFFD, since a Rust
+    /// string cannot hold it, and nesting deeper than 128 levels is an error.
     pub fn parse(text: &str) -> Result<Value, ParseError> {
         parse::parse(text)
     }
