@@ -132,13 +132,21 @@ pub const EXEMPT_KEYS: &[&str] = &["dynamicAuthSettings"];
 #[derive(Debug)]
 pub struct CompiledSchema {
     root: Schema,
+    /// Some root property has `type: "array"` (otherwise `arrifyFields` has nothing to do).
+    has_array_fields: bool,
 }
 
 impl CompiledSchema {
     /// Compile a JSON Schema value (draft-07 keywords, ajv strict mode).
     pub fn compile(schema: &Value) -> Result<CompiledSchema, SchemaError> {
+        let root = compile::compile(schema)?;
+        let has_array_fields = root
+            .node()
+            .and_then(|n| n.properties.as_ref())
+            .is_some_and(|props| props.iter().any(|p| is_array_field(&p.schema)));
         Ok(CompiledSchema {
-            root: compile::compile(schema)?,
+            root,
+            has_array_fields,
         })
     }
 
@@ -221,6 +229,9 @@ impl CompiledSchema {
     /// `arrifyFields`: root fields whose schema `type` is the string `"array"` get non-array
     /// values wrapped (null stays null).
     fn arrify_fields(&self, data: &mut Value) {
+        if !self.has_array_fields {
+            return;
+        }
         let (Value::Object(o), Some(n)) = (data, self.root.node()) else {
             return;
         };
@@ -229,19 +240,22 @@ impl CompiledSchema {
         }
         let mut hint = 0;
         for (k, v) in o.iter_mut() {
-            let Some(Schema::Node(p)) = n.property_from(k, &mut hint) else {
+            let Some(p) = n.property_from(k, &mut hint) else {
                 continue;
             };
-            if p.type_names.len() == 1
-                && p.type_is_string
-                && p.type_names[0] == "array"
-                && !matches!(v, Value::Array(_) | Value::Null)
-            {
+            if is_array_field(p) && !matches!(v, Value::Array(_) | Value::Null) {
                 let inner = std::mem::take(v);
                 *v = Value::Array(vec![inner]);
             }
         }
     }
+}
+
+/// The field schemas `arrifyFields` wraps values for: `type` is the string `"array"`.
+fn is_array_field(s: &Schema) -> bool {
+    matches!(s, Schema::Node(p) if p.type_names.len() == 1
+        && p.type_is_string
+        && p.type_names[0] == "array")
 }
 
 /// `removeEmptyValues(value, schema, isRoot)` with a compiled schema; `None` is JS `undefined`.
