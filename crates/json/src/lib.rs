@@ -25,6 +25,26 @@ pub use ser::{write_js_string, write_number};
 
 use std::sync::Arc;
 
+/// The stand-in for a lone UTF-16 surrogate code unit (`0xD800..=0xDFFF`), which a Rust string
+/// cannot hold: U+10F800 + (unit − 0xD800), the last 2048 code points of Supplementary Private
+/// Use Area-B. [`Value::parse`] produces it for `"\udXXX"` escapes that are not part of a
+/// pair, and `JSON.stringify` output ([`Value::to_json`]) writes it back as that escape, so
+/// such strings round-trip as they do in JS. (A genuine U+10F800–U+10FFFF character in the
+/// input is therefore printed as a surrogate escape; those private-use code points carry no
+/// assigned meaning.)
+pub fn lone_surrogate_char(unit: u16) -> char {
+    let unit = u32::from(unit).clamp(0xD800, 0xDFFF);
+    char::from_u32(0x10_F800 + (unit - 0xD800)).unwrap_or('\u{FFFD}')
+}
+
+/// The surrogate code unit a [`lone_surrogate_char`] stands for.
+pub fn lone_surrogate_unit(c: char) -> Option<u16> {
+    let c = c as u32;
+    (0x10_F800..=0x10_FFFF)
+        .contains(&c)
+        .then(|| (c - 0x10_F800 + 0xD800) as u16)
+}
+
 /// A JS string. Cheap to clone: values are copied a lot while mapping.
 pub type Str = Arc<str>;
 

@@ -8,8 +8,9 @@
 //!   enumerate first (both through the rules of [`Object`]);
 //! - whitespace is space, tab, line feed and carriage return only;
 //! - a lone UTF-16 surrogate escape (`"\ud800"`, or a high surrogate not followed by a low
-//!   one) cannot be held by a Rust string: it becomes U+FFFD REPLACEMENT CHARACTER, as
-//!   `String::from_utf16_lossy` does. JS would keep the lone code unit.
+//!   one) cannot be held by a Rust string: it is kept as a stand-in character from the top
+//!   of Supplementary Private Use Area-B ([`crate::lone_surrogate_char`]), which
+//!   `JSON.stringify`-ing writes back as the `\udXXX` escape JS would print.
 //! - nesting deeper than 128 arrays/objects is an error (as it was with serde_json), so
 //!   that no recursive algorithm over a parsed value can overflow the stack.
 //!
@@ -489,15 +490,15 @@ impl<'a, 'k> Parser<'a, 'k> {
                                 char::from_u32(cp).unwrap_or('\u{FFFD}')
                             } else {
                                 // Lone high surrogate; the second escape stands alone.
-                                buf.push('\u{FFFD}');
+                                buf.push(crate::lone_surrogate_char(unit));
                                 self.pos = save - 2;
                                 return Ok(());
                             }
                         } else {
-                            '\u{FFFD}'
+                            crate::lone_surrogate_char(unit)
                         }
                     }
-                    0xDC00..=0xDFFF => '\u{FFFD}',
+                    0xDC00..=0xDFFF => crate::lone_surrogate_char(unit),
                     u => char::from_u32(u32::from(u)).unwrap_or('\u{FFFD}'),
                 }
             }

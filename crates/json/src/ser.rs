@@ -41,6 +41,10 @@ fn write_integer(out: &mut String, n: i64) {
 
 /// A JSON string literal as `JSON.stringify` writes it.
 pub fn write_js_string(out: &mut String, s: &str) {
+    // Lone-surrogate stand-ins are 4-byte sequences starting F4 8F A0..BF.
+    if s.as_bytes().contains(&0xF4) {
+        return write_js_string_slow(out, s);
+    }
     out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
@@ -74,6 +78,39 @@ pub fn write_js_string(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// The general case: strings that may hold lone-surrogate stand-ins.
+fn write_js_string_slow(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let b = c as u8;
+                out.push_str("\\u00");
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 0xf) as usize] as char);
+            }
+            c => match crate::lone_surrogate_unit(c) {
+                Some(unit) => {
+                    out.push_str("\\u");
+                    for shift in [12, 8, 4, 0] {
+                        out.push(HEX[usize::from((unit >> shift) & 0xf)] as char);
+                    }
+                }
+                None => out.push(c),
+            },
+        }
+    }
     out.push('"');
 }
 

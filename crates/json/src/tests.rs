@@ -65,3 +65,13 @@ fn stringify_escapes_and_integers() {
         "[0,-1,7,10,123456789012345,-999999999999999,1000000000000000,-5e-7]"
     );
 }
+
+#[test]
+fn lone_surrogates_round_trip_as_js_escapes() {
+    // JSON.parse → JSON.stringify in Node keeps lone surrogates as escapes; pairs join.
+    assert_eq!(rt(r#""a\ud800b""#), r#""a\ud800b""#);
+    assert_eq!(rt(r#""\udfff""#), r#""\udfff""#);
+    assert_eq!(rt(r#""\ud83d\ude00""#), "\"\u{1F600}\"");
+    assert_eq!(rt(r#""\ud83d\ud83d\ude00""#), "\"\\ud83d\u{1F600}\"");
+    assert_eq!(rt(r#"{"\udc00k":"\n\ud800"}"#), r#"{"\udc00k":"\n\ud800"}"#);
+}
