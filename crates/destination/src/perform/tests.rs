@@ -1,0 +1,288 @@
+//! The one-pass body writer against the `Object`-based specification: same bytes, same
+//! errors, same `Env` calls, on every payload the fixture cases produce and on random
+//! payloads built from the keys request-params.ts reads.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use usermaven_json::{Object, Str, Value};
+
+use super::{body_by_object, fast};
+use crate::{ActionKind, Env, FixedEnv, Options, Settings};
+
+fn now() -> jiff::Timestamp {
+    "2024-06-15T12:00:00Z".parse().unwrap()
+}
+
+/// Runs both implementations; `true` when the fast one applied.
+fn check(kind: ActionKind, payload: &Object, settings: &Settings, options: &Options) -> bool {
+    let mut slow_env = FixedEnv::new(now(), 99);
+    let mut fast_env = slow_env.clone();
+    let slow = body_by_object(kind, payload.clone(), settings, options, &mut slow_env);
+    let Some(fast) = fast::body(kind, payload, settings, options, &mut fast_env) else {
+        let first = payload.keys().next().map(|k| k.to_string());
+        assert!(
+            first.as_deref().is_some_and(usermaven_json::is_array_index),
+            "the fast path declined a payload without array-index keys: {}",
+            Value::Object(payload.clone()).to_json()
+        );
+        return false;
+    };
+    assert_eq!(
+        fast,
+        slow,
+        "{kind:?} on {}",
+        Value::Object(payload.clone()).to_json()
+    );
+    // Both consumed the same number of generated ids.
+    assert_eq!(fast_env.generate_id(), slow_env.generate_id());
+    true
+}
+
+/// Every action kind, with and without a settings api_key, with and without the
+/// company.custom fix.
+fn check_all(payload: &Object, raw_settings: Option<&Value>) -> usize {
+    let mut settings = vec![Settings::new("k", "t")];
+    if let Some(s) = raw_settings {
+        settings.push(Settings::raw(s));
+    }
+    settings.push(Settings {
+        api_key: None,
+        server_token: None,
+    });
+    let mut fast = 0;
+    for kind in ActionKind::ALL {
+        for s in &settings {
+            for fix in [false, true] {
+                let options = Options {
+                    fix_company_custom: fix,
+                    ..Options::default()
+                };
+                fast += usize::from(check(kind, payload, s, &options));
+            }
+        }
+    }
+    fast
+}
+
+fn case_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    for dir in ["fixtures/cases", "fixtures/peer-suites/cases"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            files.extend(
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson")),
+            );
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The payloads a case yields: each action's validated payload for its event (through the
+/// case's mapping or the defaults), the raw transform output, and the event itself.
+fn payloads_of(case: &Value) -> Vec<Object> {
+    let mut out = Vec::new();
+    let mut push = |v: Option<Value>| {
+        if let Some(Value::Object(o)) = v {
+            out.push(o);
+        }
+    };
+    let event = case.get("event").or_else(|| case.get("input"));
+    let Some(event) = event else {
+        return out;
+    };
+    push(Some(event.clone()));
+    let mapping = case
+        .get("mapping")
+        .filter(|m| matches!(m, Value::Object(_)));
+    for kind in ActionKind::ALL {
+        let action = kind.action();
+        let transformed = match mapping {
+            Some(m) => crate::transform(m, event, now()).ok().flatten(),
+            None => action
+                .compiled_default
+                .transform(event, now())
+                .ok()
+                .flatten(),
+        };
+        push(transformed.clone());
+        push(action.schema.process(transformed).ok());
+    }
+    out
+}
+
+#[test]
+fn fast_body_matches_the_object_spec_on_every_fixture_payload() {
+    let mut fast = 0;
+    let mut payloads = 0;
+    for file in case_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(case) = Value::parse(line) else {
+                continue;
+            };
+            let settings = case.get("settings").filter(|s| s.as_object().is_some());
+            for payload in payloads_of(&case) {
+                payloads += 1;
+                fast += check_all(&payload, settings);
+            }
+        }
+    }
+    // The fixtures hold a few thousand payloads; nearly all take the fast path.
+    assert!(payloads > 2000, "only {payloads} payloads");
+    assert!(fast > payloads * 10, "fast path taken {fast} times");
+}
+
+/// Keys request-params.ts reads, keys it writes, and a few others (array indices included).
+const KEYS: &[&str] = &[
+    "api_key",
+    "ids",
+    "doc_encoding",
+    "src",
+    "screen_resolution",
+    "url",
+    "doc_host",
+    "screen",
+    "vp_size",
+    "timezone",
+    "local_tz_offset",
+    "event",
+    "event_type",
+    "user",
+    "user_id",
+    "user_anonymous_id",
+    "user_email",
+    "user_first_name",
+    "user_last_name",
+    "user_custom_attributes",
+    "user_created_at",
+    "company",
+    "company_id",
+    "company_name",
+    "company_created_at",
+    "company_custom_attributes",
+    "event_attributes",
+    "page_title",
+    "a\"b",
+    "email",
+    "0",
+    "7",
+    "01",
+];
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        prop_oneof![
+            Just(0.0),
+            Just(1.0),
+            Just(-2.5),
+            Just(1440.0),
+            Just(f64::NAN),
+            Just(1e21)
+        ]
+        .prop_map(Value::Number),
+        prop_oneof![
+            Just(""),
+            Just("x"),
+            Just("ab\u{1F355}"),
+            Just("https://www.example.com:8443/p?q=1"),
+            Just("http://[::1]:80/"),
+            Just("mailto:a@b.c"),
+            Just("not a url"),
+            Just("Europe/Berlin"),
+            Just("America/St_Johns"),
+            Just("UTC"),
+            Just("Mars/Olympus"),
+            Just("2024-06-15T12:00:00Z"),
+        ]
+        .prop_map(Value::str),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(3, 24, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "width",
+                        "height",
+                        "email",
+                        "created_at",
+                        "first_name",
+                        "name",
+                        "company_id",
+                        "x",
+                        "3",
+                    ]),
+                    inner
+                ),
+                0..5
+            )
+            .prop_map(|entries| {
+                let mut o = Object::new();
+                for (k, v) in entries {
+                    o.insert(Str::from(k), v);
+                }
+                Value::Object(o)
+            }),
+        ]
+    })
+}
+
+/// Values that make the key's step do something (a valid URL, zone, screen…) half the time.
+fn value_for(key: &'static str) -> BoxedStrategy<Value> {
+    let typical: Vec<Value> = match key {
+        "url" => vec![
+            Value::str("https://www.example.com/p?q=1"),
+            Value::str("HTTP://Example.COM:8080/a"),
+            Value::str("file:///tmp/x"),
+        ],
+        "timezone" => vec![
+            Value::str("Europe/Berlin"),
+            Value::str("Asia/Kolkata"),
+            Value::str("Etc/GMT+5"),
+        ],
+        "screen" => vec![
+            Value::parse(r#"{"width":1440,"height":900,"density":2}"#).unwrap(),
+            Value::parse(r#"{"height":"7","width":1.5}"#).unwrap(),
+            Value::parse(r#"{"width":0,"height":900}"#).unwrap(),
+        ],
+        "event" | "user_anonymous_id" | "company_id" => {
+            vec![Value::str("Signed Up"), Value::Number(42.0)]
+        }
+        "user_custom_attributes" | "company_custom_attributes" | "event_attributes" => vec![
+            Value::parse(r#"{"email":"e","a":1,"created_at":"c","name":"n","first_name":"f"}"#)
+                .unwrap(),
+            Value::parse(r#"{"company_id":1,"company_created_at":2,"last_name":3,"z":[]}"#)
+                .unwrap(),
+        ],
+        _ => vec![Value::str("v")],
+    };
+    prop_oneof![value(), prop::sample::select(typical)].boxed()
+}
+
+fn payload() -> impl Strategy<Value = Object> {
+    let entry = prop::sample::select(KEYS).prop_flat_map(|k| (Just(k), value_for(k)));
+    prop::collection::vec(entry, 0..14).prop_map(|entries| {
+        let mut o = Object::new();
+        for (k, v) in entries {
+            o.insert(Str::from(k), v);
+        }
+        o
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn fast_body_matches_the_object_spec_on_random_payloads(p in payload()) {
+        check_all(&p, None);
+    }
+}
