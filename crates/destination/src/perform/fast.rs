@@ -117,11 +117,19 @@ struct Found<'a> {
     company_custom_attributes: Option<&'a Value>,
 }
 
+/// How many leading payload keys have their classification remembered between the scan
+/// and the writing pass (payloads rarely have more keys).
+const REMEMBERED: usize = 32;
+
 impl<'a> Found<'a> {
-    fn scan(payload: &'a Object) -> Found<'a> {
+    fn scan(payload: &'a Object, fields: &mut [Field; REMEMBERED]) -> Found<'a> {
         let mut f = Found::default();
-        for (k, v) in payload.iter() {
-            match classify(k) {
+        for (i, (k, v)) in payload.iter().enumerate() {
+            let field = classify(k);
+            if let Some(slot) = fields.get_mut(i) {
+                *slot = field;
+            }
+            match field {
                 Field::Other | Field::EventAttributes => {}
                 Field::ApiKey => f.api_key = Some(v),
                 Field::Ids => f.ids = Some(v),
@@ -191,7 +199,8 @@ fn write_body(
     options: &Options,
     env: &mut dyn Env,
 ) -> Result<String, ActionError> {
-    let f = Found::scan(payload);
+    let mut fields = [Field::Other; REMEMBERED];
+    let f = Found::scan(payload, &mut fields);
 
     // The derived values, in the reference's order.
     let url = match truthy(f.url) {
@@ -262,8 +271,12 @@ fn write_body(
     }
 
     // 2. The payload's keys, in place.
-    for (k, v) in payload.iter() {
-        match classify(k) {
+    for (i, (k, v)) in payload.iter().enumerate() {
+        let field = match fields.get(i) {
+            Some(&field) => field,
+            None => classify(k),
+        };
+        match field {
             Field::ApiKey if api_key_default.is_some() => continue,
             Field::Ids | Field::DocEncoding | Field::Src | Field::ScreenResolution => continue,
             Field::Screen if resolution.is_some() => continue,

@@ -286,3 +286,29 @@ proptest! {
         check_all(&p, None);
     }
 }
+
+/// Payloads longer than the writer's remembered classifications, special keys past the end.
+#[test]
+fn fast_body_matches_on_long_payloads() {
+    for extra in 30..40 {
+        let mut o = Object::new();
+        for i in 0..extra {
+            o.insert(Str::from(format!("k{i}")), Value::Number(f64::from(i)));
+        }
+        for (k, v) in [
+            ("event", Value::str("Signed Up")),
+            ("api_key", Value::str("own")),
+            ("screen", Value::parse(r#"{"width":3,"height":4}"#).unwrap()),
+            ("vp_size", Value::Null),
+            ("user_email", Value::str("e")),
+            ("company_id", Value::Number(1.0)),
+            (
+                "event_attributes",
+                Value::parse(r#"{"email":1,"b":2}"#).unwrap(),
+            ),
+        ] {
+            o.insert(Str::from(k), v);
+        }
+        assert!(check_all(&o, None) > 0);
+    }
+}
