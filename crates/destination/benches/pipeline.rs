@@ -2,6 +2,10 @@
 //! (parse, route to the Track Event preset, transform, validate, perform, stringify).
 //! `cargo bench -p usermaven-destination` prints events/s as "elem/s".
 
+/// The allocator the `usermaven-actions` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use usermaven_destination::{Destination, FixedEnv, Options, Settings};
 use usermaven_json::Value;
