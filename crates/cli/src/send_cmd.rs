@@ -415,9 +415,10 @@ fn read_replay(
 }
 
 fn replay_entry(line: &str, encoded_token: &str) -> Result<(Meta, Request), String> {
-    let v: serde_json::Value =
-        serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
-    let field = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
+    // usermaven_json, not serde_json: dead-letter events may hold lone surrogates (as JS
+    // strings can), which serde_json rejects.
+    let v = usermaven_json::Value::parse(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let field = |k: &str| v.get(k).and_then(usermaven_json::Value::as_str);
     let url = field("url").ok_or("no \"url\"")?;
     let body = field("body").ok_or("no \"body\" (nothing to re-send)")?;
     let redacted = format!("token={REDACTED_TOKEN}");
@@ -431,7 +432,7 @@ fn replay_entry(line: &str, encoded_token: &str) -> Result<(Meta, Request), Stri
     };
     let headers = v
         .get("headers")
-        .and_then(serde_json::Value::as_array)
+        .and_then(usermaven_json::Value::as_array)
         .map(|hs| {
             hs.iter()
                 .filter_map(|h| {
@@ -448,11 +449,15 @@ fn replay_entry(line: &str, encoded_token: &str) -> Result<(Meta, Request), Stri
     let meta = Meta {
         line: v
             .get("line")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0),
+            .and_then(usermaven_json::Value::as_f64)
+            .filter(|n| *n >= 0.0)
+            .map_or(0, |n| n as u64),
         action,
         subscription: Arc::from(field("subscription").unwrap_or("")),
-        event: v.get("event").map(|e| Arc::from(e.to_string())),
+        event: v
+            .get("event")
+            .filter(|e| !e.is_null())
+            .map(|e| Arc::from(e.to_json())),
     };
     let request = Request {
         url: usermaven_destination::Secret::new(url.replacen(
@@ -491,28 +496,30 @@ impl DeadLetter {
                 .open(&self.path)?;
             self.file = Some(std::io::BufWriter::new(f));
         }
-        let mut o = serde_json::Map::new();
-        o.insert("line".into(), r.meta.line.into());
-        o.insert("action".into(), r.meta.action.as_ref().into());
-        o.insert("subscription".into(), r.meta.subscription.as_ref().into());
-        o.insert("outcome".into(), r.delivery.kind().into());
-        o.insert("reason".into(), r.delivery.reason().into());
-        o.insert("url".into(), r.request.redacted_url().into());
-        o.insert("method".into(), r.request.method.into());
+        use usermaven_json::{Object, Value};
+        let mut o = Object::new();
+        o.set("line", Value::Number(r.meta.line as f64));
+        o.set("action", Value::str(&r.meta.action));
+        o.set("subscription", Value::str(&r.meta.subscription));
+        o.set("outcome", Value::str(r.delivery.kind()));
+        o.set("reason", Value::from(r.delivery.reason()));
+        o.set("url", Value::from(r.request.redacted_url()));
+        o.set("method", Value::str(r.request.method));
         let headers = r
             .request
             .headers
             .iter()
-            .map(|(k, v)| serde_json::json!([k, v]))
+            .map(|(k, v)| Value::Array(vec![Value::str(k), Value::str(v)]))
             .collect();
-        o.insert("headers".into(), serde_json::Value::Array(headers));
-        o.insert("body".into(), r.request.body.as_str().into());
+        o.set("headers", Value::Array(headers));
+        o.set("body", Value::str(&r.request.body));
+        // The event as read (usermaven_json keeps every JS string, lone surrogates included).
         let event = match &r.meta.event {
-            Some(e) => serde_json::from_str(e).unwrap_or(serde_json::Value::Null),
-            None => serde_json::Value::Null,
+            Some(e) => Value::parse(e).unwrap_or(Value::Null),
+            None => Value::Null,
         };
-        o.insert("event".into(), event);
-        let mut text = serde_json::Value::Object(o).to_string();
+        o.set("event", event);
+        let mut text = Value::Object(o).to_json();
         text.push('\n');
         if let Some(f) = &mut self.file {
             f.write_all(text.as_bytes())?;
