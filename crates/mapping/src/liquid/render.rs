@@ -229,9 +229,15 @@ impl<'a, 'i> Ctx<'a, 'i> {
                 let hi = self.eval_tok(hi)?.to_value();
                 let (lo, hi) = (lo.js_number(), hi.js_number());
                 self.mem(hi - lo + 1.0)?;
+                // Deviation, to keep every event bounded: liquidjs would build up to 1e8
+                // items (seconds and gigabytes here); past 1e6 we report its memory error.
+                if hi - lo + 1.0 > 1e6 {
+                    return raw("memory alloc limit exceeded");
+                }
                 let mut items = Vec::new();
                 let mut i = lo;
-                while i < hi + 1.0 {
+                // `i + 1 == i` past 2^53: JS would loop forever; we stop.
+                while i < hi + 1.0 && i + 1.0 != i {
                     items.push(V::Num(i));
                     i += 1.0;
                 }
