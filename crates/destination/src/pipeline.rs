@@ -11,13 +11,106 @@ use crate::{ActionError, FieldInfo};
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledMapping {
     mapping: Mapping,
+    /// Top-level fields mapped by a plain `@path` whose last step names a
+    /// `String.prototype` member: (field, path of the parent value).
+    method_paths: Vec<(String, String)>,
+}
+
+/// Members of `String.prototype` that are functions. In JS, `@path` through a non-empty
+/// string onto one of these (`"x".search`) yields the function itself, which ajv then
+/// rejects ("… must be a string but it was a function."). `usermaven_json::Value` has no
+/// functions, so such fields are found here and reported by [`PayloadSchema::process`].
+const STRING_METHODS: &[&str] = &[
+    "anchor",
+    "at",
+    "big",
+    "blink",
+    "bold",
+    "charAt",
+    "charCodeAt",
+    "codePointAt",
+    "concat",
+    "constructor",
+    "endsWith",
+    "fixed",
+    "fontcolor",
+    "fontsize",
+    "includes",
+    "indexOf",
+    "isWellFormed",
+    "italics",
+    "lastIndexOf",
+    "link",
+    "localeCompare",
+    "match",
+    "matchAll",
+    "normalize",
+    "padEnd",
+    "padStart",
+    "repeat",
+    "replace",
+    "replaceAll",
+    "search",
+    "slice",
+    "small",
+    "split",
+    "startsWith",
+    "strike",
+    "sub",
+    "substr",
+    "substring",
+    "sup",
+    "toLocaleLowerCase",
+    "toLocaleUpperCase",
+    "toLowerCase",
+    "toString",
+    "toUpperCase",
+    "toWellFormed",
+    "trim",
+    "trimEnd",
+    "trimLeft",
+    "trimRight",
+    "trimStart",
+    "valueOf",
+];
+
+fn method_paths(mapping: &Value) -> Vec<(String, String)> {
+    let Some(o) = mapping.as_object() else {
+        return Vec::new();
+    };
+    o.iter()
+        .filter_map(|(field, m)| {
+            let m = m.as_object().filter(|m| m.len() == 1)?;
+            let path = m.get("@path")?.as_str()?;
+            let (parent, last) = path.rsplit_once('.')?;
+            // `@path` strips one leading `$.`; get.ts itself does not.
+            let parent = parent.strip_prefix("$.").unwrap_or(parent);
+            STRING_METHODS
+                .contains(&last)
+                .then(|| (field.to_string(), parent.to_string()))
+        })
+        .collect()
 }
 
 impl CompiledMapping {
     pub(crate) fn compile(mapping: &Value) -> Result<CompiledMapping, ActionError> {
         Mapping::compile(mapping)
-            .map(|mapping| CompiledMapping { mapping })
+            .map(|compiled| CompiledMapping {
+                mapping: compiled,
+                method_paths: method_paths(mapping),
+            })
             .map_err(|e| ActionError::new(e.name, e.message))
+    }
+
+    /// The fields that would hold a JS function for this event (see [`STRING_METHODS`]).
+    pub(crate) fn function_fields(&self, event: &Value) -> Vec<&str> {
+        self.method_paths
+            .iter()
+            .filter(|(_, parent)| {
+                matches!(usermaven_mapping::get(event, parent), Some(Value::String(s)) if !s.is_empty())
+            })
+            .map(|(field, _)| field.as_str())
+            .collect()
     }
 
     /// `transform(mapping, event)`; `Ok(None)` is JS `undefined`.
@@ -36,6 +129,8 @@ impl CompiledMapping {
 #[derive(Debug)]
 pub(crate) struct PayloadSchema {
     schema: CompiledSchema,
+    /// Field names in schema order, with the type phrase ajv-human-errors uses for them.
+    fields: Vec<(String, String, String)>,
 }
 
 fn field_defs(fields: &[FieldInfo]) -> Vec<(String, FieldDef)> {
@@ -53,11 +148,37 @@ impl PayloadSchema {
     pub(crate) fn from_fields(fields: &[FieldInfo]) -> PayloadSchema {
         let schema = CompiledSchema::from_fields(&field_defs(fields))
             .expect("definition.json fields compile to a schema");
-        PayloadSchema { schema }
+        let fields = fields
+            .iter()
+            .map(|f| {
+                let ty = match f.field_type() {
+                    "object" => "an object",
+                    "integer" => "an integer",
+                    "number" => "a number",
+                    "boolean" => "a boolean",
+                    _ => "a string",
+                };
+                let allow_null =
+                    f.definition.get("allowNull").and_then(Value::as_bool) == Some(true);
+                let phrase = if allow_null {
+                    format!("{ty} or null")
+                } else {
+                    ty.to_string()
+                };
+                (f.name.clone(), f.label().to_string(), phrase)
+            })
+            .collect();
+        PayloadSchema { schema, fields }
     }
 
     /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys).
-    pub(crate) fn process(&self, payload: Option<Value>) -> Result<Value, ActionError> {
+    /// `function_fields` hold a JS function in the reference (see `STRING_METHODS`): ajv
+    /// reports each after the `required` errors, in field order among the property errors.
+    pub(crate) fn process(
+        &self,
+        payload: Option<Value>,
+        function_fields: &[&str],
+    ) -> Result<Value, ActionError> {
         let Some(payload) = payload else {
             // ajv on `undefined`: only the root type check applies.
             return Err(ActionError::new(
@@ -65,11 +186,58 @@ impl PayloadSchema {
                 "The root value must be an object but it was undefined.",
             ));
         };
-        self.schema.process(payload).map_err(|e| ActionError {
-            name: e.name.to_string(),
-            message: e.message,
-            status: e.status,
-        })
+        let result = self.schema.process(payload);
+        if function_fields.is_empty() {
+            return result.map_err(|e| ActionError {
+                name: e.name.to_string(),
+                message: e.message,
+                status: e.status,
+            });
+        }
+        let index = |pointer: &str| -> usize {
+            let top = pointer
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or("");
+            if pointer.is_empty() {
+                0
+            } else {
+                1 + self
+                    .fields
+                    .iter()
+                    .position(|(n, _, _)| n == top)
+                    .unwrap_or(self.fields.len())
+            }
+        };
+        let mut errors: Vec<(usize, String)> = match result {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .errors
+                .iter()
+                .map(|h| (index(&h.pointer), h.message.clone()))
+                .collect(),
+        };
+        for f in function_fields {
+            if let Some((pos, (_, label, phrase))) =
+                self.fields.iter().enumerate().find(|(_, (n, _, _))| n == f)
+            {
+                let at = errors.partition_point(|(i, _)| *i <= pos + 1);
+                errors.insert(
+                    at,
+                    (
+                        pos + 1,
+                        format!("{label} must be {phrase} but it was a function."),
+                    ),
+                );
+            }
+        }
+        let message = errors
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Err(ActionError::new("AggregateAjvError", message))
     }
 }
 
