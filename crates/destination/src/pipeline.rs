@@ -11,106 +11,18 @@ use crate::{ActionError, FieldInfo};
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledMapping {
     mapping: Mapping,
-    /// Top-level fields mapped by a plain `@path` whose last step names a
-    /// `String.prototype` member: (field, path of the parent value).
-    method_paths: Vec<(String, String)>,
-}
-
-/// Members of `String.prototype` that are functions. In JS, `@path` through a non-empty
-/// string onto one of these (`"x".search`) yields the function itself, which ajv then
-/// rejects ("… must be a string but it was a function."). `usermaven_json::Value` has no
-/// functions, so such fields are found here and reported by [`PayloadSchema::process`].
-const STRING_METHODS: &[&str] = &[
-    "anchor",
-    "at",
-    "big",
-    "blink",
-    "bold",
-    "charAt",
-    "charCodeAt",
-    "codePointAt",
-    "concat",
-    "constructor",
-    "endsWith",
-    "fixed",
-    "fontcolor",
-    "fontsize",
-    "includes",
-    "indexOf",
-    "isWellFormed",
-    "italics",
-    "lastIndexOf",
-    "link",
-    "localeCompare",
-    "match",
-    "matchAll",
-    "normalize",
-    "padEnd",
-    "padStart",
-    "repeat",
-    "replace",
-    "replaceAll",
-    "search",
-    "slice",
-    "small",
-    "split",
-    "startsWith",
-    "strike",
-    "sub",
-    "substr",
-    "substring",
-    "sup",
-    "toLocaleLowerCase",
-    "toLocaleUpperCase",
-    "toLowerCase",
-    "toString",
-    "toUpperCase",
-    "toWellFormed",
-    "trim",
-    "trimEnd",
-    "trimLeft",
-    "trimRight",
-    "trimStart",
-    "valueOf",
-];
-
-fn method_paths(mapping: &Value) -> Vec<(String, String)> {
-    let Some(o) = mapping.as_object() else {
-        return Vec::new();
-    };
-    o.iter()
-        .filter_map(|(field, m)| {
-            let m = m.as_object().filter(|m| m.len() == 1)?;
-            let path = m.get("@path")?.as_str()?;
-            let (parent, last) = path.rsplit_once('.')?;
-            // `@path` strips one leading `$.`; get.ts itself does not.
-            let parent = parent.strip_prefix("$.").unwrap_or(parent);
-            STRING_METHODS
-                .contains(&last)
-                .then(|| (field.to_string(), parent.to_string()))
-        })
-        .collect()
 }
 
 impl CompiledMapping {
     pub(crate) fn compile(mapping: &Value) -> Result<CompiledMapping, ActionError> {
         Mapping::compile(mapping)
-            .map(|compiled| CompiledMapping {
-                mapping: compiled,
-                method_paths: method_paths(mapping),
-            })
+            .map(|mapping| CompiledMapping { mapping })
             .map_err(|e| ActionError::new(e.name, e.message))
     }
 
-    /// The fields that would hold a JS function for this event (see [`STRING_METHODS`]).
+    /// The fields that hold a JS function for this event ([`Mapping::function_fields`]).
     pub(crate) fn function_fields(&self, event: &Value) -> Vec<&str> {
-        self.method_paths
-            .iter()
-            .filter(|(_, parent)| {
-                matches!(usermaven_mapping::get(event, parent), Some(Value::String(s)) if !s.is_empty())
-            })
-            .map(|(field, _)| field.as_str())
-            .collect()
+        self.mapping.function_fields(event)
     }
 
     /// `transform(mapping, event)`; `Ok(None)` is JS `undefined`.
@@ -172,7 +84,7 @@ impl PayloadSchema {
     }
 
     /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys).
-    /// `function_fields` hold a JS function in the reference (see `STRING_METHODS`): ajv
+    /// `function_fields` hold a JS function in the reference (`Mapping::function_fields`): ajv
     /// reports each after the `required` errors, in field order among the property errors.
     pub(crate) fn process(
         &self,

@@ -67,16 +67,7 @@ pub(crate) fn resolve_value(
                 then,
                 otherwise,
             } => {
-                let condition = match cond {
-                    IfCond::Exists(n) => {
-                        let v = resolve(n, payload, cx)?;
-                        !v.is_undefined() && !v.is_null()
-                    }
-                    IfCond::Blank(n) => {
-                        let v = resolve(n, payload, cx)?;
-                        !v.is_undefined() && !v.is_null() && !loose_eq_empty_string(&v)
-                    }
-                };
+                let condition = if_condition(cond, payload, cx)?;
                 match (condition, then, otherwise) {
                     (true, Some(t), _) => resolve_value(t, payload, cx),
                     (false, _, Some(e)) => resolve_value(e, payload, cx),
@@ -100,6 +91,25 @@ fn resolve_owned<'a>(node: &'a Node, payload: Js<'_>, cx: &Cx) -> R<'a> {
             Ok(resolve(node, owned.as_ref(), cx)?.into_owned())
         }
     }
+}
+
+/// The condition of `@if`: `exists` is "neither undefined nor null"; `blank` also excludes
+/// values loosely equal to `""`.
+fn if_condition<'a>(
+    cond: &'a IfCond,
+    payload: Option<&'a Value>,
+    cx: &Cx,
+) -> Result<bool, TransformError> {
+    Ok(match cond {
+        IfCond::Exists(n) => {
+            let v = resolve(n, payload, cx)?;
+            !v.is_undefined() && !v.is_null()
+        }
+        IfCond::Blank(n) => {
+            let v = resolve(n, payload, cx)?;
+            !v.is_undefined() && !v.is_null() && !loose_eq_empty_string(&v)
+        }
+    })
 }
 
 fn string<'a>(s: String) -> Js<'a> {
@@ -135,16 +145,7 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             then,
             otherwise,
         } => {
-            let condition = match cond {
-                IfCond::Exists(n) => {
-                    let v = resolve(n, payload, cx)?;
-                    !v.is_undefined() && !v.is_null()
-                }
-                IfCond::Blank(n) => {
-                    let v = resolve(n, payload, cx)?;
-                    !v.is_undefined() && !v.is_null() && !loose_eq_empty_string(&v)
-                }
-            };
+            let condition = if_condition(cond, payload, cx)?;
             match (condition, then, otherwise) {
                 (true, Some(t), _) => resolve(t, payload, cx),
                 (false, _, Some(e)) => resolve(e, payload, cx),

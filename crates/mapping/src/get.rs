@@ -140,6 +140,81 @@ fn split(path: &str) -> Vec<&str> {
     out
 }
 
+/// Members of `String.prototype` that are functions: `@path` through a non-empty string onto
+/// one of them yields the function in JS.
+const STRING_METHODS: &[&str] = &[
+    "anchor",
+    "at",
+    "big",
+    "blink",
+    "bold",
+    "charAt",
+    "charCodeAt",
+    "codePointAt",
+    "concat",
+    "constructor",
+    "endsWith",
+    "fixed",
+    "fontcolor",
+    "fontsize",
+    "includes",
+    "indexOf",
+    "isWellFormed",
+    "italics",
+    "lastIndexOf",
+    "link",
+    "localeCompare",
+    "match",
+    "matchAll",
+    "normalize",
+    "padEnd",
+    "padStart",
+    "repeat",
+    "replace",
+    "replaceAll",
+    "search",
+    "slice",
+    "small",
+    "split",
+    "startsWith",
+    "strike",
+    "sub",
+    "substr",
+    "substring",
+    "sup",
+    "toLocaleLowerCase",
+    "toLocaleUpperCase",
+    "toLowerCase",
+    "toString",
+    "toUpperCase",
+    "toWellFormed",
+    "trim",
+    "trimEnd",
+    "trimLeft",
+    "trimRight",
+    "trimStart",
+    "valueOf",
+];
+
+/// For each top-level field mapped by a plain `{"@path": P}` whose last key is a
+/// [`STRING_METHODS`] name: the field and the parsed path of the parent value.
+pub(crate) fn method_paths(mapping: &Value) -> Vec<(Str, Path)> {
+    let Some(o) = mapping.as_object() else {
+        return Vec::new();
+    };
+    o.iter()
+        .filter_map(|(field, m)| {
+            let m = m.as_object().filter(|m| m.len() == 1)?;
+            let path = m.get("@path")?.as_str()?;
+            let mut parent = Path::parse_mapping_path(path);
+            let last = parent.keys.pop()?;
+            STRING_METHODS
+                .contains(&&*last.name)
+                .then(|| (field.clone(), parent))
+        })
+        .collect()
+}
+
 /// `get(obj, path)` of get.ts, returning an owned value (`None` = `undefined`).
 pub fn get(obj: &Value, path: &str) -> Option<Value> {
     Path::parse(path).lookup(Some(obj)).into_value()

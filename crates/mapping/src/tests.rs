@@ -415,3 +415,32 @@ fn mapping_is_send_sync_and_reusable() {
         assert_eq!(out.to_json(), format!(r#"{{"n":"{i}-x"}}"#));
     }
 }
+
+#[test]
+fn function_fields_are_paths_onto_string_methods_through_non_empty_strings() {
+    let m = Mapping::compile(
+        &Value::parse(
+            r#"{"d":{"@path":"$.context.page.search"},"t":{"@path":"$.context.page.title"},
+                "n":{"@path":"$.name.trim"},"x":{"@template":"{{a.search}}"}}"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let fields = |event: &str| {
+        let e = Value::parse(event).unwrap();
+        m.function_fields(&e)
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fields(r#"{"context":{"page":"undefined"},"name":"x"}"#),
+        ["d", "n"]
+    );
+    assert_eq!(fields(r#"{"context":{"page":""}}"#), Vec::<String>::new());
+    assert_eq!(
+        fields(r#"{"context":{"page":{"search":"?q"}}}"#),
+        Vec::<String>::new()
+    );
+    assert_eq!(fields(r#"{"context":{"page":5}}"#), Vec::<String>::new());
+}
