@@ -6,7 +6,8 @@
 //! STAGING` and `node reference/liquid/gen-liquid-cases.js --out STAGING` when those generators
 //! exist (otherwise the committed `fql`/`liquid` cases are reused),
 //! then `node reference/run-cases.js` over every `STAGING/*.cases.ndjson`, writing
-//! `<group>.expected.ndjson` next to it. Without `--check` the staged files are copied into
+//! `<group>.expected.ndjson` next to it, and `node reference/describe.js` into
+//! `destination-definition.json` (the definition as data, for `describe`). Without `--check` the staged files are copied into
 //! `fixtures/cases/`; with `--check` they are compared with the committed files instead.
 //! Node runs with `TZ=UTC` (the destination's timezone code depends on the process timezone).
 
@@ -36,6 +37,8 @@ const EXTRA_GENERATORS: [(&str, &str); 2] = [
     ("liquid", "liquid/gen-liquid-cases.js"),
 ];
 const EXPECTED_SUFFIX: &str = ".expected.ndjson";
+/// The reference's destination definition (`reference/describe.js`), kept with the cases.
+const DEFINITION_FILE: &str = "destination-definition.json";
 
 pub fn run(root: &Path, mode: Mode) -> Result<()> {
     let node_version = tool_version("node")?;
@@ -122,7 +125,13 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
         total += case_count;
     }
 
-    let staged = staged_files(staging.path(), &groups);
+    // The destination's definition as data, for `describe --json` to be compared with.
+    let definition = node(root, &[reference.join("describe.js").into_os_string()])
+        .context("dumping the destination definition (reference/describe.js)")?;
+    fs::write(staging.path().join(DEFINITION_FILE), &definition)?;
+
+    let mut staged = staged_files(staging.path(), &groups);
+    staged.push(DEFINITION_FILE.to_string());
     let stale = stale_files(&cases_dir, &staged)?;
     match mode {
         Mode::Write => {

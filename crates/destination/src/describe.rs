@@ -132,18 +132,102 @@ pub fn describe() -> Value {
 
 #[cfg(test)]
 mod tests {
-    /// When the reference's metadata.json is at hand (REFERENCE_METADATA=path), the whole
-    /// description must equal it.
+    use usermaven_json::{Object, Value};
+
+    /// `describe()` projected onto what `reference/describe.js` prints from Segment's
+    /// published definition (`fixtures/cases/destination-definition.json`, written by
+    /// `cargo xtask reference`): every action, field, type, required flag and default, in order.
     #[test]
-    fn equals_reference_metadata_when_available() {
-        let Ok(path) = std::env::var("REFERENCE_METADATA") else {
-            return;
-        };
-        let text = std::fs::read_to_string(path).unwrap();
-        let expected = usermaven_json::Value::parse(&text).unwrap();
-        assert_eq!(
-            super::describe().to_json_pretty(),
-            expected.to_json_pretty()
-        );
+    fn matches_the_reference_definition() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/cases/destination-definition.json");
+        let expected = Value::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+
+        fn pick(v: &Value, keys: &[&str]) -> Value {
+            let mut o = Object::new();
+            for k in keys {
+                o.set(k, v.get(k).cloned().unwrap_or(Value::Null));
+            }
+            Value::Object(o)
+        }
+        fn field(f: &Value) -> Value {
+            let mut o = pick(
+                f,
+                &[
+                    "label",
+                    "description",
+                    "type",
+                    "required",
+                    "allowNull",
+                    "multiple",
+                    "default",
+                ],
+            );
+            let props = match f.get("properties") {
+                Some(Value::Object(p)) => {
+                    Value::Object(p.iter().map(|(k, v)| (k.clone(), field(v))).collect())
+                }
+                _ => Value::Null,
+            };
+            o.as_object_mut().unwrap().set("properties", props);
+            o
+        }
+        let d = super::describe();
+        let mut got = pick(&d, &["slug", "name", "mode"]);
+        let auth = d.get("authentication").unwrap();
+        let mut auth_out = pick(auth, &["scheme"]);
+        let auth_fields: Object = auth
+            .get("fields")
+            .and_then(Value::as_object)
+            .unwrap()
+            .iter()
+            .map(|(k, f)| {
+                (
+                    k.clone(),
+                    pick(f, &["label", "description", "type", "required"]),
+                )
+            })
+            .collect();
+        auth_out
+            .as_object_mut()
+            .unwrap()
+            .set("fields", Value::Object(auth_fields));
+        let actions: Object = d
+            .get("actions")
+            .and_then(Value::as_object)
+            .unwrap()
+            .iter()
+            .map(|(name, a)| {
+                let mut out = pick(a, &["title", "description"]);
+                let fields: Object = a
+                    .get("fields")
+                    .and_then(Value::as_object)
+                    .unwrap()
+                    .iter()
+                    .map(|(k, f)| (k.clone(), field(f)))
+                    .collect();
+                out.as_object_mut()
+                    .unwrap()
+                    .set("fields", Value::Object(fields));
+                (name.clone(), out)
+            })
+            .collect();
+        let presets: Vec<Value> = d
+            .get("presets")
+            .and_then(Value::as_array)
+            .unwrap()
+            .iter()
+            .map(|p| {
+                pick(
+                    p,
+                    &["name", "type", "partnerAction", "subscribe", "mapping"],
+                )
+            })
+            .collect();
+        let o = got.as_object_mut().unwrap();
+        o.set("authentication", auth_out);
+        o.set("actions", Value::Object(actions));
+        o.set("presets", Value::Array(presets));
+        assert_eq!(got.to_json_pretty(), expected.to_json_pretty());
     }
 }
