@@ -10,34 +10,15 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use usermaven_destination::{Destination, FixedEnv, Options, Settings};
 use usermaven_json::Value;
 
-/// Realistic analytics.js track events (~1 KB each), varied so no branch predictor or cache
-/// sees the same event twice in a row.
+/// The benchmark corpus: 80 realistic analytics.js track events (~1 KB each), varied so no
+/// branch predictor or cache sees the same event twice in a row (`fixtures/bench/`).
 fn corpus() -> Vec<String> {
-    let events = [
-        "Order Completed",
-        "Product Viewed",
-        "Signed Up",
-        "Button Clicked",
-        "Checkout Started",
-    ];
-    let pages = [
-        "/",
-        "/pricing",
-        "/checkout",
-        "/blog/how-we-ship",
-        "/docs/getting-started",
-    ];
-    (0..80)
-        .map(|i| {
-            format!(
-                r#"{{"anonymousId":"anon-{i:04}-5d2c","context":{{"campaign":{{"name":"spring_sale","source":"newsletter","medium":"email","term":"shoes","content":"banner-{i}"}},"ip":"203.0.113.{ip}","library":{{"name":"analytics.js","version":"next-1.53.0"}},"locale":"en-US","page":{{"path":"{page}","referrer":"https://www.google.com/","search":"?utm_source=newsletter","title":"Example {i}","url":"https://www.example.com{page}?utm_source=newsletter"}},"screen":{{"width":1440,"height":900,"density":2}},"traits":{{"email":"user{i}@example.com","created_at":"2024-11-02T10:00:00Z"}},"userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15"}},"event":"{event}","integrations":{{}},"messageId":"ajs-next-{i:08}-f00d","originalTimestamp":"2025-03-14T09:26:53.589Z","properties":{{"order_id":"ord-{i}","total":{total},"currency":"USD","products":[{{"product_id":"p-{i}","sku":"45790-32","name":"Monopoly","price":19.99,"quantity":{q}}}],"coupon":"SPRING"}},"receivedAt":"2025-03-14T09:26:54.012Z","sentAt":"2025-03-14T09:26:53.600Z","timestamp":"2025-03-14T09:26:53.990Z","type":"track","userId":"user-{i}","version":2}}"#,
-                ip = i % 250,
-                page = pages[i % pages.len()],
-                event = events[i % events.len()],
-                total = 10.5 + i as f64,
-                q = 1 + i % 3,
-            )
-        })
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/bench/track-events.ndjson");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(str::to_string)
         .collect()
 }
 
