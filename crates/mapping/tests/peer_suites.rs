@@ -111,17 +111,7 @@ fn mapping_kit_jsonl_with_error_names() {
             failures.push(format!("{id}\n   got: {res:?}\n  want: {expect}"));
         }
     }
-    eprintln!(
-        "mapping-kit.jsonl: {}/{} pass",
-        cases.len() - failures.len(),
-        cases.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    report("mapping-kit.jsonl", cases.len(), &failures);
 }
 
 #[test]
@@ -149,17 +139,7 @@ fn mapping_validate_jsonl() {
             failures.push(format!("{id}\n   got: {:?}\n  want: {expect}", res.err()));
         }
     }
-    eprintln!(
-        "mapping-validate: {}/{} pass",
-        cases.len() - failures.len(),
-        cases.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    report("mapping-validate", cases.len(), &failures);
 }
 
 #[test]
@@ -189,17 +169,7 @@ fn path_get_jsonl() {
             failures.push(format!("{id}\n   got: {got:?}\n  want: {expect}"));
         }
     }
-    eprintln!(
-        "path-get: {}/{} pass",
-        cases.len() - failures.len(),
-        cases.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    report("path-get", cases.len(), &failures);
 }
 
 #[test]
@@ -279,11 +249,12 @@ fn mapping_kit_helpers_jsonl() {
             failures.push(format!("{id}\n   got: {got:?}\n  want: {expect}"));
         }
     }
-    eprintln!(
-        "mapping-kit-helpers: {}/{} pass",
-        cases.len() - failures.len(),
-        cases.len()
-    );
+    report("mapping-kit-helpers", cases.len(), &failures);
+}
+
+/// Print the pass count of a suite and fail with every failure listed.
+fn report(suite: &str, total: usize, failures: &[String]) {
+    eprintln!("{suite}: {}/{total} pass", total - failures.len());
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
