@@ -136,7 +136,8 @@ fn require_object<'a>(case: &'a Value, key: &str) -> Result<&'a Value, String> {
     }
 }
 
-fn error_value(e: &ActionError) -> Value {
+/// An error as the case format writes it: `{"name","message","status"}`.
+pub fn error_value(e: &ActionError) -> Value {
     let mut o = Object::new();
     o.set("name", Value::str(&e.name));
     o.set("message", Value::str(&e.message));

@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use usermaven_destination::{Destination, Env};
 use usermaven_json::{Object, Value};
 
-use crate::cases::request_value;
+use crate::cases::{error_value, request_value};
 
 /// Counters of a `map` run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -79,16 +79,7 @@ pub fn map_stream(
                 }
                 Err(e) => {
                     summary.errors += 1;
-                    let mut eo = Object::new();
-                    eo.set("name", Value::str(&e.name));
-                    eo.set("message", Value::str(&e.message));
-                    eo.set(
-                        "status",
-                        e.status
-                            .map(|s| Value::Number(f64::from(s)))
-                            .unwrap_or(Value::Null),
-                    );
-                    o.set("error", Value::Object(eo));
+                    o.set("error", error_value(e));
                 }
             }
             write_line(&mut out, &mut buf, Value::Object(o))?;
