@@ -240,11 +240,6 @@ impl Value {
             }
         }
     }
-
-    /// Convert to a `serde_json::Value` by printing and re-reading (exact JS text).
-    pub fn to_serde(&self) -> serde_json::Value {
-        serde_json::from_str(&self.to_json()).unwrap_or(serde_json::Value::Null)
-    }
 }
 
 /// Structural equality with JS number semantics (`-0 == 0`; `NaN` equal to itself, for tests).
