@@ -39,6 +39,8 @@ const EXTRA_GENERATORS: [(&str, &str); 2] = [
 const EXPECTED_SUFFIX: &str = ".expected.ndjson";
 /// The reference's destination definition (`reference/describe.js`), kept with the cases.
 const DEFINITION_FILE: &str = "destination-definition.json";
+/// Random FQL through the reference (`reference/fql/fuzz-fql.js`, fixed seed).
+const FQL_TREES_FILE: &str = "fql-trees.jsonl";
 
 pub fn run(root: &Path, mode: Mode) -> Result<()> {
     let node_version = tool_version("node")?;
@@ -130,8 +132,25 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
         .context("dumping the destination definition (reference/describe.js)")?;
     fs::write(staging.path().join(DEFINITION_FILE), &definition)?;
 
+    // Parse trees, results and generateFql output of random FQL, for crates/fql's test.
+    let trees = staging.path().join(FQL_TREES_FILE);
+    node(
+        root,
+        &[
+            reference.join("fql/fuzz-fql.js").into_os_string(),
+            "--seed".into(),
+            "20261128".into(),
+            "--count".into(),
+            "1500".into(),
+            "--out".into(),
+            trees.into_os_string(),
+        ],
+    )
+    .context("dumping FQL parse trees (reference/fql/fuzz-fql.js)")?;
+
     let mut staged = staged_files(staging.path(), &groups);
     staged.push(DEFINITION_FILE.to_string());
+    staged.push(FQL_TREES_FILE.to_string());
     let stale = stale_files(&cases_dir, &staged)?;
     match mode {
         Mode::Write => {

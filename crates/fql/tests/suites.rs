@@ -213,15 +213,17 @@ fn generated_fql_cases() {
     assert!(run_case_pair(&c, &e) >= 250);
 }
 
-/// Differential check against a dump of the reference, when `FQL_DIFF_CASES` names one:
-/// NDJSON lines `{"fql","event","tree","result":{"ok"}|{"error","name"},"gen":{"fql"}|{"error"}}`
+/// Differential check against a dump of the reference: `fixtures/cases/fql-trees.jsonl`
+/// (written by `cargo xtask reference` with `reference/fql/fuzz-fql.js`, fixed seed), or the
+/// file `FQL_DIFF_CASES` names (a bigger local run). NDJSON lines `{"fql","event","tree","result":{"ok"}|{"error","name"},"gen":{"fql"}|{"error"}}`
 /// (the parse tree as `JSON.stringify` prints it, `null` on a parse error).
 #[test]
 fn differential_dump() {
-    let Ok(path) = std::env::var("FQL_DIFF_CASES") else {
-        return;
-    };
-    let lines = read_lines(&PathBuf::from(path));
+    let path = std::env::var("FQL_DIFF_CASES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("fixtures/cases/fql-trees.jsonl"));
+    let lines = read_lines(&path);
+    assert!(lines.len() >= 1000, "{}: too few cases", path.display());
     let mut failures = Vec::new();
     for line in &lines {
         let fql = s(line, "fql").unwrap_or("");
