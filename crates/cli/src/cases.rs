@@ -242,7 +242,12 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
         }
     };
     let mut matches = Vec::new();
-    for routed in dest.route(event, &mut env) {
+    // Routed from the event's JSON text, as `map` and `send` route their input: the fused
+    // fast path is held to the reference's results here too.
+    let routed = dest
+        .route_text(&event.to_json(), &mut env)
+        .map_err(|e| format!("event: {e}"))?;
+    for routed in routed {
         let mut m = Object::new();
         m.set("index", Value::Number(routed.index as f64));
         m.set("action", Value::str(&routed.action_name));

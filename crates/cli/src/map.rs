@@ -22,6 +22,42 @@ pub struct MapSummary {
 /// Map every line of `input` and write `{"line":N,"action":S,"request":{…}}` lines (URL token
 /// redacted), `{"line":N,"action":S,"subscription":S,"error":{…}}` for action errors and
 /// `{"line":N,"error":{"name":"InvalidJson",…}}` for lines that are not a JSON object.
+/// Why an input line is not an event.
+#[derive(Debug)]
+pub enum LineError {
+    /// Valid JSON, but not an object.
+    NotObject,
+    Json(usermaven_json::ParseError),
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LineError::NotObject => f.write_str("the line is not a JSON object"),
+            // A line has one line: its column says enough.
+            LineError::Json(e) if e.line <= 1 => write!(f, "{} at column {}", e.message, e.column),
+            LineError::Json(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Routes one input line (a Segment event as JSON) with [`Destination::route_text`], which
+/// takes the fused fast path where it can.
+pub fn route_line(
+    dest: &Destination,
+    env: &mut dyn Env,
+    line: &str,
+) -> Result<Vec<usermaven_destination::Routed>, LineError> {
+    if !line.trim_start().starts_with('{') {
+        // Not an object: either not JSON at all, or another JSON value.
+        return Err(match Value::parse(line) {
+            Ok(_) => LineError::NotObject,
+            Err(e) => LineError::Json(e),
+        });
+    }
+    dest.route_text(line, env).map_err(LineError::Json)
+}
+
 pub fn map_stream(
     dest: &Destination,
     env: &mut dyn Env,
@@ -37,29 +73,14 @@ pub fn map_stream(
             continue;
         }
         summary.lines += 1;
-        let event = match Value::parse(&line) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => {
+        let routed = match route_line(dest, env, &line) {
+            Ok(routed) => routed,
+            Err(message) => {
                 summary.failed_lines += 1;
-                write_line(
-                    &mut out,
-                    &mut buf,
-                    invalid(line_no, "the line is not a JSON object"),
-                )?;
-                continue;
-            }
-            Err(e) => {
-                summary.failed_lines += 1;
-                let message = if e.line <= 1 {
-                    format!("{} at column {}", e.message, e.column)
-                } else {
-                    e.to_string()
-                };
-                write_line(&mut out, &mut buf, invalid(line_no, &message))?;
+                write_line(&mut out, &mut buf, invalid(line_no, &message.to_string()))?;
                 continue;
             }
         };
-        let routed = dest.route(&event, env);
         if routed.is_empty() {
             summary.unmatched += 1;
         }

@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use usermaven_destination::{Destination, Env, Options, Request, REDACTED_TOKEN};
-use usermaven_json::Value;
 use usermaven_sender::{
     Backoff, Batching, CancellationToken, Delivery, Envelope, EventResult, Report, Sender,
     SenderConfig,
@@ -317,25 +316,25 @@ fn read_events(
             continue;
         }
         stats.lines += 1;
-        let event = match Value::parse(&line) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => {
+        let routed = match usermaven_actions::map::route_line(dest, env, &line) {
+            Ok(routed) => routed,
+            Err(usermaven_actions::map::LineError::NotObject) => {
                 stats.bad_lines += 1;
                 eprintln!("line {line_no}: not a JSON object; skipped");
                 continue;
             }
-            Err(e) => {
+            Err(usermaven_actions::map::LineError::Json(e)) => {
                 stats.bad_lines += 1;
                 eprintln!("line {line_no}: invalid JSON: {e}; skipped");
                 continue;
             }
         };
-        let routed = dest.route(&event, env);
         if routed.is_empty() {
             stats.unmatched += 1;
             continue;
         }
-        let event_json: Arc<str> = Arc::from(event.to_json());
+        // The event as it was given (dead letters keep it for replay).
+        let event_json: Arc<str> = Arc::from(line.as_str());
         for r in routed {
             match r.result {
                 Ok(request) => {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use usermaven_json::Value;
 
+use crate::fused::Fused;
 use crate::pipeline::CompiledMapping;
 use crate::{perform, ActionError, ActionKind, Env, Request, Settings};
 
@@ -16,6 +17,9 @@ pub struct Options {
     /// `company_created_at` from `company.custom` as request-params.ts intends (the
     /// reference never does, because it tests `payload.company`, which never exists).
     pub fix_company_custom: bool,
+    /// Let [`Destination::route_text`] take the fused fast path (`crate::fused`) where it
+    /// applies. It gives the same results as the general path; off only to compare them.
+    pub fused: bool,
 }
 
 impl Default for Options {
@@ -23,6 +27,7 @@ impl Default for Options {
         Options {
             base_url: perform::DEFAULT_BASE_URL.to_string(),
             fix_company_custom: false,
+            fused: true,
         }
     }
 }
@@ -151,6 +156,8 @@ pub struct Routed {
     pub result: Result<Request, ActionError>,
     /// Whether the body holds a generated `user.anonymous_id` (random unless the seed is fixed).
     pub generated_id: bool,
+    /// Whether the fused fast path produced the result (the general path gives the same).
+    pub fused: bool,
 }
 
 /// A configured destination: settings, options and subscriptions, all prepared once.
@@ -160,6 +167,7 @@ pub struct Destination {
     options: Options,
     target: perform::Target,
     subscriptions: Vec<Subscription>,
+    fused: Option<Fused>,
 }
 
 impl Destination {
@@ -179,11 +187,29 @@ impl Destination {
         subscriptions: Vec<Subscription>,
     ) -> Destination {
         let target = perform::Target::new(&settings, &options);
+        let fused = if options.fused {
+            let plans: Vec<_> = subscriptions
+                .iter()
+                .map(|s| {
+                    let plain = s.mapping.as_ref().ok().and_then(|m| m.plain());
+                    let trigger = if s.enabled {
+                        Some(s.trigger.source())
+                    } else {
+                        None
+                    };
+                    (trigger, s.action, plain)
+                })
+                .collect();
+            Fused::plan(&plans)
+        } else {
+            None
+        };
         Destination {
             settings,
             options,
             target,
             subscriptions,
+            fused,
         }
     }
 
@@ -200,12 +226,105 @@ impl Destination {
     pub fn route(&self, event: &Value, env: &mut dyn Env) -> Vec<Routed> {
         let mut out = Vec::new();
         for (index, sub) in self.subscriptions.iter().enumerate() {
+            if let Some(r) = self.route_one(index, sub, event, env) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    /// [`Destination::route`] for an event given as JSON text: the same results, but
+    /// subscriptions with a fused plan (`crate::fused`: the presets and other plain
+    /// mappings under a `type = "…"` trigger) go from the text straight to the body when
+    /// the event lets them, and the text is parsed only when some subscription needs it.
+    pub fn route_text(
+        &self,
+        text: &str,
+        env: &mut dyn Env,
+    ) -> Result<Vec<Routed>, usermaven_json::ParseError> {
+        let scanned = self.fused.as_ref().and_then(|f| Some((f, f.scan(text)?)));
+        let mut event = match scanned {
+            Some(_) => None,
+            None => Some(Value::parse(text)?),
+        };
+        let mut out = Vec::new();
+        for (index, sub) in self.subscriptions.iter().enumerate() {
             if !sub.enabled {
                 continue;
             }
+            if let Some((fused, ex)) = &scanned {
+                if let Some(plan) = fused.sub(index) {
+                    match fused.matches(plan, ex) {
+                        Some(false) => continue,
+                        Some(true) => {
+                            let mut counting = CountingEnv {
+                                inner: &mut *env,
+                                generated: 0,
+                            };
+                            let body =
+                                fused.body(plan, ex, &self.settings, &self.options, &mut counting);
+                            if let Some(body) = body {
+                                let generated_id = counting.generated > 0;
+                                let result = body.map(|b| perform::request(b, &self.target));
+                                out.push(self.routed(index, sub, result, generated_id, true));
+                                continue;
+                            }
+                        }
+                        None => {}
+                    }
+                }
+            }
+            let event = match &mut event {
+                Some(e) => &*e,
+                None => &*event.insert(Value::parse(text)?),
+            };
+            if let Some(r) = self.route_one(index, sub, event, env) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    fn routed(
+        &self,
+        index: usize,
+        sub: &Subscription,
+        result: Result<Request, ActionError>,
+        generated_id: bool,
+        fused: bool,
+    ) -> Routed {
+        // Segment marks validation errors of a subscription as 400s.
+        let result = result.map_err(|mut e| {
+            if e.name == "AggregateAjvError" || e.name == "ValidationError" {
+                e.status = Some(400);
+            }
+            e
+        });
+        Routed {
+            index,
+            subscription: sub.name.clone(),
+            action_name: sub.action_name.clone(),
+            action: sub.action,
+            result,
+            generated_id,
+            fused,
+        }
+    }
+
+    fn route_one(
+        &self,
+        index: usize,
+        sub: &Subscription,
+        event: &Value,
+        env: &mut dyn Env,
+    ) -> Option<Routed> {
+        {
+            if !sub.enabled {
+                return None;
+            }
             let mut generated_id = false;
             let result = match sub.trigger.try_matches(event) {
-                Ok(false) => continue,
+                Ok(false) => return None,
                 Err(e) => Err(e),
                 Ok(true) => match (&sub.mapping, sub.action) {
                     (_, None) => Err(ActionError::new(
@@ -224,23 +343,8 @@ impl Destination {
                     (Err(e), _) => Err(e.clone()),
                 },
             };
-            // Segment marks validation errors of a subscription as 400s.
-            let result = result.map_err(|mut e| {
-                if e.name == "AggregateAjvError" || e.name == "ValidationError" {
-                    e.status = Some(400);
-                }
-                e
-            });
-            out.push(Routed {
-                index,
-                subscription: sub.name.clone(),
-                action_name: sub.action_name.clone(),
-                action: sub.action,
-                result,
-                generated_id,
-            });
+            Some(self.routed(index, sub, result, generated_id, false))
         }
-        out
     }
 
     /// Run one action on one event. `mapping: None` uses the action's default mapping; a

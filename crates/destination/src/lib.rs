@@ -17,6 +17,7 @@ mod describe;
 mod destination;
 mod env;
 mod error;
+mod fused;
 mod perform;
 mod pipeline;
 mod request;

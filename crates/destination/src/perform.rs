@@ -10,7 +10,7 @@
 //! over the payload. [`perform`] uses the fast one whenever it applies; the tests check both
 //! give identical bodies and errors.
 
-mod fast;
+pub(crate) mod fast;
 #[cfg(test)]
 mod tests;
 
@@ -50,9 +50,14 @@ pub(crate) fn perform(
         Some(body) => body?,
         None => body_by_object(kind, payload, settings, options, env)?,
     };
+    Ok(request(text, target))
+}
+
+/// The request that carries `text`.
+pub(crate) fn request(text: String, target: &Target) -> Request {
     let mut length = String::with_capacity(8);
     usermaven_json::write_number(&mut length, text.len() as f64);
-    Ok(Request {
+    Request {
         url: target.url.clone(),
         method: "POST",
         headers: vec![
@@ -65,7 +70,7 @@ pub(crate) fn perform(
             ("connection".to_string(), "keep-alive".to_string()),
         ],
         body: text,
-    })
+    }
 }
 
 /// `${apiBaseUrl}/api/v1/s2s/event?token=${api_key}.${server_token}` as it goes on the wire

@@ -20,6 +20,11 @@ impl CompiledMapping {
             .map_err(|e| ActionError::new(e.name, e.message))
     }
 
+    /// The mapping in plain form ([`Mapping::plain`]), for the fused fast path.
+    pub(crate) fn plain(&self) -> Option<Vec<(usermaven_json::Str, usermaven_mapping::Plain)>> {
+        self.mapping.plain()
+    }
+
     /// The fields that hold a JS function for this event ([`Mapping::function_fields`]).
     pub(crate) fn function_fields(&self, event: &Value) -> Vec<&str> {
         self.mapping.function_fields(event)

@@ -16,6 +16,7 @@
 //! **Invariant:** this crate does no I/O and knows nothing of Segment or Usermaven.
 
 mod de;
+pub mod extract;
 pub mod js;
 mod object;
 mod parse;

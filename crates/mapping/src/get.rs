@@ -38,6 +38,11 @@ impl Path {
         Path { keys }
     }
 
+    /// The keys the path looks up, in order.
+    pub(crate) fn key_names(&self) -> impl ExactSizeIterator<Item = &Str> {
+        self.keys.iter().map(|k| &k.name)
+    }
+
     /// `path.replace('$.', '')` (first occurrence only), then [`Path::parse`].
     pub(crate) fn parse_mapping_path(path: &str) -> Path {
         Path::parse(&strip_dollar(path))

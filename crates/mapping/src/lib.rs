@@ -97,10 +97,95 @@ impl Mapping {
         eval::resolve_value(&self.root, Some(input), &cx)
     }
 
+    /// The mapping as a [`Plain`] object of fields (in JS order), when it has that shape:
+    /// an object whose values are `@path`s, `@if` with `exists` on a `@path`, or objects of
+    /// those. The default mappings of every action have it. A caller that can look paths up
+    /// cheaply may evaluate such a mapping itself (see [`Plain`] for the semantics it must
+    /// keep); `None` for every other mapping.
+    pub fn plain(&self) -> Option<Vec<(Str, Plain)>> {
+        match &self.root {
+            compile::Node::Obj(entries) => plain_entries(entries),
+            _ => None,
+        }
+    }
+
     /// The keys of the top-level object mapping, in order (`None` when the mapping is
     /// a directive).
     pub fn top_level_keys(&self) -> Option<&[Str]> {
         self.keys.as_deref()
+    }
+}
+
+/// A mapping of the shape [`Mapping::plain`] recognises. Evaluating it against an object
+/// `event` as [`Mapping::transform`] does:
+/// - `Path(keys)`: `keys` looked up object by object from the root. A missing key gives
+///   `undefined`. (When a value on the way is not an object the lookup follows JS rules
+///   instead — strings and arrays have members, falsy values are returned as they are — so
+///   a caller that only walks objects must not handle that case itself.)
+/// - `IfExists`: `then` when the value at `cond` is neither `undefined` nor `null`, else
+///   `otherwise`; a missing branch gives `undefined`.
+/// - `Obj`: an object of the entries whose value is not `undefined`, in order.
+#[derive(Clone, Debug)]
+pub enum Plain {
+    Path(Vec<Str>),
+    IfExists {
+        cond: Vec<Str>,
+        then: Option<Box<Plain>>,
+        otherwise: Option<Box<Plain>>,
+    },
+    Obj(Vec<(Str, Plain)>),
+}
+
+fn plain_entries(entries: &[(Str, compile::Node)]) -> Option<Vec<(Str, Plain)>> {
+    entries
+        .iter()
+        .map(|(k, n)| {
+            // Array-index keys would be re-ordered by the object built from them.
+            if usermaven_json::is_array_index(k) {
+                return None;
+            }
+            Some((k.clone(), plain_node(n)?))
+        })
+        .collect()
+}
+
+fn plain_path(node: &compile::Node) -> Option<Vec<Str>> {
+    match node {
+        compile::Node::Dir(d) => match &**d {
+            compile::Directive::Path(p) if p.key_names().len() > 0 => {
+                Some(p.key_names().cloned().collect())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn plain_node(node: &compile::Node) -> Option<Plain> {
+    match node {
+        compile::Node::Obj(entries) => Some(Plain::Obj(plain_entries(entries)?)),
+        compile::Node::Dir(d) => match &**d {
+            compile::Directive::Path(_) => Some(Plain::Path(plain_path(node)?)),
+            compile::Directive::If {
+                cond: compile::IfCond::Exists(c),
+                then,
+                otherwise,
+            } => {
+                let branch = |b: &Option<compile::Node>| -> Option<Option<Box<Plain>>> {
+                    match b {
+                        None | Some(compile::Node::Undef) => Some(None),
+                        Some(n) => Some(Some(Box::new(plain_node(n)?))),
+                    }
+                };
+                Some(Plain::IfExists {
+                    cond: plain_path(c)?,
+                    then: branch(then)?,
+                    otherwise: branch(otherwise)?,
+                })
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -14,7 +14,8 @@
 //! This holds when no payload key is an array index (those would enumerate first);
 //! [`body`] declines such payloads and the `Object`-based path handles them.
 
-use usermaven_json::{is_array_index, write_js_string, write_number, Object, Value};
+use usermaven_json::extract::{Extract, Kind, Raw};
+use usermaven_json::{is_array_index, write_js_string, write_number, Object, Str, Value};
 
 use super::{omit, tz};
 use crate::{ActionError, ActionKind, Env, Options, Settings};
@@ -89,32 +90,32 @@ fn classify(k: &str) -> Field {
 /// The payload's values for the keys that matter (`None`: the payload lacks the key).
 #[derive(Default)]
 struct Found<'a> {
-    api_key: Option<&'a Value>,
-    ids: Option<&'a Value>,
-    doc_encoding: Option<&'a Value>,
-    src: Option<&'a Value>,
-    screen_resolution: Option<&'a Value>,
-    url: Option<&'a Value>,
+    api_key: Option<PV<'a>>,
+    ids: Option<PV<'a>>,
+    doc_encoding: Option<PV<'a>>,
+    src: Option<PV<'a>>,
+    screen_resolution: Option<PV<'a>>,
+    url: Option<PV<'a>>,
     doc_host: bool,
-    screen: Option<&'a Value>,
+    screen: Option<PV<'a>>,
     vp_size: bool,
-    timezone: Option<&'a Value>,
+    timezone: Option<PV<'a>>,
     local_tz_offset: bool,
-    event: Option<&'a Value>,
+    event: Option<PV<'a>>,
     event_type: bool,
     user: bool,
-    user_id: Option<&'a Value>,
-    user_anonymous_id: Option<&'a Value>,
-    user_email: Option<&'a Value>,
-    user_first_name: Option<&'a Value>,
-    user_last_name: Option<&'a Value>,
-    user_custom_attributes: Option<&'a Value>,
-    user_created_at: Option<&'a Value>,
+    user_id: Option<PV<'a>>,
+    user_anonymous_id: Option<PV<'a>>,
+    user_email: Option<PV<'a>>,
+    user_first_name: Option<PV<'a>>,
+    user_last_name: Option<PV<'a>>,
+    user_custom_attributes: Option<PV<'a>>,
+    user_created_at: Option<PV<'a>>,
     company: bool,
-    company_id: Option<&'a Value>,
-    company_name: Option<&'a Value>,
-    company_created_at: Option<&'a Value>,
-    company_custom_attributes: Option<&'a Value>,
+    company_id: Option<PV<'a>>,
+    company_name: Option<PV<'a>>,
+    company_created_at: Option<PV<'a>>,
+    company_custom_attributes: Option<PV<'a>>,
 }
 
 /// How many leading payload keys have their classification remembered between the scan
@@ -122,9 +123,9 @@ struct Found<'a> {
 const REMEMBERED: usize = 32;
 
 impl<'a> Found<'a> {
-    fn scan(payload: &'a Object, fields: &mut [Field; REMEMBERED]) -> Found<'a> {
+    fn scan(payload: &[(&'a str, PV<'a>)], fields: &mut [Field; REMEMBERED]) -> Found<'a> {
         let mut f = Found::default();
-        for (i, (k, v)) in payload.iter().enumerate() {
+        for (i, &(k, v)) in payload.iter().enumerate() {
             let field = classify(k);
             if let Some(slot) = fields.get_mut(i) {
                 *slot = field;
@@ -163,17 +164,95 @@ impl<'a> Found<'a> {
     }
 }
 
-fn truthy(v: Option<&Value>) -> Option<&Value> {
-    v.filter(|v| v.is_truthy())
+/// A payload value as the body writer sees it: a value of a parsed payload, or text found
+/// by the fused path ([`crate::fused`]), which only ever hands over canonical text (what
+/// `JSON.stringify` would print for it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum PV<'a> {
+    Dom(&'a Value),
+    /// A canonical scalar.
+    Raw(Raw<'a>),
+    /// A canonical object at a whole node of an extraction.
+    Entries(&'a Extract<'a>, u32),
+    /// An object a plain mapping built from canonical scalars.
+    Obj(&'a [(Str, Raw<'a>)]),
 }
 
-/// `String(v)` appended to `out`.
-fn push_js_string(out: &mut String, v: &Value) {
-    match v {
-        Value::String(s) => out.push_str(s),
-        Value::Number(n) => write_number(out, *n),
-        other => out.push_str(&other.to_js_string()),
+impl<'a> PV<'a> {
+    fn is_truthy(&self) -> bool {
+        match self {
+            PV::Dom(v) => v.is_truthy(),
+            PV::Raw(r) => r.truthy().unwrap_or(true),
+            PV::Entries(..) | PV::Obj(_) => true,
+        }
     }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            PV::Dom(v) => v.write_json(out),
+            PV::Raw(r) => out.push_str(r.text),
+            PV::Entries(ex, node) => {
+                out.push_str(ex.get(*node).map_or("{}", |r| r.text));
+            }
+            PV::Obj(entries) => {
+                out.push('{');
+                for (i, (k, r)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_js_string(out, k);
+                    out.push(':');
+                    out.push_str(r.text);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// `value[key]` of an object (`None` for other values, whose members are not needed).
+    fn get(&self, key: &str) -> Option<PV<'a>> {
+        match *self {
+            PV::Dom(v) => v.get(key).map(PV::Dom),
+            PV::Raw(_) => None,
+            PV::Entries(ex, node) => ex
+                .entries(node)
+                .find(|(k, _)| *k == key)
+                .map(|(_, r)| PV::Raw(r)),
+            PV::Obj(entries) => entries
+                .iter()
+                .find(|(k, _)| &**k == key)
+                .map(|(_, r)| PV::Raw(*r)),
+        }
+    }
+
+    /// `String(value)` appended to `out`.
+    fn push_js_string(&self, out: &mut String) {
+        match self {
+            PV::Dom(Value::String(s)) => out.push_str(s),
+            PV::Dom(Value::Number(n)) => write_number(out, *n),
+            PV::Dom(other) => out.push_str(&other.to_js_string()),
+            PV::Raw(r) => match r.kind {
+                Kind::String => out.push_str(r.plain_str().unwrap_or_default()),
+                _ => out.push_str(r.text),
+            },
+            PV::Entries(..) | PV::Obj(_) => out.push_str("[object Object]"),
+        }
+    }
+
+    fn js_string(self) -> String {
+        let mut s = String::new();
+        self.push_js_string(&mut s);
+        s
+    }
+}
+
+fn truthy(v: Option<PV<'_>>) -> Option<PV<'_>> {
+    v.filter(PV::is_truthy)
+}
+
+/// The payload's entries as the body writer takes them.
+pub(crate) fn entries(payload: &Object) -> Vec<(&str, PV<'_>)> {
+    payload.iter().map(|(k, v)| (&**k, PV::Dom(v))).collect()
 }
 
 /// The request body for `payload`, or `None` when the payload has an array-index key (the
@@ -189,12 +268,13 @@ pub(super) fn body(
     if payload.keys().next().is_some_and(|k| is_array_index(k)) {
         return None;
     }
-    Some(write_body(kind, payload, settings, options, env))
+    Some(write_body(kind, &entries(payload), settings, options, env))
 }
 
-fn write_body(
+/// The body for a payload given as entries in JS order, none of them an array index.
+pub(crate) fn write_body(
     kind: ActionKind,
-    payload: &Object,
+    payload: &[(&str, PV<'_>)],
     settings: &Settings,
     options: &Options,
     env: &mut dyn Env,
@@ -206,8 +286,11 @@ fn write_body(
     let url = match truthy(f.url) {
         Some(u) => Some(
             match u {
-                Value::String(s) => url::Url::parse(s),
-                other => url::Url::parse(&other.to_js_string()),
+                PV::Dom(Value::String(s)) => url::Url::parse(s),
+                PV::Raw(r) if r.plain_str().is_some() => {
+                    url::Url::parse(r.plain_str().unwrap_or_default())
+                }
+                other => url::Url::parse(&other.js_string()),
             }
             .map_err(|_| ActionError::new("TypeError", "Invalid URL"))?,
         ),
@@ -217,14 +300,14 @@ fn write_body(
         let w = truthy(screen.get("width"))?;
         let h = truthy(screen.get("height"))?;
         let mut s = String::with_capacity(16);
-        push_js_string(&mut s, w);
+        w.push_js_string(&mut s);
         s.push('x');
-        push_js_string(&mut s, h);
+        h.push_js_string(&mut s);
         Some(s)
     });
     let tz_offset = match truthy(f.timezone) {
         Some(zone) => Some(
-            tz::local_tz_offset(&zone.to_js_string(), env.now())?
+            tz::local_tz_offset(&zone.js_string(), env.now())?
                 .map(Value::Number)
                 .unwrap_or(Value::Null),
         ),
@@ -245,7 +328,7 @@ fn write_body(
     let api_key_default = settings.api_key.as_ref();
     if let Some(k) = api_key_default {
         out.push_str("\"api_key\":");
-        f.api_key.unwrap_or(k).write_json(&mut out);
+        f.api_key.unwrap_or(PV::Dom(k)).write_json(&mut out);
         out.push(',');
     }
     out.push_str("\"ids\":");
@@ -271,7 +354,7 @@ fn write_body(
     }
 
     // 2. The payload's keys, in place.
-    for (i, (k, v)) in payload.iter().enumerate() {
+    for (i, &(k, v)) in payload.iter().enumerate() {
         let field = match fields.get(i) {
             Some(&field) => field,
             None => classify(k),
@@ -384,7 +467,7 @@ fn write_host(out: &mut String, url: Option<&url::Url>) {
 }
 
 /// `eventType || event`, the value `event_type` ends with when one of them is set.
-fn write_event_type(out: &mut String, forced: Option<&str>, event: Option<&Value>) {
+fn write_event_type(out: &mut String, forced: Option<&str>, event: Option<PV<'_>>) {
     match (forced, event) {
         (Some(t), _) => write_js_string(out, t),
         (None, Some(v)) => v.write_json(out),
@@ -392,7 +475,7 @@ fn write_event_type(out: &mut String, forced: Option<&str>, event: Option<&Value
     }
 }
 
-fn field(out: &mut String, name: &str, v: Option<&Value>) {
+fn field(out: &mut String, name: &str, v: Option<PV<'_>>) {
     if let Some(v) = v {
         out.push_str(",\"");
         out.push_str(name);
@@ -435,7 +518,9 @@ fn write_user(out: &mut String, f: &Found<'_>, generated_id: Option<&str>) {
 
 fn write_company(out: &mut String, f: &Found<'_>, options: &Options) {
     out.push_str("{\"id\":");
-    f.company_id.unwrap_or(&Value::Null).write_json(out);
+    f.company_id
+        .unwrap_or(PV::Dom(&Value::Null))
+        .write_json(out);
     field(out, "name", f.company_name);
     field(out, "created_at", f.company_created_at);
     if let Some(custom) = f.company_custom_attributes {
@@ -454,7 +539,38 @@ fn write_company(out: &mut String, f: &Found<'_>, options: &Options) {
 }
 
 /// [`omit`] written as JSON; objects (the usual case) are filtered while writing.
-fn write_omit(out: &mut String, value: &Value, keys: &[&str]) {
+fn write_omit(out: &mut String, value: PV<'_>, keys: &[&str]) {
+    let value = match value {
+        PV::Dom(v) => v,
+        PV::Entries(ex, node) => {
+            out.push('{');
+            let mut first = true;
+            for (k, r) in ex.entries(node).filter(|(k, _)| !keys.contains(k)) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                write_js_string(out, k);
+                out.push(':');
+                out.push_str(r.text);
+            }
+            out.push('}');
+            return;
+        }
+        PV::Obj(entries) => {
+            let kept: Vec<(Str, Raw<'_>)> = entries
+                .iter()
+                .filter(|(k, _)| !keys.contains(&&**k))
+                .cloned()
+                .collect();
+            PV::Obj(&kept).write_json(out);
+            return;
+        }
+        PV::Raw(r) => {
+            let v = Value::parse(r.text).unwrap_or_default();
+            return omit(v, keys).write_json(out);
+        }
+    };
     match value {
         Value::Object(o) => {
             out.push('{');

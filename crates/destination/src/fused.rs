@@ -1,0 +1,380 @@
+//! The fused fast path: event JSON text straight to the request body, for subscriptions
+//! whose trigger is `type = "…"` and whose mapping is *plain* ([`Plain`]: `@path`s, `@if`
+//! `exists`, objects of those — every preset's default mapping).
+//!
+//! For such a subscription the general pipeline (parse into a [`Value`], transform, remove
+//! empty values, validate with coercion, perform) does nothing for an ordinary event but
+//! copy values: each field is looked up, already has its declared type, and is written to
+//! the body as `JSON.stringify` prints it. This path does exactly that on the raw text: one
+//! validating scan ([`Extract`]) notes where the values the plans need are, each field is
+//! looked up and *guarded*, and the body writer of [`perform`] (the same code the general
+//! path uses) writes the body from the canonical text of the values.
+//!
+//! The guards are what make it exact: a field is taken only when the general path would
+//! pass it through unchanged — a non-empty string for a string field, an integer for an
+//! integer field, a canonical object for an object field (see [`Ty`]) — and its text is
+//! canonical. On anything else (`null`, `""`, a number in a string field, a missing required
+//! field, a value on the way that is not an object, a repeated key, an escape in a string…)
+//! the path declines *before* any side effect, and the event takes the general path, which
+//! computes coercions and errors as the reference does. `tests/fused.rs` checks both paths
+//! give identical results over every event fixture and generated events.
+
+use usermaven_json::extract::{Extract, Kind, PathSet, Raw};
+use usermaven_json::{Str, Value};
+use usermaven_mapping::Plain;
+
+use crate::perform::fast::{write_body, PV};
+use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings};
+
+/// The paths every fused subscription of a destination reads, gathered in one set so one
+/// scan serves them all.
+#[derive(Clone, Debug)]
+pub(crate) struct Fused {
+    paths: PathSet,
+    type_node: u32,
+    context: u32,
+    personas: u32,
+    /// One entry per subscription, in order: its fused form, if it has one.
+    subs: Vec<Option<FusedSub>>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct FusedSub {
+    /// The trigger `type = "<this>"`.
+    event_type: Str,
+    kind: ActionKind,
+    fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug)]
+struct Field {
+    name: Str,
+    src: Src,
+    ty: Ty,
+    required: bool,
+}
+
+/// A plain mapping, with its paths resolved to nodes of the scan's [`PathSet`] (every
+/// prefix of a path, so that each step can be checked to be an object).
+#[derive(Clone, Debug)]
+enum Src {
+    Path(Box<[u32]>),
+    IfExists {
+        cond: Box<[u32]>,
+        then: Option<Box<Src>>,
+        otherwise: Option<Box<Src>>,
+    },
+    /// An object of scalar fields (a field of type object with declared properties).
+    Obj(Vec<(Str, Src, Ty)>),
+}
+
+/// The field types the guards know, and what passes unchanged through removeEmptyValues
+/// and ajv (`coerceTypes`, `removeAdditional`) for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ty {
+    /// A non-empty string (`""` is removed at the root; other types are coerced).
+    String,
+    /// A number with no fraction (canonical text, so finite and not `-0`).
+    Integer,
+    /// A number (canonical text, so finite).
+    Number,
+    Boolean,
+    /// An object, field declared without properties: nothing inside is looked at.
+    Object,
+}
+
+/// The declaration keys a fused field may have (anything else, e.g. `multiple`, `format`
+/// or `choices`, changes what validation does).
+const FIELD_KEYS: &[&str] = &[
+    "label",
+    "description",
+    "type",
+    "required",
+    "allowNull",
+    "default",
+    "properties",
+];
+const PROPERTY_KEYS: &[&str] = &["label", "description", "type"];
+
+fn ty_of(def: &Value, allowed: &[&str]) -> Option<Ty> {
+    let obj = def.as_object()?;
+    if obj.keys().any(|k| !allowed.contains(&&**k)) {
+        return None;
+    }
+    match def.get("type")?.as_str()? {
+        "string" => Some(Ty::String),
+        "integer" => Some(Ty::Integer),
+        "number" => Some(Ty::Number),
+        "boolean" => Some(Ty::Boolean),
+        "object" => Some(Ty::Object),
+        _ => None,
+    }
+}
+
+/// What planning needs of one subscription: its trigger (`None`: disabled), action and
+/// plain mapping.
+pub(crate) type SubInput<'a> = (
+    Option<&'a str>,
+    Option<ActionKind>,
+    Option<Vec<(Str, Plain)>>,
+);
+
+impl Fused {
+    /// Plans every subscription that can take the fast path; `None` when none can.
+    pub(crate) fn plan(subs: &[SubInput<'_>]) -> Option<Fused> {
+        let mut paths = PathSet::new();
+        let mut planned = Vec::with_capacity(subs.len());
+        for (trigger, kind, plain) in subs {
+            let sub = match (trigger.and_then(type_trigger), kind, plain) {
+                (Some(t), Some(kind), Some(plain)) => plan_sub(&mut paths, t, *kind, plain),
+                _ => None,
+            };
+            planned.push(sub);
+        }
+        if planned.iter().all(Option::is_none) {
+            return None;
+        }
+        Some(Fused {
+            type_node: paths.node(&["type"]),
+            context: paths.node(&["context"]),
+            personas: paths.node(&["context", "personas"]),
+            paths,
+            subs: planned,
+        })
+    }
+
+    /// Scans `text`; `None` when the fast path cannot read it (the caller parses it).
+    pub(crate) fn scan<'t>(&self, text: &'t str) -> Option<Extract<'t>> {
+        let ex = Extract::run(&self.paths, text)?;
+        // mapping-kit's `transform` requires an object.
+        (ex.get(PathSet::ROOT)?.kind == Kind::Object).then_some(ex)
+    }
+
+    pub(crate) fn sub(&self, index: usize) -> Option<&FusedSub> {
+        self.subs.get(index)?.as_ref()
+    }
+
+    /// Whether the trigger matches: `None` when it cannot be told from the text (the event
+    /// type is missing or not a plain string).
+    pub(crate) fn matches(&self, sub: &FusedSub, ex: &Extract<'_>) -> Option<bool> {
+        let t = ex.get(self.type_node)?.plain_str()?;
+        Some(t == &*sub.event_type)
+    }
+
+    /// The request body for a matching event, or `None` when a guard fails (nothing has
+    /// been done: the caller runs the general path). `env` is only used once the body is
+    /// certain to be produced here.
+    pub(crate) fn body(
+        &self,
+        sub: &FusedSub,
+        ex: &Extract<'_>,
+        settings: &Settings,
+        options: &Options,
+        env: &mut dyn Env,
+    ) -> Option<Result<String, ActionError>> {
+        // actions-core's audience-membership step throws on a null context or personas.
+        if [self.context, self.personas]
+            .iter()
+            .any(|&n| ex.get(n).is_some_and(|r| r.kind == Kind::Null))
+        {
+            return None;
+        }
+        // Evaluate and guard every field before writing anything.
+        let mut nested: Vec<Vec<(Str, Raw<'_>)>> = Vec::new();
+        let mut values: Vec<(usize, Val<'_>)> = Vec::with_capacity(sub.fields.len());
+        for (i, f) in sub.fields.iter().enumerate() {
+            let v = match &f.src {
+                Src::Obj(entries) => {
+                    let mut obj = Vec::with_capacity(entries.len());
+                    for (k, src, ty) in entries {
+                        if let Got::Val(r, node) = eval(src, ex)? {
+                            guard(r, node, *ty)?;
+                            obj.push((k.clone(), r));
+                        }
+                    }
+                    nested.push(obj);
+                    Val::Nested(nested.len() - 1)
+                }
+                src => match eval(src, ex)? {
+                    Got::Undef if f.required => return None,
+                    Got::Undef => continue,
+                    Got::Val(r, node) => Val::Raw(r, guard(r, node, f.ty)?),
+                },
+            };
+            values.push((i, v));
+        }
+        let payload: Vec<(&str, PV<'_>)> = values
+            .iter()
+            .map(|&(i, ref v)| {
+                let pv = match *v {
+                    Val::Raw(_, Some(node)) => PV::Entries(ex, node),
+                    Val::Raw(r, None) => PV::Raw(r),
+                    Val::Nested(n) => PV::Obj(&nested[n]),
+                };
+                (&*sub.fields[i].name, pv)
+            })
+            .collect();
+        Some(write_body(sub.kind, &payload, settings, options, env))
+    }
+}
+
+enum Val<'t> {
+    /// A scalar, or an object at a whole node (the node).
+    Raw(Raw<'t>, Option<u32>),
+    Nested(usize),
+}
+
+enum Got<'t> {
+    Undef,
+    /// The value and the node it was found at.
+    Val(Raw<'t>, u32),
+}
+
+/// Looks a plain mapping up: `None` when the fast path cannot tell the result.
+fn eval<'t>(src: &Src, ex: &Extract<'t>) -> Option<Got<'t>> {
+    match src {
+        Src::Path(nodes) => lookup(nodes, ex),
+        Src::IfExists {
+            cond,
+            then,
+            otherwise,
+        } => {
+            let exists = match lookup(cond, ex)? {
+                Got::Undef => false,
+                Got::Val(r, _) => r.kind != Kind::Null,
+            };
+            match if exists { then } else { otherwise } {
+                Some(b) => eval(b, ex),
+                None => Some(Got::Undef),
+            }
+        }
+        Src::Obj(_) => None,
+    }
+}
+
+fn lookup<'t>(nodes: &[u32], ex: &Extract<'t>) -> Option<Got<'t>> {
+    let (&last, steps) = nodes.split_last()?;
+    for &n in steps {
+        match ex.get(n) {
+            None => return Some(Got::Undef),
+            Some(r) if r.kind == Kind::Object => {}
+            // A string, array or falsy value on the way: JS rules the fast path leaves
+            // to the general one.
+            Some(_) => return None,
+        }
+    }
+    Some(ex.get(last).map_or(Got::Undef, |r| Got::Val(r, last)))
+}
+
+/// Whether `r` (found at `node`) passes unchanged as a value of type `ty`: `None` when it
+/// does not; `Some(Some(node))` for an object (written from the node's entries).
+fn guard(r: Raw<'_>, node: u32, ty: Ty) -> Option<Option<u32>> {
+    if !r.canonical {
+        return None;
+    }
+    match ty {
+        Ty::String => (r.kind == Kind::String && r.text.len() > 2).then_some(None),
+        Ty::Integer => (r.kind == Kind::Number && !r.text.contains('.')).then_some(None),
+        Ty::Number => (r.kind == Kind::Number).then_some(None),
+        Ty::Boolean => matches!(r.kind, Kind::True | Kind::False).then_some(None),
+        Ty::Object => (r.kind == Kind::Object).then_some(Some(node)),
+    }
+}
+
+/// The `X` of a trigger `type = "X"` (exactly that text, `X` of lower-case letters and
+/// underscores): the form of every preset's trigger.
+fn type_trigger(fql: &str) -> Option<&str> {
+    let x = fql.strip_prefix("type = \"")?.strip_suffix('"')?;
+    (!x.is_empty() && x.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')).then_some(x)
+}
+
+fn plan_sub(
+    paths: &mut PathSet,
+    event_type: &str,
+    kind: ActionKind,
+    plain: &[(Str, Plain)],
+) -> Option<FusedSub> {
+    let declared = &kind.action().fields;
+    // A required field the mapping does not produce fails every event: the general path
+    // reports it.
+    let required =
+        |f: &&FieldInfo| f.definition.get("required").and_then(Value::as_bool) == Some(true);
+    if declared
+        .iter()
+        .filter(required)
+        .any(|f| !plain.iter().any(|(n, _)| **n == *f.name))
+    {
+        return None;
+    }
+    let mut fields = Vec::with_capacity(plain.len());
+    for (name, p) in plain {
+        let info: &FieldInfo = declared.iter().find(|f| f.name == **name)?;
+        let def = &info.definition;
+        let ty = ty_of(def, FIELD_KEYS)?;
+        let required = def.get("required").and_then(Value::as_bool) == Some(true);
+        let src = match (ty, def.get("properties"), p) {
+            (Ty::Object, Some(props), Plain::Obj(entries)) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for (k, inner) in entries {
+                    let inner_ty = ty_of(props.get(k)?, PROPERTY_KEYS)?;
+                    if inner_ty == Ty::Object {
+                        return None;
+                    }
+                    out.push((k.clone(), leaf(paths, inner, false)?, inner_ty));
+                }
+                Src::Obj(out)
+            }
+            (_, None, p) => leaf(paths, p, ty == Ty::Object)?,
+            _ => return None,
+        };
+        fields.push(Field {
+            name: name.clone(),
+            src,
+            ty,
+            required,
+        });
+    }
+    Some(FusedSub {
+        event_type: Str::from(event_type),
+        kind,
+        fields,
+    })
+}
+
+/// A plain mapping of one value (no objects); `whole`: its paths' values are used whole.
+fn leaf(paths: &mut PathSet, p: &Plain, whole: bool) -> Option<Src> {
+    Some(match p {
+        Plain::Path(keys) => Src::Path(path_nodes(paths, keys, whole)),
+        Plain::IfExists {
+            cond,
+            then,
+            otherwise,
+        } => {
+            let mut branch = |b: &Option<Box<Plain>>| -> Option<Option<Box<Src>>> {
+                match b {
+                    None => Some(None),
+                    Some(b) => Some(Some(Box::new(leaf(paths, b, whole)?))),
+                }
+            };
+            let then = branch(then)?;
+            let otherwise = branch(otherwise)?;
+            Src::IfExists {
+                cond: path_nodes(paths, cond, false),
+                then,
+                otherwise,
+            }
+        }
+        Plain::Obj(_) => return None,
+    })
+}
+
+fn path_nodes(paths: &mut PathSet, keys: &[Str], whole: bool) -> Box<[u32]> {
+    let keys: Vec<&str> = keys.iter().map(|k| &**k).collect();
+    let nodes: Box<[u32]> = (1..=keys.len()).map(|i| paths.node(&keys[..i])).collect();
+    if whole {
+        if let Some(&last) = nodes.last() {
+            paths.mark_whole(last);
+        }
+    }
+    nodes
+}

@@ -1,0 +1,342 @@
+//! The fused fast path (`Destination::route_text`) against the general path (`route` on the
+//! parsed event): identical results — requests, errors, generated ids — for every event we
+//! have (fixtures, samples, the bench corpus, every event of the reference cases), for
+//! each of them printed in other ways (pretty, with its values changed to other kinds) and
+//! for generated events; and the fast path really is taken for ordinary events.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use usermaven_destination::ActionKind;
+use usermaven_destination::{Destination, FixedEnv, Options, Routed, Settings, Subscription};
+use usermaven_json::{Object, Str, Value};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every event text we have, with where it came from.
+fn corpus() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let dir = root().join("fixtures/events");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files {
+        let v = Value::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let event = v.get("event").unwrap();
+        out.push((f.display().to_string(), event.to_json()));
+    }
+    for name in [
+        "fixtures/samples/events.ndjson",
+        "fixtures/bench/track-events.ndjson",
+    ] {
+        let text = std::fs::read_to_string(root().join(name)).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            out.push((format!("{name}:{}", i + 1), line.to_string()));
+        }
+    }
+    let cases = root().join("fixtures/cases");
+    let mut files: Vec<_> = std::fs::read_dir(&cases)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
+        .collect();
+    files.sort();
+    for f in files {
+        for (i, line) in std::fs::read_to_string(&f).unwrap().lines().enumerate() {
+            let Ok(case) = Value::parse(line) else {
+                continue;
+            };
+            if let Some(event) = case.get("event") {
+                out.push((format!("{}:{}", f.display(), i + 1), event.to_json()));
+            }
+        }
+    }
+    out
+}
+
+fn destinations(subs: Option<Vec<Subscription>>) -> Vec<(Destination, Destination)> {
+    let mut out = Vec::new();
+    for (key, token) in [("demo-key", "demo-token"), ("k{|}", "t^`\\")] {
+        for fix in [false, true] {
+            let settings = Settings::new(key, token);
+            let fused = Options {
+                fix_company_custom: fix,
+                ..Options::default()
+            };
+            let general = Options {
+                fused: false,
+                ..fused.clone()
+            };
+            let (a, b) = match &subs {
+                None => (
+                    Destination::new(settings.clone(), fused),
+                    Destination::new(settings, general),
+                ),
+                Some(s) => (
+                    Destination::with_subscriptions(settings.clone(), fused, s.clone()),
+                    Destination::with_subscriptions(settings, general, s.clone()),
+                ),
+            };
+            out.push((a, b));
+        }
+    }
+    out
+}
+
+fn summary(r: &[Routed]) -> Vec<String> {
+    r.iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {:?} {:?}",
+                r.index, r.subscription, r.generated_id, r.action, r.result
+            )
+        })
+        .collect()
+}
+
+/// Compares both paths on `text`; returns how many results came from the fast path.
+fn compare(fast: &Destination, general: &Destination, text: &str, what: &str) -> usize {
+    let now = "2025-03-14T09:30:00Z".parse().unwrap();
+    let mut env_a = FixedEnv::new(now, 11);
+    let mut env_b = FixedEnv::new(now, 11);
+    let a = fast.route_text(text, &mut env_a);
+    let b = Value::parse(text).map(|e| general.route(&e, &mut env_b));
+    match (&a, &b) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(summary(a), summary(b), "{what}\n{text}");
+            assert!(b.iter().all(|r| !r.fused));
+            // The id stream was used the same way.
+            assert_eq!(
+                usermaven_destination::Env::generate_id(&mut env_a),
+                usermaven_destination::Env::generate_id(&mut env_b),
+                "{what}"
+            );
+            a.iter().filter(|r| r.fused).count()
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a, b, "{what}");
+            0
+        }
+        _ => panic!("{what}: {a:?} vs {b:?}\n{text}"),
+    }
+}
+
+/// The event with the value at `path` replaced by `v` (objects on the way created).
+fn with_value(event: &Value, path: &[&str], v: Value) -> Value {
+    let mut e = event.clone();
+    let mut cur = &mut e;
+    for (i, k) in path.iter().enumerate() {
+        let Value::Object(o) = cur else {
+            return e.clone();
+        };
+        if i + 1 == path.len() {
+            o.set(k, v);
+            break;
+        }
+        if !matches!(o.get(k), Some(Value::Object(_))) {
+            o.set(k, Value::Object(Object::new()));
+        }
+        cur = o.get_mut(k).unwrap();
+    }
+    e
+}
+
+/// Values of every kind, including the ones the guards must turn away.
+fn odd_values() -> Vec<Value> {
+    [
+        "null",
+        "\"\"",
+        "0",
+        "-0",
+        "1.5",
+        "12",
+        "1e3",
+        "true",
+        "false",
+        "\"x\"",
+        "[]",
+        "[1]",
+        "{}",
+        "{\"a\":1}",
+        "\"12\"",
+        "\"Europe/Paris\"",
+        "\"https://a.b:8080/x\"",
+        "\"\\u00e9\"",
+        "1e400",
+        "{\"email\":\"e\",\"1\":2}",
+    ]
+    .iter()
+    .map(|t| Value::parse(t).unwrap())
+    .collect()
+}
+
+const PATHS: &[&[&str]] = &[
+    &["type"],
+    &["event"],
+    &["userId"],
+    &["anonymousId"],
+    &["messageId"],
+    &["timestamp"],
+    &["groupId"],
+    &["name"],
+    &["properties"],
+    &["properties", "email"],
+    &["properties", "timezone"],
+    &["properties", "created_at"],
+    &["traits"],
+    &["traits", "email"],
+    &["traits", "timezone"],
+    &["traits", "name"],
+    &["context"],
+    &["context", "personas"],
+    &["context", "page"],
+    &["context", "page", "url"],
+    &["context", "page", "search"],
+    &["context", "screen"],
+    &["context", "screen", "width"],
+    &["context", "screen", "density"],
+    &["context", "campaign", "source"],
+    &["context", "traits", "email"],
+    &["context", "userAgent"],
+];
+
+#[test]
+fn presets_agree_on_every_event_and_variant() {
+    let corpus = corpus();
+    assert!(corpus.len() > 300, "{}", corpus.len());
+    let dests = destinations(None);
+    let mut fused = 0;
+    let mut compared = 0;
+    let samples = [
+        "fixtures/bench/track-events.ndjson:1",
+        "fixtures/samples/events.ndjson:1",
+        "fixtures/samples/events.ndjson:2",
+        "fixtures/samples/events.ndjson:3",
+        "fixtures/samples/events.ndjson:4",
+    ];
+    for (what, text) in &corpus {
+        for (a, b) in &dests {
+            fused += compare(a, b, text, what);
+            compared += 1;
+            if let Ok(v) = Value::parse(text) {
+                compare(a, b, &v.to_json_pretty(), what);
+            }
+        }
+        if samples.contains(&what.as_str()) {
+            // Every odd value at every path the mappings read.
+            let event = Value::parse(text).unwrap();
+            let (a, b) = &dests[0];
+            for path in PATHS {
+                for v in odd_values() {
+                    let e = with_value(&event, path, v.clone());
+                    compare(
+                        a,
+                        b,
+                        &e.to_json(),
+                        &format!("{what} {path:?}={}", v.to_json()),
+                    );
+                }
+            }
+        }
+    }
+    // The fast path is really taken for most events.
+    assert!(fused * 2 > compared, "fused {fused} of {compared}");
+}
+
+#[test]
+fn user_subscriptions_agree() {
+    let mut subs = Vec::new();
+    for f in [
+        "track-minimal.json",
+        "track-unknown-keys.json",
+        "identify-custom-traits.json",
+    ] {
+        let v = Value::parse(
+            &std::fs::read_to_string(root().join("fixtures/mappings").join(f)).unwrap(),
+        )
+        .unwrap();
+        let mapping = v.get("mapping").cloned().unwrap_or(v.clone());
+        for kind in [ActionKind::Track, ActionKind::Identify] {
+            subs.push(Subscription::new(f, kind, "type = \"track\"", &mapping));
+            subs.push(Subscription::new(f, kind, "type = \"identify\"", &mapping));
+        }
+    }
+    // A plain mapping that reads an object field through a path, and one with undeclared keys.
+    let plain = Value::parse(
+        r#"{"event":{"@path":"$.event"},"event_attributes":{"@if":{"exists":{"@path":"$.properties"},"then":{"@path":"$.properties"},"else":{"@path":"$.traits"}}},"user_id":{"@path":"$.userId"}}"#,
+    )
+    .unwrap();
+    subs.push(Subscription::new(
+        "plain",
+        ActionKind::Track,
+        "type = \"track\"",
+        &plain,
+    ));
+    // Plain, but without the required `user_email` of Identify User: every event fails.
+    let no_email = Value::parse(r#"{"user_id":{"@path":"$.userId"}}"#).unwrap();
+    subs.push(Subscription::new(
+        "no-email",
+        ActionKind::Identify,
+        "type = \"track\"",
+        &no_email,
+    ));
+    let mut disabled = Subscription::preset(ActionKind::Track);
+    disabled.enabled = false;
+    subs.push(disabled);
+    let dests = destinations(Some(subs));
+    let mut fused = 0;
+    for (what, text) in corpus() {
+        for (a, b) in &dests {
+            fused += compare(a, b, &text, &what);
+        }
+    }
+    assert!(fused > 100, "{fused}");
+}
+
+fn arb_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-1e6f64..1e6).prop_map(Value::Number),
+        (0i64..100_000).prop_map(|n| Value::Number(n as f64)),
+        "[a-z0-9 ./:@é]{0,12}".prop_map(|s| Value::String(Str::from(s))),
+    ];
+    leaf.prop_recursive(2, 8, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            prop::collection::vec(("[a-z0-9]{1,6}", inner), 0..4).prop_map(|kv| {
+                let mut o = Object::new();
+                for (k, v) in kv {
+                    o.set(&k, v);
+                }
+                Value::Object(o)
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn generated_events_agree(
+        base in 0usize..5,
+        changes in prop::collection::vec((0usize..PATHS.len(), arb_value()), 0..6),
+        pretty in any::<bool>(),
+    ) {
+        let text = std::fs::read_to_string(root().join("fixtures/samples/events.ndjson")).unwrap();
+        let mut event = Value::parse(text.lines().nth(base).unwrap()).unwrap();
+        for (p, v) in changes {
+            event = with_value(&event, PATHS[p], v);
+        }
+        let text = if pretty { event.to_json_pretty() } else { event.to_json() };
+        let dests = destinations(None);
+        let (a, b) = &dests[0];
+        compare(a, b, &text, "generated");
+    }
+}

@@ -1,0 +1,700 @@
+//! Path extraction: one validating pass over a JSON text that records where the values at a
+//! fixed set of paths are, without building a [`Value`](crate::Value).
+//!
+//! This is the front half of the fused fast path for plain mappings: a mapping that only
+//! reads fixed paths needs a handful of values out of an event, and building the whole
+//! document (every string allocated, every object collected) costs more than the rest of the
+//! pipeline. [`Extract::run`] scans the text once, checks its grammar, and notes for each
+//! path of a [`PathSet`] the value's byte span, its kind and whether its text is
+//! *canonical*: byte-identical to what `JSON.stringify(JSON.parse(text))` would print, so it
+//! can be copied to the output as it is.
+//!
+//! It is deliberately conservative: it gives up (returns `None`) on anything it does not
+//! handle exactly — a grammar error (the caller then parses with [`Value::parse`], which
+//! reports it), a key with an escape, a repeated key on a path of the set, deep nesting, a
+//! character from the range [`crate::lone_surrogate_char`] uses — and callers fall back to
+//! the full parse. Whatever it accepts, [`Value::parse`](crate::Value::parse) accepts too.
+//!
+//! Canonical means: strings without escapes; numbers written as ECMAScript prints them
+//! (checked syntactically: no exponent, no trailing fraction zeros, not `-0`, at most 15
+//! significant digits, so the digits are the shortest round trip, and not below 1e-6);
+//! `true`/`false`/`null`; arrays and objects of canonical values with no whitespace, and
+//! objects with no repeated key and no array-index key (those would move).
+
+use crate::object::is_array_index;
+use crate::parse::scan_plain;
+
+/// The kind of a JSON value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Null,
+    False,
+    True,
+    Number,
+    String,
+    Object,
+    Array,
+}
+
+/// A set of paths into a JSON document, held as a trie of object keys. Node `0` is the root.
+#[derive(Clone, Debug)]
+pub struct PathSet {
+    nodes: Vec<PathNode>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct PathNode {
+    children: Vec<(Box<str>, u32)>,
+    /// The value is used whole: record an object's entries (canonical status is always
+    /// computed for whole values).
+    whole: bool,
+}
+
+impl Default for PathSet {
+    fn default() -> Self {
+        PathSet::new()
+    }
+}
+
+impl PathSet {
+    /// The root node.
+    pub const ROOT: u32 = 0;
+
+    pub fn new() -> PathSet {
+        PathSet {
+            nodes: vec![PathNode::default()],
+        }
+    }
+
+    /// The node for `keys` (object keys from the root), created when new.
+    pub fn node(&mut self, keys: &[&str]) -> u32 {
+        let mut at = PathSet::ROOT;
+        for key in keys {
+            let found = self.nodes[at as usize]
+                .children
+                .iter()
+                .find(|(k, _)| &**k == *key)
+                .map(|&(_, n)| n);
+            at = match found {
+                Some(n) => n,
+                None => {
+                    let n = self.nodes.len() as u32;
+                    self.nodes.push(PathNode::default());
+                    self.nodes[at as usize].children.push((Box::from(*key), n));
+                    n
+                }
+            };
+        }
+        at
+    }
+
+    /// Marks `node` as used whole: [`Extract::entries`] lists an object's entries and
+    /// [`Raw::canonical`] covers the whole value.
+    pub fn mark_whole(&mut self, node: u32) {
+        self.nodes[node as usize].whole = true;
+    }
+
+    /// How many nodes the set has (node ids are below this).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    #[inline]
+    fn child(&self, node: u32, key: &str) -> Option<u32> {
+        self.nodes[node as usize]
+            .children
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|&(_, n)| n)
+    }
+}
+
+/// One value in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Raw<'t> {
+    pub kind: Kind,
+    /// The value's text, from its first to its last byte.
+    pub text: &'t str,
+    /// Whether `text` is what `JSON.stringify(JSON.parse(text))` prints. Always computed
+    /// for scalars; for arrays and objects only on whole nodes and inside them (elsewhere
+    /// `false`).
+    pub canonical: bool,
+}
+
+impl<'t> Raw<'t> {
+    /// The string a canonical string value holds (its text without the quotes).
+    pub fn plain_str(&self) -> Option<&'t str> {
+        (self.kind == Kind::String && self.canonical).then(|| &self.text[1..self.text.len() - 1])
+    }
+
+    /// JS truthiness, for the kinds it can be told without decoding: `None` for a number
+    /// or string that is not canonical.
+    pub fn truthy(&self) -> Option<bool> {
+        match self.kind {
+            Kind::Null | Kind::False => Some(false),
+            Kind::True | Kind::Object | Kind::Array => Some(true),
+            Kind::String => self.plain_str().map(|s| !s.is_empty()),
+            // Canonical numbers have no `-0` and no NaN: only `0` is falsy.
+            Kind::Number => self.canonical.then(|| self.text != "0"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    start: u32,
+    end: u32,
+    kind: Option<Kind>,
+    canonical: bool,
+    entries: (u32, u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    key: (u32, u32),
+    value: (u32, u32),
+    kind: Kind,
+    canonical: bool,
+}
+
+/// What one scan of a text found at the paths of a [`PathSet`].
+#[derive(Debug)]
+pub struct Extract<'t> {
+    text: &'t str,
+    slots: Vec<Slot>,
+    entries: Vec<Entry>,
+}
+
+/// Deepest nesting the scan follows (below the full parser's limit).
+const MAX_DEPTH: usize = 100;
+
+impl<'t> Extract<'t> {
+    /// Scans `text` (a whole JSON document) for the paths of `set`. `None`: the text is
+    /// outside what the scan handles exactly (see the module documentation); parse it with
+    /// [`Value::parse`](crate::Value::parse) instead.
+    pub fn run(set: &PathSet, text: &'t str) -> Option<Extract<'t>> {
+        // U+10F800..=U+10FFFF stand for lone surrogates in `Value` (lead byte 0xF4, second
+        // byte 0x8F): leave such texts to the full parser.
+        if text.as_bytes().contains(&0xF4) {
+            return None;
+        }
+        let mut s = Scanner {
+            set,
+            text,
+            b: text.as_bytes(),
+            pos: 0,
+            ws: 0,
+            depth: 0,
+            slots: vec![Slot::default(); set.len()],
+            keys: Vec::new(),
+            pending: Vec::new(),
+            entries: Vec::new(),
+        };
+        s.skip_ws();
+        s.value(Some(PathSet::ROOT), false)?;
+        s.skip_ws();
+        if s.pos != s.b.len() {
+            return None;
+        }
+        Some(Extract {
+            text,
+            slots: s.slots,
+            entries: s.entries,
+        })
+    }
+
+    /// The value at `node`; `None` when the document has no value there (JS `undefined`,
+    /// or a parent that is not an object).
+    pub fn get(&self, node: u32) -> Option<Raw<'t>> {
+        let slot = self.slots.get(node as usize)?;
+        let kind = slot.kind?;
+        Some(Raw {
+            kind,
+            text: &self.text[slot.start as usize..slot.end as usize],
+            canonical: slot.canonical,
+        })
+    }
+
+    /// The entries (key, value) of the object at a whole `node`, in document order (which
+    /// is JS order when the object is canonical: no array-index keys).
+    pub fn entries(&self, node: u32) -> impl Iterator<Item = (&'t str, Raw<'t>)> + '_ {
+        let (from, to) = self.slots.get(node as usize).map_or((0, 0), |s| s.entries);
+        self.entries[from as usize..to as usize].iter().map(|e| {
+            (
+                &self.text[e.key.0 as usize..e.key.1 as usize],
+                Raw {
+                    kind: e.kind,
+                    text: &self.text[e.value.0 as usize..e.value.1 as usize],
+                    canonical: e.canonical,
+                },
+            )
+        })
+    }
+}
+
+struct Scanner<'s, 't> {
+    set: &'s PathSet,
+    text: &'t str,
+    b: &'t [u8],
+    pos: usize,
+    /// How many whitespace runs have been skipped (a value is whitespace-free when this
+    /// did not move while it was scanned).
+    ws: u32,
+    depth: usize,
+    slots: Vec<Slot>,
+    /// Keys of the canonical-checked objects being scanned (for repeated keys).
+    keys: Vec<(u32, u32)>,
+    /// Entries of the whole objects being scanned.
+    pending: Vec<Entry>,
+    entries: Vec<Entry>,
+}
+
+impl Scanner<'_, '_> {
+    #[inline]
+    fn skip_ws(&mut self) {
+        let start = self.pos;
+        while let Some(&c) = self.b.get(self.pos) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        if self.pos != start {
+            self.ws += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    /// Scans one value; records it at `node`. `canon`: the caller needs the canonical
+    /// status of compound values. Returns the value's kind and canonical status.
+    fn value(&mut self, node: Option<u32>, canon: bool) -> Option<(Kind, bool)> {
+        let start = self.pos;
+        let whole = node.is_some_and(|n| self.set.nodes[n as usize].whole);
+        let mut entries = (0, 0);
+        let (kind, canonical) = match self.peek()? {
+            b'"' => (Kind::String, self.string()?),
+            b'{' => {
+                let (c, e) = self.object(node, canon || whole, whole)?;
+                entries = e;
+                (Kind::Object, c)
+            }
+            b'[' => (Kind::Array, self.array(canon || whole)?),
+            b't' => (Kind::True, self.literal(b"true")?),
+            b'f' => (Kind::False, self.literal(b"false")?),
+            b'n' => (Kind::Null, self.literal(b"null")?),
+            b'-' | b'0'..=b'9' => (Kind::Number, self.number()?),
+            _ => return None,
+        };
+        if let Some(n) = node {
+            let slot = &mut self.slots[n as usize];
+            if slot.kind.is_some() {
+                // A repeated key on a path of the set.
+                return None;
+            }
+            *slot = Slot {
+                start: start as u32,
+                end: self.pos as u32,
+                kind: Some(kind),
+                canonical: canonical
+                    && (canon || whole || !matches!(kind, Kind::Object | Kind::Array)),
+                entries,
+            };
+        }
+        Some((kind, canonical))
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<bool> {
+        if self.b.get(self.pos..self.pos + word.len())? == word {
+            self.pos += word.len();
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    /// A string; canonical when it has no escape.
+    fn string(&mut self) -> Option<bool> {
+        self.pos += 1;
+        let mut plain = true;
+        loop {
+            let end = scan_plain(self.b, self.pos);
+            match self.b.get(end)? {
+                b'"' => {
+                    self.pos = end + 1;
+                    return Some(plain);
+                }
+                b'\\' => {
+                    plain = false;
+                    self.pos = end + 1;
+                    match self.b.get(self.pos)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 1,
+                        b'u' => {
+                            let hex = self.b.get(self.pos + 1..self.pos + 5)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.pos += 5;
+                        }
+                        _ => return None,
+                    }
+                }
+                // A control character.
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number (JSON grammar), canonical as described in the module documentation.
+    fn number(&mut self) -> Option<bool> {
+        let b = self.b;
+        let mut i = self.pos;
+        let neg = b[i] == b'-';
+        if neg {
+            i += 1;
+        }
+        let int_start = i;
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                while matches!(b.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+        let int_digits = i - int_start;
+        let int_zero = b[int_start] == b'0';
+        let mut canonical = int_digits <= 15;
+        let mut frac_nonzero = false;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let frac_start = i;
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+            if i == frac_start {
+                return None;
+            }
+            let frac = &b[frac_start..i];
+            frac_nonzero = frac.iter().any(|&d| d != b'0');
+            let leading = frac.iter().take_while(|&&d| d == b'0').count();
+            let significant = if int_zero {
+                frac.len() - leading
+            } else {
+                int_digits + frac.len()
+            };
+            canonical &= b[i - 1] != b'0' && significant <= 15 && (!int_zero || leading < 6);
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let exp_start = i;
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+            if i == exp_start {
+                return None;
+            }
+            canonical = false;
+        }
+        if neg && int_zero && !frac_nonzero {
+            // `-0` prints as `0`.
+            canonical = false;
+        }
+        self.pos = i;
+        Some(canonical)
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    fn array(&mut self, canon: bool) -> Option<bool> {
+        self.enter()?;
+        let ws = self.ws;
+        self.pos += 1;
+        self.skip_ws();
+        let mut canonical = true;
+        if self.peek()? == b']' {
+            self.pos += 1;
+        } else {
+            loop {
+                let (_, c) = self.value(None, canon)?;
+                canonical &= c;
+                self.skip_ws();
+                match self.peek()? {
+                    b',' => {
+                        self.pos += 1;
+                        self.skip_ws();
+                    }
+                    b']' => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(canon && canonical && self.ws == ws)
+    }
+
+    /// An object; records its entries when `whole`. Returns (canonical, entries range).
+    fn object(
+        &mut self,
+        node: Option<u32>,
+        canon: bool,
+        whole: bool,
+    ) -> Option<(bool, (u32, u32))> {
+        self.enter()?;
+        let ws = self.ws;
+        self.pos += 1;
+        self.skip_ws();
+        let key_base = self.keys.len();
+        let pending_base = self.pending.len();
+        let mut canonical = true;
+        if self.peek()? == b'}' {
+            self.pos += 1;
+        } else {
+            loop {
+                if self.peek()? != b'"' {
+                    return None;
+                }
+                let ks = self.pos + 1;
+                let ke = scan_plain(self.b, ks);
+                if self.b.get(ke)? != &b'"' {
+                    // A key with an escape (or invalid): leave it to the full parser.
+                    return None;
+                }
+                self.pos = ke + 1;
+                let key = &self.text[ks..ke];
+                self.skip_ws();
+                if self.peek()? != b':' {
+                    return None;
+                }
+                self.pos += 1;
+                self.skip_ws();
+                let child = node.and_then(|n| self.set.child(n, key));
+                let vs = self.pos;
+                let (kind, c) = self.value(child, canon)?;
+                if canon {
+                    let text = self.text;
+                    let repeated = self.keys[key_base..]
+                        .iter()
+                        .any(|&(a, e)| &text[a as usize..e as usize] == key);
+                    canonical &= c && !repeated && !is_array_index(key);
+                    self.keys.push((ks as u32, ke as u32));
+                }
+                if whole {
+                    self.pending.push(Entry {
+                        key: (ks as u32, ke as u32),
+                        value: (vs as u32, self.pos as u32),
+                        kind,
+                        canonical: c,
+                    });
+                }
+                self.skip_ws();
+                match self.peek()? {
+                    b',' => {
+                        self.pos += 1;
+                        self.skip_ws();
+                    }
+                    b'}' => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        self.keys.truncate(key_base);
+        let mut range = (0, 0);
+        if whole {
+            let from = self.entries.len() as u32;
+            self.entries.extend(self.pending.drain(pending_base..));
+            range = (from, self.entries.len() as u32);
+        }
+        self.depth -= 1;
+        Some((canon && canonical && self.ws == ws, range))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Value;
+
+    fn set(paths: &[&[&str]], whole: &[&[&str]]) -> PathSet {
+        let mut s = PathSet::new();
+        for p in paths {
+            s.node(p);
+        }
+        for p in whole {
+            let n = s.node(p);
+            s.mark_whole(n);
+        }
+        s
+    }
+
+    /// `canonical` must imply "JSON.stringify(JSON.parse(text)) == text" (the check may
+    /// be conservative); returns it.
+    fn check_canonical(text: &str) -> bool {
+        let s = set(&[], &[&["v"]]);
+        let doc = format!("{{\"v\":{text}}}");
+        let ex = Extract::run(&s, &doc).expect("scans");
+        let v = ex.get(1).expect("present");
+        let round = Value::parse(text).unwrap().to_json();
+        assert!(!v.canonical || round == text, "{text} → {round}");
+        v.canonical
+    }
+
+    #[test]
+    fn canonical_matches_stringify() {
+        for t in [
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "10",
+            "1.5",
+            "1.50",
+            "0.1",
+            "0.000001",
+            "0.0000001",
+            "1e3",
+            "1E3",
+            "123456789012345",
+            "1234567890123456",
+            "0.30000000000000004",
+            "19.99",
+            "-0.5",
+            "-0.0",
+            "100000000000000",
+            "1.0",
+            "\"a\"",
+            "\"a\\/b\"",
+            "\"\\u0041\"",
+            "\"\\n\"",
+            "true",
+            "null",
+            "[]",
+            "{}",
+            "[1,2]",
+            "[1, 2]",
+            "{\"a\":1}",
+            "{\"a\":1,\"a\":2}",
+            "{\"1\":1}",
+            "{\"b\":1,\"0\":2}",
+            "{\"a\":{\"b\":[1.0]}}",
+            "{\"a\":{\"b\":[1.5]}}",
+            "\"é\"",
+            "\"\u{2028}\"",
+            "123.456",
+            "0.123456789012345",
+            "0.1234567890123456",
+        ] {
+            check_canonical(t);
+        }
+        // What realistic events hold is recognised as canonical.
+        for t in [
+            "0",
+            "1440",
+            "-3",
+            "19.99",
+            "0.5",
+            "2.25",
+            "0.000001",
+            "123456789012345",
+            "\"Order Completed\"",
+            "\"é ✓\"",
+            "true",
+            "null",
+            "[]",
+            "{}",
+            "[{\"sku\":\"a\",\"price\":1.5}]",
+            "{\"a\":{\"b\":[1,\"x\",null]}}",
+        ] {
+            assert!(check_canonical(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn canonical_numbers_print_as_they_are_written() {
+        use proptest::prelude::*;
+        proptest!(|(text in "-?(0|[1-9][0-9]{0,17})(\\.[0-9]{1,18})?([eE][+-]?[0-9]{1,3})?")| {
+            check_canonical(&text);
+        });
+    }
+
+    #[test]
+    fn finds_paths_and_entries() {
+        let s = set(
+            &[
+                &["type"],
+                &["context", "page", "url"],
+                &["properties", "email"],
+            ],
+            &[&["properties"]],
+        );
+        let text = r#"{"type":"track","context":{"page":{"url":"https://x"},"ip":"1"},"properties":{"email":"a@b","n":[1,{"x":null}]}}"#;
+        let ex = Extract::run(&s, text).unwrap();
+        assert_eq!(ex.get(1).unwrap().plain_str(), Some("track"));
+        let url = s.clone().node(&["context", "page", "url"]);
+        assert_eq!(ex.get(url).unwrap().plain_str(), Some("https://x"));
+        let props = s.clone().node(&["properties"]);
+        let p = ex.get(props).unwrap();
+        assert!(p.canonical);
+        let keys: Vec<&str> = ex.entries(props).map(|(k, _)| k).collect();
+        assert_eq!(keys, ["email", "n"]);
+    }
+
+    #[test]
+    fn gives_up_where_the_full_parser_decides() {
+        let s = set(&[&["a"]], &[]);
+        for bad in [
+            "",
+            "{",
+            "{\"a\":1,}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "[1,]",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\u{1}\"}",
+            "{\"a\":1} x",
+            "\u{feff}{}",
+            "{\"a\":1,\"a\":2}",
+            "{\"\\u0061\":1}",
+            "{\"a\":tru}",
+            "{\"a\":-}",
+            "{\"a\":1e}",
+        ] {
+            assert!(Extract::run(&s, bad).is_none(), "{bad:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(Extract::run(&s, &deep).is_none());
+    }
+
+    #[test]
+    fn accepts_only_what_the_full_parser_accepts() {
+        use proptest::prelude::*;
+        let s = set(&[&["a"], &["a", "b"]], &[&["c"]]);
+        proptest!(|(text in "[\\[\\]{}\",:0-9a-fe.+\\- \\\\u]{0,24}")| {
+            let doc = format!("{{\"a\":{text}}}");
+            if Extract::run(&s, &doc).is_some() {
+                prop_assert!(Value::parse(&doc).is_ok(), "{}", doc);
+            }
+        });
+    }
+}
