@@ -14,6 +14,7 @@ pub(crate) mod fast;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use usermaven_json::{Object, Str, Value};
@@ -290,6 +291,48 @@ fn omit(value: Value, keys: &[&str]) -> Value {
 }
 
 /// WHATWG `url.host`: hostname plus `:port` when the port is not the scheme's default.
+/// `new URL(s).host`: the hostname, plus `:port` when not the scheme's default; `None` when
+/// `s` is not a valid URL.
+pub(crate) fn doc_host(s: &str) -> Option<Cow<'_, str>> {
+    if let Some(host) = plain_host(s) {
+        return Some(Cow::Borrowed(host));
+    }
+    url::Url::parse(s).ok().map(|u| Cow::Owned(url_host(&u)))
+}
+
+/// The host of the common URL `http(s)://name/…`, read off without the URL parser when that
+/// is certain to give the same: the whole URL printable ASCII without a backslash (nothing
+/// is trimmed, removed or re-encoded before the host), a lower-case scheme and exactly two
+/// slashes, an authority of plain DNS labels (`[a-z0-9]` with inner single hyphens, no
+/// `xn--`, no userinfo, no port) whose last label has a letter and no `0x` (so it is not
+/// an IPv4 number). The host is then serialized as written, and for a special scheme
+/// nothing after the host can make the parse fail. `None`: ask the URL parser.
+fn plain_host(s: &str) -> Option<&str> {
+    if !s.bytes().all(|c| (0x21..=0x7e).contains(&c) && c != b'\\') {
+        return None;
+    }
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..end];
+    let mut labels = host.split('.');
+    let last = labels.next_back()?;
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && !l.contains("--")
+            && l.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    };
+    let ok = labels.all(label_ok)
+        && label_ok(last)
+        && last.bytes().any(|c| c.is_ascii_lowercase())
+        && !last.starts_with("0x");
+    ok.then_some(host)
+}
+
 fn url_host(u: &url::Url) -> String {
     // The url crate serializes hosts as WHATWG does (IPv6 compressed, in brackets).
     let host = u.host_str().unwrap_or("");

@@ -105,10 +105,14 @@ impl PathSet {
 
     #[inline]
     fn child(&self, node: u32, key: &str) -> Option<u32> {
-        self.nodes[node as usize]
-            .children
+        let children = &self.nodes[node as usize].children;
+        if children.is_empty() {
+            return None;
+        }
+        let first = *key.as_bytes().first()?;
+        children
             .iter()
-            .find(|(k, _)| &**k == key)
+            .find(|(k, _)| k.len() == key.len() && k.as_bytes()[0] == first && &**k == key)
             .map(|&(_, n)| n)
     }
 }

@@ -41,6 +41,17 @@ fn write_integer(out: &mut String, n: i64) {
 
 /// A JSON string literal as `JSON.stringify` writes it.
 pub fn write_js_string(out: &mut String, s: &str) {
+    // Short strings with nothing to escape (keys, most values): one check, one copy.
+    if s.len() <= 32
+        && s.bytes()
+            .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0xF4)
+    {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // Lone-surrogate stand-ins are 4-byte sequences starting F4 8F A0..BF.
     if s.as_bytes().contains(&0xF4) {
         return write_js_string_slow(out, s);

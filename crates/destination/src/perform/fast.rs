@@ -17,7 +17,9 @@
 use usermaven_json::extract::{Extract, Kind, Raw};
 use usermaven_json::{is_array_index, write_js_string, write_number, Object, Str, Value};
 
-use super::{omit, tz};
+use std::borrow::Cow;
+
+use super::{doc_host, omit, tz};
 use crate::{ActionError, ActionKind, Env, Options, Settings};
 
 /// The payload keys request-params.ts gives a meaning to.
@@ -286,13 +288,13 @@ pub(crate) fn write_body(
     let url = match truthy(f.url) {
         Some(u) => Some(
             match u {
-                PV::Dom(Value::String(s)) => url::Url::parse(s),
+                PV::Dom(Value::String(s)) => doc_host(s),
                 PV::Raw(r) if r.plain_str().is_some() => {
-                    url::Url::parse(r.plain_str().unwrap_or_default())
+                    doc_host(r.plain_str().unwrap_or_default())
                 }
-                other => url::Url::parse(&other.js_string()),
+                other => doc_host(&other.js_string()).map(|h| h.into_owned().into()),
             }
-            .map_err(|_| ActionError::new("TypeError", "Invalid URL"))?,
+            .ok_or_else(|| ActionError::new("TypeError", "Invalid URL"))?,
         ),
         None => None,
     };
@@ -450,20 +452,9 @@ pub(crate) fn write_body(
     Ok(out)
 }
 
-/// WHATWG `url.host` as a JSON string: hostname, plus `:port` when not the default.
-fn write_host(out: &mut String, url: Option<&url::Url>) {
-    let Some(u) = url else {
-        out.push_str("\"\"");
-        return;
-    };
-    write_js_string(out, u.host_str().unwrap_or(""));
-    if let Some(port) = u.port() {
-        // Digits need no escaping: reopen the string literal to append them.
-        out.pop();
-        out.push(':');
-        write_number(out, f64::from(port));
-        out.push('"');
-    }
+/// WHATWG `url.host` ([`doc_host`]) as a JSON string.
+fn write_host(out: &mut String, host: Option<&Cow<'_, str>>) {
+    write_js_string(out, host.map_or("", |h| h));
 }
 
 /// `eventType || event`, the value `event_type` ends with when one of them is set.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use usermaven_json::{Object, Str, Value};
 
-use super::{body_by_object, fast};
+use super::{body_by_object, doc_host, fast, plain_host, url_host};
 use crate::{ActionKind, Env, FixedEnv, Options, Settings};
 
 fn now() -> jiff::Timestamp {
@@ -310,5 +310,45 @@ fn fast_body_matches_on_long_payloads() {
             o.insert(Str::from(k), v);
         }
         assert!(check_all(&o, None) > 0);
+    }
+}
+
+#[test]
+fn plain_host_agrees_with_the_url_parser() {
+    let url_crate = |s: &str| url::Url::parse(s).ok().map(|u| url_host(&u));
+    proptest!(ProptestConfig::with_cases(4000), |(s in "(https?|HTTPS?|ftp|ws|http:/)(://|:/|:///)[a-zA-Z0-9.\\-@:%_\\[\\]é]{0,14}([/?#\\\\ ][ -~]{0,10})?[ \t]?")| {
+        if let Some(h) = plain_host(&s) {
+            prop_assert_eq!(Some(h.to_string()), url_crate(&s), "{}", s);
+        }
+        prop_assert_eq!(doc_host(&s).map(|h| h.into_owned()), url_crate(&s), "{}", s);
+    });
+    for (s, h) in [
+        ("https://www.example.com/?utm_source=x", "www.example.com"),
+        ("http://localhost", "localhost"),
+        ("https://a-b.c0.io#x", "a-b.c0.io"),
+        (
+            "https://shop.example.co.uk/p/1?q=%20a",
+            "shop.example.co.uk",
+        ),
+    ] {
+        assert_eq!(plain_host(s), Some(h));
+        assert_eq!(url_crate(s).as_deref(), Some(h));
+    }
+    for s in [
+        "https://EXAMPLE.com",
+        "https://a.com:443",
+        "https://u@a.com",
+        "https://1.2.3.4/",
+        "https://a..b/",
+        "https://xn--nxasmq6b.com/",
+        "https:///a.com",
+        " https://a.com",
+        "https://a.com/\t",
+        "https://a.0x1f/",
+        "https://-a.com",
+        "https://a.com\\b",
+        "https://a.com./",
+    ] {
+        assert_eq!(plain_host(s), None, "{s}");
     }
 }
