@@ -437,13 +437,13 @@ fn replay_entry(line: &str, encoded_token: &str) -> Result<(Meta, Request), Stri
                 .filter_map(|h| {
                     let pair = h.as_array()?;
                     Some((
-                        pair.first()?.as_str()?.to_string(),
-                        pair.get(1)?.as_str()?.to_string(),
+                        pair.first()?.as_str()?.to_string().into(),
+                        pair.get(1)?.as_str()?.to_string().into(),
                     ))
                 })
                 .collect()
         })
-        .unwrap_or_else(|| vec![("content-type".to_string(), "application/json".to_string())]);
+        .unwrap_or_else(|| vec![("content-type".into(), "application/json".into())]);
     let action = Arc::from(field("action").unwrap_or("unknown"));
     let meta = Meta {
         line: v

@@ -180,7 +180,7 @@ impl Fused {
             return None;
         }
         // Evaluate and guard every field before writing anything.
-        let mut nested: Vec<Vec<(Str, Raw<'_>)>> = Vec::new();
+        let mut nested: Vec<Vec<(&str, Raw<'_>)>> = Vec::new();
         let mut values: Vec<(usize, Val<'_>)> = Vec::with_capacity(sub.fields.len());
         for (i, f) in sub.fields.iter().enumerate() {
             let v = match &f.src {
@@ -189,7 +189,7 @@ impl Fused {
                     for (k, src, ty) in entries {
                         if let Got::Val(r, node) = eval(src, ex)? {
                             guard(r, node, *ty)?;
-                            obj.push((k.clone(), r));
+                            obj.push((&**k, r));
                         }
                     }
                     nested.push(obj);
@@ -254,6 +254,9 @@ fn eval<'t>(src: &Src, ex: &Extract<'t>) -> Option<Got<'t>> {
 
 fn lookup<'t>(nodes: &[u32], ex: &Extract<'t>) -> Option<Got<'t>> {
     let (&last, steps) = nodes.split_last()?;
+    if ex.parents_are_objects() {
+        return Some(ex.get(last).map_or(Got::Undef, |r| Got::Val(r, last)));
+    }
     for &n in steps {
         match ex.get(n) {
             None => return Some(Got::Undef),

@@ -32,6 +32,6 @@ pub use env::{Env, FixedEnv};
 pub use error::ActionError;
 pub use perform::DEFAULT_BASE_URL;
 pub use pipeline::transform;
-pub use request::{redact_url, Request, REDACTED_TOKEN};
+pub use request::{redact_url, Header, Request, REDACTED_TOKEN};
 pub use secret::Secret;
 pub use settings::Settings;

@@ -62,13 +62,22 @@ pub(crate) fn request(text: String, target: &Target) -> Request {
         url: target.url.clone(),
         method: "POST",
         headers: vec![
-            ("user-agent".to_string(), "Segment (Actions)".to_string()),
-            ("content-type".to_string(), "application/json".to_string()),
-            ("accept".to_string(), "*/*".to_string()),
-            ("content-length".to_string(), length),
-            ("accept-encoding".to_string(), "gzip,deflate".to_string()),
-            ("host".to_string(), target.host.clone()),
-            ("connection".to_string(), "keep-alive".to_string()),
+            (
+                Cow::Borrowed("user-agent"),
+                Cow::Borrowed("Segment (Actions)"),
+            ),
+            (
+                Cow::Borrowed("content-type"),
+                Cow::Borrowed("application/json"),
+            ),
+            (Cow::Borrowed("accept"), Cow::Borrowed("*/*")),
+            (Cow::Borrowed("content-length"), Cow::Owned(length)),
+            (
+                Cow::Borrowed("accept-encoding"),
+                Cow::Borrowed("gzip,deflate"),
+            ),
+            (Cow::Borrowed("host"), Cow::Owned(target.host.clone())),
+            (Cow::Borrowed("connection"), Cow::Borrowed("keep-alive")),
         ],
         body: text,
     }

@@ -1,6 +1,11 @@
 //! The HTTP request an action produces: what Segment would send to Usermaven.
 
+use std::borrow::Cow;
+
 use crate::Secret;
+
+/// One header: lower-case name and value (most are fixed text, so no allocation).
+pub type Header = (Cow<'static, str>, Cow<'static, str>);
 
 /// One HTTP request, exactly as Segment would send it.
 ///
@@ -11,7 +16,7 @@ pub struct Request {
     pub url: Secret,
     pub method: &'static str,
     /// Header names in lower case, in the order Segment sets them.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<Header>,
     /// The raw body, byte for byte as `JSON.stringify` produced it.
     pub body: String,
 }

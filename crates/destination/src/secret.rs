@@ -1,15 +1,17 @@
 //! Secrets (API key, server token, URLs carrying them) that never print.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A string that prints as `**REDACTED**` in `Debug` and `Display`.
 /// Call [`Secret::expose`] for the one real use.
+/// Shared: every request of a destination carries the same URL.
 #[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
+        Secret(Arc::from(s.into()))
     }
     pub fn expose(&self) -> &str {
         &self.0

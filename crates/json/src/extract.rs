@@ -11,9 +11,9 @@
 //!
 //! It is deliberately conservative: it gives up (returns `None`) on anything it does not
 //! handle exactly — a grammar error (the caller then parses with [`Value::parse`], which
-//! reports it), a key with an escape, a repeated key on a path of the set, deep nesting, a
-//! character from the range [`crate::lone_surrogate_char`] uses — and callers fall back to
-//! the full parse. Whatever it accepts, [`Value::parse`](crate::Value::parse) accepts too.
+//! reports it), a key with an escape on a followed path, a repeated key on a path of the
+//! set, deep nesting — and callers fall back to the full parse. A used string holding a
+//! character of the range [`crate::lone_surrogate_char`] uses is not canonical. Whatever it accepts, [`Value::parse`](crate::Value::parse) accepts too.
 //!
 //! Canonical means: strings without escapes; numbers written as ECMAScript prints them
 //! (checked syntactically: no exponent, no trailing fraction zeros, not `-0`, at most 15
@@ -44,7 +44,13 @@ pub struct PathSet {
 
 #[derive(Clone, Debug, Default)]
 struct PathNode {
-    children: Vec<(Box<str>, u32)>,
+    /// Child keys with their [`signature`] (most keys differ in it, so the full compare is
+    /// rarely needed).
+    children: Vec<(u64, Box<str>, u32)>,
+    /// A collision-free hash table over the children's signatures (indexes into
+    /// `children`, `u8::MAX` for empty), `shift` selecting the bits: one probe per key.
+    table: Vec<u8>,
+    shift: u32,
     /// The value is used whole: record an object's entries (canonical status is always
     /// computed for whole values).
     whole: bool,
@@ -70,17 +76,15 @@ impl PathSet {
     pub fn node(&mut self, keys: &[&str]) -> u32 {
         let mut at = PathSet::ROOT;
         for key in keys {
-            let found = self.nodes[at as usize]
-                .children
-                .iter()
-                .find(|(k, _)| &**k == *key)
-                .map(|&(_, n)| n);
+            let found = self.child(at, key);
             at = match found {
                 Some(n) => n,
                 None => {
                     let n = self.nodes.len() as u32;
                     self.nodes.push(PathNode::default());
-                    self.nodes[at as usize].children.push((Box::from(*key), n));
+                    let parent = &mut self.nodes[at as usize];
+                    parent.children.push((signature(key), Box::from(*key), n));
+                    parent.rebuild_table();
                     n
                 }
             };
@@ -109,12 +113,73 @@ impl PathSet {
         if children.is_empty() {
             return None;
         }
-        let first = *key.as_bytes().first()?;
-        children
-            .iter()
-            .find(|(k, _)| k.len() == key.len() && k.as_bytes()[0] == first && &**k == key)
-            .map(|&(_, n)| n)
+        let sig = signature(key);
+        let node = &self.nodes[node as usize];
+        let same =
+            |&&(s, ref k, _): &&(u64, Box<str>, u32)| s == sig && (key.len() <= 7 || **k == *key);
+        let found = if node.table.is_empty() {
+            // (Also when two children share a signature.)
+            children.iter().find(same)
+        } else {
+            let i = *node.table.get(slot_of(sig, node.shift))?;
+            children.get(usize::from(i)).filter(same)
+        };
+        found.map(|&(_, _, n)| n)
     }
+}
+
+impl PathNode {
+    /// Sizes the hash table so that no two children share a slot (up to 1024 slots; more
+    /// children than that are searched linearly).
+    fn rebuild_table(&mut self) {
+        self.table.clear();
+        if self.children.len() >= usize::from(u8::MAX) {
+            return;
+        }
+        let mut bits = (self.children.len() * 2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .max(2);
+        while bits <= 10 {
+            let shift = 64 - bits;
+            let mut table = vec![u8::MAX; 1 << bits];
+            let free = self.children.iter().enumerate().all(|(i, (sig, _, _))| {
+                let slot = &mut table[slot_of(*sig, shift)];
+                let was_free = *slot == u8::MAX;
+                *slot = i as u8;
+                was_free
+            });
+            if free {
+                self.table = table;
+                self.shift = shift;
+                return;
+            }
+            bits += 1;
+        }
+    }
+}
+
+#[inline]
+fn slot_of(sig: u64, shift: u32) -> usize {
+    (sig.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+}
+
+/// A key's first 7 bytes and its length (low byte) in one word: equal signatures mean equal
+/// keys for keys of up to 7 bytes.
+#[inline]
+fn signature(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let mut w = b.len().min(255) as u64;
+    for (i, &c) in b.iter().take(7).enumerate() {
+        w |= u64::from(c) << (8 * (i + 1));
+    }
+    w
+}
+
+/// Whether `b` may hold a lone-surrogate stand-in ([`crate::lone_surrogate_char`]).
+#[inline]
+fn has_stand_in(b: &[u8]) -> bool {
+    !b.is_ascii() && b.contains(&0xF4)
 }
 
 /// One value in the text.
@@ -171,6 +236,7 @@ pub struct Extract<'t> {
     text: &'t str,
     slots: Vec<Slot>,
     entries: Vec<Entry>,
+    parents_are_objects: bool,
 }
 
 /// Deepest nesting the scan follows (below the full parser's limit).
@@ -181,11 +247,6 @@ impl<'t> Extract<'t> {
     /// outside what the scan handles exactly (see the module documentation); parse it with
     /// [`Value::parse`](crate::Value::parse) instead.
     pub fn run(set: &PathSet, text: &'t str) -> Option<Extract<'t>> {
-        // U+10F800..=U+10FFFF stand for lone surrogates in `Value` (lead byte 0xF4, second
-        // byte 0x8F): leave such texts to the full parser.
-        if text.as_bytes().contains(&0xF4) {
-            return None;
-        }
         let mut s = Scanner {
             set,
             text,
@@ -194,9 +255,10 @@ impl<'t> Extract<'t> {
             ws: 0,
             depth: 0,
             slots: vec![Slot::default(); set.len()],
-            keys: Vec::new(),
-            pending: Vec::new(),
-            entries: Vec::new(),
+            parents_are_objects: true,
+            keys: Vec::with_capacity(32),
+            pending: Vec::with_capacity(32),
+            entries: Vec::with_capacity(32),
         };
         s.skip_ws();
         s.value(Some(PathSet::ROOT), false)?;
@@ -208,6 +270,7 @@ impl<'t> Extract<'t> {
             text,
             slots: s.slots,
             entries: s.entries,
+            parents_are_objects: s.parents_are_objects,
         })
     }
 
@@ -221,6 +284,12 @@ impl<'t> Extract<'t> {
             text: &self.text[slot.start as usize..slot.end as usize],
             canonical: slot.canonical,
         })
+    }
+
+    /// Whether every node of the set that has children holds an object or nothing: then a
+    /// path's value is simply the value at its last node (absent when a parent is).
+    pub fn parents_are_objects(&self) -> bool {
+        self.parents_are_objects
     }
 
     /// The entries (key, value) of the object at a whole `node`, in document order (which
@@ -250,6 +319,7 @@ struct Scanner<'s, 't> {
     ws: u32,
     depth: usize,
     slots: Vec<Slot>,
+    parents_are_objects: bool,
     /// Keys of the canonical-checked objects being scanned (for repeated keys).
     keys: Vec<(u32, u32)>,
     /// Entries of the whole objects being scanned.
@@ -281,11 +351,14 @@ impl Scanner<'_, '_> {
     /// Scans one value; records it at `node`. `canon`: the caller needs the canonical
     /// status of compound values. Returns the value's kind and canonical status.
     fn value(&mut self, node: Option<u32>, canon: bool) -> Option<(Kind, bool)> {
+        if node.is_none() && !canon {
+            return self.skip().map(|k| (k, false));
+        }
         let start = self.pos;
         let whole = node.is_some_and(|n| self.set.nodes[n as usize].whole);
         let mut entries = (0, 0);
         let (kind, canonical) = match self.peek()? {
-            b'"' => (Kind::String, self.string()?),
+            b'"' => (Kind::String, self.string(true)?),
             b'{' => {
                 let (c, e) = self.object(node, canon || whole, whole)?;
                 entries = e;
@@ -304,6 +377,9 @@ impl Scanner<'_, '_> {
                 // A repeated key on a path of the set.
                 return None;
             }
+            if kind != Kind::Object && !self.set.nodes[n as usize].children.is_empty() {
+                self.parents_are_objects = false;
+            }
             *slot = Slot {
                 start: start as u32,
                 end: self.pos as u32,
@@ -316,6 +392,74 @@ impl Scanner<'_, '_> {
         Some((kind, canonical))
     }
 
+    /// A value nobody looks at: only its grammar is checked. Returns its kind.
+    fn skip(&mut self) -> Option<Kind> {
+        Some(match self.peek()? {
+            b'"' => {
+                self.string(false)?;
+                Kind::String
+            }
+            b'{' => {
+                self.enter()?;
+                self.pos += 1;
+                self.skip_ws();
+                if self.peek()? == b'}' {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        if self.peek()? != b'"' {
+                            return None;
+                        }
+                        // Keys of skipped objects may have escapes: check them as strings.
+                        self.string(false)?;
+                        self.skip_ws();
+                        if self.peek()? != b':' {
+                            return None;
+                        }
+                        self.pos += 1;
+                        self.skip_ws();
+                        self.skip()?;
+                        self.skip_ws();
+                        match self.peek()? {
+                            b',' => {
+                                self.pos += 1;
+                                self.skip_ws();
+                            }
+                            b'}' => {
+                                self.pos += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Kind::Object
+            }
+            b'[' => {
+                self.array(false)?;
+                Kind::Array
+            }
+            b't' => {
+                self.literal(b"true")?;
+                Kind::True
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Kind::False
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Kind::Null
+            }
+            b'-' | b'0'..=b'9' => {
+                self.number()?;
+                Kind::Number
+            }
+            _ => return None,
+        })
+    }
+
     fn literal(&mut self, word: &[u8]) -> Option<bool> {
         if self.b.get(self.pos..self.pos + word.len())? == word {
             self.pos += word.len();
@@ -325,15 +469,21 @@ impl Scanner<'_, '_> {
         }
     }
 
-    /// A string; canonical when it has no escape.
-    fn string(&mut self) -> Option<bool> {
+    /// A string; canonical when it has no escape (and, with `used`, no character from the
+    /// range that stands for lone surrogates in `Value`: U+10F800..=U+10FFFF, lead byte
+    /// 0xF4, which the general path would print as an escape).
+    fn string(&mut self, used: bool) -> Option<bool> {
         self.pos += 1;
+        let start = self.pos;
         let mut plain = true;
         loop {
             let end = scan_plain(self.b, self.pos);
             match self.b.get(end)? {
                 b'"' => {
                     self.pos = end + 1;
+                    if used && plain {
+                        plain = !has_stand_in(&self.b[start..end]);
+                    }
                     return Some(plain);
                 }
                 b'\\' => {
@@ -498,7 +648,8 @@ impl Scanner<'_, '_> {
                     let repeated = self.keys[key_base..]
                         .iter()
                         .any(|&(a, e)| &text[a as usize..e as usize] == key);
-                    canonical &= c && !repeated && !is_array_index(key);
+                    canonical &=
+                        c && !repeated && !is_array_index(key) && !has_stand_in(key.as_bytes());
                     self.keys.push((ks as u32, ke as u32));
                 }
                 if whole {
@@ -662,6 +813,36 @@ mod tests {
         assert!(p.canonical);
         let keys: Vec<&str> = ex.entries(props).map(|(k, _)| k).collect();
         assert_eq!(keys, ["email", "n"]);
+    }
+
+    #[test]
+    fn many_and_similar_keys_are_told_apart() {
+        let check = |keys: &[String]| {
+            let mut s = PathSet::new();
+            let ids: Vec<u32> = keys.iter().map(|k| s.node(&[k])).collect();
+            for (k, &id) in keys.iter().zip(&ids) {
+                let text = format!("{{\"{k}\":1,\"{k}_\":2}}");
+                let ex = Extract::run(&s, &text).unwrap();
+                assert_eq!(ex.get(id).map(|r| r.text), Some("1"), "{k}");
+            }
+        };
+        // Past the table size (linear search), and keys that share a signature.
+        check(&(0..300).map(|i| format!("k{i}")).collect::<Vec<_>>());
+        check(&["created_at_x", "created_at_y", "a", "b"].map(String::from));
+        check(&(0..40).map(|i| format!("key{i}")).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn stand_in_characters_are_not_canonical() {
+        // U+10F800 prints as `\ud800` in the general path, so used text holding it is not
+        // copied as it is.
+        let s = set(&[&["a"]], &[&["w"]]);
+        let text = "{\"a\":\"x\u{10F800}\",\"w\":{\"\u{10F801}\":1},\"z\":\"\u{10F800}\"}";
+        let ex = Extract::run(&s, text).unwrap();
+        assert!(!ex.get(1).unwrap().canonical);
+        assert!(!ex.get(2).unwrap().canonical);
+        let plain = "{\"a\":\"é\u{10FFFF}\u{F0000}\"}";
+        assert!(Extract::run(&s, plain).unwrap().get(1).is_some());
     }
 
     #[test]

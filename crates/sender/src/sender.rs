@@ -9,7 +9,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use usermaven_destination::Request;
+use usermaven_destination::{Header, Request};
 
 use crate::report::{Delivery, EventResult, Report};
 use crate::retry::{classify, delays, retry_after, Backoff, Outcome};
@@ -437,7 +437,7 @@ impl Sender {
         &self,
         method: reqwest::Method,
         url: &str,
-        headers: &[(String, String)],
+        headers: &[Header],
         body: Bytes,
         scrubber: &Scrubber,
     ) -> Result<Response, SendError> {
@@ -504,11 +504,11 @@ const DERIVED_HEADERS: [&str; 7] = [
 ];
 
 /// The request's headers that are sent as given.
-fn forwarded(headers: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+fn forwarded(headers: &[Header]) -> impl Iterator<Item = (&str, &str)> {
     headers
         .iter()
         .filter(|(k, _)| !DERIVED_HEADERS.iter().any(|d| k.eq_ignore_ascii_case(d)))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| (&**k, &**v))
 }
 
 /// Whether an event may share a request with others: small enough that any array of such

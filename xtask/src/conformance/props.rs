@@ -621,7 +621,7 @@ fn shape(r: &Result<Request, ActionError>) -> Result<(), String> {
                 .headers
                 .iter()
                 .find(|(k, _)| k == "content-length")
-                .map(|(_, v)| v.as_str());
+                .map(|(_, v)| &**v);
             if len != Some(req.body.len().to_string().as_str()) {
                 return Err(format!(
                     "content-length {len:?} for a {}-byte body",

@@ -15,7 +15,7 @@
 //! [`body`] declines such payloads and the `Object`-based path handles them.
 
 use usermaven_json::extract::{Extract, Kind, Raw};
-use usermaven_json::{is_array_index, write_js_string, write_number, Object, Str, Value};
+use usermaven_json::{is_array_index, write_js_string, write_number, Object, Value};
 
 use std::borrow::Cow;
 
@@ -177,7 +177,7 @@ pub(crate) enum PV<'a> {
     /// A canonical object at a whole node of an extraction.
     Entries(&'a Extract<'a>, u32),
     /// An object a plain mapping built from canonical scalars.
-    Obj(&'a [(Str, Raw<'a>)]),
+    Obj(&'a [(&'a str, Raw<'a>)]),
 }
 
 impl<'a> PV<'a> {
@@ -541,7 +541,10 @@ fn write_omit(out: &mut String, value: PV<'_>, keys: &[&str]) {
                     out.push(',');
                 }
                 first = false;
-                write_js_string(out, k);
+                // The key's text is canonical, as the whole object is: no escaping needed.
+                out.push('"');
+                out.push_str(k);
+                out.push('"');
                 out.push(':');
                 out.push_str(r.text);
             }
@@ -549,10 +552,10 @@ fn write_omit(out: &mut String, value: PV<'_>, keys: &[&str]) {
             return;
         }
         PV::Obj(entries) => {
-            let kept: Vec<(Str, Raw<'_>)> = entries
+            let kept: Vec<(&str, Raw<'_>)> = entries
                 .iter()
-                .filter(|(k, _)| !keys.contains(&&**k))
-                .cloned()
+                .filter(|(k, _)| !keys.contains(k))
+                .copied()
                 .collect();
             PV::Obj(&kept).write_json(out);
             return;

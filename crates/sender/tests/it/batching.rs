@@ -176,7 +176,7 @@ async fn per_event_content_length_does_not_split_batches() {
         .map(|i| {
             let mut r = request_with_body(format!(r#"{{"event_id":"{}"}}"#, "x".repeat(i)));
             r.headers
-                .push(("content-length".into(), r.body.len().to_string()));
+                .push(("content-length".into(), r.body.len().to_string().into()));
             r
         })
         .collect();

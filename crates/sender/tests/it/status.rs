@@ -136,11 +136,11 @@ async fn connection_headers_are_derived_from_the_real_target_and_body() {
     let server = MockServer::start().await;
     let mut req = request(3);
     req.headers.extend([
-        ("accept".to_string(), "*/*".to_string()),
-        ("content-length".to_string(), "3".to_string()),
-        ("accept-encoding".to_string(), "gzip,deflate".to_string()),
-        ("host".to_string(), "events.usermaven.com".to_string()),
-        ("connection".to_string(), "keep-alive".to_string()),
+        ("accept".into(), "*/*".into()),
+        ("content-length".into(), "3".into()),
+        ("accept-encoding".into(), "gzip,deflate".into()),
+        ("host".into(), "events.usermaven.com".into()),
+        ("connection".into(), "keep-alive".into()),
     ]);
     let addr = server.address().to_string();
     Mock::given(method("POST"))
