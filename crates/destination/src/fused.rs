@@ -44,6 +44,8 @@ pub(crate) struct FusedSub {
     event_type: Str,
     kind: ActionKind,
     fields: Vec<Field>,
+    /// How many fields are objects built by the mapping.
+    objects: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -179,49 +181,39 @@ impl Fused {
         {
             return None;
         }
-        // Evaluate and guard every field before writing anything.
-        let mut nested: Vec<Vec<(&str, Raw<'_>)>> = Vec::new();
-        let mut values: Vec<(usize, Val<'_>)> = Vec::with_capacity(sub.fields.len());
-        for (i, f) in sub.fields.iter().enumerate() {
-            let v = match &f.src {
-                Src::Obj(entries) => {
-                    let mut obj = Vec::with_capacity(entries.len());
-                    for (k, src, ty) in entries {
-                        if let Got::Val(r, node) = eval(src, ex)? {
-                            guard(r, node, *ty)?;
-                            obj.push((&**k, r));
-                        }
+        // Evaluate and guard every field before writing anything: first the objects the
+        // mapping builds, then the payload in field order.
+        let mut nested: Vec<Vec<(&str, Raw<'_>)>> = Vec::with_capacity(sub.objects);
+        for f in &sub.fields {
+            if let Src::Obj(entries) = &f.src {
+                let mut obj = Vec::with_capacity(entries.len());
+                for (k, src, ty) in entries {
+                    if let Got::Val(r, node) = eval(src, ex)? {
+                        guard(r, node, *ty)?;
+                        obj.push((&**k, r));
                     }
-                    nested.push(obj);
-                    Val::Nested(nested.len() - 1)
                 }
+                nested.push(obj);
+            }
+        }
+        let mut objects = nested.iter();
+        let mut payload: Vec<(&str, PV<'_>)> = Vec::with_capacity(sub.fields.len());
+        for f in &sub.fields {
+            let pv = match &f.src {
+                Src::Obj(_) => PV::Obj(objects.next()?),
                 src => match eval(src, ex)? {
                     Got::Undef if f.required => return None,
                     Got::Undef => continue,
-                    Got::Val(r, node) => Val::Raw(r, guard(r, node, f.ty)?),
+                    Got::Val(r, node) => match guard(r, node, f.ty)? {
+                        Some(node) => PV::Entries(ex, node),
+                        None => PV::Raw(r),
+                    },
                 },
             };
-            values.push((i, v));
+            payload.push((&*f.name, pv));
         }
-        let payload: Vec<(&str, PV<'_>)> = values
-            .iter()
-            .map(|&(i, ref v)| {
-                let pv = match *v {
-                    Val::Raw(_, Some(node)) => PV::Entries(ex, node),
-                    Val::Raw(r, None) => PV::Raw(r),
-                    Val::Nested(n) => PV::Obj(&nested[n]),
-                };
-                (&*sub.fields[i].name, pv)
-            })
-            .collect();
         Some(write_body(sub.kind, &payload, settings, options, env))
     }
-}
-
-enum Val<'t> {
-    /// A scalar, or an object at a whole node (the node).
-    Raw(Raw<'t>, Option<u32>),
-    Nested(usize),
 }
 
 enum Got<'t> {
@@ -340,6 +332,10 @@ fn plan_sub(
     Some(FusedSub {
         event_type: Str::from(event_type),
         kind,
+        objects: fields
+            .iter()
+            .filter(|f| matches!(f.src, Src::Obj(_)))
+            .count(),
         fields,
     })
 }

@@ -317,29 +317,48 @@ pub(crate) fn doc_host(s: &str) -> Option<Cow<'_, str>> {
 /// an IPv4 number). The host is then serialized as written, and for a special scheme
 /// nothing after the host can make the parse fail. `None`: ask the URL parser.
 fn plain_host(s: &str) -> Option<&str> {
-    if !s.bytes().all(|c| (0x21..=0x7e).contains(&c) && c != b'\\') {
+    let b = s.as_bytes();
+    let start = if b.starts_with(b"https://") {
+        8
+    } else if b.starts_with(b"http://") {
+        7
+    } else {
         return None;
-    }
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let host = &rest[..end];
-    let mut labels = host.split('.');
-    let last = labels.next_back()?;
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && !l.contains("--")
-            && l.bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
     };
-    let ok = labels.all(label_ok)
-        && label_ok(last)
-        && last.bytes().any(|c| c.is_ascii_lowercase())
-        && !last.starts_with("0x");
-    ok.then_some(host)
+    // One pass over the host, label by label (the end of the string ends it as `/` does).
+    let mut i = start;
+    let mut label = start;
+    let mut letter = false;
+    loop {
+        let c = b.get(i).copied().unwrap_or(b'/');
+        match c {
+            b'a'..=b'z' => letter = true,
+            b'0'..=b'9' => {}
+            // No leading hyphen, no `--` (so no `xn--`).
+            b'-' if i > label && b[i - 1] != b'-' => {}
+            b'.' | b'/' | b'?' | b'#' => {
+                // No empty label, no trailing hyphen.
+                if i == label || b[i - 1] == b'-' {
+                    return None;
+                }
+                if c != b'.' {
+                    // The last label: a name, not an IPv4 number.
+                    if !letter || b[label..].starts_with(b"0x") {
+                        return None;
+                    }
+                    break;
+                }
+                label = i + 1;
+                letter = false;
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    let rest = b.get(i..).unwrap_or_default();
+    rest.iter()
+        .all(|&c| (0x21..=0x7e).contains(&c) && c != b'\\')
+        .then(|| &s[start..i])
 }
 
 fn url_host(u: &url::Url) -> String {

@@ -123,6 +123,28 @@ fn special_mask(w: u64) -> u64 {
     (zq | zb | lt) & HI
 }
 
+/// Whether `b` is ASCII with no byte a JSON string escapes (`"`, `\`, control characters),
+/// eight bytes at a time (a `false` may be conservative; `true` is exact).
+#[inline]
+pub(crate) fn plain_ascii(b: &[u8]) -> bool {
+    let n = b.len();
+    if n < 8 {
+        return b
+            .iter()
+            .all(|&c| (0x20..0x80).contains(&c) && c != b'"' && c != b'\\');
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        let w = load8(b, i);
+        if special_mask(w) | (w & HI) != 0 {
+            return false;
+        }
+        i += 8;
+    }
+    let w = load8(b, n - 8);
+    special_mask(w) | (w & HI) == 0
+}
+
 #[inline]
 fn is_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20

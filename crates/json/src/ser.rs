@@ -41,11 +41,8 @@ fn write_integer(out: &mut String, n: i64) {
 
 /// A JSON string literal as `JSON.stringify` writes it.
 pub fn write_js_string(out: &mut String, s: &str) {
-    // Short strings with nothing to escape (keys, most values): one check, one copy.
-    if s.len() <= 32
-        && s.bytes()
-            .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0xF4)
-    {
+    // ASCII with nothing to escape (keys, most values): one check, one copy.
+    if crate::parse::plain_ascii(s.as_bytes()) {
         out.reserve(s.len() + 2);
         out.push('"');
         out.push_str(s);
