@@ -22,7 +22,7 @@
 //! objects with no repeated key and no array-index key (those would move).
 
 use crate::object::is_array_index;
-use crate::parse::scan_plain;
+use crate::parse::{load8, scan_plain};
 
 /// The kind of a JSON value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,11 +109,16 @@ impl PathSet {
 
     #[inline]
     fn child(&self, node: u32, key: &str) -> Option<u32> {
+        self.child_sig(node, key, signature(key))
+    }
+
+    /// [`PathSet::child`] given the key's signature.
+    #[inline]
+    fn child_sig(&self, node: u32, key: &str, sig: u64) -> Option<u32> {
         let children = &self.nodes[node as usize].children;
         if children.is_empty() {
             return None;
         }
-        let sig = signature(key);
         let node = &self.nodes[node as usize];
         let same =
             |&&(s, ref k, _): &&(u64, Box<str>, u32)| s == sig && (key.len() <= 7 || **k == *key);
@@ -168,12 +173,27 @@ fn slot_of(sig: u64, shift: u32) -> usize {
 /// keys for keys of up to 7 bytes.
 #[inline]
 fn signature(key: &str) -> u64 {
-    let b = key.as_bytes();
-    let mut w = b.len().min(255) as u64;
-    for (i, &c) in b.iter().take(7).enumerate() {
-        w |= u64::from(c) << (8 * (i + 1));
-    }
-    w
+    signature_at(key.as_bytes(), 0, key.len())
+}
+
+/// [`signature`] of the `n`-byte key at `text[at..]`, with one load when the text allows.
+#[inline]
+fn signature_at(text: &[u8], at: usize, n: usize) -> u64 {
+    let first = if at + 8 <= text.len() {
+        let mask = if n >= 7 {
+            0x00FF_FFFF_FFFF_FFFF
+        } else {
+            (1u64 << (8 * n)) - 1
+        };
+        load8(text, at) & mask
+    } else {
+        let mut w = 0;
+        for (i, &c) in text[at..at + n].iter().take(7).enumerate() {
+            w |= u64::from(c) << (8 * i);
+        }
+        w
+    };
+    (first << 8) | n.min(255) as u64
 }
 
 /// Whether `b` may hold a lone-surrogate stand-in ([`crate::lone_surrogate_char`]).
@@ -330,6 +350,10 @@ struct Scanner<'s, 't> {
 impl Scanner<'_, '_> {
     #[inline]
     fn skip_ws(&mut self) {
+        // Compact JSON: the next byte is no whitespace (all of which are ≤ 0x20).
+        if self.b.get(self.pos).is_some_and(|&c| c > b' ') {
+            return;
+        }
         let start = self.pos;
         while let Some(&c) = self.b.get(self.pos) {
             if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
@@ -640,7 +664,13 @@ impl Scanner<'_, '_> {
                 }
                 self.pos += 1;
                 self.skip_ws();
-                let child = node.and_then(|n| self.set.child(n, key));
+                let child = match node {
+                    Some(n) if !self.set.nodes[n as usize].children.is_empty() => {
+                        let sig = signature_at(self.b, ks, ke - ks);
+                        self.set.child_sig(n, key, sig)
+                    }
+                    _ => None,
+                };
                 let vs = self.pos;
                 let (kind, c) = self.value(child, canon)?;
                 if canon {
@@ -813,6 +843,20 @@ mod tests {
         assert!(p.canonical);
         let keys: Vec<&str> = ex.entries(props).map(|(k, _)| k).collect();
         assert_eq!(keys, ["email", "n"]);
+    }
+
+    #[test]
+    fn signatures_read_in_place_equal_computed_ones() {
+        let text = "abcdefghijklmnopqrstuvwxyz";
+        for at in 0..text.len() {
+            for n in 0..=text.len() - at {
+                assert_eq!(
+                    signature_at(text.as_bytes(), at, n),
+                    signature(&text[at..at + n]),
+                    "{at} {n}"
+                );
+            }
+        }
     }
 
     #[test]

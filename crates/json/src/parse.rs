@@ -96,7 +96,7 @@ fn hash_bytes(b: &[u8]) -> u64 {
 }
 
 #[inline]
-fn load8(b: &[u8], at: usize) -> u64 {
+pub(crate) fn load8(b: &[u8], at: usize) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(&b[at..at + 8]);
     u64::from_le_bytes(w)
