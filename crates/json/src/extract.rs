@@ -254,9 +254,54 @@ struct Entry {
 #[derive(Debug)]
 pub struct Extract<'t> {
     text: &'t str,
-    slots: Vec<Slot>,
-    entries: Vec<Entry>,
+    buf: Buffers,
     parents_are_objects: bool,
+}
+
+/// The scan's working memory, kept per thread between scans (events come one after the
+/// other: no allocation per event).
+#[derive(Debug, Default)]
+struct Buffers {
+    slots: Vec<Slot>,
+    /// Keys of the canonical-checked objects being scanned (for repeated keys).
+    keys: Vec<(u32, u32)>,
+    /// Entries of the whole objects being scanned.
+    pending: Vec<Entry>,
+    entries: Vec<Entry>,
+}
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Vec<Buffers>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Buffers {
+    fn take(nodes: usize) -> Buffers {
+        let mut b = SPARE
+            .with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.pop()))
+            .unwrap_or_default();
+        b.slots.clear();
+        b.slots.resize(nodes, Slot::default());
+        b.keys.clear();
+        b.pending.clear();
+        b.entries.clear();
+        b
+    }
+
+    fn give_back(self) {
+        SPARE.with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                if s.len() < 4 {
+                    s.push(self);
+                }
+            }
+        });
+    }
+}
+
+impl Drop for Extract<'_> {
+    fn drop(&mut self) {
+        std::mem::take(&mut self.buf).give_back();
+    }
 }
 
 /// Deepest nesting the scan follows (below the full parser's limit).
@@ -274,30 +319,22 @@ impl<'t> Extract<'t> {
             pos: 0,
             ws: 0,
             depth: 0,
-            slots: vec![Slot::default(); set.len()],
+            buf: Buffers::take(set.len()),
             parents_are_objects: true,
-            keys: Vec::with_capacity(32),
-            pending: Vec::with_capacity(32),
-            entries: Vec::with_capacity(32),
         };
-        s.skip_ws();
-        s.value(Some(PathSet::ROOT), false)?;
-        s.skip_ws();
-        if s.pos != s.b.len() {
-            return None;
-        }
-        Some(Extract {
+        let ok = s.document().is_some();
+        let ex = Extract {
             text,
-            slots: s.slots,
-            entries: s.entries,
+            buf: s.buf,
             parents_are_objects: s.parents_are_objects,
-        })
+        };
+        ok.then_some(ex)
     }
 
     /// The value at `node`; `None` when the document has no value there (JS `undefined`,
     /// or a parent that is not an object).
     pub fn get(&self, node: u32) -> Option<Raw<'t>> {
-        let slot = self.slots.get(node as usize)?;
+        let slot = self.buf.slots.get(node as usize)?;
         let kind = slot.kind?;
         Some(Raw {
             kind,
@@ -315,17 +352,23 @@ impl<'t> Extract<'t> {
     /// The entries (key, value) of the object at a whole `node`, in document order (which
     /// is JS order when the object is canonical: no array-index keys).
     pub fn entries(&self, node: u32) -> impl Iterator<Item = (&'t str, Raw<'t>)> + '_ {
-        let (from, to) = self.slots.get(node as usize).map_or((0, 0), |s| s.entries);
-        self.entries[from as usize..to as usize].iter().map(|e| {
-            (
-                &self.text[e.key.0 as usize..e.key.1 as usize],
-                Raw {
-                    kind: e.kind,
-                    text: &self.text[e.value.0 as usize..e.value.1 as usize],
-                    canonical: e.canonical,
-                },
-            )
-        })
+        let (from, to) = self
+            .buf
+            .slots
+            .get(node as usize)
+            .map_or((0, 0), |s| s.entries);
+        self.buf.entries[from as usize..to as usize]
+            .iter()
+            .map(|e| {
+                (
+                    &self.text[e.key.0 as usize..e.key.1 as usize],
+                    Raw {
+                        kind: e.kind,
+                        text: &self.text[e.value.0 as usize..e.value.1 as usize],
+                        canonical: e.canonical,
+                    },
+                )
+            })
     }
 }
 
@@ -338,22 +381,30 @@ struct Scanner<'s, 't> {
     /// did not move while it was scanned).
     ws: u32,
     depth: usize,
-    slots: Vec<Slot>,
+    buf: Buffers,
     parents_are_objects: bool,
-    /// Keys of the canonical-checked objects being scanned (for repeated keys).
-    keys: Vec<(u32, u32)>,
-    /// Entries of the whole objects being scanned.
-    pending: Vec<Entry>,
-    entries: Vec<Entry>,
 }
 
 impl Scanner<'_, '_> {
-    #[inline]
+    /// The whole text: one value between optional whitespace.
+    fn document(&mut self) -> Option<()> {
+        self.skip_ws();
+        self.value(Some(PathSet::ROOT), false)?;
+        self.skip_ws();
+        (self.pos == self.b.len()).then_some(())
+    }
+
+    #[inline(always)]
     fn skip_ws(&mut self) {
         // Compact JSON: the next byte is no whitespace (all of which are ≤ 0x20).
         if self.b.get(self.pos).is_some_and(|&c| c > b' ') {
             return;
         }
+        self.skip_ws_run();
+    }
+
+    #[inline(never)]
+    fn skip_ws_run(&mut self) {
         let start = self.pos;
         while let Some(&c) = self.b.get(self.pos) {
             if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
@@ -396,7 +447,7 @@ impl Scanner<'_, '_> {
             _ => return None,
         };
         if let Some(n) = node {
-            let slot = &mut self.slots[n as usize];
+            let slot = &mut self.buf.slots[n as usize];
             if slot.kind.is_some() {
                 // A repeated key on a path of the set.
                 return None;
@@ -640,8 +691,8 @@ impl Scanner<'_, '_> {
         let ws = self.ws;
         self.pos += 1;
         self.skip_ws();
-        let key_base = self.keys.len();
-        let pending_base = self.pending.len();
+        let key_base = self.buf.keys.len();
+        let pending_base = self.buf.pending.len();
         let mut canonical = true;
         if self.peek()? == b'}' {
             self.pos += 1;
@@ -675,15 +726,16 @@ impl Scanner<'_, '_> {
                 let (kind, c) = self.value(child, canon)?;
                 if canon {
                     let text = self.text;
-                    let repeated = self.keys[key_base..]
-                        .iter()
-                        .any(|&(a, e)| &text[a as usize..e as usize] == key);
+                    let repeated = self.buf.keys[key_base..].iter().any(|&(a, e)| {
+                        (e - a) as usize == key.len()
+                            && text.as_bytes()[a as usize..e as usize] == *key.as_bytes()
+                    });
                     canonical &=
                         c && !repeated && !is_array_index(key) && !has_stand_in(key.as_bytes());
-                    self.keys.push((ks as u32, ke as u32));
+                    self.buf.keys.push((ks as u32, ke as u32));
                 }
                 if whole {
-                    self.pending.push(Entry {
+                    self.buf.pending.push(Entry {
                         key: (ks as u32, ke as u32),
                         value: (vs as u32, self.pos as u32),
                         kind,
@@ -704,12 +756,14 @@ impl Scanner<'_, '_> {
                 }
             }
         }
-        self.keys.truncate(key_base);
+        self.buf.keys.truncate(key_base);
         let mut range = (0, 0);
         if whole {
-            let from = self.entries.len() as u32;
-            self.entries.extend(self.pending.drain(pending_base..));
-            range = (from, self.entries.len() as u32);
+            let from = self.buf.entries.len() as u32;
+            self.buf
+                .entries
+                .extend(self.buf.pending.drain(pending_base..));
+            range = (from, self.buf.entries.len() as u32);
         }
         self.depth -= 1;
         Some((canon && canonical && self.ws == ws, range))
