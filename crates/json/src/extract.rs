@@ -547,6 +547,7 @@ impl Scanner<'_, '_> {
     /// A string; canonical when it has no escape (and, with `used`, no character from the
     /// range that stands for lone surrogates in `Value`: U+10F800..=U+10FFFF, lead byte
     /// 0xF4, which the general path would print as an escape).
+    #[inline(always)]
     fn string(&mut self, used: bool) -> Option<bool> {
         self.pos += 1;
         let start = self.pos;
