@@ -494,17 +494,8 @@ impl Scanner<'_, '_> {
                         self.pos += 1;
                         self.skip_ws();
                         self.skip()?;
-                        self.skip_ws();
-                        match self.peek()? {
-                            b',' => {
-                                self.pos += 1;
-                                self.skip_ws();
-                            }
-                            b'}' => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return None,
+                        if !self.more(b'}')? {
+                            break;
                         }
                     }
                 }
@@ -646,6 +637,21 @@ impl Scanner<'_, '_> {
         Some(canonical)
     }
 
+    /// After an item of an array or object: `Some(true)` past a comma (another item
+    /// follows), `Some(false)` past the `close` bracket, `None` for anything else.
+    #[inline(always)]
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.skip_ws();
+        let c = self.peek()?;
+        self.pos += 1;
+        if c == b',' {
+            self.skip_ws();
+            Some(true)
+        } else {
+            (c == close).then_some(false)
+        }
+    }
+
     fn enter(&mut self) -> Option<()> {
         self.depth += 1;
         (self.depth <= MAX_DEPTH).then_some(())
@@ -663,17 +669,8 @@ impl Scanner<'_, '_> {
             loop {
                 let (_, c) = self.value(None, canon)?;
                 canonical &= c;
-                self.skip_ws();
-                match self.peek()? {
-                    b',' => {
-                        self.pos += 1;
-                        self.skip_ws();
-                    }
-                    b']' => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return None,
+                if !self.more(b']')? {
+                    break;
                 }
             }
         }
@@ -743,17 +740,8 @@ impl Scanner<'_, '_> {
                         canonical: c,
                     });
                 }
-                self.skip_ws();
-                match self.peek()? {
-                    b',' => {
-                        self.pos += 1;
-                        self.skip_ws();
-                    }
-                    b'}' => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return None,
+                if !self.more(b'}')? {
+                    break;
                 }
             }
         }

@@ -526,6 +526,17 @@ impl Harness {
         for (m, dest) in self.mapped.iter().filter(|(m, _)| m.action == kind) {
             let routed = dest.route(event, &mut self.env());
             let again = dest.route(event, &mut self.env());
+            let fused = dest
+                .route_text(&event.to_json(), &mut self.env())
+                .map_err(|e| format!("mapping {}: route_text: {e}", m.name))?;
+            let f: Vec<_> = fused.iter().map(|r| (&r.result, r.generated_id)).collect();
+            let g: Vec<_> = routed.iter().map(|r| (&r.result, r.generated_id)).collect();
+            if f != g {
+                return Err(format!(
+                    "mapping {}: route_text differs from route:\n  {f:?}\n  {g:?}",
+                    m.name
+                ));
+            }
             for (r, r2) in routed.iter().zip(&again) {
                 if r.result != r2.result {
                     return Err(format!("mapping {}: not deterministic", m.name));
@@ -554,6 +565,28 @@ impl Harness {
         let b: Vec<_> = again.iter().map(|r| (&r.action_name, &r.result)).collect();
         if a != b {
             return Err("routing is not deterministic".into());
+        }
+        // The fused fast path (route from the JSON text) must give exactly what the general
+        // path gives, printed compactly or not.
+        for text in [event.to_json(), event.to_json_pretty()] {
+            let fused = self
+                .presets
+                .route_text(&text, &mut self.env())
+                .map_err(|e| format!("route_text: {e}"))?;
+            let f: Vec<_> = fused
+                .iter()
+                .map(|r| (&r.action_name, &r.result, r.generated_id))
+                .collect();
+            let g: Vec<_> = routed
+                .iter()
+                .map(|r| (&r.action_name, &r.result, r.generated_id))
+                .collect();
+            if f != g {
+                return Err(format!(
+                    "route_text (fused: {:?}) differs from route:\n  {f:?}\n  {g:?}",
+                    fused.iter().map(|r| r.fused).collect::<Vec<_>>()
+                ));
+            }
         }
         let expected: Vec<&str> = match event.get("type") {
             Some(Value::String(t)) => ActionKind::PRESET_ORDER
