@@ -959,6 +959,23 @@ mod tests {
     }
 
     #[test]
+    fn never_panics_on_any_text() {
+        use proptest::prelude::*;
+        let s = set(&[&["a"], &["a", "b"], &["c", "d"]], &[&["c"], &["e"]]);
+        proptest!(ProptestConfig::with_cases(2000), |(text in any::<String>(), json in "[{}\\[\\]\",:a-e0-9\\\\. é\u{10F800}-]{0,40}")| {
+            for t in [text.as_str(), json.as_str()] {
+                if let Some(ex) = Extract::run(&s, t) {
+                    prop_assert!(Value::parse(t).is_ok(), "{:?}", t);
+                    for n in 0..s.len() as u32 {
+                        let _ = ex.get(n);
+                        let _ = ex.entries(n).count();
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
     fn accepts_only_what_the_full_parser_accepts() {
         use proptest::prelude::*;
         let s = set(&[&["a"], &["a", "b"]], &[&["c"]]);
