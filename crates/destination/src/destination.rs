@@ -192,11 +192,7 @@ impl Destination {
                 .iter()
                 .map(|s| {
                     let plain = s.mapping.as_ref().ok().and_then(|m| m.plain());
-                    let trigger = if s.enabled {
-                        Some(s.trigger.source())
-                    } else {
-                        None
-                    };
+                    let trigger = if s.enabled { Some(&s.trigger) } else { None };
                     (trigger, s.action, plain)
                 })
                 .collect();

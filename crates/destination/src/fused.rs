@@ -20,11 +20,11 @@
 //! give identical results over every event fixture and generated events.
 
 use usermaven_json::extract::{Extract, Kind, PathSet, Raw};
-use usermaven_json::{Str, Value};
+use usermaven_json::{Object, Str, Value};
 use usermaven_mapping::Plain;
 
 use crate::perform::fast::{write_body, PV};
-use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings};
+use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, Trigger};
 
 /// The paths every fused subscription of a destination reads, gathered in one set so one
 /// scan serves them all.
@@ -40,8 +40,7 @@ pub(crate) struct Fused {
 
 #[derive(Clone, Debug)]
 pub(crate) struct FusedSub {
-    /// The trigger `type = "<this>"`.
-    event_type: Str,
+    trigger: FastTrigger,
     kind: ActionKind,
     fields: Vec<Field>,
     /// How many fields are objects built by the mapping.
@@ -55,6 +54,23 @@ struct Field {
     ty: Ty,
     required: bool,
 }
+
+/// How the trigger is told from the text.
+#[derive(Clone, Debug)]
+enum FastTrigger {
+    /// `type = "<this>"` (every preset): the event type compared where it lies.
+    TypeIs(Str),
+    /// Any other parsed trigger: evaluated by the FQL engine on a small event holding only
+    /// the values it reads (`usermaven_fql::Trigger::read_paths`), decoded from the text.
+    Fql {
+        trigger: usermaven_fql::Trigger,
+        /// Each path read, shortest first.
+        paths: Vec<ReadPath>,
+    },
+}
+
+/// A path a trigger reads: its keys and their nodes.
+type ReadPath = (Box<[Box<str>]>, Box<[u32]>);
 
 /// A plain mapping, with its paths resolved to nodes of the scan's [`PathSet`] (every
 /// prefix of a path, so that each step can be checked to be an object).
@@ -116,7 +132,7 @@ fn ty_of(def: &Value, allowed: &[&str]) -> Option<Ty> {
 /// What planning needs of one subscription: its trigger (`None`: disabled), action and
 /// plain mapping.
 pub(crate) type SubInput<'a> = (
-    Option<&'a str>,
+    Option<&'a Trigger>,
     Option<ActionKind>,
     Option<Vec<(Str, Plain)>>,
 );
@@ -127,8 +143,10 @@ impl Fused {
         let mut paths = PathSet::new();
         let mut planned = Vec::with_capacity(subs.len());
         for (trigger, kind, plain) in subs {
-            let sub = match (trigger.and_then(type_trigger), kind, plain) {
-                (Some(t), Some(kind), Some(plain)) => plan_sub(&mut paths, t, *kind, plain),
+            let sub = match (trigger, kind, plain) {
+                (Some(t), Some(kind), Some(plain)) => {
+                    fast_trigger(&mut paths, t).and_then(|t| plan_sub(&mut paths, t, *kind, plain))
+                }
                 _ => None,
             };
             planned.push(sub);
@@ -156,11 +174,26 @@ impl Fused {
         self.subs.get(index)?.as_ref()
     }
 
-    /// Whether the trigger matches: `None` when it cannot be told from the text (the event
-    /// type is missing or not a plain string).
+    /// Whether the trigger matches: `None` when it cannot be told from the text (for
+    /// `type = "…"`: the event type is missing or not a plain string; otherwise a value on
+    /// the way to a path the trigger reads is not an object, or the evaluation throws).
     pub(crate) fn matches(&self, sub: &FusedSub, ex: &Extract<'_>) -> Option<bool> {
-        let t = ex.get(self.type_node)?.plain_str()?;
-        Some(t == &*sub.event_type)
+        match &sub.trigger {
+            FastTrigger::TypeIs(x) => {
+                let t = ex.get(self.type_node)?.plain_str()?;
+                Some(t == &**x)
+            }
+            FastTrigger::Fql { trigger, paths } => {
+                let mut event = Object::new();
+                for (keys, nodes) in paths {
+                    let Some(raw) = lookup_object_path(nodes, ex)? else {
+                        continue;
+                    };
+                    insert_at(&mut event, keys, Value::parse(raw.text).ok()?);
+                }
+                trigger.try_matches(&Value::Object(event)).ok()
+            }
+        }
     }
 
     /// The request body for a matching event, or `None` when a guard fails (nothing has
@@ -244,6 +277,41 @@ fn eval<'t>(src: &Src, ex: &Extract<'t>) -> Option<Got<'t>> {
     }
 }
 
+/// The value at a path, `Some(None)` when absent; `None` when a value on the way is not an
+/// object.
+fn lookup_object_path<'t>(nodes: &[u32], ex: &Extract<'t>) -> Option<Option<Raw<'t>>> {
+    let (&last, steps) = nodes.split_last()?;
+    for &n in steps {
+        match ex.get(n) {
+            None => return Some(None),
+            Some(r) if r.kind == Kind::Object => {}
+            Some(_) => return None,
+        }
+    }
+    Some(ex.get(last))
+}
+
+/// Sets `value` at `keys` in `event`, creating objects on the way; nothing when a shorter
+/// path already put a whole value on the way (it holds this one).
+fn insert_at(event: &mut Object, keys: &[Box<str>], value: Value) {
+    let Some((last, way)) = keys.split_last() else {
+        return;
+    };
+    let mut cur = event;
+    for k in way {
+        if cur.get(k).is_none() {
+            cur.set(k, Value::Object(Object::new()));
+        }
+        match cur.get_mut(k) {
+            Some(Value::Object(o)) => cur = o,
+            _ => return,
+        }
+    }
+    if cur.get(last).is_none() {
+        cur.set(last, value);
+    }
+}
+
 fn lookup<'t>(nodes: &[u32], ex: &Extract<'t>) -> Option<Got<'t>> {
     let (&last, steps) = nodes.split_last()?;
     if ex.parents_are_objects() {
@@ -283,9 +351,32 @@ fn type_trigger(fql: &str) -> Option<&str> {
     (!x.is_empty() && x.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')).then_some(x)
 }
 
+/// How the fast path tells `trigger`; `None` when it cannot (not parsed, odd tree).
+fn fast_trigger(paths: &mut PathSet, trigger: &Trigger) -> Option<FastTrigger> {
+    if let Some(x) = type_trigger(trigger.source()) {
+        return Some(FastTrigger::TypeIs(Str::from(x)));
+    }
+    let fql = trigger.fql()?;
+    let mut read = fql.read_paths()?;
+    read.sort_by_key(Vec::len);
+    read.dedup();
+    let paths = read
+        .into_iter()
+        .map(|keys| {
+            let names: Vec<Str> = keys.iter().map(|k| Str::from(&**k)).collect();
+            let nodes = path_nodes(paths, &names, false);
+            (keys.into_boxed_slice(), nodes)
+        })
+        .collect();
+    Some(FastTrigger::Fql {
+        trigger: fql.clone(),
+        paths,
+    })
+}
+
 fn plan_sub(
     paths: &mut PathSet,
-    event_type: &str,
+    trigger: FastTrigger,
     kind: ActionKind,
     plain: &[(Str, Plain)],
 ) -> Option<FusedSub> {
@@ -330,7 +421,7 @@ fn plan_sub(
         });
     }
     Some(FusedSub {
-        event_type: Str::from(event_type),
+        trigger,
         kind,
         objects: fields
             .iter()

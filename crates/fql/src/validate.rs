@@ -41,6 +41,55 @@ impl Trigger {
     }
 }
 
+impl Trigger {
+    /// The event paths evaluation reads, as object keys from the event's root (a
+    /// condition on `properties.a.b` reads `properties`, `a`, `b`). Two events that agree
+    /// on these paths — the same value at each, or none, and only objects on the way —
+    /// evaluate the same. `None` when the tree is not a list of conditions and groups (an
+    /// error tree, odd nodes) or a path throws: then anything may be read.
+    pub fn read_paths(&self) -> Option<Vec<Vec<Box<str>>>> {
+        let Root::Group(g) = &self.root else {
+            return None;
+        };
+        let mut out = Vec::new();
+        collect_paths(g, &mut out)?;
+        Some(out)
+    }
+}
+
+fn collect_paths(g: &Group, out: &mut Vec<Vec<Box<str>>>) -> Option<()> {
+    let Children::List(children) = &g.children else {
+        return None;
+    };
+    for child in children {
+        match child {
+            Node::Group(g) => collect_paths(g, out)?,
+            Node::Condition(c) => {
+                let (root, path) = match c.kind {
+                    ConditionKind::EventType => ("type", None),
+                    ConditionKind::Event => ("event", None),
+                    ConditionKind::Name => ("name", None),
+                    ConditionKind::UserId => ("userId", None),
+                    ConditionKind::Property => ("properties", Some(&c.path)),
+                    ConditionKind::Trait => ("traits", Some(&c.path)),
+                    ConditionKind::Context => ("context", Some(&c.path)),
+                    // Evaluates to false without reading anything.
+                    ConditionKind::Unknown => continue,
+                };
+                let mut keys: Vec<Box<str>> = vec![Box::from(root)];
+                match path {
+                    None | Some(Path::Undefined) => {}
+                    Some(Path::Segments(segs)) => keys.extend(segs.iter().cloned()),
+                    Some(Path::Throws(_)) => return None,
+                }
+                out.push(keys);
+            }
+            Node::Undefined | Node::Null | Node::Other(_) => return None,
+        }
+    }
+    Some(())
+}
+
 fn eval_group(g: &Group, data: &Value) -> Result<bool, FqlError> {
     let method = match g.operator() {
         Some("and") => "every",
