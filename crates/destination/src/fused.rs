@@ -1,6 +1,8 @@
 //! The fused fast path: event JSON text straight to the request body, for subscriptions
-//! whose trigger is `type = "…"` and whose mapping is *plain* ([`Plain`]: `@path`s, `@if`
-//! `exists`, objects of those — every preset's default mapping).
+//! whose mapping is *plain* ([`Plain`]: `@path`s, `@if` `exists`, objects of those — every
+//! preset's default mapping) under a valid trigger: `type = "…"` is compared where it lies in
+//! the text; any other trigger is evaluated by the FQL engine on a small event holding only
+//! the values it reads (`usermaven_fql::Trigger::read_paths`).
 //!
 //! For such a subscription the general pipeline (parse into a [`Value`], transform, remove
 //! empty values, validate with coercion, perform) does nothing for an ordinary event but

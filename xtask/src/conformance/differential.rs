@@ -108,6 +108,41 @@ pub fn route_mappings_case(
     Value::Object(c)
 }
 
+/// Triggers of many shapes for [`route_triggers_case`]: they exercise the FQL engine and
+/// the fast path's reading of the values a trigger needs.
+const TRIGGERS: &[&str] = &[
+    "type = \"track\" and event = \"Order Completed\"",
+    "type = \"track\" or type = \"page\"",
+    "event != \"Order Completed\" and type = \"track\"",
+    "type = \"identify\" and traits.email exists",
+    "properties.total > 10 or properties.currency = \"USD\"",
+    "contains(event, \"e\") and !(userId = \"user-0\")",
+    "context.page.url exists and type = \"page\"",
+    "type = \"group\" and (traits.name exists or groupId exists)",
+];
+
+/// A `route` case through subscriptions with the triggers above on the preset mappings.
+pub fn route_triggers_case(id: &str, event: &Value, fixed: &Fixed) -> Value {
+    let subs = TRIGGERS
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let kind = ActionKind::PRESET_ORDER[i % ActionKind::PRESET_ORDER.len()];
+            let mut o = Object::new();
+            o.set("subscribe", Value::str(t));
+            o.set("partnerAction", Value::str(kind.name()));
+            o.set("mapping", kind.action().default_mapping.clone());
+            Value::Object(o)
+        })
+        .collect();
+    let mut c = route_case(id, event, fixed)
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    c.set("subscriptions", Value::Array(subs));
+    Value::Object(c)
+}
+
 /// Is node there, and does the reference project set up?
 fn prepare(root: &Path) -> Result<()> {
     let out = Command::new("node")
@@ -313,7 +348,8 @@ fn append(path: &Path, line: &str) -> Result<()> {
 /// The cases of a run: every event fixture routed through the presets and through all
 /// mapping fixtures (what the snapshots hold, so the reference vouches for them), then per
 /// generated event one `action` case per action (default mapping), one with a mapping fixture
-/// (round robin) and one `route` case through the presets.
+/// (round robin), one `route` case through the presets and one through subscriptions with
+/// custom triggers.
 pub fn generate(root: &Path, opts: &Options, fixed: &Fixed) -> Result<Vec<Value>> {
     let mappings = fixtures::mappings(root)?;
     let mut cases = Vec::new();
@@ -358,6 +394,11 @@ pub fn generate(root: &Path, opts: &Options, fixed: &Fixed) -> Result<Vec<Value>
             ));
         }
         cases.push(route_case(&format!("{prefix}/route"), &event, fixed));
+        cases.push(route_triggers_case(
+            &format!("{prefix}/route-triggers"),
+            &event,
+            fixed,
+        ));
     }
     Ok(cases)
 }
