@@ -5,9 +5,9 @@
 use std::io::{BufRead, Write};
 
 use usermaven_destination::{Destination, Env};
-use usermaven_json::{Object, Value};
+use usermaven_json::{write_js_string, write_number, Object, Value};
 
-use crate::cases::{error_value, request_value};
+use crate::cases::error_value;
 
 /// Counters of a `map` run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -85,29 +85,53 @@ pub fn map_stream(
             summary.unmatched += 1;
         }
         for r in routed {
-            let mut o = Object::new();
-            o.set("line", Value::Number(line_no as f64));
-            o.set("action", Value::str(&r.action_name));
-            o.set("subscription", Value::str(&r.subscription));
+            // `{"line":N,"action":S,"subscription":S,` then the request or the error.
+            buf.clear();
+            buf.push_str("{\"line\":");
+            write_number(&mut buf, line_no as f64);
+            buf.push_str(",\"action\":");
+            write_js_string(&mut buf, &r.action_name);
+            buf.push_str(",\"subscription\":");
+            write_js_string(&mut buf, &r.subscription);
             match &r.result {
                 Ok(req) => {
                     summary.requests += 1;
-                    let mut rv = request_value(req);
-                    if let Some(obj) = rv.as_object_mut() {
-                        obj.set("url", Value::from(req.redacted_url()));
-                    }
-                    o.set("request", rv);
+                    buf.push_str(",\"request\":");
+                    write_request(&mut buf, req);
                 }
                 Err(e) => {
                     summary.errors += 1;
-                    o.set("error", error_value(e));
+                    buf.push_str(",\"error\":");
+                    error_value(e).write_json(&mut buf);
                 }
             }
-            write_line(&mut out, &mut buf, Value::Object(o))?;
+            buf.push_str("}\n");
+            out.write_all(buf.as_bytes())?;
         }
     }
     out.flush()?;
     Ok(summary)
+}
+
+/// `{"url","method","headers","body"}` of a request, the URL redacted (the shape of
+/// [`crate::cases::request_value`], written directly).
+fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
+    buf.push_str("{\"url\":");
+    write_js_string(buf, &req.redacted_url());
+    buf.push_str(",\"method\":");
+    write_js_string(buf, req.method);
+    buf.push_str(",\"headers\":{");
+    for (i, (k, v)) in req.headers.iter().enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        write_js_string(buf, k);
+        buf.push(':');
+        write_js_string(buf, v);
+    }
+    buf.push_str("},\"body\":");
+    write_js_string(buf, &req.body);
+    buf.push('}');
 }
 
 fn invalid(line: u64, message: &str) -> Value {
