@@ -4,6 +4,7 @@
 //!
 //! - `track_default_mapping`: `Destination::route_text`, what `map` and `send` run: the
 //!   fused fast path (scan the text, guard, write) for these ordinary events.
+//! - `track_fql_trigger`: the same through a user-built subscription with a compound trigger.
 //! - `general_path`: the same events through the general pipeline (parse into a value,
 //!   trigger, transform, removeEmptyValues, validate, perform), which the fast path falls
 //!   back to for anything unusual; `parse_only` and `route_only` are its two halves.
@@ -13,7 +14,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use usermaven_destination::{Destination, FixedEnv, Options, Settings};
+use usermaven_destination::{ActionKind, Destination, FixedEnv, Options, Settings, Subscription};
 use usermaven_json::Value;
 
 /// The benchmark corpus: 80 realistic analytics.js track events (~1 KB each), varied so no
@@ -52,6 +53,31 @@ fn pipeline(c: &mut Criterion) {
             let mut bytes = 0usize;
             for text in &events {
                 for r in dest.route_text(text, &mut env).unwrap() {
+                    if let Ok(req) = r.result {
+                        bytes += req.body.len();
+                    }
+                }
+            }
+            bytes
+        })
+    });
+    // A user-built subscription with a compound trigger on the same mapping: the trigger is
+    // evaluated by the FQL engine on the values it reads.
+    let custom = Destination::with_subscriptions(
+        Settings::new("demo-key", "demo-token"),
+        Options::default(),
+        vec![Subscription::new(
+            "Tracks but tests",
+            ActionKind::Track,
+            "type = \"track\" and event != \"Test Event\"",
+            &ActionKind::Track.action().default_mapping,
+        )],
+    );
+    g.bench_function("track_fql_trigger", |b| {
+        b.iter(|| {
+            let mut bytes = 0usize;
+            for text in &events {
+                for r in custom.route_text(text, &mut env).unwrap() {
                     if let Ok(req) = r.result {
                         bytes += req.body.len();
                     }
