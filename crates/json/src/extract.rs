@@ -22,7 +22,7 @@
 //! objects with no repeated key and no array-index key (those would move).
 
 use crate::object::is_array_index;
-use crate::parse::{load8, scan_plain};
+use crate::parse::{load8, scan_plain, skip_digits, skip_exponent};
 
 /// The kind of a JSON value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,8 +103,9 @@ impl PathSet {
         self.nodes.len()
     }
 
+    /// Never: a set always has its root.
     pub fn is_empty(&self) -> bool {
-        false
+        self.nodes.is_empty()
     }
 
     #[inline]
@@ -585,11 +586,7 @@ impl Scanner<'_, '_> {
         let int_start = i;
         match b.get(i)? {
             b'0' => i += 1,
-            b'1'..=b'9' => {
-                while matches!(b.get(i), Some(b'0'..=b'9')) {
-                    i += 1;
-                }
-            }
+            b'1'..=b'9' => i = skip_digits(b, i),
             _ => return None,
         }
         let int_digits = i - int_start;
@@ -597,11 +594,8 @@ impl Scanner<'_, '_> {
         let mut canonical = int_digits <= 15;
         let mut frac_nonzero = false;
         if b.get(i) == Some(&b'.') {
-            i += 1;
-            let frac_start = i;
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            let frac_start = i + 1;
+            i = skip_digits(b, frac_start);
             if i == frac_start {
                 return None;
             }
@@ -615,19 +609,10 @@ impl Scanner<'_, '_> {
             };
             canonical &= b[i - 1] != b'0' && significant <= 15 && (!int_zero || leading < 6);
         }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            let exp_start = i;
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
-            if i == exp_start {
-                return None;
-            }
+        let end = skip_exponent(b, i).ok()?;
+        if end != i {
             canonical = false;
+            i = end;
         }
         if neg && int_zero && !frac_nonzero {
             // `-0` prints as `0`.

@@ -145,6 +145,34 @@ pub(crate) fn plain_ascii(b: &[u8]) -> bool {
     special_mask(w) | (w & HI) == 0
 }
 
+/// The end of the run of ASCII digits from `i`.
+#[inline]
+pub(crate) fn skip_digits(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b'0'..=b'9')) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of a number's exponent part (`[eE][+-]?digits`) starting at `i`: `Ok(i)` when
+/// there is none, `Err(at)` when it has no digits (`at` is where one was expected).
+#[inline]
+pub(crate) fn skip_exponent(b: &[u8], i: usize) -> Result<usize, usize> {
+    if !matches!(b.get(i), Some(b'e' | b'E')) {
+        return Ok(i);
+    }
+    let mut start = i + 1;
+    if matches!(b.get(start), Some(b'+' | b'-')) {
+        start += 1;
+    }
+    let end = skip_digits(b, start);
+    if end == start {
+        Err(end)
+    } else {
+        Ok(end)
+    }
+}
+
 #[inline]
 fn is_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
@@ -353,11 +381,7 @@ impl<'a, 'k> Parser<'a, 'k> {
         let int_start = i;
         match b.get(i) {
             Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                while matches!(b.get(i), Some(b'0'..=b'9')) {
-                    i += 1;
-                }
-            }
+            Some(b'1'..=b'9') => i = skip_digits(b, i),
             Some(_) => {
                 self.pos = i;
                 return Err(self.error("invalid number"));
@@ -371,28 +395,20 @@ impl<'a, 'k> Parser<'a, 'k> {
         let mut simple = true;
         if b.get(i) == Some(&b'.') {
             simple = false;
-            i += 1;
-            let frac_start = i;
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            let frac_start = i + 1;
+            i = skip_digits(b, frac_start);
             if i == frac_start {
                 self.pos = i;
                 return Err(self.number_error());
             }
         }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            simple = false;
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
+        match skip_exponent(b, i) {
+            Ok(end) => {
+                simple &= end == i;
+                i = end;
             }
-            let exp_start = i;
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
-            if i == exp_start {
-                self.pos = i;
+            Err(at) => {
+                self.pos = at;
                 return Err(self.number_error());
             }
         }

@@ -100,6 +100,11 @@ pub fn route_mappings_case(
             Value::Object(o)
         })
         .collect();
+    route_through(id, event, fixed, subs)
+}
+
+/// A `route` case through the given subscriptions.
+fn route_through(id: &str, event: &Value, fixed: &Fixed, subs: Vec<Value>) -> Value {
     let mut c = route_case(id, event, fixed)
         .as_object()
         .cloned()
@@ -135,12 +140,7 @@ pub fn route_triggers_case(id: &str, event: &Value, fixed: &Fixed) -> Value {
             Value::Object(o)
         })
         .collect();
-    let mut c = route_case(id, event, fixed)
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    c.set("subscriptions", Value::Array(subs));
-    Value::Object(c)
+    route_through(id, event, fixed, subs)
 }
 
 /// Is node there, and does the reference project set up?
