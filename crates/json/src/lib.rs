@@ -107,8 +107,18 @@ impl Value {
     /// `JSON.stringify(value, null, 2)`.
     pub fn to_json_pretty(&self) -> String {
         let mut out = String::with_capacity(512);
-        ser::write_pretty(&mut out, self, 0);
+        ser::write_indented(&mut out, self, "  ", 0);
         out
+    }
+
+    /// `JSON.stringify(value, null, gap)` appended to `out` (no indentation when `gap` is
+    /// empty).
+    pub fn write_json_indented(&self, out: &mut String, gap: &str) {
+        if gap.is_empty() {
+            ser::write_value(out, self);
+        } else {
+            ser::write_indented(out, self, gap, 0);
+        }
     }
 
     pub fn str(s: &str) -> Value {

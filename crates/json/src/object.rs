@@ -1,5 +1,6 @@
 //! An object whose entries are always in JS enumeration order.
 
+use crate::parse::{load4, load8};
 use crate::{Str, Value};
 
 /// String equality tuned for object keys, cheapest tests first: length, shared
@@ -25,20 +26,6 @@ pub fn key_eq(a: &str, b: &str) -> bool {
         return load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4);
     }
     a.iter().zip(b).all(|(x, y)| x == y)
-}
-
-#[inline]
-fn load8(b: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(w)
-}
-
-#[inline]
-fn load4(b: &[u8], at: usize) -> u32 {
-    let mut w = [0u8; 4];
-    w.copy_from_slice(&b[at..at + 4]);
-    u32::from_le_bytes(w)
 }
 
 /// Is `key` an array index as ECMAScript defines it (canonical decimal, < 2³² − 1)?

@@ -103,7 +103,7 @@ pub(crate) fn load8(b: &[u8], at: usize) -> u64 {
 }
 
 #[inline]
-fn load4(b: &[u8], at: usize) -> u32 {
+pub(crate) fn load4(b: &[u8], at: usize) -> u32 {
     let mut w = [0u8; 4];
     w.copy_from_slice(&b[at..at + 4]);
     u32::from_le_bytes(w)

@@ -160,14 +160,14 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
     }
 }
 
-fn indent(out: &mut String, level: usize) {
-    out.push('\n');
-    for _ in 0..level {
-        out.push_str("  ");
-    }
-}
-
-pub(crate) fn write_pretty(out: &mut String, v: &Value, level: usize) {
+/// `JSON.stringify(v, null, gap)` for a non-empty `gap` (each level indented by `gap`).
+pub(crate) fn write_indented(out: &mut String, v: &Value, gap: &str, level: usize) {
+    let newline = |out: &mut String, level: usize| {
+        out.push('\n');
+        for _ in 0..level {
+            out.push_str(gap);
+        }
+    };
     match v {
         Value::Array(a) if !a.is_empty() => {
             out.push('[');
@@ -175,10 +175,10 @@ pub(crate) fn write_pretty(out: &mut String, v: &Value, level: usize) {
                 if i > 0 {
                     out.push(',');
                 }
-                indent(out, level + 1);
-                write_pretty(out, item, level + 1);
+                newline(out, level + 1);
+                write_indented(out, item, gap, level + 1);
             }
-            indent(out, level);
+            newline(out, level);
             out.push(']');
         }
         Value::Object(o) if !o.is_empty() => {
@@ -187,12 +187,12 @@ pub(crate) fn write_pretty(out: &mut String, v: &Value, level: usize) {
                 if i > 0 {
                     out.push(',');
                 }
-                indent(out, level + 1);
+                newline(out, level + 1);
                 write_js_string(out, k);
                 out.push_str(": ");
-                write_pretty(out, item, level + 1);
+                write_indented(out, item, gap, level + 1);
             }
-            indent(out, level);
+            newline(out, level);
             out.push('}');
         }
         _ => write_value(out, v),

@@ -66,14 +66,10 @@ pub(crate) fn resolve_value(
                 cond,
                 then,
                 otherwise,
-            } => {
-                let condition = if_condition(cond, payload, cx)?;
-                match (condition, then, otherwise) {
-                    (true, Some(t), _) => resolve_value(t, payload, cx),
-                    (false, _, Some(e)) => resolve_value(e, payload, cx),
-                    _ => Ok(None),
-                }
-            }
+            } => match if_branch(cond, then, otherwise, payload, cx)? {
+                Some(branch) => resolve_value(branch, payload, cx),
+                None => Ok(None),
+            },
             _ => Ok(resolve(node, payload, cx)?.into_value()),
         },
         Node::Arr(_) => Ok(resolve(node, payload, cx)?.into_value()),
@@ -91,6 +87,21 @@ fn resolve_owned<'a>(node: &'a Node, payload: Js<'_>, cx: &Cx) -> R<'a> {
             Ok(resolve(node, owned.as_ref(), cx)?.into_owned())
         }
     }
+}
+
+/// The branch `@if` takes (`None`: the branch it takes is missing, giving `undefined`).
+fn if_branch<'n>(
+    cond: &IfCond,
+    then: &'n Option<Node>,
+    otherwise: &'n Option<Node>,
+    payload: Option<&Value>,
+    cx: &Cx,
+) -> Result<Option<&'n Node>, TransformError> {
+    Ok(if if_condition(cond, payload, cx)? {
+        then.as_ref()
+    } else {
+        otherwise.as_ref()
+    })
 }
 
 /// The condition of `@if`: `exists` is "neither undefined nor null"; `blank` also excludes
@@ -144,14 +155,10 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             cond,
             then,
             otherwise,
-        } => {
-            let condition = if_condition(cond, payload, cx)?;
-            match (condition, then, otherwise) {
-                (true, Some(t), _) => resolve(t, payload, cx),
-                (false, _, Some(e)) => resolve(e, payload, cx),
-                _ => Ok(Js::Undef),
-            }
-        }
+        } => match if_branch(cond, then, otherwise, payload, cx)? {
+            Some(branch) => resolve(branch, payload, cx),
+            None => Ok(Js::Undef),
+        },
         Directive::Case { value, op } => {
             let Some(n) = value else { return Ok(Js::Undef) };
             let v = resolve(n, payload, cx)?;

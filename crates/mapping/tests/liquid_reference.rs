@@ -6,35 +6,14 @@
 //!   `fullVariablesSync`);
 //! - the JS error names of a few failures, as the reference throws them.
 
-use std::path::PathBuf;
+mod common;
 
-use usermaven_json::{Object, Value};
+use common::{now as default_now, obj, root};
+use usermaven_json::Value;
 use usermaven_mapping::{get_field_value_keys, transform};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn lines(rel: &str) -> Vec<Value> {
-    let path = root().join(rel);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| Value::parse(l).expect("valid JSON line"))
-        .collect()
-}
-
-fn default_now() -> jiff::Timestamp {
-    "2024-01-01T00:00:00Z".parse().expect("timestamp")
-}
-
-fn obj(entries: Vec<(&str, Value)>) -> Value {
-    let mut o = Object::new();
-    for (k, v) in entries {
-        o.set(k, v);
-    }
-    Value::Object(o)
+    common::lines(&root().join(rel))
 }
 
 fn liquid(template: &str) -> Value {

@@ -3,45 +3,19 @@
 //! `mapping-kit.jsonl`, `mapping-validate.jsonl`, `path-get.jsonl` and
 //! `mapping-kit-helpers.jsonl`.
 //!
-//! The files are read from `fixtures/peer-suites/` of the workspace, falling back to
-//! the shared `peer-suites/` folder next to the checkout.
+//! The files are read from `fixtures/peer-suites/` of the workspace (a copy of the shared
+//! suites, committed so that a clean checkout has them).
 
-use std::path::PathBuf;
+mod common;
 
+use common::{now, obj, root};
 use usermaven_json::{Object, Value};
 use usermaven_mapping::{
     flatten_object, get, get_field_value_keys, get_keys, render, transform, Mapping,
 };
 
-fn suite_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let local = manifest.join("../../fixtures/peer-suites");
-    if local.join("mapping-kit.jsonl").exists() {
-        return local;
-    }
-    manifest.join("../../../shared/peer-suites")
-}
-
 fn lines(name: &str) -> Vec<Value> {
-    let path = suite_dir().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| Value::parse(l).expect("valid JSON line"))
-        .collect()
-}
-
-fn now() -> jiff::Timestamp {
-    "2024-01-01T00:00:00Z".parse().expect("timestamp")
-}
-
-fn obj(entries: Vec<(&str, Value)>) -> Value {
-    let mut o = Object::new();
-    for (k, v) in entries {
-        o.set(k, v);
-    }
-    Value::Object(o)
+    common::lines(&root().join("fixtures/peer-suites").join(name))
 }
 
 #[test]

@@ -404,25 +404,12 @@ impl<'i> Tokenizer<'i> {
             let begin = self.p;
             self.read_to_delimiter(&[b'\n' as u16], false);
             let end = self.p;
-            let (content, tl, tr) = delimited(self.input, begin, end);
-            let mut t = Tokenizer::new(self.input, content.0, content.1);
-            let name = t.read_tag_name();
-            if name.is_empty() {
-                return Err(t.error("illegal liquid tag syntax", t.p));
-            }
-            t.skip_blank();
-            toks.push(TopTok {
-                kind: Kind::Tag,
-                begin,
-                end,
-                content,
-                trim_left: tl,
-                trim_right: tr,
-                name,
-                args_at: t.p,
-                cut_left: 0,
-                cut_right: 0,
-            });
+            toks.push(tag_token(
+                self.input,
+                (begin, end),
+                (begin, end),
+                "illegal liquid tag syntax",
+            )?);
         }
         Ok(toks)
     }
@@ -865,11 +852,27 @@ fn delimited(input: &[u16], cb: usize, ce: usize) -> ((usize, usize), bool, bool
 }
 
 fn make_tag(input: &[u16], begin: usize, end: usize, cb: usize, ce: usize) -> R<TopTok> {
+    tag_token(
+        input,
+        (begin, end),
+        (cb, ce),
+        "illegal tag syntax, tag name expected",
+    )
+}
+
+/// A tag token spanning `span` whose delimited content is `inner`; `no_name` is the error
+/// when it has no tag name (liquidjs words it differently inside `{% liquid %}`).
+fn tag_token(
+    input: &[u16],
+    (begin, end): (usize, usize),
+    (cb, ce): (usize, usize),
+    no_name: &str,
+) -> R<TopTok> {
     let (content, tl, tr) = delimited(input, cb, ce);
     let mut t = Tokenizer::new(input, content.0, content.1);
     let name = t.read_tag_name();
     if name.is_empty() {
-        return Err(t.error("illegal tag syntax, tag name expected", t.p));
+        return Err(t.error(no_name, t.p));
     }
     t.skip_blank();
     Ok(TopTok {

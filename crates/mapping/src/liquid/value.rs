@@ -237,48 +237,6 @@ pub(super) fn json_stringify(v: &V<'_>, indent: &str) -> Option<String> {
         V::Drop(_) => return Some("{}".into()),
         _ => {}
     }
-    write_json(&v.to_json_value(), indent, 0, &mut out);
+    v.to_json_value().write_json_indented(&mut out, indent);
     Some(out)
-}
-
-fn write_json(v: &Value, indent: &str, depth: usize, out: &mut String) {
-    if indent.is_empty() {
-        v.write_json(out);
-        return;
-    }
-    let nl = |out: &mut String, d: usize| {
-        out.push('\n');
-        for _ in 0..d {
-            out.push_str(indent);
-        }
-    };
-    match v {
-        Value::Array(a) if !a.is_empty() => {
-            out.push('[');
-            for (i, item) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                nl(out, depth + 1);
-                write_json(item, indent, depth + 1, out);
-            }
-            nl(out, depth);
-            out.push(']');
-        }
-        Value::Object(o) if !o.is_empty() => {
-            out.push('{');
-            for (i, (k, item)) in o.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                nl(out, depth + 1);
-                usermaven_json::write_js_string(out, k);
-                out.push_str(": ");
-                write_json(item, indent, depth + 1, out);
-            }
-            nl(out, depth);
-            out.push('}');
-        }
-        other => other.write_json(out),
-    }
 }
