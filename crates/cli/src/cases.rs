@@ -12,6 +12,12 @@ use usermaven_json::{Object, Value};
 
 /// Run one case (already parsed) and return its result object.
 pub fn run_case(case: &Value) -> Value {
+    run_case_text(case, None)
+}
+
+/// [`run_case`] for a case read from `line`: a `route` case routes its event's text as it
+/// is written there (what `map` and `send` do with their input).
+fn run_case_text(case: &Value, line: Option<&str>) -> Value {
     let id = match case.get("id") {
         Some(v @ Value::String(_)) => v.clone(),
         _ => Value::Null,
@@ -25,7 +31,7 @@ pub fn run_case(case: &Value) -> Value {
     } else {
         match case.get("kind").and_then(Value::as_str) {
             Some("action") => action_case(case, &mut out),
-            Some("route") => route_case(case, &mut out),
+            Some("route") => route_case(case, line.and_then(event_text), &mut out),
             Some("transform") => transform_case(case, &mut out),
             Some("fql") => fql_case(case, &mut out),
             _ => Err(format!(
@@ -55,7 +61,7 @@ fn invalid_case(message: &str) -> Value {
 /// invalid case.
 pub fn run_line_numbered(line: &str, line_no: usize) -> Value {
     match Value::parse(line) {
-        Ok(case) => run_case(&case),
+        Ok(case) => run_case_text(&case, Some(line)),
         Err(e) => {
             let mut out = Object::new();
             out.set("id", Value::Null);
@@ -201,17 +207,20 @@ fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether `v` holds a number JSON text cannot carry (`Infinity` from `1e400`).
-fn has_non_finite(v: &Value) -> bool {
-    match v {
-        Value::Number(n) => !n.is_finite(),
-        Value::Array(items) => items.iter().any(has_non_finite),
-        Value::Object(o) => o.values().any(has_non_finite),
-        _ => false,
-    }
+/// The text of the case's `event` object in `line`, when the scan can tell it.
+fn event_text(line: &str) -> Option<&str> {
+    use usermaven_json::extract::{Extract, Kind, PathSet};
+    static EVENT: std::sync::OnceLock<(PathSet, u32)> = std::sync::OnceLock::new();
+    let (set, node) = EVENT.get_or_init(|| {
+        let mut set = PathSet::new();
+        let node = set.node(&["event"]);
+        (set, node)
+    });
+    let raw = Extract::run(set, line)?.get(*node)?;
+    (raw.kind == Kind::Object).then_some(raw.text)
 }
 
-fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
+fn route_case(case: &Value, event_text: Option<&str>, out: &mut Object) -> Result<(), String> {
     let event = require_object(case, "event")?;
     let raw_settings = require_object(case, "settings")?;
     let subs = match case.get("subscriptions") {
@@ -252,14 +261,13 @@ fn route_case(case: &Value, out: &mut Object) -> Result<(), String> {
         }
     };
     let mut matches = Vec::new();
-    // Routed from the event's JSON text, as `map` and `send` route their input: the fused
-    // fast path is held to the reference's results here too. (Printing loses only what JSON
-    // cannot hold — `1e400` is Infinity, printed `null` — so such events route as values.)
-    let routed = if has_non_finite(event) {
-        dest.route(event, &mut env)
-    } else {
-        dest.route_text(&event.to_json(), &mut env)
-            .map_err(|e| format!("event: {e}"))?
+    // Routed from the event's JSON text as the case line holds it, as `map` and `send` route
+    // their input: the fused fast path is held to the reference's results here too.
+    let routed = match event_text {
+        Some(text) => dest
+            .route_text(text, &mut env)
+            .map_err(|e| format!("event: {e}"))?,
+        None => dest.route(event, &mut env),
     };
     for routed in routed {
         let mut m = Object::new();

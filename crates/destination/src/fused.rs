@@ -45,8 +45,6 @@ pub(crate) struct FusedSub {
     trigger: FastTrigger,
     kind: ActionKind,
     fields: Vec<Field>,
-    /// How many fields are objects built by the mapping.
-    objects: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -218,7 +216,7 @@ impl Fused {
         }
         // Evaluate and guard every field before writing anything: first the objects the
         // mapping builds, then the payload in field order.
-        let mut nested: Vec<Vec<(&str, Raw<'_>)>> = Vec::with_capacity(sub.objects);
+        let mut nested: Vec<Vec<(&str, Raw<'_>)>> = Vec::new();
         for f in &sub.fields {
             if let Src::Obj(entries) = &f.src {
                 let mut obj = Vec::with_capacity(entries.len());
@@ -425,10 +423,6 @@ fn plan_sub(
     Some(FusedSub {
         trigger,
         kind,
-        objects: fields
-            .iter()
-            .filter(|f| matches!(f.src, Src::Obj(_)))
-            .count(),
         fields,
     })
 }

@@ -6,7 +6,7 @@ use usermaven_sender::{
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{assert_results_clean, config, request, request_with_body, KEY};
+use crate::{accepting, assert_results_clean, config, request, request_with_body, KEY};
 
 /// Queue every request first (so batches can fill), then run to completion.
 async fn run_all(
@@ -48,12 +48,7 @@ fn batching(max_events: usize, max_bytes: usize) -> Batching {
 
 #[tokio::test]
 async fn batches_are_cut_at_max_events() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(3)
-        .mount(&server)
-        .await;
+    let server = accepting(3).await;
     let mut cfg = config(&server.uri());
     cfg.concurrency = 1;
     cfg.batching = batching(4, 1_000_000);
@@ -163,12 +158,7 @@ async fn oversize_events_are_sent_alone_and_reported() {
 
 #[tokio::test]
 async fn per_event_content_length_does_not_split_batches() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = accepting(1).await;
     let mut cfg = config(&server.uri());
     cfg.batching = batching(10, 1_000_000);
     let sender = Sender::new(cfg).expect("sender");
@@ -212,12 +202,7 @@ async fn a_batch_shares_one_outcome() {
 
 #[tokio::test]
 async fn without_batching_bodies_are_sent_as_is() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(5)
-        .mount(&server)
-        .await;
+    let server = accepting(5).await;
     let mut cfg = config(&server.uri());
     cfg.concurrency = 1;
     let sender = Sender::new(cfg).expect("sender");

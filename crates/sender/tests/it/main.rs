@@ -42,6 +42,17 @@ pub fn request_with_body(body: String) -> Request {
     }
 }
 
+/// A wiremock server that answers 200 to exactly `n` POSTs (checked when it is dropped).
+pub async fn accepting(n: u64) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .expect(n)
+        .mount(&server)
+        .await;
+    server
+}
+
 /// Fast retries so tests stay quick.
 pub fn config(base_url: &str) -> SenderConfig {
     SenderConfig {

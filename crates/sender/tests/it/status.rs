@@ -168,17 +168,11 @@ async fn connection_headers_are_derived_from_the_real_target_and_body() {
 #[tokio::test]
 async fn retry_after_seconds_is_honoured() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once_then_ok(
+        &server,
+        ResponseTemplate::new(429).insert_header("retry-after", "1"),
+    )
+    .await;
     let sender = Sender::new(config(&server.uri())).expect("sender");
     let t = Instant::now();
     let d = sender.send(&request(1)).await;
@@ -197,15 +191,11 @@ async fn retry_after_seconds_is_honoured() {
 async fn retry_after_http_date_is_honoured() {
     let server = MockServer::start().await;
     let at = httpdate(SystemTime::now() + Duration::from_secs(2));
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", at.as_str()))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    once_then_ok(
+        &server,
+        ResponseTemplate::new(503).insert_header("retry-after", at.as_str()),
+    )
+    .await;
     let sender = Sender::new(config(&server.uri())).expect("sender");
     let t = Instant::now();
     let d = sender.send(&request(1)).await;
@@ -222,15 +212,11 @@ async fn retry_after_http_date_is_honoured() {
 #[tokio::test]
 async fn retry_after_is_capped() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    once_then_ok(
+        &server,
+        ResponseTemplate::new(429).insert_header("retry-after", "3600"),
+    )
+    .await;
     let mut cfg = config(&server.uri());
     cfg.retry_after_cap = Duration::from_millis(200);
     let sender = Sender::new(cfg).expect("sender");
@@ -322,6 +308,21 @@ async fn long_response_bodies_are_truncated() {
         Delivery::Rejected { message, .. } => assert_eq!(message.len(), 100),
         other => panic!("{other:?}"),
     }
+}
+
+/// Answers the first request with `first` and the next with 200; exactly one each.
+async fn once_then_ok(server: &MockServer, first: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(server)
+        .await;
 }
 
 fn httpdate(t: SystemTime) -> String {
