@@ -10,14 +10,10 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `fixtures/peer-suites/<file>` in the repo if present, else the shared copy.
-fn peer_suite(file: &str) -> Option<PathBuf> {
-    let local = repo_root().join("fixtures/peer-suites").join(file);
-    if local.exists() {
-        return Some(local);
-    }
-    let shared = repo_root().join("../shared/peer-suites").join(file);
-    shared.exists().then_some(shared)
+/// `fixtures/peer-suites/<file>`: Segment's suites, committed with the repo (a missing file
+/// fails the test rather than skipping it).
+fn peer_suite(file: &str) -> PathBuf {
+    repo_root().join("fixtures/peer-suites").join(file)
 }
 
 fn read_lines(path: &PathBuf) -> Vec<Value> {
@@ -117,10 +113,7 @@ fn run_peer_case(case: &Value) -> Result<(), String> {
 
 #[test]
 fn peer_suite_fql_jsonl() {
-    let Some(path) = peer_suite("fql.jsonl") else {
-        eprintln!("fql.jsonl not found; skipped");
-        return;
-    };
+    let path = peer_suite("fql.jsonl");
     let cases = read_lines(&path);
     let mut failures = Vec::new();
     for case in &cases {
@@ -128,18 +121,19 @@ fn peer_suite_fql_jsonl() {
             failures.push(format!("{}: {e}", s(case, "id").unwrap_or("?")));
         }
     }
-    eprintln!(
-        "fql.jsonl: {}/{} passed",
-        cases.len() - failures.len(),
-        cases.len()
-    );
+    report(&"fql.jsonl", cases.len(), &failures);
+    assert_eq!(cases.len(), 238);
+}
+
+/// Prints how many of `total` cases of `name` passed; fails listing every failure.
+fn report(name: &dyn std::fmt::Display, total: usize, failures: &[String]) {
+    eprintln!("{name}: {}/{total} passed", total - failures.len());
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cases.len(), 238);
 }
 
 /// Compare `evaluate_case` with the recorded results of a `*.cases.ndjson` pair.
@@ -172,30 +166,16 @@ fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
             ));
         }
     }
-    eprintln!(
-        "{}: {}/{} passed",
-        cases_path.display(),
-        cases.len() - failures.len(),
-        cases.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    report(&cases_path.display(), cases.len(), &failures);
     cases.len()
 }
 
 #[test]
 fn peer_suite_fql_cases() {
-    let (Some(c), Some(e)) = (
+    let (c, e) = (
         peer_suite("cases/fql.cases.ndjson"),
         peer_suite("cases/fql.expected.ndjson"),
-    ) else {
-        eprintln!("peer fql cases not found; skipped");
-        return;
-    };
+    );
     assert_eq!(run_case_pair(&c, &e), 92);
 }
 

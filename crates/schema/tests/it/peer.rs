@@ -7,14 +7,10 @@ use std::path::PathBuf;
 use usermaven_json::Value;
 use usermaven_schema::{fields_from_value, fields_to_json_schema, CompiledSchema, ValidateOptions};
 
+/// Segment's suite, committed under `fixtures/peer-suites/`.
 fn suite_path() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let fixtures = manifest.join("../../fixtures/peer-suites/payload-validation.jsonl");
-    if fixtures.exists() {
-        fixtures
-    } else {
-        manifest.join("../../../shared/peer-suites/payload-validation.jsonl")
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/peer-suites/payload-validation.jsonl")
 }
 
 fn json(v: Option<&Value>) -> String {
