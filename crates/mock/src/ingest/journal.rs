@@ -1,0 +1,108 @@
+//! The request journal: one redacted [`RequestRecord`] per ingestion-side request.
+
+use axum::body::Body;
+use axum::response::Response;
+
+use super::clock::now_rfc3339;
+use super::redact::{redact, redact_headers, redact_query, secrets};
+use super::respond::{with_headers, Outcome};
+use super::token::extract_token;
+use super::{Ctx, Head};
+use crate::model::{Notice, RequestRecord};
+use crate::state::MockState;
+
+/// Jitsu keeps at most this much of a malformed body (`max_malformed_event_size_bytes`).
+const LOGGED_BODY_MAX: usize = 10_000;
+
+/// Records a request that went through the pipeline; `status` is what was sent (`None`: dropped).
+pub(crate) fn record(ctx: &Ctx, out: &Outcome, status: Option<u16>) {
+    let secrets = secrets(&ctx.state, &ctx.token);
+    let rejected = out.outcome == "rejected";
+    let logged_body = rejected.then(|| {
+        let end = ctx.body.len().min(LOGGED_BODY_MAX);
+        redact(&String::from_utf8_lossy(&ctx.body[..end]), &secrets)
+    });
+    let record = RequestRecord {
+        id: ctx.request_id,
+        received_at: ctx.received_at.clone(),
+        method: ctx.head.method.to_string(),
+        path: ctx.head.path.clone(),
+        query: redact_query(&ctx.head.query, &secrets),
+        headers: redact_headers(&ctx.head.headers, &secrets),
+        body_len: ctx.body.len(),
+        body: logged_body,
+        token_source: ctx.token_source.map(|s| s.label().to_owned()),
+        workspace: ctx.workspace,
+        status,
+        response_body: if status.is_some() {
+            redact(&out.response_body, &secrets)
+        } else {
+            String::new()
+        },
+        outcome: out.outcome.to_owned(),
+        reason: out.reason.as_ref().map(|r| redact(r, &secrets)),
+        event_ids: out.event_ids.clone(),
+        fault: ctx.fault.clone(),
+    };
+    ctx.state.lock().requests.push(record);
+    if rejected {
+        ctx.state.notify(Notice::Rejected {
+            request_id: ctx.request_id,
+            path: ctx.head.path.clone(),
+            status: out.status.as_u16(),
+            reason: redact(out.reason.as_deref().unwrap_or(""), &secrets),
+        });
+    }
+}
+
+/// Records a request rejected before its body was processed (CORS, routing, size) and returns
+/// its response with the CORS headers.
+pub(crate) async fn record_early(
+    state: &MockState,
+    head: &Head,
+    res: Response,
+    reason: &str,
+    token: &str,
+    extra: &axum::http::HeaderMap,
+) -> Response {
+    let status = res.status();
+    let (parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let response_body = String::from_utf8_lossy(&bytes).into_owned();
+    let secrets = secrets(state, token);
+    let (token_source, request_id) = {
+        let (_, src) = extract_token(&head.query, &head.headers);
+        let mut inner = state.lock();
+        let id = inner.next_request_id;
+        inner.next_request_id += 1;
+        (src, id)
+    };
+    let record = RequestRecord {
+        id: request_id,
+        received_at: now_rfc3339(),
+        method: head.method.to_string(),
+        path: head.path.clone(),
+        query: redact_query(&head.query, &secrets),
+        headers: redact_headers(&head.headers, &secrets),
+        body_len: 0,
+        body: None,
+        token_source: token_source.map(|s| s.label().to_owned()),
+        workspace: None,
+        status: Some(status.as_u16()),
+        response_body: redact(&response_body, &secrets),
+        outcome: "rejected".to_owned(),
+        reason: Some(reason.to_owned()),
+        event_ids: Vec::new(),
+        fault: None,
+    };
+    state.lock().requests.push(record);
+    state.notify(Notice::Rejected {
+        request_id,
+        path: head.path.clone(),
+        status: status.as_u16(),
+        reason: reason.to_owned(),
+    });
+    with_headers(Response::from_parts(parts, Body::from(bytes)), extra)
+}

@@ -1,0 +1,65 @@
+//! Redaction: no token or server secret ever reaches the request journal.
+
+use axum::http::HeaderMap;
+
+use super::token::query_pairs;
+use crate::state::MockState;
+
+/// Values that must never appear in the request log, longest first.
+pub(crate) fn secrets(state: &MockState, token: &str) -> Vec<String> {
+    let mut s: Vec<String> = state
+        .workspaces()
+        .iter()
+        .flat_map(|w| [w.s2s_token(), w.server_token.clone(), w.api_key.clone()])
+        .chain(std::iter::once(token.to_owned()))
+        // Shorter strings are not secrets and redacting them would garble the log.
+        .filter(|s| s.len() >= 4)
+        .collect();
+    s.sort_by_key(|x| std::cmp::Reverse(x.len()));
+    s.dedup();
+    s
+}
+
+pub(crate) fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "REDACTED");
+        }
+    }
+    out
+}
+
+/// The query with `token` and `p_*` values replaced and secrets elsewhere redacted.
+pub(crate) fn redact_query(query: &str, secrets: &[String]) -> String {
+    let pairs = query_pairs(query);
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        let v = if k == "token" || k.starts_with("p_") {
+            "REDACTED".to_owned()
+        } else {
+            redact(&v, secrets)
+        };
+        ser.append_pair(&k, &v);
+    }
+    ser.finish()
+}
+
+/// Headers as text; credential headers replaced, secrets elsewhere redacted.
+pub(crate) fn redact_headers(headers: &HeaderMap, secrets: &[String]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let name = k.as_str().to_owned();
+            let value = if matches!(
+                name.as_str(),
+                "x-auth-token" | "api_key" | "authorization" | "cookie"
+            ) {
+                "REDACTED".to_owned()
+            } else {
+                redact(&String::from_utf8_lossy(v.as_bytes()), secrets)
+            };
+            (name, value)
+        })
+        .collect()
+}

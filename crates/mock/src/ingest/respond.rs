@@ -1,0 +1,74 @@
+//! Building responses: gin's error body, plain responses, and the outcome a step hands on.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+
+use crate::gojson::go_json_string;
+
+pub(crate) const JSON_CT: &str = "application/json; charset=utf-8";
+
+/// `{"message":…,"error":""}` exactly as gin's `c.JSON(ErrResponse(msg, nil))` writes it.
+pub(crate) fn error_body(message: &str) -> String {
+    format!("{{\"message\":{},\"error\":\"\"}}", go_json_string(message))
+}
+
+pub(crate) fn response(status: StatusCode, content_type: Option<&str>, body: String) -> Response {
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    if let Some(ct) = content_type {
+        if let Ok(v) = HeaderValue::from_str(ct) {
+            res.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+    }
+    res
+}
+
+/// Appends `extra` (the CORS headers) to a response.
+pub(crate) fn with_headers(mut res: Response, extra: &HeaderMap) -> Response {
+    for (k, v) in extra {
+        res.headers_mut().append(k.clone(), v.clone());
+    }
+    res
+}
+
+/// What the pipeline decided for a request, before post-processing faults and recording.
+pub(crate) struct Outcome {
+    pub(crate) response: Response,
+    pub(crate) status: StatusCode,
+    pub(crate) response_body: String,
+    /// `accepted`, `rejected` or `fault`.
+    pub(crate) outcome: &'static str,
+    pub(crate) reason: Option<String>,
+    pub(crate) event_ids: Vec<u64>,
+}
+
+impl Outcome {
+    pub(crate) fn new(
+        status: StatusCode,
+        ct: Option<&str>,
+        body: String,
+        outcome: &'static str,
+        reason: Option<String>,
+    ) -> Self {
+        Outcome {
+            response: response(status, ct, body.clone()),
+            status,
+            response_body: body,
+            outcome,
+            reason,
+            event_ids: Vec::new(),
+        }
+    }
+
+    /// A rejection answered with gin's JSON error body.
+    pub(crate) fn reject(status: StatusCode, message: &str, reason: impl Into<String>) -> Self {
+        Outcome::new(
+            status,
+            Some(JSON_CT),
+            error_body(message),
+            "rejected",
+            Some(reason.into()),
+        )
+    }
+}

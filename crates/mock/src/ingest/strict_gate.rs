@@ -1,0 +1,57 @@
+//! The strict-mode step: runs [`crate::strict`] over the parsed events and, in reject mode,
+//! answers 400 listing every problem when any is an error.
+
+use axum::http::StatusCode;
+use serde_json::{json, Map, Value};
+
+use super::respond::{Outcome, JSON_CT};
+use crate::gojson::go_json_string;
+use crate::model::{Problem, Severity, StrictMode};
+use crate::strict::{self, Channel};
+
+/// The findings for every event (empty when strict mode is off), or the rejection.
+pub(crate) fn check(
+    mode: StrictMode,
+    events: &[Map<String, Value>],
+    api_key: &str,
+    channel: Channel,
+) -> Result<Vec<Problem>, Box<Outcome>> {
+    let mut problems: Vec<Problem> = Vec::new();
+    if mode != StrictMode::Off {
+        for (i, e) in events.iter().enumerate() {
+            strict::check_event(
+                &Value::Object(e.clone()),
+                i,
+                api_key,
+                channel,
+                &mut problems,
+            );
+        }
+    }
+    let errors: Vec<&Problem> = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    if mode == StrictMode::Reject && !errors.is_empty() {
+        let list: Vec<String> = errors.iter().map(|p| p.to_string()).collect();
+        let msg = format!(
+            "Event validation failed (mock strict mode): {} problem(s): {}",
+            errors.len(),
+            list.join("; ")
+        );
+        let payload = json!({ "problems": problems });
+        let body = format!(
+            "{{\"message\":{},\"payload\":{},\"error\":\"\"}}",
+            go_json_string(&msg),
+            payload
+        );
+        return Err(Box::new(Outcome::new(
+            StatusCode::BAD_REQUEST,
+            Some(JSON_CT),
+            body,
+            "rejected",
+            Some(msg),
+        )));
+    }
+    Ok(problems)
+}

@@ -1,0 +1,114 @@
+//! Token lookup: where the collector finds a request's token, in its order.
+
+use axum::http::HeaderMap;
+use base64::Engine as _;
+
+/// Where the token was found (the collector's lookup order, then Usermaven's Bearer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenSource {
+    QueryToken,
+    XAuthToken,
+    ApiKeyHeader,
+    PQuery,
+    BasicUser,
+    Bearer,
+}
+
+impl TokenSource {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            TokenSource::QueryToken => "query token",
+            TokenSource::XAuthToken => "X-Auth-Token header",
+            TokenSource::ApiKeyHeader => "api_key header",
+            TokenSource::PQuery => "p_* query parameter",
+            TokenSource::BasicUser => "Basic auth username",
+            TokenSource::Bearer => "Bearer token",
+        }
+    }
+}
+
+/// The decoded `key=value` pairs of a query string, in order.
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// A header's value as text; empty when absent or not visible ASCII.
+pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The collector's `extractToken`: query `token`, `X-Auth-Token`, `api_key` header, first `p_*`
+/// query parameter, Basic username; then (Usermaven) `Authorization: Bearer`.
+pub(crate) fn extract_token(query: &str, headers: &HeaderMap) -> (String, Option<TokenSource>) {
+    let pairs = query_pairs(query);
+    let q = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let candidates: [(TokenSource, String); 6] = [
+        (TokenSource::QueryToken, q("token")),
+        (
+            TokenSource::XAuthToken,
+            header_str(headers, "x-auth-token").to_owned(),
+        ),
+        (
+            TokenSource::ApiKeyHeader,
+            header_str(headers, "api_key").to_owned(),
+        ),
+        (
+            TokenSource::PQuery,
+            pairs
+                .iter()
+                .find(|(k, v)| k.starts_with("p_") && !v.is_empty())
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            TokenSource::BasicUser,
+            basic_username(header_str(headers, "authorization")),
+        ),
+        (
+            TokenSource::Bearer,
+            bearer_token(header_str(headers, "authorization")),
+        ),
+    ];
+    for (source, token) in candidates {
+        if !token.is_empty() {
+            return (token, Some(source));
+        }
+    }
+    (String::new(), None)
+}
+
+/// Go's `Request.BasicAuth` username (empty unless the header is valid).
+fn basic_username(auth: &str) -> String {
+    const PREFIX: &str = "Basic ";
+    if auth.len() < PREFIX.len() || !auth[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
+        return String::new();
+    }
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(&auth[PREFIX.len()..]) else {
+        return String::new();
+    };
+    let text = String::from_utf8_lossy(&raw);
+    match text.split_once(':') {
+        Some((user, _)) => user.to_owned(),
+        None => String::new(),
+    }
+}
+
+fn bearer_token(auth: &str) -> String {
+    const PREFIX: &str = "Bearer ";
+    if auth.len() > PREFIX.len() && auth[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
+        auth[PREFIX.len()..].trim().to_owned()
+    } else {
+        String::new()
+    }
+}
