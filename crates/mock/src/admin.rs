@@ -9,9 +9,10 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::model::{Fault, RandomFaults, StoredEvent, StrictMode};
+use crate::query::{self, EventParams, EventQuery, Since};
 use crate::state::MockState;
 
-fn bad_request(message: impl Into<String>) -> Response {
+pub(crate) fn bad_request(message: impl Into<String>) -> Response {
     (
         StatusCode::BAD_REQUEST,
         Json(json!({ "message": message.into(), "error": "" })),
@@ -28,88 +29,175 @@ pub(crate) async fn health(State(state): State<MockState>) -> Json<Value> {
     }))
 }
 
-/// Filters of `GET /__mock/events`.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct EventFilter {
-    event_type: Option<String>,
-    user_id: Option<String>,
-    anonymous_id: Option<String>,
-    company_id: Option<String>,
-    /// An event id (events with a larger id) or an RFC 3339 time (received at or after it).
-    since: Option<String>,
-    limit: Option<usize>,
-}
-
-enum Since {
-    Id(u64),
-    Time(jiff::Timestamp),
-}
-
-fn parse_since(s: &str) -> Result<Since, String> {
-    if let Ok(id) = s.parse::<u64>() {
-        return Ok(Since::Id(id));
-    }
-    s.parse::<jiff::Timestamp>()
-        .map(Since::Time)
-        .map_err(|_| format!("since must be an event id or an RFC 3339 time, got {s:?}"))
-}
-
-fn matches(e: &StoredEvent, f: &EventFilter, since: Option<&Since>) -> bool {
-    let eq =
-        |want: &Option<String>, got: Option<&str>| want.as_deref().is_none_or(|w| got == Some(w));
-    let since_ok = match since {
-        None => true,
-        Some(Since::Id(id)) => e.id > *id,
-        Some(Since::Time(t)) => e
-            .received_at
-            .parse::<jiff::Timestamp>()
-            .is_ok_and(|r| r >= *t),
+/// `GET /__mock/events`: the filters of [`EventParams`]; `format=ndjson` streams the retained
+/// events one per line; `wait_for=N` (with `timeout_ms`, default 10 s) first waits until at least
+/// N events match, answering 408 with the count so far when the time is up.
+pub(crate) async fn list_events(
+    State(state): State<MockState>,
+    Query(params): Query<EventParams>,
+) -> Response {
+    let (q, wait, timeout) = match (params.query(), params.wait_for(), params.timeout()) {
+        (Ok(q), Ok(w), Ok(t)) => (q, w, t),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_request(e),
     };
-    eq(&f.event_type, e.event_type())
-        && eq(&f.user_id, e.user_id())
-        && eq(&f.anonymous_id, e.anonymous_id())
-        && eq(&f.company_id, e.company_id())
-        && since_ok
+    let ndjson = match params.format.as_deref() {
+        None | Some("") | Some("json") => false,
+        Some("ndjson") => true,
+        Some(other) => return bad_request(format!("format must be json or ndjson, got {other:?}")),
+    };
+    if let Some(n) = wait {
+        if let Err(t) = query::wait_for(&state, &q, n, timeout).await {
+            return (
+                StatusCode::REQUEST_TIMEOUT,
+                Json(json!({
+                    "message": t.to_string(),
+                    "error": "",
+                    "wanted": t.wanted,
+                    "count": t.events.len(),
+                    "events": t.events,
+                })),
+            )
+                .into_response();
+        }
+    }
+    if ndjson {
+        return ndjson_response(state, q);
+    }
+    Json(query::select(&state, &q)).into_response()
 }
 
-/// Applies `filter` to `events` (used by the HTTP API and the library handle).
-pub(crate) fn filter_events(
-    events: &[StoredEvent],
-    filter: &EventFilter,
-) -> Result<Vec<StoredEvent>, String> {
-    let since = filter.since.as_deref().map(parse_since).transpose()?;
-    let it = events
-        .iter()
-        .filter(|e| matches(e, filter, since.as_ref()))
-        .cloned();
-    Ok(match filter.limit {
-        Some(n) => it.take(n).collect(),
-        None => it.collect(),
+/// The matching events as NDJSON, read from the store a page at a time (the store is not
+/// copied whole, and ingestion is not held up while a large answer is written).
+fn ndjson_response(state: MockState, q: EventQuery) -> Response {
+    const PAGE: usize = 512;
+    let left = q.limit.unwrap_or(usize::MAX);
+    let from = match q.since {
+        Some(Since::Id(id)) => id.saturating_add(1),
+        _ => 0,
+    };
+    let stream = futures_util::stream::unfold(
+        (state, q, Some(from), left),
+        |(state, q, from, left)| async move {
+            let from = from?;
+            if left == 0 {
+                return None;
+            }
+            let (events, next) = {
+                let m = q.compile();
+                query::page(&state, &m, from, PAGE.min(left))
+            };
+            if events.is_empty() && next.is_none() {
+                return None;
+            }
+            let mut buf = Vec::with_capacity(events.len() * 512);
+            for e in &events {
+                if serde_json::to_writer(&mut buf, e).is_ok() {
+                    buf.push(b'\n');
+                }
+            }
+            let left = left - events.len();
+            Some((
+                Ok::<Bytes, std::convert::Infallible>(Bytes::from(buf)),
+                (state, q, next, left),
+            ))
+        },
+    );
+    let mut res = Response::new(axum::body::Body::from_stream(stream));
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/x-ndjson"),
+    );
+    res
+}
+
+fn not_found(message: String) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "message": message, "error": "" })),
+    )
+        .into_response()
+}
+
+fn parse_id(what: &str, id: &str) -> Result<u64, Box<Response>> {
+    id.parse::<u64>().map_err(|_| {
+        Box::new(bad_request(format!(
+            "{what} id must be a number, got {id:?}"
+        )))
     })
 }
 
-pub(crate) async fn list_events(
-    State(state): State<MockState>,
-    Query(filter): Query<EventFilter>,
-) -> Response {
-    let events = state.events();
-    match filter_events(&events, &filter) {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => bad_request(e),
-    }
+fn find_event(state: &MockState, id: u64) -> Option<StoredEvent> {
+    let inner = state.lock();
+    let i = inner.events.partition_point(|e| e.id < id);
+    inner.events.get(i).filter(|e| e.id == id).cloned()
 }
 
 pub(crate) async fn get_event(State(state): State<MockState>, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<u64>() else {
-        return bad_request(format!("event id must be a number, got {id:?}"));
+    let id = match parse_id("event", &id) {
+        Ok(id) => id,
+        Err(res) => return *res,
     };
-    match state.lock().events.iter().find(|e| e.id == id) {
-        Some(e) => Json(e.clone()).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "message": format!("no event with id {id}"), "error": "" })),
-        )
-            .into_response(),
+    match find_event(&state, id) {
+        Some(e) => Json(e).into_response(),
+        None => not_found(format!("no event with id {id}")),
+    }
+}
+
+/// `GET /__mock/events/{id}/detail`: what the page's detail view shows. The enriched event comes
+/// as JSON text (`event_text`) so that the page can show it in stored key order (a browser's
+/// `JSON.parse` moves integer-like keys first); the body is the text as received.
+pub(crate) async fn event_detail(
+    State(state): State<MockState>,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match parse_id("event", &id) {
+        Ok(id) => id,
+        Err(res) => return *res,
+    };
+    let Some(e) = find_event(&state, id) else {
+        return not_found(format!("no event with id {id}"));
+    };
+    let inner = state.lock();
+    let request = inner
+        .requests
+        .iter()
+        .rev()
+        .find(|r| r.id == e.request_id)
+        .cloned();
+    let same_id: Vec<u64> = match e.event_id() {
+        Some(eid) => inner
+            .events
+            .iter()
+            .filter(|o| o.event_id() == Some(eid))
+            .map(|o| o.id)
+            .collect(),
+        None => Vec::new(),
+    };
+    drop(inner);
+    Json(json!({
+        "row": crate::live::EventRow::of(&e),
+        "body": query::body_text(&e),
+        "event_text": serde_json::to_string(&e.event).unwrap_or_default(),
+        "warnings": e.warnings,
+        "request": request,
+        "same_event_id": same_id,
+    }))
+    .into_response()
+}
+
+/// `GET /__mock/requests/{id}`: one journal entry.
+pub(crate) async fn get_request(
+    State(state): State<MockState>,
+    Path(id): Path<String>,
+) -> Response {
+    let id = match parse_id("request", &id) {
+        Ok(id) => id,
+        Err(res) => return *res,
+    };
+    let found = state.lock().requests.iter().find(|r| r.id == id).cloned();
+    match found {
+        Some(r) => Json(r).into_response(),
+        None => not_found(format!("no request with id {id}")),
     }
 }
 
@@ -248,6 +336,7 @@ pub(crate) async fn post_faults(State(state): State<MockState>, body: Bytes) -> 
     if let Some(r) = body.random {
         state.set_random_faults(r.seed, r.probs);
     }
+    state.changed();
     faults_view(&state).into_response()
 }
 
@@ -279,6 +368,7 @@ pub(crate) async fn get_faults(State(state): State<MockState>) -> Json<Value> {
 
 pub(crate) async fn delete_faults(State(state): State<MockState>) -> Json<Value> {
     state.clear_faults();
+    state.changed();
     faults_view(&state)
 }
 
@@ -295,6 +385,7 @@ pub(crate) async fn put_strict(State(state): State<MockState>, body: Bytes) -> R
     match serde_json::from_slice::<StrictBody>(&body) {
         Ok(b) => {
             state.set_strict(b.mode);
+            state.changed();
             Json(json!({ "mode": b.mode })).into_response()
         }
         Err(e) => bad_request(format!(

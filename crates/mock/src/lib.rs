@@ -24,35 +24,48 @@
 //! Socket-less tests use [`app`] with `tower::ServiceExt::oneshot`.
 
 mod admin;
+mod admin_token;
 mod gojson;
 mod ingest;
+mod live;
 mod model;
+mod outbound;
+mod page;
+mod query;
 mod server;
 mod state;
 mod strict;
 
+pub use admin_token::ADMIN_TOKEN_HEADER;
 pub use model::{
     Fault, FaultRecord, MockConfig, MockError, Notice, Problem, RandomFaults, RequestRecord,
     Severity, StoredEvent, StrictMode, Workspace, DEFAULT_API_KEY, DEFAULT_SERVER_TOKEN,
 };
+pub use query::{EventQuery, Since, Verdict, WaitTimeout};
 pub use server::MockUsermaven;
 pub use state::MockState;
 
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::Router;
 
-/// The whole mock as an axum router: ingestion endpoints plus `/__mock/`.
+/// The whole mock as an axum router: ingestion endpoints plus `/__mock/` (the page, its stream
+/// and the inspection and control API, all behind [`admin_token`]'s rules).
 pub fn app(state: MockState) -> Router {
-    Router::new()
+    let data = Router::new()
+        .route("/__mock/", get(page::page))
+        .route("/__mock/stream", get(live::stream))
         .route("/__mock/health", get(admin::health))
         .route(
             "/__mock/events",
             get(admin::list_events).delete(admin::reset),
         )
         .route("/__mock/events/{id}", get(admin::get_event))
+        .route("/__mock/events/{id}/detail", get(admin::event_detail))
         .route("/__mock/stats", get(admin::stats))
         .route("/__mock/duplicates", get(admin::duplicates))
         .route("/__mock/requests", get(admin::requests))
+        .route("/__mock/requests/{id}", get(admin::get_request))
         .route(
             "/__mock/faults",
             get(admin::get_faults)
@@ -63,6 +76,13 @@ pub fn app(state: MockState) -> Router {
             "/__mock/strict",
             get(admin::get_strict).put(admin::put_strict),
         )
+        .route_layer(from_fn_with_state(state.clone(), outbound::scrub));
+    let assets = Router::new()
+        .route("/__mock", get(page::redirect_to_page))
+        .route("/__mock/assets/app.js", get(page::app_js))
+        .route("/__mock/assets/app.css", get(page::app_css));
+    data.merge(assets)
+        .route_layer(from_fn_with_state(state.clone(), admin_token::guard))
         .fallback(ingest::entry)
         .with_state(state)
 }

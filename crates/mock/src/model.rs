@@ -65,6 +65,9 @@ pub struct MockConfig {
     pub max_body_bytes: usize,
     /// Where [`crate::MockUsermaven::start`] binds; default `127.0.0.1:0`.
     pub bind: std::net::SocketAddr,
+    /// The token `/__mock/` asks for (see the crate README); `None` picks a random one per
+    /// process.
+    pub admin_token: Option<String>,
 }
 
 /// The api key of [`MockConfig::default`]'s workspace.
@@ -81,6 +84,7 @@ impl Default for MockConfig {
             store: None,
             max_body_bytes: 32 * 1024 * 1024,
             bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_token: None,
         }
     }
 }
@@ -115,6 +119,12 @@ impl MockConfig {
 
     pub fn with_max_event_size(mut self, bytes: usize) -> Self {
         self.max_event_size = bytes;
+        self
+    }
+
+    /// Sets the admin token `/__mock/` asks for instead of a random one.
+    pub fn with_admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
         self
     }
 }

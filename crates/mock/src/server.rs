@@ -16,6 +16,7 @@ use crate::ingest::ConnAbort;
 use crate::model::{
     Fault, FaultRecord, MockConfig, MockError, RandomFaults, RequestRecord, StoredEvent, StrictMode,
 };
+use crate::query::{EventQuery, WaitTimeout};
 use crate::state::MockState;
 
 /// A running mock server (like wiremock's `MockServer`): start one per test.
@@ -126,20 +127,55 @@ impl MockUsermaven {
         self.state.set_strict(mode);
     }
 
+    /// Stored events matching `query`, oldest first (what `GET /__mock/events?…` answers).
+    pub fn events_matching(&self, query: &EventQuery) -> Vec<StoredEvent> {
+        crate::query::select(&self.state, query)
+    }
+
+    /// Waits until at least `n` stored events match `query` (woken as events are stored, no
+    /// polling), then returns the matching ones; after `timeout`, the error holds those seen.
+    ///
+    /// ```no_run
+    /// # async fn demo(mock: usermaven_mock::MockUsermaven) {
+    /// use std::time::Duration;
+    /// use usermaven_mock::EventQuery;
+    /// let signups = mock
+    ///     .wait_for(&EventQuery::new().event_type("signed_up"), 2, Duration::from_secs(5))
+    ///     .await
+    ///     .expect("two sign-ups");
+    /// # let _ = signups;
+    /// # }
+    /// ```
+    pub async fn wait_for(
+        &self,
+        query: &EventQuery,
+        n: usize,
+        timeout: std::time::Duration,
+    ) -> Result<Vec<StoredEvent>, WaitTimeout> {
+        crate::query::wait_for(&self.state, query, n, timeout).await
+    }
+
     /// Waits until at least `n` events are stored or `timeout` passes; returns the events.
     pub async fn wait_for_events(
         &self,
         n: usize,
         timeout: std::time::Duration,
     ) -> Vec<StoredEvent> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let events = self.events();
-            if events.len() >= n || tokio::time::Instant::now() >= deadline {
-                return events;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        match self.wait_for(&EventQuery::new(), n, timeout).await {
+            Ok(events) => events,
+            Err(t) => t.events,
         }
+    }
+
+    /// The token `/__mock/` asks for (see the crate README). Give it to no one you would not
+    /// give the stored events to.
+    pub fn admin_token(&self) -> &str {
+        self.state.admin().token()
+    }
+
+    /// `http://ADDR/__mock/`, the live page.
+    pub fn page_url(&self) -> String {
+        format!("{}/__mock/", self.uri())
     }
 
     /// Stops accepting, closes open connections and waits for the server task.

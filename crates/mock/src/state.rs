@@ -23,6 +23,10 @@ pub(crate) struct Shared {
     pub(crate) config: MockConfig,
     pub(crate) inner: Mutex<Inner>,
     pub(crate) notices: broadcast::Sender<Notice>,
+    /// Who may use `/__mock/` (the admin token).
+    pub(crate) admin: crate::admin_token::AdminGuard,
+    /// Bumped whenever events or the request log change (the live page and `wait_for` wait on it).
+    pub(crate) changes: crate::live::Changes,
 }
 
 pub(crate) struct Inner {
@@ -98,6 +102,11 @@ impl MockState {
                     random: None,
                     store,
                 }),
+                admin: crate::admin_token::AdminGuard::new(
+                    config.admin_token.clone(),
+                    config.bind.ip().is_loopback(),
+                ),
+                changes: crate::live::Changes::default(),
                 config,
                 notices,
             }),
@@ -116,6 +125,19 @@ impl MockState {
 
     pub(crate) fn workspaces(&self) -> &[Workspace] {
         &self.shared.config.workspaces
+    }
+
+    pub(crate) fn admin(&self) -> &crate::admin_token::AdminGuard {
+        &self.shared.admin
+    }
+
+    /// Tells the live page and `wait_for` waiters that events or requests changed.
+    pub(crate) fn changed(&self) {
+        self.shared.changes.bump();
+    }
+
+    pub(crate) fn changes(&self) -> &crate::live::Changes {
+        &self.shared.changes
     }
 
     pub(crate) fn notify(&self, notice: Notice) {
@@ -155,6 +177,8 @@ impl MockState {
                 source,
             })?;
         }
+        drop(inner);
+        self.changed();
         Ok(())
     }
 

@@ -45,6 +45,7 @@ pub(crate) fn record(ctx: &Ctx, out: &Outcome, status: Option<u16>) {
         fault: ctx.fault.clone(),
     };
     ctx.state.lock().requests.push(record);
+    ctx.state.changed();
     if rejected {
         ctx.state.notify(Notice::Rejected {
             request_id: ctx.request_id,
@@ -98,6 +99,7 @@ pub(crate) async fn record_early(
         fault: None,
     };
     state.lock().requests.push(record);
+    state.changed();
     state.notify(Notice::Rejected {
         request_id,
         path: head.path.clone(),

@@ -8,6 +8,7 @@ mod auth;
 mod faults;
 mod ingest;
 mod persistence;
+mod query;
 mod responses;
 mod strict;
 

@@ -1,0 +1,272 @@
+//! The live stream behind the page: `GET /__mock/stream` (Server-Sent Events).
+//!
+//! Each message (`event: tick`) carries what changed since the previous one: new event rows
+//! (those matching the stream's filters, the same parameters as `GET /__mock/events`), new
+//! request-journal rows, and the current counters, strict mode and armed faults. The stream
+//! wakes on the store's change notifications (no polling) and sends at most one message per
+//! [`MIN_INTERVAL`], so a burst of thousands of events costs the page a few messages, each
+//! holding at most [`MAX_ROWS`] of the newest rows and the number skipped.
+//!
+//! Message ids are `EVENT_ID.REQUEST_ID` (the last ones sent), so a browser that reconnects
+//! (sending `Last-Event-ID`) resumes where it left off.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+use crate::model::{RequestRecord, Severity, StoredEvent};
+use crate::query::{self, EventParams, EventQuery, Verdict};
+use crate::state::MockState;
+
+/// At most one message per this interval (bursts are coalesced).
+const MIN_INTERVAL: Duration = Duration::from_millis(150);
+/// Rows of each kind per message, and on the first screen.
+const MAX_ROWS: usize = 500;
+
+/// A change counter: bumped by the store, watched by streams and waiters.
+pub(crate) struct Changes(watch::Sender<u64>);
+
+impl Default for Changes {
+    fn default() -> Self {
+        Self(watch::channel(0).0)
+    }
+}
+
+impl Changes {
+    pub(crate) fn bump(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+/// One line of the page's event list.
+#[derive(Serialize)]
+pub(crate) struct EventRow<'a> {
+    id: u64,
+    request_id: u64,
+    received_at: &'a str,
+    path: &'a str,
+    event_type: Option<&'a str>,
+    user_id: Option<&'a str>,
+    anonymous_id: Option<&'a str>,
+    event_id: Option<&'a str>,
+    verdict: Verdict,
+    /// Findings of any severity.
+    warnings: usize,
+    errors: usize,
+}
+
+impl<'a> EventRow<'a> {
+    pub(crate) fn of(e: &'a StoredEvent) -> Self {
+        EventRow {
+            id: e.id,
+            request_id: e.request_id,
+            received_at: &e.received_at,
+            path: &e.path,
+            event_type: e.event_type(),
+            user_id: e.user_id(),
+            anonymous_id: e.anonymous_id(),
+            event_id: e.event_id(),
+            verdict: Verdict::of(e),
+            warnings: e.warnings.len(),
+            errors: e
+                .warnings
+                .iter()
+                .filter(|w| w.severity == Severity::Error)
+                .count(),
+        }
+    }
+}
+
+/// One line of the page's request journal.
+#[derive(Serialize)]
+pub(crate) struct RequestRow<'a> {
+    id: u64,
+    received_at: &'a str,
+    method: &'a str,
+    path: &'a str,
+    /// Already redacted by the journal.
+    query: &'a str,
+    status: Option<u16>,
+    outcome: &'a str,
+    reason: Option<&'a str>,
+    fault: Option<String>,
+    events: usize,
+    body_len: usize,
+}
+
+impl<'a> RequestRow<'a> {
+    pub(crate) fn of(r: &'a RequestRecord) -> Self {
+        RequestRow {
+            id: r.id,
+            received_at: &r.received_at,
+            method: &r.method,
+            path: &r.path,
+            query: &r.query,
+            status: r.status,
+            outcome: &r.outcome,
+            reason: r.reason.as_deref(),
+            fault: r.fault.as_ref().map(|f| f.label()),
+            events: r.event_ids.len(),
+            body_len: r.body_len,
+        }
+    }
+}
+
+/// Counters, strict mode and faults: the page's status bar and controls.
+pub(crate) fn status(state: &MockState) -> Value {
+    let inner = state.lock();
+    json!({
+        "events": inner.events.len(),
+        "requests": inner.requests.len(),
+        "faults_injected": inner.faults_log.len(),
+        "strict": inner.strict,
+        "pending_faults": inner.script.iter().map(|(f, n)| json!({"fault": f.label(), "times": n})).collect::<Vec<_>>(),
+        "random_faults": inner.random.as_ref().map(|(_, p)| serde_json::to_value(p).unwrap_or(Value::Null)),
+        "loopback": state.admin().loopback(),
+    })
+}
+
+/// The newest rows for a first screen: events matching `q` and journal entries, oldest first.
+pub(crate) fn first_screen(state: &MockState, q: &EventQuery) -> Value {
+    let events = query::newest(state, q, MAX_ROWS);
+    let requests = {
+        let inner = state.lock();
+        let skip = inner.requests.len().saturating_sub(MAX_ROWS);
+        inner.requests[skip..].to_vec()
+    };
+    json!({
+        "events": events.iter().map(EventRow::of).collect::<Vec<_>>(),
+        "requests": requests.iter().map(RequestRow::of).collect::<Vec<_>>(),
+        "status": status(state),
+    })
+}
+
+/// Where a stream is.
+struct Cursor {
+    state: MockState,
+    query: EventQuery,
+    changes: watch::Receiver<u64>,
+    /// Last event id and request id sent; `None` before the first message.
+    sent: Option<(u64, u64)>,
+    requests_len: usize,
+    first: bool,
+}
+
+impl Cursor {
+    /// The next message: waits for a change (except the first time), then collects.
+    async fn next(&mut self) -> Option<Event> {
+        if !self.first {
+            self.changes.changed().await.ok()?;
+            tokio::time::sleep(MIN_INTERVAL).await;
+        }
+        self.changes.borrow_and_update();
+        let msg = match (self.sent, self.query.since) {
+            (Some((ev, rq)), _) => self.delta(ev, rq),
+            (None, Some(query::Since::Id(ev))) => self.delta(ev, 0),
+            (None, _) => {
+                // Ids first: anything stored while the screen is collected comes again in the
+                // next message, and the page keys rows by id.
+                let (ev, rq) = {
+                    let inner = self.state.lock();
+                    self.requests_len = inner.requests.len();
+                    (
+                        inner.events.last().map_or(0, |e| e.id),
+                        inner.requests.last().map_or(0, |r| r.id),
+                    )
+                };
+                self.sent = Some((ev, rq));
+                let mut v = first_screen(&self.state, &self.query);
+                v["reset"] = Value::Bool(true);
+                v
+            }
+        };
+        self.first = false;
+        let (ev, rq) = self.sent.unwrap_or((0, 0));
+        Some(
+            Event::default()
+                .event("tick")
+                .id(format!("{ev}.{rq}"))
+                .data(msg.to_string()),
+        )
+    }
+
+    fn delta(&mut self, ev: u64, rq: u64) -> Value {
+        let mut q = self.query.clone();
+        q.since = Some(query::Since::Id(ev));
+        q.limit = None;
+        let m = q.compile();
+        let (events, _) = query::page(&self.state, &m, ev.saturating_add(1), usize::MAX);
+        let inner = self.state.lock();
+        // The journal only shrinks when it is cleared.
+        let reset = inner.requests.len() < self.requests_len;
+        self.requests_len = inner.requests.len();
+        let start = inner.requests.partition_point(|r| r.id <= rq);
+        let new_requests = &inner.requests[start..];
+        let skipped_requests = new_requests.len().saturating_sub(MAX_ROWS);
+        let requests: Vec<Value> = new_requests[skipped_requests..]
+            .iter()
+            .map(|r| serde_json::to_value(RequestRow::of(r)).unwrap_or(Value::Null))
+            .collect();
+        let last_rq = new_requests.last().map_or(rq, |r| r.id);
+        let last_ev = inner.events.last().map_or(ev, |e| e.id.max(ev));
+        drop(inner);
+        let skipped_events = events.len().saturating_sub(MAX_ROWS);
+        let rows: Vec<EventRow<'_>> = events[skipped_events..].iter().map(EventRow::of).collect();
+        let msg = json!({
+            "events": rows,
+            "requests": requests,
+            "skipped_events": skipped_events,
+            "skipped_requests": skipped_requests,
+            "status": status(&self.state),
+            "reset": reset,
+        });
+        self.sent = Some((last_ev, last_rq));
+        msg
+    }
+}
+
+/// `GET /__mock/stream`: the filters of `GET /__mock/events`, plus `Last-Event-ID` to resume.
+pub(crate) async fn stream(
+    State(state): State<MockState>,
+    headers: HeaderMap,
+    Query(params): Query<EventParams>,
+) -> Response {
+    let mut q = match params.query() {
+        Ok(q) => q,
+        Err(e) => return crate::admin::bad_request(e),
+    };
+    // Resuming: a reconnecting EventSource names the last message it got.
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once('.'))
+        .and_then(|(e, r)| Some((e.parse::<u64>().ok()?, r.parse::<u64>().ok()?)));
+    q.limit = None;
+    let requests_len = state.lock().requests.len();
+    let cursor = Cursor {
+        changes: state.changes().subscribe(),
+        query: q,
+        sent: resume,
+        requests_len,
+        first: true,
+        state,
+    };
+    let stream = futures_util::stream::unfold(cursor, |mut c| async move {
+        let ev = c.next().await?;
+        Some((Ok::<Event, Infallible>(ev), c))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
