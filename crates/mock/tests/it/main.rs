@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+mod browser;
 mod faults;
 mod ingest;
 mod persistence;
