@@ -1,12 +1,15 @@
 //! The inspection and control API under `/__mock/` (mock-only; nothing like it exists upstream).
 
+use std::borrow::Borrow;
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::model::{Fault, RandomFaults, StoredEvent, StrictMode};
 use crate::state::MockState;
@@ -74,9 +77,9 @@ fn matches(e: &StoredEvent, f: &EventFilter, since: Option<&Since>) -> bool {
 
 /// Applies `filter` to `events` (used by the HTTP API and the library handle).
 pub(crate) fn filter_events(
-    events: &[StoredEvent],
+    events: &[Arc<StoredEvent>],
     filter: &EventFilter,
-) -> Result<Vec<StoredEvent>, String> {
+) -> Result<Vec<Arc<StoredEvent>>, String> {
     let since = filter.since.as_deref().map(parse_since).transpose()?;
     let it = events
         .iter()
@@ -94,7 +97,7 @@ pub(crate) async fn list_events(
 ) -> Response {
     let events = state.events();
     match filter_events(&events, &filter) {
-        Ok(v) => Json(v).into_response(),
+        Ok(v) => Json(v.iter().map(|e| e.as_ref()).collect::<Vec<_>>()).into_response(),
         Err(e) => bad_request(e),
     }
 }
@@ -103,8 +106,8 @@ pub(crate) async fn get_event(State(state): State<MockState>, Path(id): Path<Str
     let Ok(id) = id.parse::<u64>() else {
         return bad_request(format!("event id must be a number, got {id:?}"));
     };
-    match state.lock().events.iter().find(|e| e.id == id) {
-        Some(e) => Json(e.clone()).into_response(),
+    match state.event(id) {
+        Some(e) => Json(e.as_ref()).into_response(),
         None => (
             StatusCode::NOT_FOUND,
             Json(json!({ "message": format!("no event with id {id}"), "error": "" })),
@@ -124,40 +127,15 @@ pub(crate) async fn reset(State(state): State<MockState>) -> Response {
     }
 }
 
-fn count_into(map: &mut Map<String, Value>, key: &str) {
-    let n = map.get(key).and_then(Value::as_u64).unwrap_or(0);
-    map.insert(key.to_owned(), Value::from(n + 1));
-}
-
-pub(crate) async fn stats(State(state): State<MockState>) -> Json<Value> {
-    let inner = state.lock();
-    let mut by_type = Map::new();
-    for e in &inner.events {
-        count_into(&mut by_type, e.event_type().unwrap_or(""));
-    }
-    let mut by_outcome = Map::new();
-    let mut by_status = Map::new();
-    for r in &inner.requests {
-        count_into(&mut by_outcome, &r.outcome);
-        count_into(
-            &mut by_status,
-            &r.status.map_or("none".to_owned(), |s| s.to_string()),
-        );
-    }
-    Json(json!({
-        "events": inner.events.len(),
-        "by_type": by_type,
-        "requests": inner.requests.len(),
-        "by_outcome": by_outcome,
-        "by_status": by_status,
-        "faults_injected": inner.faults_log.len(),
-    }))
+pub(crate) async fn stats(State(state): State<MockState>) -> Json<crate::Stats> {
+    Json(state.stats())
 }
 
 /// Events sharing a collector event id, in order of first appearance.
-pub(crate) fn duplicates_of(events: &[StoredEvent]) -> Vec<Value> {
+pub(crate) fn duplicates_of<E: Borrow<StoredEvent>>(events: &[E]) -> Vec<Value> {
     let mut groups: Vec<(String, Vec<u64>)> = Vec::new();
     for e in events {
+        let e = e.borrow();
         let Some(id) = e.event_id() else { continue };
         match groups.iter_mut().find(|(k, _)| k == id) {
             Some((_, ids)) => ids.push(e.id),
@@ -172,7 +150,7 @@ pub(crate) fn duplicates_of(events: &[StoredEvent]) -> Vec<Value> {
 }
 
 pub(crate) async fn duplicates(State(state): State<MockState>) -> Json<Vec<Value>> {
-    Json(duplicates_of(&state.lock().events))
+    Json(duplicates_of(&state.events()))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -24,16 +24,22 @@
 //! Socket-less tests use [`app`] with `tower::ServiceExt::oneshot`.
 
 mod admin;
+mod counters;
+mod events;
 mod gojson;
 mod ingest;
 mod model;
 mod server;
 mod state;
+mod store_file;
 mod strict;
 
+pub use counters::{Stats, OTHER_TYPES};
+pub use events::EventStore;
 pub use model::{
-    Fault, FaultRecord, MockConfig, MockError, Notice, Problem, RandomFaults, RequestRecord,
-    Severity, StoredEvent, StrictMode, Workspace, DEFAULT_API_KEY, DEFAULT_SERVER_TOKEN,
+    EventSummary, Fault, FaultRecord, MockConfig, MockError, Notice, Problem, RandomFaults,
+    RequestRecord, RequestSummary, Severity, StoredEvent, StrictMode, Verdict, Workspace,
+    DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_MAX_REQUESTS, DEFAULT_SERVER_TOKEN,
 };
 pub use server::MockUsermaven;
 pub use state::MockState;
@@ -68,6 +74,6 @@ pub fn app(state: MockState) -> Router {
 }
 
 /// Groups of stored events that share a collector event id (`eventn_ctx_event_id`).
-pub fn duplicates(events: &[StoredEvent]) -> Vec<serde_json::Value> {
+pub fn duplicates<E: std::borrow::Borrow<StoredEvent>>(events: &[E]) -> Vec<serde_json::Value> {
     admin::duplicates_of(events)
 }

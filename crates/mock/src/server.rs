@@ -78,8 +78,8 @@ impl MockUsermaven {
         &self.state
     }
 
-    /// Every stored event, oldest first.
-    pub fn events(&self) -> Vec<StoredEvent> {
+    /// The retained events, oldest first (shared, not copied).
+    pub fn events(&self) -> Vec<Arc<StoredEvent>> {
         self.state.events()
     }
 
@@ -131,7 +131,7 @@ impl MockUsermaven {
         &self,
         n: usize,
         timeout: std::time::Duration,
-    ) -> Vec<StoredEvent> {
+    ) -> Vec<Arc<StoredEvent>> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let events = self.events();

@@ -9,6 +9,7 @@ mod faults;
 mod ingest;
 mod persistence;
 mod responses;
+mod retention;
 mod strict;
 
 use axum::body::Body;
