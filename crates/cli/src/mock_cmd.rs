@@ -41,9 +41,17 @@ pub(crate) struct MockArgs {
     /// Answer 400 to events that break Usermaven's schema (default: accept and warn).
     #[arg(long)]
     strict_reject: bool,
-    /// Append accepted events to this NDJSON file and reload it on start.
+    /// Append each accepted event to this NDJSON file (one line per event) and reload it on
+    /// start, keeping the newest --max-events.
     #[arg(long, value_name = "FILE")]
     store: Option<PathBuf>,
+    /// Keep the newest N events in memory; older ones are evicted (/__mock/stats keeps counting
+    /// them).
+    #[arg(long, value_name = "N", default_value_t = usermaven_mock::DEFAULT_MAX_EVENTS)]
+    max_events: usize,
+    /// Keep the newest N requests in the request journal (and N injected faults in their log).
+    #[arg(long, value_name = "N", default_value_t = usermaven_mock::DEFAULT_MAX_REQUESTS)]
+    max_requests: usize,
     /// Collector max_event_size in bytes.
     #[arg(long, default_value_t = 51_200)]
     max_event_size: usize,
@@ -66,6 +74,9 @@ fn config(args: &MockArgs) -> anyhow::Result<MockConfig> {
     if workspaces.is_empty() {
         bail!("give --api-key and --server-token (or --workspace KEY:TOKEN)");
     }
+    if args.max_events == 0 || args.max_requests == 0 {
+        bail!("--max-events and --max-requests must be at least 1");
+    }
     let strict = if args.lenient {
         StrictMode::Off
     } else if args.strict_reject {
@@ -78,6 +89,8 @@ fn config(args: &MockArgs) -> anyhow::Result<MockConfig> {
         strict,
         max_event_size: args.max_event_size,
         store: args.store.clone(),
+        max_events: args.max_events,
+        max_requests: args.max_requests,
         bind: SocketAddr::new(args.host, args.port),
         ..MockConfig::default()
     })

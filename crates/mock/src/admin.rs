@@ -1,12 +1,14 @@
 //! The inspection and control API under `/__mock/` (mock-only; nothing like it exists upstream).
 
+use std::borrow::Borrow;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::model::{Fault, RandomFaults, StoredEvent, StrictMode};
 use crate::query::{self, EventParams, EventQuery, Since};
@@ -54,7 +56,7 @@ pub(crate) async fn list_events(
                     "error": "",
                     "wanted": t.wanted,
                     "count": t.events.len(),
-                    "events": t.events,
+                    "events": t.events.iter().map(|e| e.as_ref()).collect::<Vec<_>>(),
                 })),
             )
                 .into_response();
@@ -63,7 +65,8 @@ pub(crate) async fn list_events(
     if ndjson {
         return ndjson_response(state, q);
     }
-    Json(query::select(&state, &q)).into_response()
+    let events = query::select(&state, &q);
+    Json(events.iter().map(|e| e.as_ref()).collect::<Vec<_>>()).into_response()
 }
 
 /// The matching events as NDJSON, read from the store a page at a time (the store is not
@@ -91,7 +94,7 @@ fn ndjson_response(state: MockState, q: EventQuery) -> Response {
             }
             let mut buf = Vec::with_capacity(events.len() * 512);
             for e in &events {
-                if serde_json::to_writer(&mut buf, e).is_ok() {
+                if serde_json::to_writer(&mut buf, e.as_ref()).is_ok() {
                     buf.push(b'\n');
                 }
             }
@@ -126,19 +129,13 @@ fn parse_id(what: &str, id: &str) -> Result<u64, Box<Response>> {
     })
 }
 
-fn find_event(state: &MockState, id: u64) -> Option<StoredEvent> {
-    let inner = state.lock();
-    let i = inner.events.partition_point(|e| e.id < id);
-    inner.events.get(i).filter(|e| e.id == id).cloned()
-}
-
 pub(crate) async fn get_event(State(state): State<MockState>, Path(id): Path<String>) -> Response {
     let id = match parse_id("event", &id) {
         Ok(id) => id,
         Err(res) => return *res,
     };
-    match find_event(&state, id) {
-        Some(e) => Json(e).into_response(),
+    match state.event(id) {
+        Some(e) => Json(e.as_ref()).into_response(),
         None => not_found(format!("no event with id {id}")),
     }
 }
@@ -154,16 +151,11 @@ pub(crate) async fn event_detail(
         Ok(id) => id,
         Err(res) => return *res,
     };
-    let Some(e) = find_event(&state, id) else {
+    let inner = state.lock();
+    let Some(e) = inner.events.get(id).cloned() else {
         return not_found(format!("no event with id {id}"));
     };
-    let inner = state.lock();
-    let request = inner
-        .requests
-        .iter()
-        .rev()
-        .find(|r| r.id == e.request_id)
-        .cloned();
+    let request = inner.requests.get(&e.request_id).cloned();
     let same_id: Vec<u64> = match e.event_id() {
         Some(eid) => inner
             .events
@@ -175,10 +167,9 @@ pub(crate) async fn event_detail(
     };
     drop(inner);
     Json(json!({
-        "row": crate::live::EventRow::of(&e),
+        "summary": e.summary(request.as_ref()),
         "body": query::body_text(&e),
-        "event_text": serde_json::to_string(&e.event).unwrap_or_default(),
-        "warnings": e.warnings,
+        "event_text": e.event_text(),
         "request": request,
         "same_event_id": same_id,
     }))
@@ -194,8 +185,7 @@ pub(crate) async fn get_request(
         Ok(id) => id,
         Err(res) => return *res,
     };
-    let found = state.lock().requests.iter().find(|r| r.id == id).cloned();
-    match found {
+    match state.request(id) {
         Some(r) => Json(r).into_response(),
         None => not_found(format!("no request with id {id}")),
     }
@@ -212,40 +202,15 @@ pub(crate) async fn reset(State(state): State<MockState>) -> Response {
     }
 }
 
-fn count_into(map: &mut Map<String, Value>, key: &str) {
-    let n = map.get(key).and_then(Value::as_u64).unwrap_or(0);
-    map.insert(key.to_owned(), Value::from(n + 1));
-}
-
-pub(crate) async fn stats(State(state): State<MockState>) -> Json<Value> {
-    let inner = state.lock();
-    let mut by_type = Map::new();
-    for e in &inner.events {
-        count_into(&mut by_type, e.event_type().unwrap_or(""));
-    }
-    let mut by_outcome = Map::new();
-    let mut by_status = Map::new();
-    for r in &inner.requests {
-        count_into(&mut by_outcome, &r.outcome);
-        count_into(
-            &mut by_status,
-            &r.status.map_or("none".to_owned(), |s| s.to_string()),
-        );
-    }
-    Json(json!({
-        "events": inner.events.len(),
-        "by_type": by_type,
-        "requests": inner.requests.len(),
-        "by_outcome": by_outcome,
-        "by_status": by_status,
-        "faults_injected": inner.faults_log.len(),
-    }))
+pub(crate) async fn stats(State(state): State<MockState>) -> Json<crate::Stats> {
+    Json(state.stats())
 }
 
 /// Events sharing a collector event id, in order of first appearance.
-pub(crate) fn duplicates_of(events: &[StoredEvent]) -> Vec<Value> {
+pub(crate) fn duplicates_of<E: Borrow<StoredEvent>>(events: &[E]) -> Vec<Value> {
     let mut groups: Vec<(String, Vec<u64>)> = Vec::new();
     for e in events {
+        let e = e.borrow();
         let Some(id) = e.event_id() else { continue };
         match groups.iter_mut().find(|(k, _)| k == id) {
             Some((_, ids)) => ids.push(e.id),
@@ -260,7 +225,7 @@ pub(crate) fn duplicates_of(events: &[StoredEvent]) -> Vec<Value> {
 }
 
 pub(crate) async fn duplicates(State(state): State<MockState>) -> Json<Vec<Value>> {
-    Json(duplicates_of(&state.lock().events))
+    Json(duplicates_of(&state.events()))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -36,12 +36,23 @@ pub(crate) enum Target {
 ///
 /// Array elements that are `null` decode to `Value::Null` (Go decodes them to a nil map).
 pub(crate) fn decode(input: &[u8], target: Target) -> Result<Value, GoJsonError> {
+    decode_with_spans(input, target).map(|(v, _)| v)
+}
+
+/// [`decode`], plus the byte range of each element of a top-level array (for
+/// [`Target::EventSlice`]; empty otherwise), so each event can keep its own text.
+pub(crate) fn decode_with_spans(
+    input: &[u8],
+    target: Target,
+) -> Result<(Value, Vec<std::ops::Range<usize>>), GoJsonError> {
     let mut p = Parser {
         input,
         pos: 0,
         depth: 0,
         type_error: None,
         target,
+        spans: Vec::new(),
+        span_start: 0,
     };
     let value = p.parse_value()?;
     if let Some(kind) = p.type_error {
@@ -49,7 +60,7 @@ pub(crate) fn decode(input: &[u8], target: Target) -> Result<Value, GoJsonError>
             "json: cannot unmarshal {kind} into Go value of type events.Event"
         )));
     }
-    Ok(value)
+    Ok((value, p.spans))
 }
 
 enum Frame {
@@ -63,6 +74,9 @@ struct Parser<'a> {
     depth: usize,
     type_error: Option<&'static str>,
     target: Target,
+    /// Byte ranges of the top-level array's elements (batch bodies only).
+    spans: Vec<std::ops::Range<usize>>,
+    span_start: usize,
 }
 
 fn is_space(c: u8) -> bool {
@@ -116,6 +130,11 @@ impl Parser<'_> {
         'value: loop {
             // Parse one value start (scanner state "begin value").
             let c = self.next_byte()?;
+            let batch_element =
+                self.target == Target::EventSlice && matches!(stack.as_slice(), [Frame::Array(_)]);
+            if batch_element {
+                self.span_start = self.pos - 1;
+            }
             let mut done: Value = match c {
                 b'{' => {
                     self.push(c)?;
@@ -175,12 +194,17 @@ impl Parser<'_> {
             };
             // A value is complete: fold it into its parents (scanner state "end value").
             loop {
+                let top_level = stack.len() == 1;
                 let Some(frame) = stack.last_mut() else {
                     return Ok(done);
                 };
+                let end = self.pos;
                 let c = self.next_byte()?;
                 match frame {
                     Frame::Array(items) => {
+                        if top_level && self.target == Target::EventSlice {
+                            self.spans.push(self.span_start..end);
+                        }
                         items.push(done);
                         match c {
                             b',' => continue 'value,

@@ -25,6 +25,8 @@
 
 mod admin;
 mod admin_token;
+mod counters;
+mod events;
 mod gojson;
 mod ingest;
 mod live;
@@ -34,14 +36,18 @@ mod page;
 mod query;
 mod server;
 mod state;
+mod store_file;
 mod strict;
 
 pub use admin_token::ADMIN_TOKEN_HEADER;
+pub use counters::{Stats, OTHER_TYPES};
+pub use events::EventStore;
 pub use model::{
-    Fault, FaultRecord, MockConfig, MockError, Notice, Problem, RandomFaults, RequestRecord,
-    Severity, StoredEvent, StrictMode, Workspace, DEFAULT_API_KEY, DEFAULT_SERVER_TOKEN,
+    EventSummary, Fault, FaultRecord, MockConfig, MockError, Notice, Problem, RandomFaults,
+    RequestRecord, RequestSummary, Severity, StoredEvent, StrictMode, Verdict, Workspace,
+    DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_MAX_REQUESTS, DEFAULT_SERVER_TOKEN,
 };
-pub use query::{EventQuery, Since, Verdict, WaitTimeout};
+pub use query::{EventQuery, Since, WaitTimeout};
 pub use server::MockUsermaven;
 pub use state::MockState;
 
@@ -88,6 +94,6 @@ pub fn app(state: MockState) -> Router {
 }
 
 /// Groups of stored events that share a collector event id (`eventn_ctx_event_id`).
-pub fn duplicates(events: &[StoredEvent]) -> Vec<serde_json::Value> {
+pub fn duplicates<E: std::borrow::Borrow<StoredEvent>>(events: &[E]) -> Vec<serde_json::Value> {
     admin::duplicates_of(events)
 }

@@ -21,8 +21,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use crate::model::{RequestRecord, Severity, StoredEvent};
-use crate::query::{self, EventParams, EventQuery, Verdict};
+use crate::model::{RequestRecord, Severity, StoredEvent, Verdict};
+use crate::query::{self, EventParams, EventQuery};
 use crate::state::MockState;
 
 /// At most one message per this interval (bursts are coalesced).
@@ -77,7 +77,7 @@ impl<'a> EventRow<'a> {
             user_id: e.user_id(),
             anonymous_id: e.anonymous_id(),
             event_id: e.event_id(),
-            verdict: Verdict::of(e),
+            verdict: e.verdict(),
             warnings: e.warnings.len(),
             errors: e
                 .warnings
@@ -125,11 +125,13 @@ impl<'a> RequestRow<'a> {
 
 /// Counters, strict mode and faults: the page's status bar and controls.
 pub(crate) fn status(state: &MockState) -> Value {
+    let stats = state.stats();
     let inner = state.lock();
     json!({
-        "events": inner.events.len(),
-        "requests": inner.requests.len(),
-        "faults_injected": inner.faults_log.len(),
+        "events": stats.events,
+        "retained_events": stats.retained_events,
+        "requests": stats.requests,
+        "faults_injected": stats.faults_injected,
         "strict": inner.strict,
         "pending_faults": inner.script.iter().map(|(f, n)| json!({"fault": f.label(), "times": n})).collect::<Vec<_>>(),
         "random_faults": inner.random.as_ref().map(|(_, p)| serde_json::to_value(p).unwrap_or(Value::Null)),
@@ -140,13 +142,19 @@ pub(crate) fn status(state: &MockState) -> Value {
 /// The newest rows for a first screen: events matching `q` and journal entries, oldest first.
 pub(crate) fn first_screen(state: &MockState, q: &EventQuery) -> Value {
     let events = query::newest(state, q, MAX_ROWS);
-    let requests = {
+    let mut requests: Vec<RequestRecord> = {
         let inner = state.lock();
-        let skip = inner.requests.len().saturating_sub(MAX_ROWS);
-        inner.requests[skip..].to_vec()
+        inner
+            .requests
+            .values()
+            .rev()
+            .take(MAX_ROWS)
+            .cloned()
+            .collect()
     };
+    requests.reverse();
     json!({
-        "events": events.iter().map(EventRow::of).collect::<Vec<_>>(),
+        "events": events.iter().map(|e| EventRow::of(e)).collect::<Vec<_>>(),
         "requests": requests.iter().map(RequestRow::of).collect::<Vec<_>>(),
         "status": status(state),
     })
@@ -159,7 +167,9 @@ struct Cursor {
     changes: watch::Receiver<u64>,
     /// Last event id and request id sent; `None` before the first message.
     sent: Option<(u64, u64)>,
-    requests_len: usize,
+    /// The run's request counter when last looked at: it only goes down when the store is
+    /// cleared.
+    requests_seen: u64,
     first: bool,
 }
 
@@ -179,11 +189,10 @@ impl Cursor {
                 // next message, and the page keys rows by id.
                 let (ev, rq) = {
                     let inner = self.state.lock();
-                    self.requests_len = inner.requests.len();
-                    (
-                        inner.events.last().map_or(0, |e| e.id),
-                        inner.requests.last().map_or(0, |r| r.id),
-                    )
+                    self.requests_seen = inner.stats.requests;
+                    let ev = inner.events.iter().next_back().map_or(0, |e| e.id);
+                    let rq = inner.requests.keys().next_back().copied().unwrap_or(0);
+                    (ev, rq)
                 };
                 self.sent = Some((ev, rq));
                 let mut v = first_screen(&self.state, &self.query);
@@ -208,21 +217,23 @@ impl Cursor {
         let m = q.compile();
         let (events, _) = query::page(&self.state, &m, ev.saturating_add(1), usize::MAX);
         let inner = self.state.lock();
-        // The journal only shrinks when it is cleared.
-        let reset = inner.requests.len() < self.requests_len;
-        self.requests_len = inner.requests.len();
-        let start = inner.requests.partition_point(|r| r.id <= rq);
-        let new_requests = &inner.requests[start..];
+        let reset = inner.stats.requests < self.requests_seen;
+        self.requests_seen = inner.stats.requests;
+        let new_requests: Vec<&RequestRecord> =
+            inner.requests.range(rq + 1..).map(|(_, r)| r).collect();
         let skipped_requests = new_requests.len().saturating_sub(MAX_ROWS);
         let requests: Vec<Value> = new_requests[skipped_requests..]
             .iter()
             .map(|r| serde_json::to_value(RequestRow::of(r)).unwrap_or(Value::Null))
             .collect();
         let last_rq = new_requests.last().map_or(rq, |r| r.id);
-        let last_ev = inner.events.last().map_or(ev, |e| e.id.max(ev));
+        let last_ev = inner.events.iter().next_back().map_or(ev, |e| e.id.max(ev));
         drop(inner);
         let skipped_events = events.len().saturating_sub(MAX_ROWS);
-        let rows: Vec<EventRow<'_>> = events[skipped_events..].iter().map(EventRow::of).collect();
+        let rows: Vec<EventRow<'_>> = events[skipped_events..]
+            .iter()
+            .map(|e| EventRow::of(e))
+            .collect();
         let msg = json!({
             "events": rows,
             "requests": requests,
@@ -253,12 +264,12 @@ pub(crate) async fn stream(
         .and_then(|v| v.split_once('.'))
         .and_then(|(e, r)| Some((e.parse::<u64>().ok()?, r.parse::<u64>().ok()?)));
     q.limit = None;
-    let requests_len = state.lock().requests.len();
+    let requests_seen = state.lock().stats.requests;
     let cursor = Cursor {
         changes: state.changes().subscribe(),
         query: q,
         sent: resume,
-        requests_len,
+        requests_seen,
         first: true,
         state,
     };

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// One Usermaven workspace: the public api key (browser token) and the server token. The s2s
@@ -59,8 +60,15 @@ pub struct MockConfig {
     pub strict: StrictMode,
     /// The collector's `server.max_event_size` (default 51200 bytes).
     pub max_event_size: usize,
-    /// Append accepted events to this NDJSON file (flushed before the 200) and reload it on start.
+    /// Append each accepted event to this NDJSON file, one line each, written before the 200;
+    /// reloaded on start (newest `max_events` kept).
     pub store: Option<PathBuf>,
+    /// Retention: the newest this many events stay in memory; older ones are evicted (counters
+    /// keep counting them). Default 100,000.
+    pub max_events: usize,
+    /// The request journal (and the injected-fault log) keep the newest this many entries.
+    /// Default 10,000.
+    pub max_requests: usize,
     /// Mock-only guard: bodies larger than this get 413 (default 32 MiB).
     pub max_body_bytes: usize,
     /// Where [`crate::MockUsermaven::start`] binds; default `127.0.0.1:0`.
@@ -69,6 +77,11 @@ pub struct MockConfig {
     /// process.
     pub admin_token: Option<String>,
 }
+
+/// Default of [`MockConfig::max_events`].
+pub const DEFAULT_MAX_EVENTS: usize = 100_000;
+/// Default of [`MockConfig::max_requests`].
+pub const DEFAULT_MAX_REQUESTS: usize = 10_000;
 
 /// The api key of [`MockConfig::default`]'s workspace.
 pub const DEFAULT_API_KEY: &str = "mock-api-key";
@@ -82,6 +95,8 @@ impl Default for MockConfig {
             strict: StrictMode::Reject,
             max_event_size: 51_200,
             store: None,
+            max_events: DEFAULT_MAX_EVENTS,
+            max_requests: DEFAULT_MAX_REQUESTS,
             max_body_bytes: 32 * 1024 * 1024,
             bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             admin_token: None,
@@ -114,6 +129,18 @@ impl MockConfig {
 
     pub fn with_store(mut self, path: impl Into<PathBuf>) -> Self {
         self.store = Some(path.into());
+        self
+    }
+
+    /// Retention of events in memory (at least 1).
+    pub fn with_max_events(mut self, n: usize) -> Self {
+        self.max_events = n.max(1);
+        self
+    }
+
+    /// Retention of the request journal (at least 1).
+    pub fn with_max_requests(mut self, n: usize) -> Self {
+        self.max_requests = n.max(1);
         self
     }
 
@@ -156,12 +183,18 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// An accepted event, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An accepted event, as stored: its own text as received, the enriched copy as compact JSON
+/// text, the strict-mode findings, and the few fields filters and summaries read, extracted once.
+///
+/// Memory is proportional to the event: nothing here is shared with or copied from the other
+/// events of its request, and no parsed `serde_json::Value` is kept ([`StoredEvent::event`]
+/// parses the enriched text on demand).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(from = "StoredEventWire")]
 pub struct StoredEvent {
     /// Sequential id, 1-based, unique for the life of the store.
     pub id: u64,
-    /// The request-log id of the request that carried it.
+    /// The request-journal id of the request that carried it.
     pub request_id: u64,
     /// Position in that request's (expanded) batch.
     pub index: usize,
@@ -169,45 +202,272 @@ pub struct StoredEvent {
     pub received_at: String,
     /// Request path (`/api/v1/s2s/event`, ...).
     pub path: String,
-    /// The request body exactly as received (lossy UTF-8); shared by all events of one batch.
+    /// This event's text exactly as received (lossy UTF-8): the whole body of a one-event
+    /// request, its own element of a batch array, or its own element of a template's `events`.
     pub body: String,
-    /// The event after the collector's enrichment.
-    pub event: Value,
+    /// The event after the collector's enrichment, as compact JSON (original key order).
+    #[serde(rename = "event")]
+    pub enriched: Box<RawValue>,
     /// Strict-mode findings (empty unless [`StrictMode::Warn`] or advice).
     #[serde(default)]
     pub warnings: Vec<Problem>,
+    #[serde(skip)]
+    keys: EventKeys,
+}
+
+/// The fields of an enriched event that filters and summaries read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct EventKeys {
+    event_type: Option<Box<str>>,
+    user_id: Option<Box<str>>,
+    anonymous_id: Option<Box<str>>,
+    company_id: Option<Box<str>>,
+    event_id: Option<Box<str>>,
+}
+
+impl EventKeys {
+    fn of(event: &Value) -> Self {
+        let at = |p: &str| event.pointer(p).and_then(Value::as_str).map(Box::from);
+        EventKeys {
+            event_type: at("/event_type"),
+            user_id: at("/user/id"),
+            anonymous_id: at("/user/anonymous_id"),
+            company_id: at("/company/id"),
+            event_id: at("/eventn_ctx_event_id").or_else(|| at("/eventn_ctx/event_id")),
+        }
+    }
+}
+
+/// The serialized form (API responses, store-file lines).
+#[derive(Deserialize)]
+struct StoredEventWire {
+    id: u64,
+    request_id: u64,
+    index: usize,
+    received_at: String,
+    path: String,
+    body: String,
+    event: Box<RawValue>,
+    #[serde(default)]
+    warnings: Vec<Problem>,
+}
+
+impl From<StoredEventWire> for StoredEvent {
+    fn from(w: StoredEventWire) -> Self {
+        let keys = serde_json::from_str::<Value>(w.event.get())
+            .map(|v| EventKeys::of(&v))
+            .unwrap_or_default();
+        StoredEvent {
+            id: w.id,
+            request_id: w.request_id,
+            index: w.index,
+            received_at: w.received_at,
+            path: w.path,
+            body: w.body,
+            enriched: w.event,
+            warnings: w.warnings,
+            keys,
+        }
+    }
+}
+
+/// What the mock made of a stored event, from its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No findings.
+    Ok,
+    /// Only advice (a client library's rule); never rejected.
+    Advice,
+    /// Error-severity findings: accepted only because strict mode was `warn`.
+    Error,
 }
 
 impl StoredEvent {
-    fn str_at(&self, pointer: &str) -> Option<&str> {
-        self.event.pointer(pointer).and_then(Value::as_str)
+    /// Builds a stored event from its enriched value (serialized here once, compactly).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        id: u64,
+        request_id: u64,
+        index: usize,
+        received_at: String,
+        path: String,
+        body: String,
+        event: &Value,
+        warnings: Vec<Problem>,
+    ) -> Self {
+        // A `Value` always serializes; `null` keeps the function total.
+        let enriched = serde_json::value::to_raw_value(event).unwrap_or_default();
+        StoredEvent {
+            id,
+            request_id,
+            index,
+            received_at,
+            path,
+            body,
+            enriched,
+            warnings,
+            keys: EventKeys::of(event),
+        }
+    }
+
+    /// The enriched event, parsed (original key order).
+    pub fn event(&self) -> Value {
+        serde_json::from_str(self.enriched.get()).unwrap_or(Value::Null)
+    }
+
+    /// The enriched event's compact JSON text.
+    pub fn event_text(&self) -> &str {
+        self.enriched.get()
     }
 
     pub fn event_type(&self) -> Option<&str> {
-        self.str_at("/event_type")
+        self.keys.event_type.as_deref()
     }
 
     pub fn user_id(&self) -> Option<&str> {
-        self.str_at("/user/id")
+        self.keys.user_id.as_deref()
     }
 
     pub fn anonymous_id(&self) -> Option<&str> {
-        self.str_at("/user/anonymous_id")
+        self.keys.anonymous_id.as_deref()
     }
 
     pub fn company_id(&self) -> Option<&str> {
-        self.str_at("/company/id")
+        self.keys.company_id.as_deref()
     }
 
     /// The collector's unique id (`eventn_ctx_event_id`, or `eventn_ctx.event_id`).
     pub fn event_id(&self) -> Option<&str> {
-        self.str_at("/eventn_ctx_event_id")
-            .or_else(|| self.str_at("/eventn_ctx/event_id"))
+        self.keys.event_id.as_deref()
     }
 
-    /// The as-received body parsed again (a batch stays an array).
+    /// The event's text as received, parsed again.
     pub fn body_json(&self) -> Option<Value> {
         serde_json::from_str(&self.body).ok()
+    }
+
+    /// `ok`, `advice` or `error` from the worst finding.
+    pub fn verdict(&self) -> Verdict {
+        if self.warnings.iter().any(|w| w.severity == Severity::Error) {
+            Verdict::Error
+        } else if self.warnings.is_empty() {
+            Verdict::Ok
+        } else {
+            Verdict::Advice
+        }
+    }
+
+    /// The one-line view of the event, with its request when the journal still holds it.
+    pub fn summary(&self, request: Option<&RequestRecord>) -> EventSummary {
+        EventSummary {
+            id: self.id,
+            event_type: self.event_type().map(str::to_owned),
+            user_id: self.user_id().map(str::to_owned),
+            anonymous_id: self.anonymous_id().map(str::to_owned),
+            event_id: self.event_id().map(str::to_owned),
+            received_at: self.received_at.clone(),
+            verdict: self.verdict(),
+            warning_count: self.warnings.len(),
+            findings: self.warnings.clone(),
+            request_id: self.request_id,
+            path: self.path.clone(),
+            request: request.map(RequestSummary::of),
+        }
+    }
+
+    /// Rough heap and inline size in bytes (what retention keeps per event).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.received_at.len()
+            + self.path.len()
+            + self.body.len()
+            + self.enriched.get().len()
+            + self
+                .warnings
+                .iter()
+                .map(|w| std::mem::size_of::<Problem>() + w.path.len() + w.message.len())
+                .sum::<usize>()
+            + [
+                &self.keys.event_type,
+                &self.keys.user_id,
+                &self.keys.anonymous_id,
+                &self.keys.company_id,
+                &self.keys.event_id,
+            ]
+            .iter()
+            .map(|k| k.as_deref().map_or(0, str::len))
+            .sum::<usize>()
+    }
+}
+
+impl PartialEq for StoredEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+            && self.request_id == other.request_id
+            && self.index == other.index
+            && self.received_at == other.received_at
+            && self.path == other.path
+            && self.body == other.body
+            && self.enriched.get() == other.enriched.get()
+            && self.warnings == other.warnings
+    }
+}
+
+impl std::fmt::Debug for StoredEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredEvent")
+            .field("id", &self.id)
+            .field("request_id", &self.request_id)
+            .field("index", &self.index)
+            .field("received_at", &self.received_at)
+            .field("path", &self.path)
+            .field("body", &self.body)
+            .field("event", &self.enriched.get())
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
+/// A stored event in brief: what a list row or a live stream shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventSummary {
+    pub id: u64,
+    pub event_type: Option<String>,
+    pub user_id: Option<String>,
+    pub anonymous_id: Option<String>,
+    pub event_id: Option<String>,
+    pub received_at: String,
+    pub verdict: Verdict,
+    pub warning_count: usize,
+    /// The strict-mode findings, each with its JSON pointer (`path`).
+    pub findings: Vec<Problem>,
+    pub request_id: u64,
+    pub path: String,
+    /// The carrying request, when the bounded journal still holds it.
+    pub request: Option<RequestSummary>,
+}
+
+/// The request side of an [`EventSummary`] (redacted like the journal).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestSummary {
+    pub method: String,
+    /// Path and query, token values replaced by `REDACTED`.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub status: Option<u16>,
+    pub duration_us: u64,
+}
+
+impl RequestSummary {
+    fn of(r: &RequestRecord) -> Self {
+        RequestSummary {
+            method: r.method.clone(),
+            target: r.target(),
+            headers: r.headers.clone(),
+            status: r.status,
+            duration_us: r.duration_us,
+        }
     }
 }
 
@@ -241,6 +501,20 @@ pub struct RequestRecord {
     pub event_ids: Vec<u64>,
     /// The injected fault, if any.
     pub fault: Option<Fault>,
+    /// Time from receipt to the answer being ready (before any delivery fault), microseconds.
+    #[serde(default)]
+    pub duration_us: u64,
+}
+
+impl RequestRecord {
+    /// Path and (redacted) query, as a request target.
+    pub fn target(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
 }
 
 /// A misbehaviour the mock can be told to show.
@@ -338,7 +612,7 @@ pub struct FaultRecord {
 /// What the mock announces as it works (the CLI prints these).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
-    Accepted(Box<StoredEvent>),
+    Accepted(std::sync::Arc<StoredEvent>),
     Rejected {
         request_id: u64,
         path: String,

@@ -1,47 +1,23 @@
 //! Selecting stored events: the filters of `GET /__mock/events` (and of the live stream and the
 //! Rust handle), NDJSON streaming of the retained events, and waiting for events to arrive.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aho_corasick::AhoCorasick;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::model::{Severity, StoredEvent};
+use crate::model::{StoredEvent, Verdict};
 use crate::state::MockState;
 
-/// How an accepted event fared in strict mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// No findings.
-    Ok,
-    /// Only advice (a client library's rule).
-    Advice,
-    /// Error-severity findings, accepted because strict mode was `warn` (or `off` for checks
-    /// done anyway).
-    Error,
-}
-
-impl Verdict {
-    pub fn of(e: &StoredEvent) -> Verdict {
-        if e.warnings.iter().any(|w| w.severity == Severity::Error) {
-            Verdict::Error
-        } else if e.warnings.is_empty() {
-            Verdict::Ok
-        } else {
-            Verdict::Advice
-        }
-    }
-
-    fn parse(s: &str) -> Result<Verdict, String> {
-        match s {
-            "ok" => Ok(Verdict::Ok),
-            "advice" => Ok(Verdict::Advice),
-            "error" => Ok(Verdict::Error),
-            other => Err(format!(
-                "verdict must be ok, advice or error, got {other:?}"
-            )),
-        }
+fn parse_verdict(s: &str) -> Result<Verdict, String> {
+    match s {
+        "ok" => Ok(Verdict::Ok),
+        "advice" => Ok(Verdict::Advice),
+        "error" => Ok(Verdict::Error),
+        other => Err(format!(
+            "verdict must be ok, advice or error, got {other:?}"
+        )),
     }
 }
 
@@ -188,7 +164,7 @@ impl Matcher<'_> {
             && eq(&q.anonymous_id, e.anonymous_id())
             && eq(&q.company_id, e.company_id())
             && eq(&q.event_id, e.event_id())
-            && q.verdict.is_none_or(|v| Verdict::of(e) == v)
+            && q.verdict.is_none_or(|v| e.verdict() == v)
             && match &self.text {
                 None => true,
                 Some(None) => false,
@@ -248,10 +224,7 @@ impl EventParams {
             anonymous_id: s(&self.anonymous_id),
             company_id: s(&self.company_id),
             event_id: s(&self.event_id),
-            verdict: s(&self.verdict)
-                .as_deref()
-                .map(Verdict::parse)
-                .transpose()?,
+            verdict: s(&self.verdict).as_deref().map(parse_verdict).transpose()?,
             text: s(&self.q),
             since: s(&self.since).as_deref().map(Since::parse).transpose()?,
             limit: number("limit", &self.limit)?,
@@ -282,24 +255,23 @@ pub(crate) fn page(
     m: &Matcher<'_>,
     from: u64,
     max: usize,
-) -> (Vec<StoredEvent>, Option<u64>) {
-    let inner = state.lock();
-    let events = &inner.events;
-    let start = events.partition_point(|e| e.id < from);
-    let mut out = Vec::new();
-    for e in &events[start..] {
-        if out.len() == max {
-            return (out, Some(e.id));
+) -> (Vec<Arc<StoredEvent>>, Option<u64>) {
+    state.with_events(|events| {
+        let mut out = Vec::new();
+        for e in events.since(from.saturating_sub(1)) {
+            if out.len() == max {
+                return (out, Some(e.id));
+            }
+            if m.matches(e) {
+                out.push(e.clone());
+            }
         }
-        if m.matches(e) {
-            out.push(e.clone());
-        }
-    }
-    (out, None)
+        (out, None)
+    })
 }
 
 /// Every matching event (up to the query's `limit`), oldest first.
-pub(crate) fn select(state: &MockState, q: &EventQuery) -> Vec<StoredEvent> {
+pub(crate) fn select(state: &MockState, q: &EventQuery) -> Vec<Arc<StoredEvent>> {
     let m = q.compile();
     let max = q.limit.unwrap_or(usize::MAX);
     let (out, _) = page(state, &m, m.first_id(), max);
@@ -307,18 +279,17 @@ pub(crate) fn select(state: &MockState, q: &EventQuery) -> Vec<StoredEvent> {
 }
 
 /// The newest `n` matching events, oldest first (the live page's first screen).
-pub(crate) fn newest(state: &MockState, q: &EventQuery, n: usize) -> Vec<StoredEvent> {
+pub(crate) fn newest(state: &MockState, q: &EventQuery, n: usize) -> Vec<Arc<StoredEvent>> {
     let m = q.compile();
-    let inner = state.lock();
-    let mut out: Vec<StoredEvent> = inner
-        .events
-        .iter()
-        .rev()
-        .take_while(|e| e.id >= m.first_id())
-        .filter(|e| m.matches(e))
-        .take(n)
-        .cloned()
-        .collect();
+    let mut out: Vec<Arc<StoredEvent>> = state.with_events(|events| {
+        events
+            .since(m.first_id().saturating_sub(1))
+            .rev()
+            .filter(|e| m.matches(e))
+            .take(n)
+            .cloned()
+            .collect()
+    });
     out.reverse();
     out
 }
@@ -334,20 +305,19 @@ struct Tally {
 
 impl Tally {
     fn update(&mut self, state: &MockState, m: &Matcher<'_>) {
-        let inner = state.lock();
-        let events = &inner.events;
-        // Forget matches no longer retained (evicted, or the store was cleared).
-        let oldest = events.first().map_or(u64::MAX, |e| e.id);
-        self.ids.retain(|id| *id >= oldest);
-        let start = events.partition_point(|e| e.id < self.next);
-        for e in &events[start..] {
-            if m.matches(e) {
-                self.ids.push(e.id);
+        state.with_events(|events| {
+            // Forget matches no longer retained (evicted, or the store was cleared).
+            let oldest = events.iter().next().map_or(u64::MAX, |e| e.id);
+            self.ids.retain(|id| *id >= oldest);
+            for e in events.since(self.next.saturating_sub(1)) {
+                if m.matches(e) {
+                    self.ids.push(e.id);
+                }
             }
-        }
-        if let Some(last) = events.last() {
-            self.next = self.next.max(last.id + 1);
-        }
+            if let Some(last) = events.iter().next_back() {
+                self.next = self.next.max(last.id + 1);
+            }
+        });
     }
 }
 
@@ -358,7 +328,7 @@ pub struct WaitTimeout {
     pub wanted: usize,
     pub timeout: Duration,
     /// The matching events stored when the wait ended (up to the query's `limit`).
-    pub events: Vec<StoredEvent>,
+    pub events: Vec<Arc<StoredEvent>>,
 }
 
 /// Waits until at least `n` events match `q` or `timeout` passes. Woken by the store's change
@@ -368,7 +338,7 @@ pub(crate) async fn wait_for(
     q: &EventQuery,
     n: usize,
     timeout: Duration,
-) -> Result<Vec<StoredEvent>, WaitTimeout> {
+) -> Result<Vec<Arc<StoredEvent>>, WaitTimeout> {
     let deadline = tokio::time::Instant::now() + timeout;
     let mut changes = state.changes().subscribe();
     let m = q.compile();

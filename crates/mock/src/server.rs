@@ -79,8 +79,8 @@ impl MockUsermaven {
         &self.state
     }
 
-    /// Every stored event, oldest first.
-    pub fn events(&self) -> Vec<StoredEvent> {
+    /// The retained events, oldest first (shared, not copied).
+    pub fn events(&self) -> Vec<Arc<StoredEvent>> {
         self.state.events()
     }
 
@@ -128,7 +128,7 @@ impl MockUsermaven {
     }
 
     /// Stored events matching `query`, oldest first (what `GET /__mock/events?…` answers).
-    pub fn events_matching(&self, query: &EventQuery) -> Vec<StoredEvent> {
+    pub fn events_matching(&self, query: &EventQuery) -> Vec<Arc<StoredEvent>> {
         crate::query::select(&self.state, query)
     }
 
@@ -151,7 +151,7 @@ impl MockUsermaven {
         query: &EventQuery,
         n: usize,
         timeout: std::time::Duration,
-    ) -> Result<Vec<StoredEvent>, WaitTimeout> {
+    ) -> Result<Vec<Arc<StoredEvent>>, WaitTimeout> {
         crate::query::wait_for(&self.state, query, n, timeout).await
     }
 
@@ -160,7 +160,7 @@ impl MockUsermaven {
         &self,
         n: usize,
         timeout: std::time::Duration,
-    ) -> Vec<StoredEvent> {
+    ) -> Vec<Arc<StoredEvent>> {
         match self.wait_for(&EventQuery::new(), n, timeout).await {
             Ok(events) => events,
             Err(t) => t.events,

@@ -1,17 +1,18 @@
-//! Shared server state: stored events, the request log, scripted and random faults, the store file.
+//! Shared server state: the event store, the bounded request journal, counters, scripted and
+//! random faults, the store file.
 
-use std::collections::VecDeque;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
 
+use crate::counters::Stats;
+use crate::events::EventStore;
 use crate::model::{
-    Fault, FaultRecord, MockConfig, MockError, Notice, RandomFaults, RequestRecord, StoredEvent,
-    StrictMode, Workspace,
+    EventSummary, Fault, FaultRecord, MockConfig, MockError, Notice, RandomFaults, RequestRecord,
+    StoredEvent, StrictMode, Workspace,
 };
+use crate::store_file::StoreFile;
 
 /// Handle to the mock's state; cheap to clone. Pass it to [`crate::app`].
 #[derive(Clone)]
@@ -31,14 +32,18 @@ pub(crate) struct Shared {
 
 pub(crate) struct Inner {
     pub(crate) strict: StrictMode,
-    pub(crate) events: Vec<StoredEvent>,
-    pub(crate) requests: Vec<RequestRecord>,
-    pub(crate) faults_log: Vec<FaultRecord>,
+    pub(crate) events: EventStore,
+    /// The journal by request id (ids are given before processing, records are added after, so
+    /// a map keeps them in id order); the smallest ids are evicted beyond `max_requests`.
+    pub(crate) requests: BTreeMap<u64, RequestRecord>,
+    pub(crate) faults_log: VecDeque<FaultRecord>,
+    pub(crate) stats: Stats,
     pub(crate) next_event_id: u64,
     pub(crate) next_request_id: u64,
     pub(crate) script: VecDeque<(Fault, u32)>,
     pub(crate) random: Option<(SplitMix64, RandomFaults)>,
-    pub(crate) store: Option<(PathBuf, File)>,
+    pub(crate) store: Option<StoreFile>,
+    max_requests: usize,
 }
 
 /// A small deterministic generator (SplitMix64): the same seed gives the same fault sequence.
@@ -72,35 +77,33 @@ pub(crate) struct Chosen {
 impl MockState {
     /// Builds the state, loading previously stored events when `config.store` is set.
     pub fn new(config: MockConfig) -> Result<Self, MockError> {
-        let mut events = Vec::new();
+        let mut events = EventStore::new(config.max_events);
+        let mut stats = Stats::default();
+        let (mut next_event_id, mut next_request_id) = (1, 1);
         let mut store = None;
         if let Some(path) = &config.store {
-            events = load_store(path)?;
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|source| MockError::Store {
-                    path: path.clone(),
-                    source,
-                })?;
-            store = Some((path.clone(), file));
+            let loaded = StoreFile::load(path, config.max_events)?;
+            events = loaded.events;
+            stats = loaded.stats;
+            next_event_id = loaded.max_event_id + 1;
+            next_request_id = loaded.max_request_id + 1;
+            store = Some(loaded.file);
         }
-        let next_event_id = events.iter().map(|e| e.id).max().unwrap_or(0) + 1;
-        let next_request_id = events.iter().map(|e| e.request_id).max().unwrap_or(0) + 1;
         let (notices, _) = broadcast::channel(1024);
         Ok(Self {
             shared: Arc::new(Shared {
                 inner: Mutex::new(Inner {
                     strict: config.strict,
                     events,
-                    requests: Vec::new(),
-                    faults_log: Vec::new(),
+                    requests: BTreeMap::new(),
+                    faults_log: VecDeque::new(),
+                    stats,
                     next_event_id,
                     next_request_id,
                     script: VecDeque::new(),
                     random: None,
                     store,
+                    max_requests: config.max_requests.max(1),
                 }),
                 admin: crate::admin_token::AdminGuard::new(
                     config.admin_token.clone(),
@@ -149,33 +152,69 @@ impl MockState {
         self.shared.notices.subscribe()
     }
 
-    /// Every stored event, oldest first.
-    pub fn events(&self) -> Vec<StoredEvent> {
-        self.lock().events.clone()
+    /// The retained events, oldest first (shared, not copied).
+    pub fn events(&self) -> Vec<Arc<StoredEvent>> {
+        self.lock().events.iter().cloned().collect()
     }
 
-    /// The request log, oldest first (tokens redacted).
+    /// Runs `f` on the event store under the lock: iterate, look up by id or `since` an id
+    /// without taking a snapshot. Keep `f` short; ingestion waits for it.
+    pub fn with_events<R>(&self, f: impl FnOnce(&EventStore) -> R) -> R {
+        f(&self.lock().events)
+    }
+
+    /// The retained event with stored id `id`.
+    pub fn event(&self, id: u64) -> Option<Arc<StoredEvent>> {
+        self.lock().events.get(id).cloned()
+    }
+
+    /// The summary of a retained event, with its request if the journal still holds it.
+    pub fn event_summary(&self, id: u64) -> Option<EventSummary> {
+        let inner = self.lock();
+        let e = inner.events.get(id)?;
+        Some(e.summary(inner.requests.get(&e.request_id)))
+    }
+
+    /// The summary of `event` (looked up in the journal).
+    pub fn summarize(&self, event: &StoredEvent) -> EventSummary {
+        event.summary(self.lock().requests.get(&event.request_id))
+    }
+
+    /// The request journal, oldest first (tokens redacted; the newest `max_requests`).
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.lock().requests.clone()
+        self.lock().requests.values().cloned().collect()
     }
 
-    /// Every fault injected so far.
+    /// A journal entry by request id.
+    pub fn request(&self, id: u64) -> Option<RequestRecord> {
+        self.lock().requests.get(&id).cloned()
+    }
+
+    /// The injected faults still in the log (the newest `max_requests`).
     pub fn injected_faults(&self) -> Vec<FaultRecord> {
-        self.lock().faults_log.clone()
+        self.lock().faults_log.iter().cloned().collect()
     }
 
-    /// Forgets events, requests and the fault log (the store file is truncated too); faults stay
-    /// armed.
+    /// Exact counters over the run (evicted events and requests included).
+    pub fn stats(&self) -> Stats {
+        let inner = self.lock();
+        let mut s = inner.stats.clone();
+        s.retained_events = inner.events.len();
+        s.evicted_events = inner.events.evicted();
+        s.retained_requests = inner.requests.len();
+        s
+    }
+
+    /// Forgets events, requests, the fault log and the counters (the store file is truncated
+    /// too); faults stay armed and ids keep increasing.
     pub fn reset(&self) -> Result<(), MockError> {
         let mut inner = self.lock();
         inner.events.clear();
         inner.requests.clear();
         inner.faults_log.clear();
-        if let Some((path, file)) = &mut inner.store {
-            file.set_len(0).map_err(|source| MockError::Store {
-                path: path.clone(),
-                source,
-            })?;
+        inner.stats = Stats::default();
+        if let Some(file) = &mut inner.store {
+            file.truncate()?;
         }
         drop(inner);
         self.changed();
@@ -278,56 +317,42 @@ impl Inner {
         None
     }
 
-    /// Appends events to the store file and flushes it; called before the 200 is sent.
+    /// Appends events to the store file (one write per line); called before the 200 is sent.
     pub(crate) fn persist(&mut self, events: &[StoredEvent]) -> Result<(), MockError> {
-        let Some((path, file)) = &mut self.store else {
-            return Ok(());
-        };
-        let mut buf = Vec::new();
-        for e in events {
-            serde_json::to_writer(&mut buf, e).map_err(|e| MockError::Store {
-                path: path.clone(),
-                source: std::io::Error::other(e),
-            })?;
-            buf.push(b'\n');
+        match &mut self.store {
+            Some(file) => file.append(events),
+            None => Ok(()),
         }
-        let res = file
-            .write_all(&buf)
-            .and_then(|()| file.flush())
-            .and_then(|()| file.sync_data());
-        res.map_err(|source| MockError::Store {
-            path: path.clone(),
-            source,
-        })
     }
-}
 
-fn load_store(path: &PathBuf) -> Result<Vec<StoredEvent>, MockError> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(MockError::Store {
-                path: path.clone(),
-                source,
+    /// Adds accepted events to the store and the counters.
+    pub(crate) fn keep(&mut self, events: Vec<StoredEvent>) -> Vec<Arc<StoredEvent>> {
+        events
+            .into_iter()
+            .map(|e| {
+                self.stats.count_event(e.event_type());
+                let e = Arc::new(e);
+                self.events.push(e.clone());
+                e
             })
-        }
-    };
-    let mut out = Vec::new();
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|source| MockError::Store {
-            path: path.clone(),
-            source,
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let event: StoredEvent = serde_json::from_str(&line).map_err(|e| MockError::StoreLine {
-            path: path.clone(),
-            line: i + 1,
-            message: e.to_string(),
-        })?;
-        out.push(event);
+            .collect()
     }
-    Ok(out)
+
+    /// Adds a journal entry (and counts it), evicting the oldest beyond `max_requests`.
+    pub(crate) fn journal(&mut self, record: RequestRecord) {
+        self.stats.count_request(&record.outcome, record.status);
+        self.requests.insert(record.id, record);
+        while self.requests.len() > self.max_requests {
+            self.requests.pop_first();
+        }
+    }
+
+    /// Logs an injected fault (and counts it), evicting the oldest beyond `max_requests`.
+    pub(crate) fn log_fault(&mut self, record: FaultRecord) {
+        self.stats.count_fault();
+        if self.faults_log.len() >= self.max_requests {
+            self.faults_log.pop_front();
+        }
+        self.faults_log.push_back(record);
+    }
 }

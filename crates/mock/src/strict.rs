@@ -4,7 +4,7 @@
 //! mock-only behaviour. `Error` findings are the fields Usermaven documents as required plus type
 //! mismatches of known fields; `Advice` findings are rules only some client library enforces.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::model::{Problem, Severity};
 
@@ -128,17 +128,13 @@ fn is_iso_time(s: &str) -> bool {
 
 /// Appends every finding for event `index` to `out`.
 pub(crate) fn check_event(
-    event: &Value,
+    obj: &Map<String, Value>,
     index: usize,
     api_key: &str,
     channel: Channel,
     out: &mut Vec<Problem>,
 ) {
     let mut c = Checker { index, out };
-    let Some(obj) = event.as_object() else {
-        c.error("", format!("event must be an object, got {}", kind(event)));
-        return;
-    };
 
     match obj.get("api_key") {
         None => c.error("/api_key", "missing api_key (required)"),
@@ -262,7 +258,13 @@ mod tests {
 
     fn problems(event: Value) -> Vec<String> {
         let mut out = Vec::new();
-        check_event(&event, 0, "K", Channel::S2s, &mut out);
+        check_event(
+            event.as_object().expect("an object"),
+            0,
+            "K",
+            Channel::S2s,
+            &mut out,
+        );
         out.iter()
             .map(|p| format!("{:?} {} {}", p.severity, p.path, p.message))
             .collect()

@@ -342,7 +342,7 @@ function requestSection(r) {
       ['fault', r.fault ? JSON.stringify(r.fault) : null],
       ['token from', r.token_source],
       ['body size', `${r.body_len} bytes`],
-      ['duration', r.duration_ms === undefined || r.duration_ms === null ? null : `${r.duration_ms} ms`],
+      ['duration', typeof r.duration_us === 'number' ? `${(r.duration_us / 1000).toFixed(3)} ms` : null],
     ]),
     el('h3', {}, 'Headers'),
     el('table', { class: 'rows headers' }, el('tbody', {}, ...(r.headers || []).map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, v))))),
@@ -364,7 +364,7 @@ async function openEvent(id) {
   select(entry && entry.tr);
   try {
     const d = await getJson(`/__mock/events/${id}/detail`);
-    const r = d.row;
+    const r = d.summary;
     $('detail-title').textContent = `Event #${r.id} · ${r.event_type || 'no event_type'}`;
     const others = d.same_event_id.filter((x) => x !== r.id);
     const dupNode = others.length
@@ -381,7 +381,7 @@ async function openEvent(id) {
         ['same event id', dupNode],
       ]),
       el('h3', {}, 'Strict-mode findings'),
-      findingsTable(d.warnings),
+      findingsTable(r.findings),
       el('h3', {}, 'Body as received'),
       pre(prettyJson(d.body), 'body'),
       el('h3', {}, 'Stored event (enriched)'),

@@ -2,9 +2,10 @@
 //! collector's 200.
 
 use axum::http::StatusCode;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::enrich::{enrich, request_context};
+use super::parse::ParsedEvent;
 use super::respond::{error_body, Outcome, JSON_CT};
 use super::Ctx;
 use crate::model::{Notice, Problem, StoredEvent};
@@ -12,34 +13,42 @@ use crate::strict::Channel;
 
 pub(crate) fn store(
     ctx: &Ctx,
-    events: Vec<Map<String, Value>>,
-    problems: &[Problem],
+    events: Vec<ParsedEvent>,
+    problems: Vec<Problem>,
     channel: Channel,
     api_key: &str,
 ) -> Outcome {
     let state = &ctx.state;
-    let rc = request_context(&ctx.head, &events);
-    let mut stored = Vec::with_capacity(events.len());
-    let body_text = String::from_utf8_lossy(&ctx.body).into_owned();
+    let rc = request_context(&ctx.head, events.iter().map(|e| &e.event));
+    let mut problems = problems.into_iter().peekable();
+    // Built (and serialized) outside the lock; ids are given under it, in arrival order.
+    let mut stored: Vec<StoredEvent> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, ParsedEvent { mut event, text })| {
+            enrich(&mut event, channel, &rc, api_key);
+            // Findings come in event order.
+            let mut warnings = Vec::new();
+            while let Some(p) = problems.next_if(|p| p.index == i) {
+                warnings.push(p);
+            }
+            StoredEvent::new(
+                0,
+                ctx.request_id,
+                i,
+                ctx.received_at.clone(),
+                ctx.head.path.clone(),
+                text,
+                &Value::Object(event),
+                warnings,
+            )
+        })
+        .collect();
     let mut inner = state.lock();
-    for (i, mut e) in events.into_iter().enumerate() {
-        enrich(&mut e, channel, &rc, api_key);
-        let warnings: Vec<Problem> = problems.iter().filter(|p| p.index == i).cloned().collect();
-        let id = inner.next_event_id;
-        inner.next_event_id += 1;
-        stored.push(StoredEvent {
-            id,
-            request_id: ctx.request_id,
-            index: i,
-            received_at: ctx.received_at.clone(),
-            path: ctx.head.path.clone(),
-            body: body_text.clone(),
-            event: Value::Object(e),
-            warnings,
-        });
+    for (i, e) in stored.iter_mut().enumerate() {
+        e.id = inner.next_event_id + i as u64;
     }
     if let Err(e) = inner.persist(&stored) {
-        inner.next_event_id -= stored.len() as u64;
         return Outcome::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             Some(JSON_CT),
@@ -48,11 +57,12 @@ pub(crate) fn store(
             Some(e.to_string()),
         );
     }
-    let ids: Vec<u64> = stored.iter().map(|e| e.id).collect();
-    inner.events.extend(stored.iter().cloned());
+    inner.next_event_id += stored.len() as u64;
+    let kept = inner.keep(stored);
     drop(inner);
-    for e in stored {
-        state.notify(Notice::Accepted(Box::new(e)));
+    let ids: Vec<u64> = kept.iter().map(|e| e.id).collect();
+    for e in kept {
+        state.notify(Notice::Accepted(e));
     }
     let body = if rc.compliant {
         "{\"status\":\"ok\"}".to_owned()

@@ -18,9 +18,12 @@ pub(crate) struct ReqContext {
     pub(crate) compliant: bool,
 }
 
-pub(crate) fn request_context(head: &Head, events: &[Map<String, Value>]) -> ReqContext {
+pub(crate) fn request_context<'a>(
+    head: &Head,
+    events: impl IntoIterator<Item = &'a Map<String, Value>>,
+) -> ReqContext {
     let mut client_ip = events
-        .iter()
+        .into_iter()
         .find_map(|e| {
             e.get("source_ip")
                 .and_then(Value::as_str)

@@ -35,7 +35,7 @@ pub(crate) fn assign(state: &MockState, path: &str) -> (u64, Option<Fault>) {
         fault: chosen.fault.clone(),
         origin: chosen.origin.to_owned(),
     };
-    state.lock().faults_log.push(record.clone());
+    state.lock().log_fault(record.clone());
     state.notify(Notice::Fault(record));
     (request_id, Some(chosen.fault))
 }

@@ -1,5 +1,7 @@
 //! The request journal: one redacted [`RequestRecord`] per ingestion-side request.
 
+use std::time::Instant;
+
 use axum::body::Body;
 use axum::response::Response;
 
@@ -10,6 +12,10 @@ use super::token::extract_token;
 use super::{Ctx, Head};
 use crate::model::{Notice, RequestRecord};
 use crate::state::MockState;
+
+fn micros(d: std::time::Duration) -> u64 {
+    d.as_micros().try_into().unwrap_or(u64::MAX)
+}
 
 /// Jitsu keeps at most this much of a malformed body (`max_malformed_event_size_bytes`).
 const LOGGED_BODY_MAX: usize = 10_000;
@@ -43,8 +49,9 @@ pub(crate) fn record(ctx: &Ctx, out: &Outcome, status: Option<u16>) {
         reason: out.reason.as_ref().map(|r| redact(r, &secrets)),
         event_ids: out.event_ids.clone(),
         fault: ctx.fault.clone(),
+        duration_us: micros(ctx.started.elapsed()),
     };
-    ctx.state.lock().requests.push(record);
+    ctx.state.lock().journal(record);
     ctx.state.changed();
     if rejected {
         ctx.state.notify(Notice::Rejected {
@@ -60,6 +67,7 @@ pub(crate) fn record(ctx: &Ctx, out: &Outcome, status: Option<u16>) {
 /// its response with the CORS headers.
 pub(crate) async fn record_early(
     state: &MockState,
+    started: Instant,
     head: &Head,
     res: Response,
     reason: &str,
@@ -97,8 +105,9 @@ pub(crate) async fn record_early(
         reason: Some(reason.to_owned()),
         event_ids: Vec::new(),
         fault: None,
+        duration_us: micros(started.elapsed()),
     };
-    state.lock().requests.push(record);
+    state.lock().journal(record);
     state.changed();
     state.notify(Notice::Rejected {
         request_id,

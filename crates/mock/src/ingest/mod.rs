@@ -32,6 +32,7 @@ mod strict_gate;
 mod token;
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
@@ -73,6 +74,8 @@ pub(crate) struct Ctx {
     head: Head,
     request_id: u64,
     received_at: String,
+    /// When the request was received (for the journal's duration).
+    started: Instant,
     body: Bytes,
     token: String,
     token_source: Option<TokenSource>,
@@ -82,6 +85,7 @@ pub(crate) struct Ctx {
 
 /// Entry point for every non-admin request.
 pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Response {
+    let started = Instant::now();
     let (parts, body) = req.into_parts();
     let abort = parts.extensions.get::<ConnAbort>().cloned();
     let head = Head {
@@ -104,7 +108,10 @@ pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Respo
                     response,
                     reason,
                     token,
-                } => journal::record_early(&state, &head, response, reason, &token, &extra).await,
+                } => {
+                    journal::record_early(&state, started, &head, response, reason, &token, &extra)
+                        .await
+                }
             }
         }
     };
@@ -126,6 +133,7 @@ pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Respo
         head,
         request_id,
         received_at: clock::now_rfc3339(),
+        started,
         body,
         token,
         token_source,
@@ -156,7 +164,7 @@ fn process(ctx: &mut Ctx, channel: Channel) -> Outcome {
         Ok(p) => p,
         Err(out) => return *out,
     };
-    accept::store(ctx, events, &problems, channel, &api_key)
+    accept::store(ctx, events, problems, channel, &api_key)
 }
 
 /// Step 9: delivery faults, the journal, then the answer (or the dropped connection).

@@ -7,16 +7,19 @@ use serde_json::{Map, Value};
 use super::respond::Outcome;
 use crate::gojson::{self, GoJsonError, Target};
 
+/// One event of a body: its parsed value and its own text as received.
+pub(crate) struct ParsedEvent {
+    pub(crate) event: Map<String, Value>,
+    pub(crate) text: String,
+}
+
 enum ParseError {
     Go(String),
     NullEvent,
 }
 
 /// The events of a body, or the answer the collector gives when it cannot parse them.
-pub(crate) fn events(
-    body: &[u8],
-    max_event_size: usize,
-) -> Result<Vec<Map<String, Value>>, Box<Outcome>> {
+pub(crate) fn events(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Box<Outcome>> {
     parse_body(body, max_event_size).map_err(|e| {
         Box::new(match e {
             ParseError::Go(e) => {
@@ -35,7 +38,11 @@ pub(crate) fn events(
     })
 }
 
-fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<Map<String, Value>>, ParseError> {
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, ParseError> {
     let go = |e: GoJsonError| ParseError::Go(format!("error parsing HTTP body: {e}"));
     let Some(&first) = body.first() else {
         return Err(ParseError::Go("empty JSON body".into()));
@@ -53,10 +60,16 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<Map<String, Valu
                     "error parsing HTTP body: unexpected value".into(),
                 ));
             };
-            Ok(expand_template(&obj).unwrap_or_else(|| vec![obj]))
+            Ok(expand_template(&obj).unwrap_or_else(|| {
+                vec![ParsedEvent {
+                    event: obj,
+                    text: lossy(body),
+                }]
+            }))
         }
         b'[' => {
-            let Value::Array(items) = gojson::decode(body, Target::EventSlice).map_err(go)? else {
+            let (items, spans) = gojson::decode_with_spans(body, Target::EventSlice).map_err(go)?;
+            let Value::Array(items) = items else {
                 return Err(ParseError::Go(
                     "error parsing HTTP body: unexpected value".into(),
                 ));
@@ -68,8 +81,12 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<Map<String, Valu
             }
             items
                 .into_iter()
-                .map(|v| match v {
-                    Value::Object(o) => Ok(o),
+                .zip(spans)
+                .map(|(v, span)| match v {
+                    Value::Object(event) => Ok(ParsedEvent {
+                        event,
+                        text: lossy(&body[span]),
+                    }),
                     _ => Err(ParseError::NullEvent),
                 })
                 .collect()
@@ -82,8 +99,9 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<Map<String, Valu
 }
 
 /// `{"template":{…},"events":[{…},…]}`: each partial event gets the template's keys (template
-/// wins). Anything else in that shape is one ordinary event.
-fn expand_template(obj: &Map<String, Value>) -> Option<Vec<Map<String, Value>>> {
+/// wins). Anything else in that shape is one ordinary event. An expanded event's text is its
+/// partial written compactly (key order kept; the template is visible in the enriched copy).
+fn expand_template(obj: &Map<String, Value>) -> Option<Vec<ParsedEvent>> {
     let template = obj.get("template")?.as_object()?;
     let partials = obj.get("events")?.as_array()?;
     let mut out = Vec::with_capacity(partials.len());
@@ -92,7 +110,10 @@ fn expand_template(obj: &Map<String, Value>) -> Option<Vec<Map<String, Value>>> 
         for (k, v) in template {
             event.insert(k.clone(), v.clone());
         }
-        out.push(event);
+        out.push(ParsedEvent {
+            event,
+            text: p.to_string(),
+        });
     }
     Some(out)
 }

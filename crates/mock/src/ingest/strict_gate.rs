@@ -2,8 +2,9 @@
 //! answers 400 listing every problem when any is an error.
 
 use axum::http::StatusCode;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
+use super::parse::ParsedEvent;
 use super::respond::{Outcome, JSON_CT};
 use crate::gojson::go_json_string;
 use crate::model::{Problem, Severity, StrictMode};
@@ -12,20 +13,14 @@ use crate::strict::{self, Channel};
 /// The findings for every event (empty when strict mode is off), or the rejection.
 pub(crate) fn check(
     mode: StrictMode,
-    events: &[Map<String, Value>],
+    events: &[ParsedEvent],
     api_key: &str,
     channel: Channel,
 ) -> Result<Vec<Problem>, Box<Outcome>> {
     let mut problems: Vec<Problem> = Vec::new();
     if mode != StrictMode::Off {
         for (i, e) in events.iter().enumerate() {
-            strict::check_event(
-                &Value::Object(e.clone()),
-                i,
-                api_key,
-                channel,
-                &mut problems,
-            );
+            strict::check_event(&e.event, i, api_key, channel, &mut problems);
         }
     }
     let errors: Vec<&Problem> = problems

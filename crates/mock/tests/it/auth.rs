@@ -222,6 +222,6 @@ async fn several_workspaces() {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("api_key does not match"), "{}", r.body);
-    assert_eq!(s.events()[0].event["api_key"], "second-key");
+    assert_eq!(s.events()[0].event()["api_key"], "second-key");
     assert_eq!(s.requests()[0].workspace, Some(1));
 }

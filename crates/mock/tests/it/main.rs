@@ -11,6 +11,7 @@ mod ingest;
 mod persistence;
 mod query;
 mod responses;
+mod retention;
 mod strict;
 
 use axum::body::Body;
