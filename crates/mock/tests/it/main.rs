@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod faults;
 mod ingest;
+mod page;
 mod persistence;
 mod query;
 mod responses;

@@ -252,7 +252,10 @@ async fn event_detail_and_request_by_id() {
     );
     assert_eq!(d["same_event_id"], json!([1, 2]));
     assert_eq!(d["summary"]["event_id"], "d1");
-    assert_eq!(d["summary"]["request"]["target"], "/api/v1/s2s/event?token=REDACTED");
+    assert_eq!(
+        d["summary"]["request"]["target"],
+        "/api/v1/s2s/event?token=REDACTED"
+    );
     assert_eq!(d["request"]["id"], 1);
     assert_eq!(d["request"]["query"], "token=REDACTED");
     let req = get_json(&s, "/__mock/requests/2").await;
