@@ -55,6 +55,15 @@ pub(crate) struct MockArgs {
     /// Collector max_event_size in bytes.
     #[arg(long, default_value_t = 51_200)]
     max_event_size: usize,
+    /// The token the live page and the /__mock/ API ask for (default: random per run, printed at
+    /// start). With --host beyond loopback every /__mock/ request needs it.
+    #[arg(
+        long,
+        env = "USERMAVEN_MOCK_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    admin_token: Option<String>,
 }
 
 fn config(args: &MockArgs) -> anyhow::Result<MockConfig> {
@@ -92,6 +101,7 @@ fn config(args: &MockArgs) -> anyhow::Result<MockConfig> {
         max_events: args.max_events,
         max_requests: args.max_requests,
         bind: SocketAddr::new(args.host, args.port),
+        admin_token: args.admin_token.clone(),
         ..MockConfig::default()
     })
 }
@@ -138,6 +148,21 @@ fn line(notice: &Notice) -> String {
     }
 }
 
+/// Where the live page is. Beyond loopback the link carries the admin token (printed this once;
+/// opening it sets a cookie and drops the token from the address bar).
+fn page_line(mock: &MockUsermaven) -> String {
+    if mock.addr().ip().is_loopback() {
+        format!("live page: {}", mock.page_url())
+    } else {
+        format!(
+            "live page: {}?admin_token={} (bound beyond loopback: every /__mock/ request needs this admin token, e.g. header {}: TOKEN)",
+            mock.page_url(),
+            mock.admin_token(),
+            usermaven_mock::ADMIN_TOKEN_HEADER
+        )
+    }
+}
+
 pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -157,6 +182,7 @@ pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
             mock.events().len(),
             mock.uri()
         );
+        println!("{}", page_line(&mock));
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
