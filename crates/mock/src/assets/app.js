@@ -146,7 +146,7 @@ function addEvents(rows, fresh) {
   const touched = new Set();
   for (const r of rows) {
     if (events.has(r.id)) continue;
-    const tr = el('tr', { dataset: { id: r.id }, class: fresh ? 'fresh' : '' });
+    const tr = el('tr', { dataset: { id: r.id }, class: fresh ? 'event fresh' : 'event' });
     tr.addEventListener('click', () => openEvent(r.id));
     const entry = { row: r, tr };
     events.set(r.id, entry);
