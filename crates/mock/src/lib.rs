@@ -3,8 +3,9 @@
 //! It reproduces the collector's wire behaviour as described in `usermaven-api.md` (Usermaven's
 //! collector derives from the Jitsu "classic" Go server): endpoints, token lookup, status codes
 //! and byte-exact response bodies, Go `encoding/json` error texts, size limits and enrichment of
-//! the stored copy. On top it adds what tests need: a strict schema check, an inspection API under
-//! `/__mock/`, scripted and seeded-random fault injection, and NDJSON persistence.
+//! the stored copy. On top it adds what tests need: a strict schema check, an inspection and
+//! query API under `/__mock/` (filters, NDJSON, `wait_for` long-polls) with a live page, scripted
+//! and seeded-random fault injection, and NDJSON persistence.
 //!
 //! It ports no Segment code; it is an independent oracle and imports no other workspace crate.
 //!

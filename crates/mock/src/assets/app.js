@@ -98,7 +98,8 @@ async function control(method, path, body) {
     if (!res.ok) {
       let message = text;
       try { message = JSON.parse(text).message || text; } catch (_) { /* not JSON */ }
-      showError(`${method} ${path}: ${res.status} ${message}`);
+      const hint = res.status === 401 ? ' (if the mock restarted, reload the page)' : '';
+      showError(`${method} ${path}: ${res.status} ${message}${hint}`);
       return null;
     }
     showError('');
