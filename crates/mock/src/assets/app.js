@@ -403,6 +403,12 @@ async function openRequest(id) {
     const r = await getJson(`/__mock/requests/${id}`);
     $('detail-title').textContent = `Request #${r.id} · ${r.outcome}`;
     const nodes = requestSection(r).slice(1);
+    // A strict-mode rejection lists its findings (with JSON pointers) in the response body.
+    let problems = null;
+    try { problems = JSON.parse(r.response_body).payload.problems; } catch (_) { /* none */ }
+    if (Array.isArray(problems)) {
+      nodes.unshift(el('h3', {}, 'Strict-mode findings (rejected)'), findingsTable(problems.map((p) => ({ ...p, path: `event[${p.index}]${p.path}` }))));
+    }
     if (r.event_ids && r.event_ids.length) {
       nodes.unshift(el('p', {}, 'Stored events: ', ...r.event_ids.flatMap((x) => [el('button', { type: 'button', class: 'link', onclick: () => openEvent(x) }, `#${x}`), ' '])));
     }

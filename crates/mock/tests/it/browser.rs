@@ -367,6 +367,19 @@ async fn live_page_in_headless_chromium() {
     b.until("document.getElementById('error').textContent === ''")
         .await;
     wait_until(|| mock.state().strict() == StrictMode::Reject).await;
+    // A rejected request is in the journal with its findings and their JSON pointers.
+    let mut bad = segment_event("track", "u8", "m8");
+    bad["screen_resolution"] = "wide".into();
+    let rejected = send(&mock, &bad).await;
+    assert!(rejected.reason().contains("400"), "{}", rejected.reason());
+    b.cmd(json!({"op": "click", "selector": ".tabs [data-tab=requests]"}))
+        .await;
+    b.cmd(json!({"op": "click", "selector": "#request-rows tr:has(td.outcome-rejected)"}))
+        .await;
+    b.cmd(json!({"op": "wait", "selector": "#detail table.findings td", "text": "event[0]/screen_resolution"}))
+        .await;
+    b.cmd(json!({"op": "click", "selector": ".tabs [data-tab=events]"}))
+        .await;
 
     std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mock-page.png");
