@@ -57,7 +57,7 @@ use axum::routing::get;
 use axum::Router;
 
 /// The whole mock as an axum router: ingestion endpoints plus `/__mock/` (the page, its stream
-/// and the inspection and control API, all behind [`admin_token`]'s rules).
+/// and the inspection and control API, all behind the admin-token rules of the README).
 pub fn app(state: MockState) -> Router {
     let data = Router::new()
         .route("/__mock/", get(page::page))

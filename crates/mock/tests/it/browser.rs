@@ -139,6 +139,11 @@ impl Browser {
 
 /// Sends `body` to the mock's s2s endpoint through the real sender, one attempt only.
 async fn send(mock: &MockUsermaven, body: &Value) -> Delivery {
+    send_text(mock, body.to_string()).await
+}
+
+/// Sends `body` as written (key order and number spelling exactly as in the text).
+async fn send_text(mock: &MockUsermaven, body: String) -> Delivery {
     let sender = Sender::new(SenderConfig {
         base_url: Some(mock.uri()),
         concurrency: 1,
@@ -155,7 +160,7 @@ async fn send(mock: &MockUsermaven, body: &Value) -> Delivery {
         )),
         method: "POST",
         headers: vec![("content-type".into(), "application/json".into())],
-        body: body.to_string(),
+        body,
     };
     sender.send(&request).await
 }
@@ -223,7 +228,12 @@ async fn live_page_in_headless_chromium() {
     // Events sent now appear without a reload, newest first.
     let mut later = segment_event("track", "u2", "m2");
     later["event_attributes"] = json!({"plan": "needle-4711"});
-    assert!(send(&mock, &later).await.is_delivered());
+    // A number spelled 1.50 and an integer-like key after "plan": JSON.parse would change both.
+    let later = later.to_string().replace(
+        r#""needle-4711"}"#,
+        r#""needle-4711","amount":1.50,"10":"ten"}"#,
+    );
+    assert!(send_text(&mock, later).await.is_delivered());
     assert!(send(&mock, &segment_event("identify", "u3", "m3"))
         .await
         .is_delivered());
@@ -284,6 +294,11 @@ async fn live_page_in_headless_chromium() {
         .await;
     let body = body.as_str().unwrap();
     assert!(body.contains("\"plan\": \"needle-4711\""), "{body}");
+    assert!(body.contains("\"amount\": 1.50,"), "number as sent: {body}");
+    assert!(
+        body.find("\"plan\"").unwrap() < body.find("\"10\"").unwrap(),
+        "key order as sent: {body}"
+    );
     let keys: Vec<usize> = ["\"api_key\"", "\"ids\"", "\"event_type\"", "\"user\""]
         .iter()
         .map(|k| body.find(k).unwrap_or_else(|| panic!("{k} in {body}")))
