@@ -301,7 +301,6 @@ pub(crate) async fn post_faults(State(state): State<MockState>, body: Bytes) -> 
     if let Some(r) = body.random {
         state.set_random_faults(r.seed, r.probs);
     }
-    state.changed();
     faults_view(&state).into_response()
 }
 
@@ -333,7 +332,6 @@ pub(crate) async fn get_faults(State(state): State<MockState>) -> Json<Value> {
 
 pub(crate) async fn delete_faults(State(state): State<MockState>) -> Json<Value> {
     state.clear_faults();
-    state.changed();
     faults_view(&state)
 }
 
@@ -350,7 +348,6 @@ pub(crate) async fn put_strict(State(state): State<MockState>, body: Bytes) -> R
     match serde_json::from_slice::<StrictBody>(&body) {
         Ok(b) => {
             state.set_strict(b.mode);
-            state.changed();
             Json(json!({ "mode": b.mode })).into_response()
         }
         Err(e) => bad_request(format!(

@@ -134,7 +134,8 @@ impl MockState {
         &self.shared.admin
     }
 
-    /// Tells the live page and `wait_for` waiters that events or requests changed.
+    /// Tells the live page and `wait_for` waiters that events, requests, strict mode or faults
+    /// changed.
     pub(crate) fn changed(&self) {
         self.shared.changes.bump();
     }
@@ -227,6 +228,7 @@ impl MockState {
 
     pub fn set_strict(&self, mode: StrictMode) {
         self.lock().strict = mode;
+        self.changed();
     }
 
     /// The next `n` ingestion requests get `status` without being processed.
@@ -243,12 +245,14 @@ impl MockState {
     pub fn inject_n(&self, fault: Fault, n: u32) {
         if n > 0 {
             self.lock().script.push_back((fault, n));
+            self.changed();
         }
     }
 
     /// Random faults from a seeded generator, used when no scripted fault is pending.
     pub fn set_random_faults(&self, seed: u64, probs: RandomFaults) {
         self.lock().random = Some((SplitMix64::new(seed), probs));
+        self.changed();
     }
 
     /// Disarms scripted and random faults.
@@ -256,6 +260,8 @@ impl MockState {
         let mut inner = self.lock();
         inner.script.clear();
         inner.random = None;
+        drop(inner);
+        self.changed();
     }
 
     /// Scripted faults still pending, with their remaining counts.

@@ -116,6 +116,14 @@ async function getJson(path) {
   return res.json();
 }
 
+/** Click or Enter opens a row's detail. */
+function onActivate(tr, open) {
+  tr.addEventListener('click', open);
+  tr.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') open();
+  });
+}
+
 // ---- the event list -------------------------------------------------------------------------
 
 const events = new Map(); // stored id -> { row, tr }
@@ -147,8 +155,8 @@ function addEvents(rows, fresh) {
   const touched = new Set();
   for (const r of rows) {
     if (events.has(r.id)) continue;
-    const tr = el('tr', { dataset: { id: r.id }, class: fresh ? 'event fresh' : 'event' });
-    tr.addEventListener('click', () => openEvent(r.id));
+    const tr = el('tr', { dataset: { id: r.id }, class: fresh ? 'event fresh' : 'event', tabindex: '0' });
+    onActivate(tr, () => openEvent(r.id));
     const entry = { row: r, tr };
     events.set(r.id, entry);
     if (r.event_id) {
@@ -201,7 +209,8 @@ function addRequests(rows, fresh) {
       el('td', {}, r.events),
       el('td', { title: reason }, reason));
     tr.hidden = outcome !== '' && r.outcome !== outcome;
-    tr.addEventListener('click', () => openRequest(r.id));
+    tr.setAttribute('tabindex', '0');
+    onActivate(tr, () => openRequest(r.id));
     requests.set(r.id, { row: r, tr });
     body.prepend(tr);
   }
