@@ -467,12 +467,26 @@ function connect() {
 let filterTimer = null;
 $('filters').addEventListener('input', () => {
   clearTimeout(filterTimer);
-  filterTimer = setTimeout(connect, 250);
+  filterTimer = setTimeout(() => {
+    // The filters live in the address too, so a filtered view can be reloaded or shared.
+    const query = filterQuery();
+    history.replaceState(null, '', query ? `?${query}` : location.pathname);
+    connect();
+  }, 250);
 });
+
+/** Filters from the address (`/__mock/?event_type=signed_up`); the server used them already. */
+function filtersFromAddress() {
+  const params = new URLSearchParams(location.search);
+  for (const input of $('filters').elements) {
+    if (input.name && params.has(input.name)) input.value = params.get(input.name);
+  }
+}
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 
 // ---- start ----------------------------------------------------------------------------------
 
+filtersFromAddress();
 // The first screen comes inside the page, so stored events show before the stream connects.
 const first = JSON.parse($('first-screen').textContent);
 addEvents(first.events || [], false);

@@ -259,6 +259,11 @@ async fn live_page_in_headless_chromium() {
             .await,
         "signed_up"
     );
+    assert_eq!(
+        b.eval("location.search").await,
+        "?event_type=signed_up",
+        "filters kept in the address"
+    );
     b.cmd(json!({"op": "fill", "selector": "#filters [name=event_type]", "value": ""}))
         .await;
     b.cmd(json!({"op": "fill", "selector": "#filters [name=q]", "value": "NEEDLE-4711"}))
