@@ -440,6 +440,8 @@ let source = null;
 
 function connect() {
   if (source) source.close();
+  held.length = 0;
+  overflowed = false;
   const query = filterQuery();
   source = new EventSource(`/__mock/stream${query ? `?${query}` : ''}`);
   const conn = $('conn');
@@ -453,16 +455,44 @@ function connect() {
   });
   source.addEventListener('tick', (msg) => {
     const m = JSON.parse(msg.data);
-    if (m.reset) {
-      clearEvents();
-      clearRequests();
+    if (paused) {
+      if (m.reset) held.length = 0;
+      // Paused through a flood: hold no more; resuming starts from a fresh first screen.
+      if (held.length < 200) held.push(m);
+      else overflowed = true;
+      $('pause-state').textContent = `${held.reduce((n, x) => n + (x.events || []).length, 0)} new`;
+      return;
     }
-    addEvents(m.events || [], !m.reset);
-    addRequests(m.requests || [], !m.reset);
-    if (m.skipped_events) showError(`${m.skipped_events} events arrived too fast to list; filter or reload to see them`);
-    showStatus(m.status);
+    applyTick(m);
   });
 }
+
+function applyTick(m) {
+  if (m.reset) {
+    clearEvents();
+    clearRequests();
+  }
+  addEvents(m.events || [], !m.reset);
+  addRequests(m.requests || [], !m.reset);
+  if (m.skipped_events) showError(`${m.skipped_events} events arrived too fast to list; filter or reload to see them`);
+  showStatus(m.status);
+}
+
+// Pause: messages are held (the stream stays connected) and applied in order on resume.
+let paused = false;
+let overflowed = false;
+const held = [];
+$('pause').addEventListener('change', () => {
+  paused = $('pause').checked;
+  if (paused) return;
+  $('pause-state').textContent = '';
+  if (overflowed) {
+    overflowed = false;
+    connect();
+  } else {
+    for (const m of held.splice(0)) applyTick(m);
+  }
+});
 
 let filterTimer = null;
 $('filters').addEventListener('input', () => {

@@ -249,6 +249,18 @@ async fn live_page_in_headless_chromium() {
     );
     assert_eq!(b.eval("window.__noReload").await, 42, "no reload happened");
 
+    // Pause holds new rows until resumed.
+    b.cmd(json!({"op": "click", "selector": "#pause"})).await;
+    assert!(send(&mock, &segment_event("pageview", "u9", "m9"))
+        .await
+        .is_delivered());
+    b.cmd(json!({"op": "wait", "selector": "#pause-state", "text": "1 new"}))
+        .await;
+    assert_eq!(b.rows().await, 4, "held while paused");
+    b.cmd(json!({"op": "click", "selector": "#pause"})).await;
+    b.until("document.querySelectorAll('#event-rows tr').length === 5")
+        .await;
+
     // Filters: by type, by user id, and a search over the body text.
     b.cmd(json!({"op": "fill", "selector": "#filters [name=event_type]", "value": "signed_up"}))
         .await;
@@ -281,7 +293,7 @@ async fn live_page_in_headless_chromium() {
         .await;
     b.cmd(json!({"op": "fill", "selector": "#filters [name=q]", "value": ""}))
         .await;
-    b.until("document.querySelectorAll('#event-rows tr').length === 6")
+    b.until("document.querySelectorAll('#event-rows tr').length === 7")
         .await;
 
     // The detail view: the body as received, pretty-printed in its own key order.
