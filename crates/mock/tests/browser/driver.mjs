@@ -128,5 +128,7 @@ for await (const line of lines) {
   }
   if (cmd && cmd.op === 'quit') break;
 }
+lines.close();
 await context.close();
 rmSync(profile, { recursive: true, force: true });
+process.exit(0);

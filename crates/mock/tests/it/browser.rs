@@ -133,7 +133,12 @@ impl Browser {
 
     async fn quit(mut self) {
         self.cmd(json!({"op": "quit"})).await;
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        drop(self.stdin);
+        let status = tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .expect("driver exits after quit")
+            .expect("driver status");
+        assert!(status.success(), "driver: {status}");
     }
 }
 
