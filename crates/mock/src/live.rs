@@ -49,7 +49,9 @@ impl Changes {
     }
 }
 
-/// One line of the page's event list.
+/// One line of the page's event list: borrowed from the stored event, without the findings and
+/// the request that [`crate::EventSummary`] (the detail view's form) copies, since a message can
+/// carry hundreds of rows.
 #[derive(Serialize)]
 pub(crate) struct EventRow<'a> {
     id: u64,
