@@ -22,6 +22,8 @@ pub struct MockState {
 
 pub(crate) struct Shared {
     pub(crate) config: MockConfig,
+    /// What redaction removes from the journal (see `ingest::redact`).
+    secrets: Vec<String>,
     pub(crate) inner: Mutex<Inner>,
     pub(crate) notices: broadcast::Sender<Notice>,
 }
@@ -101,6 +103,7 @@ impl MockState {
                     store,
                     max_requests: config.max_requests.max(1),
                 }),
+                secrets: crate::ingest::workspace_secrets(&config.workspaces),
                 config,
                 notices,
             }),
@@ -115,6 +118,10 @@ impl MockState {
 
     pub(crate) fn config(&self) -> &MockConfig {
         &self.shared.config
+    }
+
+    pub(crate) fn secrets(&self) -> &[String] {
+        &self.shared.secrets
     }
 
     pub(crate) fn workspaces(&self) -> &[Workspace] {
