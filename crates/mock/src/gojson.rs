@@ -318,7 +318,22 @@ impl Parser<'_> {
     /// Parses a string after its opening quote, decoding escapes like Go: invalid UTF-8 and lone
     /// surrogates become U+FFFD.
     fn parse_string_body(&mut self) -> Result<String, GoJsonError> {
-        let mut out: Vec<u8> = Vec::new();
+        // Fast path (most strings): plain bytes up to the closing quote, valid UTF-8, copied in
+        // one go. Anything else continues below from the first byte that needs a look.
+        let rest = &self.input[self.pos..];
+        let plain = rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            .unwrap_or(rest.len());
+        if rest.get(plain) == Some(&b'"') {
+            if let Ok(s) = std::str::from_utf8(&rest[..plain]) {
+                self.pos += plain + 1;
+                return Ok(s.to_owned());
+            }
+        }
+        let mut out: Vec<u8> = Vec::with_capacity(plain + 8);
+        out.extend_from_slice(&rest[..plain]);
+        self.pos += plain;
         loop {
             let c = self.peek().ok_or_else(Self::eof)?;
             self.pos += 1;

@@ -4,8 +4,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
 use serde_json::value::RawValue;
 use serde_json::Value;
+
+use crate::ingest::EnrichInputs;
 
 /// One Usermaven workspace: the public api key (browser token) and the server token. The s2s
 /// token is `<api_key>.<server_token>`.
@@ -183,14 +187,17 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// An accepted event, as stored: its own text as received, the enriched copy as compact JSON
-/// text, the strict-mode findings, and the few fields filters and summaries read, extracted once.
+/// An accepted event, as stored: its own text as received, how to derive its enriched copy,
+/// the strict-mode findings, and the few fields filters and summaries read, extracted once.
 ///
-/// Memory is proportional to the event: nothing here is shared with or copied from the other
-/// events of its request, and no parsed `serde_json::Value` is kept ([`StoredEvent::event`]
-/// parses the enriched text on demand).
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(from = "StoredEventWire")]
+/// Memory is proportional to the event: nothing here is copied from the other events of its
+/// request, and neither a parsed `serde_json::Value` nor a second (enriched) copy of the text is
+/// kept. The enriched copy is derived again on demand ([`StoredEvent::event`]) from the text and
+/// the request's enrichment inputs (client ip, user agent, hashed ids, api key, receipt time,
+/// the generated event id, if any), which the events of one request share. Events whose text
+/// alone does not give the copy (template batches, events reloaded from a store file) keep the
+/// enriched copy as compact JSON text instead.
+#[derive(Clone)]
 pub struct StoredEvent {
     /// Sequential id, 1-based, unique for the life of the store.
     pub id: u64,
@@ -205,14 +212,23 @@ pub struct StoredEvent {
     /// This event's text exactly as received (lossy UTF-8): the whole body of a one-event
     /// request, its own element of a batch array, or its own element of a template's `events`.
     pub body: String,
-    /// The event after the collector's enrichment, as compact JSON (original key order).
-    #[serde(rename = "event")]
-    pub enriched: Box<RawValue>,
     /// Strict-mode findings (empty unless [`StrictMode::Warn`] or advice).
-    #[serde(default)]
     pub warnings: Vec<Problem>,
-    #[serde(skip)]
+    enriched: Enriched,
     keys: EventKeys,
+}
+
+/// Where a stored event's enriched copy comes from.
+#[derive(Clone)]
+enum Enriched {
+    /// Derived from `body` and the request's inputs; `generated` is the event id the mock made
+    /// up for an event without one.
+    Derived {
+        inputs: Arc<EnrichInputs>,
+        generated: Option<Box<str>>,
+    },
+    /// Kept as compact JSON text.
+    Text(Box<RawValue>),
 }
 
 /// The fields of an enriched event that filters and summaries read.
@@ -227,20 +243,27 @@ struct EventKeys {
 
 impl EventKeys {
     fn of(event: &Value) -> Self {
-        let at = |p: &str| event.pointer(p).and_then(Value::as_str).map(Box::from);
+        let at = |parent: Option<&str>, key: &str| {
+            let node = match parent {
+                Some(p) => event.get(p)?,
+                None => event,
+            };
+            node.get(key).and_then(Value::as_str).map(Box::from)
+        };
         EventKeys {
-            event_type: at("/event_type"),
-            user_id: at("/user/id"),
-            anonymous_id: at("/user/anonymous_id"),
-            company_id: at("/company/id"),
-            event_id: at("/eventn_ctx_event_id").or_else(|| at("/eventn_ctx/event_id")),
+            event_type: at(None, "event_type"),
+            user_id: at(Some("user"), "id"),
+            anonymous_id: at(Some("user"), "anonymous_id"),
+            company_id: at(Some("company"), "id"),
+            event_id: at(None, "eventn_ctx_event_id")
+                .or_else(|| at(Some("eventn_ctx"), "event_id")),
         }
     }
 }
 
-/// The serialized form (API responses, store-file lines).
+/// The serialized form read back (store-file lines).
 #[derive(Deserialize)]
-struct StoredEventWire {
+struct StoredEventIn {
     id: u64,
     request_id: u64,
     index: usize,
@@ -252,22 +275,62 @@ struct StoredEventWire {
     warnings: Vec<Problem>,
 }
 
-impl From<StoredEventWire> for StoredEvent {
-    fn from(w: StoredEventWire) -> Self {
+/// The serialized form written (API responses, store-file lines).
+#[derive(Serialize)]
+struct StoredEventOut<'a> {
+    id: u64,
+    request_id: u64,
+    index: usize,
+    received_at: &'a str,
+    path: &'a str,
+    body: &'a str,
+    event: EventOut<'a>,
+    warnings: &'a [Problem],
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum EventOut<'a> {
+    Raw(&'a RawValue),
+    Value(Value),
+}
+
+impl Serialize for StoredEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StoredEventOut {
+            id: self.id,
+            request_id: self.request_id,
+            index: self.index,
+            received_at: &self.received_at,
+            path: &self.path,
+            body: &self.body,
+            event: match &self.enriched {
+                Enriched::Text(raw) => EventOut::Raw(raw),
+                Enriched::Derived { .. } => EventOut::Value(self.event()),
+            },
+            warnings: &self.warnings,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for StoredEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = StoredEventIn::deserialize(d)?;
         let keys = serde_json::from_str::<Value>(w.event.get())
             .map(|v| EventKeys::of(&v))
             .unwrap_or_default();
-        StoredEvent {
+        Ok(StoredEvent {
             id: w.id,
             request_id: w.request_id,
             index: w.index,
             received_at: w.received_at,
             path: w.path,
             body: w.body,
-            enriched: w.event,
             warnings: w.warnings,
+            enriched: Enriched::Text(w.event),
             keys,
-        }
+        })
     }
 }
 
@@ -284,7 +347,8 @@ pub enum Verdict {
 }
 
 impl StoredEvent {
-    /// Builds a stored event from its enriched value (serialized here once, compactly).
+    /// A stored event whose enriched copy is `event`, derived from `body` by `inputs` (with
+    /// `generated` as its made-up id) when given, else kept as text.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         id: u64,
@@ -295,9 +359,16 @@ impl StoredEvent {
         body: String,
         event: &Value,
         warnings: Vec<Problem>,
+        derive: Option<(Arc<EnrichInputs>, Option<String>)>,
     ) -> Self {
-        // A `Value` always serializes; `null` keeps the function total.
-        let enriched = serde_json::value::to_raw_value(event).unwrap_or_default();
+        let enriched = match derive {
+            Some((inputs, generated)) => Enriched::Derived {
+                inputs,
+                generated: generated.map(Box::from),
+            },
+            // A `Value` always serializes; `null` keeps the function total.
+            None => Enriched::Text(serde_json::value::to_raw_value(event).unwrap_or_default()),
+        };
         StoredEvent {
             id,
             request_id,
@@ -305,20 +376,28 @@ impl StoredEvent {
             received_at,
             path,
             body,
-            enriched,
             warnings,
+            enriched,
             keys: EventKeys::of(event),
         }
     }
 
     /// The enriched event, parsed (original key order).
     pub fn event(&self) -> Value {
-        serde_json::from_str(self.enriched.get()).unwrap_or(Value::Null)
+        match &self.enriched {
+            Enriched::Text(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+            Enriched::Derived { inputs, generated } => inputs
+                .derive(&self.body, generated.as_deref())
+                .map_or(Value::Null, Value::Object),
+        }
     }
 
-    /// The enriched event's compact JSON text.
-    pub fn event_text(&self) -> &str {
-        self.enriched.get()
+    /// The enriched event as compact JSON text.
+    pub fn event_text(&self) -> String {
+        match &self.enriched {
+            Enriched::Text(raw) => raw.get().to_owned(),
+            Enriched::Derived { .. } => self.event().to_string(),
+        }
     }
 
     pub fn event_type(&self) -> Option<&str> {
@@ -382,7 +461,16 @@ impl StoredEvent {
             + self.received_at.len()
             + self.path.len()
             + self.body.len()
-            + self.enriched.get().len()
+            + match &self.enriched {
+                // The inputs are shared by the request's events; count them once per event
+                // anyway (an upper bound).
+                Enriched::Derived { inputs, generated } => {
+                    std::mem::size_of::<EnrichInputs>()
+                        + inputs.heap_len()
+                        + generated.as_deref().map_or(0, str::len)
+                }
+                Enriched::Text(raw) => raw.get().len(),
+            }
             + self
                 .warnings
                 .iter()
@@ -409,7 +497,7 @@ impl PartialEq for StoredEvent {
             && self.received_at == other.received_at
             && self.path == other.path
             && self.body == other.body
-            && self.enriched.get() == other.enriched.get()
+            && self.event() == other.event()
             && self.warnings == other.warnings
     }
 }
@@ -423,7 +511,7 @@ impl std::fmt::Debug for StoredEvent {
             .field("received_at", &self.received_at)
             .field("path", &self.path)
             .field("body", &self.body)
-            .field("event", &self.enriched.get())
+            .field("event", &self.event_text())
             .field("warnings", &self.warnings)
             .finish()
     }

@@ -22,6 +22,8 @@ pub struct MockState {
 
 pub(crate) struct Shared {
     pub(crate) config: MockConfig,
+    /// What redaction removes from the journal (see `ingest::redact`).
+    secrets: Vec<String>,
     pub(crate) inner: Mutex<Inner>,
     pub(crate) notices: broadcast::Sender<Notice>,
     /// Who may use `/__mock/` (the admin token).
@@ -110,6 +112,7 @@ impl MockState {
                     config.bind.ip().is_loopback(),
                 ),
                 changes: crate::live::Changes::default(),
+                secrets: crate::ingest::workspace_secrets(&config.workspaces),
                 config,
                 notices,
             }),
@@ -124,6 +127,10 @@ impl MockState {
 
     pub(crate) fn config(&self) -> &MockConfig {
         &self.shared.config
+    }
+
+    pub(crate) fn secrets(&self) -> &[String] {
+        &self.shared.secrets
     }
 
     pub(crate) fn workspaces(&self) -> &[Workspace] {

@@ -69,6 +69,19 @@ impl Checker<'_> {
         }
     }
 
+    /// [`Self::expect_string`] at `prefix/field`; the path is built only for a finding.
+    fn field_string(&mut self, prefix: &str, field: &str, v: &Value) {
+        if !v.is_string() {
+            self.expect_string(&format!("{prefix}/{field}"), v);
+        }
+    }
+
+    fn field_object(&mut self, prefix: &str, field: &str, v: &Value) {
+        if !v.is_object() {
+            self.expect_object(&format!("{prefix}/{field}"), v);
+        }
+    }
+
     fn expect_object(&mut self, path: &str, v: &Value) {
         if !v.is_object() {
             self.error(path, format!("must be an object, got {}", kind(v)));
@@ -148,12 +161,12 @@ pub(crate) fn check_event(
 
     for &f in STRING_FIELDS {
         if let Some(v) = obj.get(f) {
-            c.expect_string(&format!("/{f}"), v);
+            c.field_string("", f, v);
         }
     }
     for &f in OBJECT_FIELDS {
         if let Some(v) = obj.get(f) {
-            c.expect_object(&format!("/{f}"), v);
+            c.field_object("", f, v);
         }
     }
     if let Some(v) = obj.get("_timestamp") {
@@ -167,7 +180,7 @@ pub(crate) fn check_event(
             Some(Value::String(s)) if !is_resolution(s) => {
                 c.error(&format!("/{f}"), "must look like \"WIDTHxHEIGHT\" or \"0\"")
             }
-            Some(v) => c.expect_string(&format!("/{f}"), v),
+            Some(v) => c.field_string("", f, v),
             None => {}
         }
     }
@@ -181,7 +194,7 @@ pub(crate) fn check_event(
     if let Some(Value::Object(utm)) = obj.get("utm") {
         for &f in UTM_FIELDS {
             if let Some(v) = utm.get(f) {
-                c.expect_string(&format!("/utm/{f}"), v);
+                c.field_string("/utm", f, v);
             }
         }
     }
@@ -192,7 +205,7 @@ pub(crate) fn check_event(
         Some(Value::Object(user)) => {
             for &f in USER_STRING_FIELDS {
                 if let Some(v) = user.get(f) {
-                    c.expect_string(&format!("/user/{f}"), v);
+                    c.field_string("/user", f, v);
                 }
             }
             if let Some(v) = user.get("custom") {

@@ -4,7 +4,9 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::enrich::{enrich, request_context};
+use std::sync::Arc;
+
+use super::enrich::{enrich, request_context, EnrichInputs};
 use super::parse::ParsedEvent;
 use super::respond::{error_body, Outcome, JSON_CT};
 use super::Ctx;
@@ -19,29 +21,48 @@ pub(crate) fn store(
     api_key: &str,
 ) -> Outcome {
     let state = &ctx.state;
-    let rc = request_context(&ctx.head, events.iter().map(|e| &e.event));
+    let inputs = Arc::new(EnrichInputs {
+        channel,
+        rc: request_context(&ctx.head, events.iter().map(|e| &e.event)),
+        api_key: api_key.to_owned(),
+        now: ctx.received_at.clone(),
+    });
     let mut problems = problems.into_iter().peekable();
-    // Built (and serialized) outside the lock; ids are given under it, in arrival order.
+    // Built outside the lock; ids are given under it, in arrival order.
     let mut stored: Vec<StoredEvent> = events
         .into_iter()
         .enumerate()
-        .map(|(i, ParsedEvent { mut event, text })| {
-            enrich(&mut event, channel, &rc, api_key);
+        .map(|(i, parsed)| {
+            let ParsedEvent {
+                mut event,
+                text,
+                whole,
+            } = parsed;
+            let rc = &inputs.rc;
+            let generated = enrich(&mut event, channel, rc, api_key, &inputs.now, None);
             // Findings come in event order.
             let mut warnings = Vec::new();
             while let Some(p) = problems.next_if(|p| p.index == i) {
                 warnings.push(p);
             }
-            StoredEvent::new(
+            let event = Value::Object(event);
+            let e = StoredEvent::new(
                 0,
                 ctx.request_id,
                 i,
                 ctx.received_at.clone(),
                 ctx.head.path.clone(),
                 text,
-                &Value::Object(event),
+                &event,
                 warnings,
-            )
+                whole.then(|| (inputs.clone(), generated)),
+            );
+            debug_assert_eq!(
+                e.event(),
+                event,
+                "the stored copy derives to what was enriched"
+            );
+            e
         })
         .collect();
     let mut inner = state.lock();
@@ -64,7 +85,7 @@ pub(crate) fn store(
     for e in kept {
         state.notify(Notice::Accepted(e));
     }
-    let body = if rc.compliant {
+    let body = if inputs.rc.compliant {
         "{\"status\":\"ok\"}".to_owned()
     } else {
         "{\"status\":\"ok\",\"delete_cookie\":true}".to_owned()

@@ -3,12 +3,12 @@
 
 use serde_json::{Map, Value};
 
-use super::clock::now_rfc3339;
-use super::token::{header_str, query_pairs};
+use super::token::{header_str, query_value};
 use super::Head;
 use crate::strict::Channel;
 
 /// `getRequestContext` in handlers/event.go.
+#[derive(Debug)]
 pub(crate) struct ReqContext {
     client_ip: String,
     user_agent: String,
@@ -44,23 +44,19 @@ pub(crate) fn request_context<'a>(
             }
         });
     let user_agent = header_str(&head.headers, "user-agent").to_owned();
-    let pairs = query_pairs(&head.query);
-    let q = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let q = |name: &str| query_value(&head.query, |k| k == name, |_| true).unwrap_or_default();
     // No MaxMind resolver here, so "comply" never finds the visitor compliant.
-    let compliant = !matches!(q("cookie_policy"), "comply" | "strict");
-    let hashed = format!("{:x}", md5::compute(format!("{client_ip}{user_agent}")));
+    let compliant = !matches!(q("cookie_policy").as_str(), "comply" | "strict");
+    let mut ctx = md5::Context::new();
+    ctx.consume(client_ip.as_bytes());
+    ctx.consume(user_agent.as_bytes());
+    let hashed = hex(&ctx.compute().0);
     let jitsu_anonymous_id = if compliant {
         String::new()
     } else {
         hashed.clone()
     };
-    if matches!(q("ip_policy"), "comply" | "strict") {
+    if matches!(q("ip_policy").as_str(), "comply" | "strict") {
         let mut parts: Vec<&str> = client_ip.split('.').collect();
         if let Some(last) = parts.last_mut() {
             *last = "1";
@@ -74,6 +70,17 @@ pub(crate) fn request_context<'a>(
         jitsu_anonymous_id,
         compliant,
     }
+}
+
+/// Lower-case hex of a digest.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// Jitsu's multi-path `Set` without creating intermediate objects: the first path whose parent
@@ -122,7 +129,17 @@ fn extract_event_id(event: &mut Map<String, Value>) -> String {
 }
 
 /// `ContextEnrichmentStep` plus the api/js preprocessors.
-pub(crate) fn enrich(e: &mut Map<String, Value>, channel: Channel, rc: &ReqContext, api_key: &str) {
+/// `now` is the request's receipt time (the `_timestamp` an event without one gets). An event
+/// without an id gets `generated` when given (re-deriving a stored copy), else a new UUID,
+/// which is returned.
+pub(crate) fn enrich(
+    e: &mut Map<String, Value>,
+    channel: Channel,
+    rc: &ReqContext,
+    api_key: &str,
+    now: &str,
+    generated: Option<&str>,
+) -> Option<String> {
     if !e.contains_key("source_ip") && !rc.client_ip.is_empty() {
         e.insert("source_ip".into(), Value::String(rc.client_ip.clone()));
     }
@@ -161,8 +178,16 @@ pub(crate) fn enrich(e: &mut Map<String, Value>, channel: Channel, rc: &ReqConte
         Value::String(rc.hashed_anonymous_id.clone()),
     );
     let mut id = extract_event_id(e);
+    let mut new_id = None;
     if id.is_empty() {
-        id = uuid::Uuid::new_v4().to_string();
+        id = match generated {
+            Some(g) => g.to_owned(),
+            None => {
+                let g = uuid::Uuid::new_v4().to_string();
+                new_id = Some(g.clone());
+                g
+            }
+        };
     }
     set_first_existing(
         e,
@@ -173,6 +198,48 @@ pub(crate) fn enrich(e: &mut Map<String, Value>, channel: Channel, rc: &ReqConte
     // public part (the api key) so that no server token is ever stored.
     e.insert("api_key".into(), Value::String(api_key.to_owned()));
     if !e.contains_key("_timestamp") {
-        e.insert("_timestamp".into(), Value::String(now_rfc3339()));
+        e.insert("_timestamp".into(), Value::String(now.to_owned()));
+    }
+    new_id
+}
+
+/// Everything enrichment used besides the event's own text, shared by the events of one
+/// request: enough to derive a stored event's enriched copy again instead of keeping it.
+#[derive(Debug)]
+pub(crate) struct EnrichInputs {
+    pub(crate) channel: Channel,
+    pub(crate) rc: ReqContext,
+    pub(crate) api_key: String,
+    pub(crate) now: String,
+}
+
+impl EnrichInputs {
+    /// Bytes its strings hold.
+    pub(crate) fn heap_len(&self) -> usize {
+        self.rc.client_ip.len()
+            + self.rc.user_agent.len()
+            + self.rc.hashed_anonymous_id.len()
+            + self.rc.jitsu_anonymous_id.len()
+            + self.api_key.len()
+            + self.now.len()
+    }
+
+    /// The enriched copy of `text` (an event object as received), or `None` if it does not
+    /// parse (it always did when it was stored).
+    pub(crate) fn derive(&self, text: &str, generated: Option<&str>) -> Option<Map<String, Value>> {
+        let Value::Object(mut e) =
+            crate::gojson::decode(text.as_bytes(), crate::gojson::Target::Event).ok()?
+        else {
+            return None;
+        };
+        enrich(
+            &mut e,
+            self.channel,
+            &self.rc,
+            &self.api_key,
+            &self.now,
+            generated,
+        );
+        Some(e)
     }
 }

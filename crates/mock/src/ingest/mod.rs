@@ -39,7 +39,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 
+pub(crate) use enrich::EnrichInputs;
 pub(crate) use fault::ConnAbort;
+pub(crate) use redact::workspace_secrets;
 
 use crate::model::Fault;
 use crate::state::MockState;

@@ -11,6 +11,8 @@ use crate::gojson::{self, GoJsonError, Target};
 pub(crate) struct ParsedEvent {
     pub(crate) event: Map<String, Value>,
     pub(crate) text: String,
+    /// `text` parses back to `event` (not so for a template's partial events).
+    pub(crate) whole: bool,
 }
 
 enum ParseError {
@@ -38,8 +40,12 @@ pub(crate) fn events(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEve
     })
 }
 
+/// The text of `bytes`, invalid UTF-8 replaced (checked with the fast validator first).
 fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, ParseError> {
@@ -64,6 +70,7 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Pa
                 vec![ParsedEvent {
                     event: obj,
                     text: lossy(body),
+                    whole: true,
                 }]
             }))
         }
@@ -86,6 +93,7 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Pa
                     Value::Object(event) => Ok(ParsedEvent {
                         event,
                         text: lossy(&body[span]),
+                        whole: true,
                     }),
                     _ => Err(ParseError::NullEvent),
                 })
@@ -113,6 +121,7 @@ fn expand_template(obj: &Map<String, Value>) -> Option<Vec<ParsedEvent>> {
         out.push(ParsedEvent {
             event,
             text: p.to_string(),
+            whole: false,
         });
     }
     Some(out)

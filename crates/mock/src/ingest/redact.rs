@@ -1,23 +1,36 @@
 //! Redaction: no token or server secret ever reaches the request journal.
 
+use std::borrow::Cow;
+
 use axum::http::HeaderMap;
 
 use super::token::query_pairs;
 use crate::state::MockState;
 
-/// Values that must never appear in the request log, longest first.
-pub(crate) fn secrets(state: &MockState, token: &str) -> Vec<String> {
-    let mut s: Vec<String> = state
-        .workspaces()
+/// The workspaces' secrets, longest first (computed once per state).
+pub(crate) fn workspace_secrets(workspaces: &[crate::model::Workspace]) -> Vec<String> {
+    let mut s: Vec<String> = workspaces
         .iter()
         .flat_map(|w| [w.s2s_token(), w.server_token.clone(), w.api_key.clone()])
-        .chain(std::iter::once(token.to_owned()))
         // Shorter strings are not secrets and redacting them would garble the log.
         .filter(|s| s.len() >= 4)
         .collect();
     s.sort_by_key(|x| std::cmp::Reverse(x.len()));
     s.dedup();
     s
+}
+
+/// Values that must never appear in the request log, longest first: the workspaces' secrets
+/// and the request's token.
+pub(crate) fn secrets<'a>(state: &'a MockState, token: &str) -> Cow<'a, [String]> {
+    let known = state.secrets();
+    if token.len() < 4 || known.iter().any(|s| s == token) {
+        return Cow::Borrowed(known);
+    }
+    let mut s = known.to_vec();
+    s.push(token.to_owned());
+    s.sort_by_key(|x| std::cmp::Reverse(x.len()));
+    Cow::Owned(s)
 }
 
 pub(crate) fn redact(text: &str, secrets: &[String]) -> String {

@@ -42,45 +42,44 @@ pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
+/// The decoded value of the first query pair whose key satisfies `key` (and whose value
+/// satisfies `value`), decoding only that one.
+pub(crate) fn query_value(
+    query: &str,
+    key: impl Fn(&str) -> bool,
+    value: impl Fn(&str) -> bool,
+) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| key(k) && value(v))
+        .map(|(_, v)| v.into_owned())
+}
+
 /// The collector's `extractToken`: query `token`, `X-Auth-Token`, `api_key` header, first `p_*`
-/// query parameter, Basic username; then (Usermaven) `Authorization: Bearer`.
+/// query parameter, Basic username; then (Usermaven) `Authorization: Bearer`. Each source is
+/// looked at only when the ones before it gave nothing.
 pub(crate) fn extract_token(query: &str, headers: &HeaderMap) -> (String, Option<TokenSource>) {
-    let pairs = query_pairs(query);
-    let q = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let candidates: [(TokenSource, String); 6] = [
-        (TokenSource::QueryToken, q("token")),
-        (
-            TokenSource::XAuthToken,
-            header_str(headers, "x-auth-token").to_owned(),
-        ),
-        (
-            TokenSource::ApiKeyHeader,
-            header_str(headers, "api_key").to_owned(),
-        ),
-        (
-            TokenSource::PQuery,
-            pairs
-                .iter()
-                .find(|(k, v)| k.starts_with("p_") && !v.is_empty())
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default(),
-        ),
-        (
-            TokenSource::BasicUser,
-            basic_username(header_str(headers, "authorization")),
-        ),
-        (
-            TokenSource::Bearer,
-            bearer_token(header_str(headers, "authorization")),
-        ),
+    let sources: [(TokenSource, &dyn Fn() -> String); 6] = [
+        (TokenSource::QueryToken, &|| {
+            query_value(query, |k| k == "token", |_| true).unwrap_or_default()
+        }),
+        (TokenSource::XAuthToken, &|| {
+            header_str(headers, "x-auth-token").to_owned()
+        }),
+        (TokenSource::ApiKeyHeader, &|| {
+            header_str(headers, "api_key").to_owned()
+        }),
+        (TokenSource::PQuery, &|| {
+            query_value(query, |k| k.starts_with("p_"), |v| !v.is_empty()).unwrap_or_default()
+        }),
+        (TokenSource::BasicUser, &|| {
+            basic_username(header_str(headers, "authorization"))
+        }),
+        (TokenSource::Bearer, &|| {
+            bearer_token(header_str(headers, "authorization"))
+        }),
     ];
-    for (source, token) in candidates {
+    for (source, find) in sources {
+        let token = find();
         if !token.is_empty() {
             return (token, Some(source));
         }
