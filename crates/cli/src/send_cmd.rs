@@ -34,9 +34,8 @@ const MAX_FAILURE_LINES: u64 = 20;
 
 #[derive(clap::Args)]
 pub(crate) struct SendArgs {
-    /// NDJSON file of Segment events; `-` or nothing for stdin.
-    #[arg(conflicts_with = "replay")]
-    input: Option<String>,
+    #[command(flatten)]
+    input: crate::InputArgs,
     /// A running Usermaven (or mock) origin, e.g. http://127.0.0.1:8080 or
     /// https://events.usermaven.com. Default: start an embedded mock for this run.
     #[arg(long)]
@@ -70,7 +69,7 @@ pub(crate) struct SendArgs {
     #[arg(long)]
     dead_letter: Option<PathBuf>,
     /// Re-send the requests of a dead-letter file instead of reading events.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "inputs")]
     replay: Option<PathBuf>,
 }
 
@@ -93,8 +92,9 @@ struct ReadStats {
     action_errors: u64,
     unmatched: u64,
     requests: u64,
-    /// Set when shutdown stopped the reading before the end of the input.
-    stopped_after_line: Option<u64>,
+    /// Set when shutdown stopped the reading before the end of the input: where it stopped
+    /// (`FILE line N`).
+    stopped_after: Option<String>,
     /// Requests the sender no longer took (the channel closed under the reader).
     unsent: Vec<Envelope<Meta>>,
 }
@@ -203,7 +203,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         std::thread::spawn(move || -> anyhow::Result<ReadStats> {
             match replay {
                 Some(path) => read_replay(&path, &settings, &tx, &shutdown),
-                None => read_events(input.as_deref(), &dest, &mut env, &tx, &shutdown),
+                None => read_events(input.lines()?, &dest, &mut env, &tx, &shutdown),
             }
         })
     };
@@ -267,7 +267,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     let ok = report.all_delivered()
         && stats.bad_lines == 0
         && stats.action_errors == 0
-        && stats.stopped_after_line.is_none()
+        && stats.stopped_after.is_none()
         && !shutdown.is_cancelled();
     Ok(if ok {
         ExitCode::SUCCESS
@@ -296,36 +296,55 @@ fn dead_letter_path(explicit: Option<&Path>, replay: Option<&Path>) -> anyhow::R
 
 /// Read Segment events, route them, and queue their requests.
 fn read_events(
-    input: Option<&str>,
+    mut lines: usermaven_input::Lines,
     dest: &Destination,
     env: &mut dyn Env,
     tx: &tokio::sync::mpsc::Sender<Envelope<Meta>>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<ReadStats> {
-    let reader = crate::open_input(input)?;
     let mut stats = ReadStats::default();
     let mut id = 0u64;
-    for (i, line) in reader.lines().enumerate() {
-        let line_no = i as u64 + 1;
+    // The last line read: where a shutdown stopped.
+    let mut last: Option<(usize, u64)> = None;
+    let stopped_at = |lines: &usermaven_input::Lines, last: Option<(usize, u64)>| match last {
+        Some((s, l)) => lines.place(s, l),
+        None => "the start".to_string(),
+    };
+    loop {
         if shutdown.is_cancelled() {
-            stats.stopped_after_line = Some(line_no - 1);
+            stats.stopped_after = Some(stopped_at(&lines, last));
             break;
         }
-        let line = line.with_context(|| format!("reading line {line_no}"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
+        let Some(item) = lines.next_line() else { break };
+        let line = match item {
+            Ok(line) => line,
+            Err(e) => {
+                last = Some((e.source, e.line));
+                stats.lines += 1;
+                stats.bad_lines += 1;
+                eprintln!("{}: {e}", lines.place(e.source, e.line));
+                continue;
+            }
+        };
         stats.lines += 1;
-        let routed = match usermaven_actions::map::route_line(dest, env, &line) {
+        let (source, line_no) = (line.source, line.number);
+        last = Some((source, line_no));
+        let routed = match usermaven_actions::map::route_line(dest, env, line.text) {
             Ok(routed) => routed,
             Err(usermaven_actions::map::LineError::NotObject) => {
                 stats.bad_lines += 1;
-                eprintln!("line {line_no}: not a JSON object; skipped");
+                eprintln!(
+                    "{}: not a JSON object; skipped",
+                    lines.place(source, line_no)
+                );
                 continue;
             }
             Err(usermaven_actions::map::LineError::Json(e)) => {
                 stats.bad_lines += 1;
-                eprintln!("line {line_no}: invalid JSON: {e}; skipped");
+                eprintln!(
+                    "{}: invalid JSON: {e}; skipped",
+                    lines.place(source, line_no)
+                );
                 continue;
             }
         };
@@ -334,7 +353,7 @@ fn read_events(
             continue;
         }
         // The event as it was given (dead letters keep it for replay).
-        let event_json: Arc<str> = Arc::from(line.as_str());
+        let event_json: Arc<str> = Arc::from(line.text);
         for r in routed {
             match r.result {
                 Ok(request) => {
@@ -348,19 +367,21 @@ fn read_events(
                     };
                     if let Err(closed) = tx.blocking_send(Envelope { id, meta, request }) {
                         stats.unsent.push(closed.0);
-                        stats.stopped_after_line = Some(line_no);
                     }
                 }
                 Err(e) => {
                     stats.action_errors += 1;
                     eprintln!(
-                        "line {line_no}: {} ({}): {e}",
-                        r.subscription, r.action_name
+                        "{}: {} ({}): {e}",
+                        lines.place(source, line_no),
+                        r.subscription,
+                        r.action_name
                     );
                 }
             }
         }
-        if stats.stopped_after_line.is_some() {
+        if !stats.unsent.is_empty() {
+            stats.stopped_after = Some(stopped_at(&lines, last));
             break;
         }
     }
@@ -382,7 +403,7 @@ fn read_replay(
     for (i, line) in reader.lines().enumerate() {
         let line_no = i as u64 + 1;
         if shutdown.is_cancelled() {
-            stats.stopped_after_line = Some(line_no - 1);
+            stats.stopped_after = Some(format!("{} line {}", path.display(), line_no - 1));
             break;
         }
         let line = line.with_context(|| format!("reading {} line {line_no}", path.display()))?;
@@ -406,7 +427,7 @@ fn read_replay(
             request,
         }) {
             stats.unsent.push(closed.0);
-            stats.stopped_after_line = Some(line_no);
+            stats.stopped_after = Some(format!("{} line {line_no}", path.display()));
             break;
         }
     }
@@ -607,8 +628,8 @@ fn print_summary(stats: &ReadStats, report: &Report, elapsed: Duration, dead: &D
         report.oversize,
         elapsed.as_secs_f64()
     );
-    if let Some(line) = stats.stopped_after_line {
-        eprintln!("send: stopped reading after input line {line}; later lines were not read");
+    if let Some(place) = &stats.stopped_after {
+        eprintln!("send: stopped reading after {place}; later lines were not read");
     }
     if dead.lines > 0 {
         eprintln!(
