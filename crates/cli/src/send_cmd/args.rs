@@ -39,6 +39,11 @@ pub(crate) struct SendArgs {
     /// Where undelivered requests are appended (created only when something failed).
     #[arg(long)]
     pub(super) dead_letter: Option<PathBuf>,
+    /// Record delivery progress in FILE and, when FILE exists, resume after the last line
+    /// whose requests were all delivered or dead-lettered (a crash, kill -9 or Ctrl-C loses
+    /// nothing; at most the requests in flight are sent twice, with their event ids).
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub(super) checkpoint: Option<PathBuf>,
     /// Re-send the requests of a dead-letter file instead of reading events.
     #[arg(long, conflicts_with = "inputs")]
     pub(super) replay: Option<PathBuf>,

@@ -14,6 +14,7 @@
 //! it runs and the summary), `received` (the embedded mock's view at the end).
 
 mod args;
+mod checkpoint;
 mod dead_letter;
 mod events;
 mod progress;
@@ -21,6 +22,7 @@ mod received;
 mod replay;
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -30,8 +32,9 @@ use usermaven_sender::{
 };
 
 pub(crate) use args::SendArgs;
+use checkpoint::Checkpoint;
 use dead_letter::{dead_letter_path, DeadLetter};
-use events::{read_events, Meta, ReadStats};
+use events::{lock, read_events, Meta, ReadStats, Tracking};
 use progress::{failure_line, print_summary, Progress, MAX_FAILURE_LINES};
 use received::print_received;
 use replay::read_replay;
@@ -131,17 +134,44 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     // bounded channel when the sender is behind.
     let (tx, rx) =
         usermaven_sender::channel::<Meta>(args.concurrency as usize * args.batch_size as usize * 4);
+    // The inputs are listed (and a missing one reported) before anything is sent.
+    let lines = match &args.replay {
+        Some(_) => None,
+        None => Some(args.input.lines()?),
+    };
+    let tracking = match (&args.checkpoint, &lines) {
+        (Some(path), Some(lines)) => {
+            let names = lines.sources().iter().map(|s| s.name.clone()).collect();
+            let (checkpoint, resume) = Checkpoint::open(path, names)?;
+            if !resume.is_empty() {
+                eprintln!(
+                    "send: resuming from the checkpoint {}: acknowledged lines are skipped",
+                    path.display()
+                );
+            }
+            Some(Arc::new(Tracking {
+                checkpoint: Arc::new(Mutex::new(checkpoint)),
+                resume,
+            }))
+        }
+        _ => None,
+    };
     let reader = {
         let shutdown = shutdown.clone();
-        let input = args.input.clone();
         let replay = args.replay.clone();
+        let tracking = tracking.clone();
         // Replay rebuilds every URL as this destination builds it.
         let url = usermaven_destination::request_url(dest.settings(), dest.options()).0;
         let mut env = args.determinism.env();
         std::thread::spawn(move || -> anyhow::Result<ReadStats> {
             match replay {
                 Some(path) => read_replay(&path, &url, &tx, &shutdown),
-                None => read_events(input.lines()?, &dest, &mut env, &tx, &shutdown),
+                None => match lines {
+                    Some(lines) => {
+                        read_events(lines, &dest, &mut env, &tx, &shutdown, tracking.as_deref())
+                    }
+                    None => Ok(ReadStats::default()),
+                },
             }
         })
     };
@@ -151,10 +181,18 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     let mut progress = Progress::new();
     let mut failures_printed = 0u64;
     let mut write_error: Option<std::io::Error> = None;
+    // A request is acknowledged once delivered or written to the dead-letter file.
+    let ack = |seq: u64| {
+        if let Some(t) = &tracking {
+            lock(&t.checkpoint).ack(seq);
+        }
+    };
     let report = sender
         .run(rx, shutdown.clone(), |r| {
             progress.tick(&r);
-            if !r.delivery.is_delivered() {
+            if r.delivery.is_delivered() {
+                ack(r.meta.seq);
+            } else {
                 if failures_printed < MAX_FAILURE_LINES {
                     progress.println(&failure_line(&r));
                 } else if failures_printed == MAX_FAILURE_LINES {
@@ -162,8 +200,11 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
                         .println("send: more failures are only counted (see the dead-letter file)");
                 }
                 failures_printed += 1;
-                if let Err(e) = dead.write(&r) {
-                    write_error.get_or_insert(e);
+                match dead.write(&r) {
+                    Ok(()) => ack(r.meta.seq),
+                    Err(e) => {
+                        write_error.get_or_insert(e);
+                    }
                 }
             }
         })
@@ -186,8 +227,11 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             batch_size: 0,
         };
         report.record(&r);
-        if let Err(e) = dead.write(&r) {
-            write_error.get_or_insert(e);
+        match dead.write(&r) {
+            Ok(()) => ack(r.meta.seq),
+            Err(e) => {
+                write_error.get_or_insert(e);
+            }
         }
     }
     if let Some(e) = write_error {
@@ -198,6 +242,34 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
 
     print_summary(&stats, &report, started.elapsed(), &dead);
+    if let Some(t) = &tracking {
+        let mut cp = lock(&t.checkpoint);
+        let synced = cp.sync();
+        if let Some(e) = cp.take_error().or(synced.err()) {
+            eprintln!(
+                "send: error: cannot write the checkpoint {}: {e}",
+                cp.path().display()
+            );
+        } else if cp.all_complete() {
+            eprintln!(
+                "send: checkpoint {}: every input is acknowledged{}",
+                cp.path().display(),
+                if stats.skipped > 0 {
+                    format!(
+                        " ({} line(s) skipped as acknowledged before)",
+                        stats.skipped
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        } else {
+            eprintln!(
+                "send: checkpoint {}: run the same command again to resume after the last acknowledged line",
+                cp.path().display()
+            );
+        }
+    }
     if let Some(m) = mock {
         print_received(&m);
         m.shutdown().await;

@@ -7,6 +7,7 @@
 //! - `send`: tokens never leak, the embedded mock, replay, usage errors.
 
 mod cases;
+mod checkpoint;
 mod input;
 mod map;
 mod send;
