@@ -33,6 +33,11 @@ pub(crate) struct SendArgs {
     /// Events per request (JSON array bodies); 1 sends each event as Segment does.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub(super) batch_size: u64,
+    /// How long every connection to the endpoint may fail (refused, reset, DNS, TLS) before
+    /// it is declared unreachable: sending pauses and probes meanwhile (nothing is lost if it
+    /// comes back); then the run stops reading, dead-letters what is queued and exits 3.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub(super) down_timeout: Duration,
     /// After Ctrl-C, how long requests in flight may take.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub(super) drain_timeout: Duration,

@@ -95,6 +95,10 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         (Some(e), _) => e.clone(),
         (None, m) => m.as_ref().map(|m| m.uri()).unwrap_or_default(),
     };
+    // How messages name the endpoint: scheme, host and port only.
+    let origin = url::Url::parse(&base_url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "the endpoint".into());
     let sender = Sender::new(SenderConfig {
         base_url: Some(base_url),
         concurrency: args.concurrency as usize,
@@ -109,6 +113,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             ..Batching::default()
         },
         drain_timeout: args.drain_timeout,
+        down_timeout: args.down_timeout,
         ..SenderConfig::default()
     })
     .context("--endpoint")?;
@@ -242,6 +247,13 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
 
     print_summary(&stats, &report, started.elapsed(), &dead);
+    if report.endpoint_down {
+        eprintln!(
+            "send: error: the endpoint {origin} is unreachable: every connection failed for {:?}; \
+             sending stopped (requests not delivered are in the dead-letter file)",
+            args.down_timeout
+        );
+    }
     if let Some(t) = &tracking {
         let mut cp = lock(&t.checkpoint);
         let synced = cp.sync();
@@ -273,6 +285,9 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     if let Some(m) = mock {
         print_received(&m);
         m.shutdown().await;
+    }
+    if report.endpoint_down {
+        return Ok(ExitCode::from(3));
     }
     let ok = report.all_delivered()
         && stats.bad_lines == 0

@@ -9,8 +9,8 @@ use usermaven_mock::{Fault, MockConfig, MockUsermaven, StrictMode};
 
 use crate::{bin, run, scratch};
 
-const KEY: &str = "pk_cp_31c9";
-const TOKEN: &str = "sk_CP_SECRET_0b7e";
+pub const KEY: &str = "pk_cp_31c9";
+pub const TOKEN: &str = "sk_CP_SECRET_0b7e";
 const CONCURRENCY: usize = 4;
 
 /// `n` track events with distinct message ids (the mock's event ids), index in the id.
@@ -64,7 +64,7 @@ fn send(endpoint: &str) -> std::process::Command {
 }
 
 /// The highest line the checkpoint file says is acknowledged.
-fn acknowledged(cp: &Path) -> u64 {
+pub fn acknowledged(cp: &Path) -> u64 {
     std::fs::read_to_string(cp)
         .unwrap_or_default()
         .lines()

@@ -5,11 +5,15 @@
 //! - `map`: `map`, `config check` and `describe` on the committed samples.
 //! - `input`: the input rules (bad bytes, BOM, several files, directories, gzip) through `map`.
 //! - `send`: tokens never leak, the embedded mock, replay, usage errors.
+//! - `checkpoint`: `send --checkpoint` killed mid-run and resumed.
+//! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`), for good or for a while.
 
 mod cases;
 mod checkpoint;
+mod endpoint_down;
 mod input;
 mod map;
+mod proxy;
 mod send;
 
 use std::path::{Path, PathBuf};
