@@ -107,6 +107,36 @@ pub(crate) struct InputArgs {
     pub(crate) max_line_bytes: usize,
 }
 
+/// `--output FILE` of `map`, `send` and `cases`.
+#[derive(Args, Clone)]
+pub(crate) struct OutputArgs {
+    /// Write the output to FILE (created or truncated) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+impl OutputArgs {
+    /// The output, buffered: the file, or stdout. The file may not be one of the inputs.
+    pub(crate) fn open(
+        &self,
+        inputs: &[usermaven_input::Source],
+    ) -> anyhow::Result<Box<dyn Write>> {
+        let Some(path) = &self.output else {
+            return Ok(Box::new(BufWriter::new(io::stdout().lock())));
+        };
+        let same = |p: &std::path::Path| match (p.canonicalize(), path.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if inputs.iter().filter_map(|s| s.path.as_deref()).any(same) {
+            anyhow::bail!("--output {} is one of the inputs", path.display());
+        }
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+    }
+}
+
 impl InputArgs {
     pub(crate) fn lines(&self) -> anyhow::Result<usermaven_input::Lines> {
         let sources = usermaven_input::sources(&self.inputs)?;
@@ -125,6 +155,12 @@ struct MapArgs {
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
+    output: OutputArgs,
+    /// `ndjson`: one JSON line per request, for programs; `pretty`: a header line per
+    /// request and its body as indented JSON, for people.
+    #[arg(long, value_enum, default_value_t = MapFormat::Ndjson)]
+    format: MapFormat,
+    #[command(flatten)]
     credentials: Credentials,
     #[command(flatten)]
     determinism: Determinism,
@@ -140,6 +176,14 @@ struct MapArgs {
 struct CasesArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MapFormat {
+    Ndjson,
+    Pretty,
 }
 
 /// Load a configuration file into a destination; any problem is an error listing them all.
@@ -187,9 +231,12 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
     let dest = destination_from(args.config.as_deref(), &args.credentials, options)?;
     let mut env = args.determinism.env();
     let mut lines = args.input.lines()?;
-    let stdout = io::stdout().lock();
-    let summary =
-        usermaven_actions::map::map_stream(&dest, &mut env, &mut lines, BufWriter::new(stdout))?;
+    let out = args.output.open(lines.sources())?;
+    let format = match args.format {
+        MapFormat::Ndjson => usermaven_actions::map::Format::Ndjson,
+        MapFormat::Pretty => usermaven_actions::map::Format::Pretty,
+    };
+    let summary = usermaven_actions::map::map_stream_as(&dest, &mut env, &mut lines, out, format)?;
     eprintln!(
         "map: {} lines, {} requests, {} unmatched, {} bad lines, {} action errors",
         summary.lines, summary.requests, summary.unmatched, summary.failed_lines, summary.errors
@@ -203,7 +250,7 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
 
 fn run_cases(args: CasesArgs) -> anyhow::Result<ExitCode> {
     let mut lines = args.input.lines()?;
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = args.output.open(lines.sources())?;
     let mut buf = String::with_capacity(4096);
     let mut unreadable = 0u64;
     while let Some(item) = lines.next_line() {

@@ -7,6 +7,9 @@ use std::time::Duration;
 pub(crate) struct SendArgs {
     #[command(flatten)]
     pub(super) input: crate::InputArgs,
+    /// One JSON line per request and its outcome (`--output FILE`); default: none.
+    #[command(flatten)]
+    pub(super) output: crate::OutputArgs,
     /// A running Usermaven (or mock) origin, e.g. http://127.0.0.1:8080 or
     /// https://events.usermaven.com. Default: start an embedded mock for this run.
     #[arg(long)]

@@ -20,6 +20,7 @@ mod events;
 mod progress;
 mod received;
 mod replay;
+mod results;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -38,6 +39,7 @@ use events::{lock, read_events, Meta, ReadStats, Tracking};
 use progress::{failure_line, print_summary, Progress, MAX_FAILURE_LINES};
 use received::print_received;
 use replay::read_replay;
+use results::Results;
 
 pub(crate) fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -144,6 +146,18 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         Some(_) => None,
         None => Some(args.input.lines()?),
     };
+    let mut results = match &args.output.output {
+        None => None,
+        Some(_) => {
+            let inputs = match (&lines, &args.replay) {
+                (Some(l), _) => l.sources().to_vec(),
+                (None, Some(r)) => vec![usermaven_input::Source::file(r)],
+                (None, None) => Vec::new(),
+            };
+            Some(Results::new(args.output.open(&inputs)?))
+        }
+    };
+    let mut output_error: Option<std::io::Error> = None;
     let tracking = match (&args.checkpoint, &lines) {
         (Some(path), Some(lines)) => {
             let names = lines.sources().iter().map(|s| s.name.clone()).collect();
@@ -195,6 +209,11 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     let report = sender
         .run(rx, shutdown.clone(), |r| {
             progress.tick(&r);
+            if let Some(out) = &mut results {
+                if let Err(e) = out.write(&r) {
+                    output_error.get_or_insert(e);
+                }
+            }
             if r.delivery.is_delivered() {
                 ack(r.meta.seq);
             } else {
@@ -227,17 +246,33 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             oversize: e.request.body.len() > usermaven_sender::MAX_EVENT_BYTES,
             request: e.request,
             delivery: Delivery::NotSent {
-                reason: "shutdown before it was sent".into(),
+                reason: if report.endpoint_down {
+                    "the endpoint is unreachable".into()
+                } else {
+                    "shutdown before it was sent".into()
+                },
             },
             batch_size: 0,
         };
         report.record(&r);
+        if let Some(out) = &mut results {
+            if let Err(e) = out.write(&r) {
+                output_error.get_or_insert(e);
+            }
+        }
         match dead.write(&r) {
             Ok(()) => ack(r.meta.seq),
             Err(e) => {
                 write_error.get_or_insert(e);
             }
         }
+    }
+    if let Some(e) = results
+        .as_mut()
+        .and_then(|r| r.flush().err())
+        .or(output_error)
+    {
+        eprintln!("send: error: cannot write --output: {e}");
     }
     if let Some(e) = write_error {
         eprintln!(

@@ -98,6 +98,8 @@ fn closed_port_leaks_no_token_and_dead_letters_everything() {
         .args([
             "--max-attempts",
             "2",
+            "--down-timeout",
+            "1s",
             "--now",
             "2025-01-01T00:00:00Z",
             "--seed",
@@ -106,19 +108,23 @@ fn closed_port_leaks_no_token_and_dead_letters_everything() {
         ])
         .arg(&dl)
         .arg(&events));
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    // Nothing ever connects: the endpoint is declared unreachable after the down-timeout.
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("is unreachable"), "{text}");
     assert_no_token("stdout+stderr", &text);
     let raw = std::fs::read_to_string(&dl).expect("dead-letter file written");
     assert_no_token("dead-letter file", &raw);
     let lines = dead_letter_lines(&dl);
     assert!(!lines.is_empty(), "{text}");
     for l in &lines {
-        assert_eq!(l["outcome"], "gave_up");
+        // The first requests use their attempts before the breaker opens; the rest wait and
+        // end with the endpoint.
+        let reason = l["reason"].as_str().unwrap_or("");
         assert!(
-            l["reason"]
-                .as_str()
-                .unwrap_or("")
-                .contains("gave up after 2 attempt(s)"),
+            (l["outcome"] == "gave_up"
+                && (reason.contains("gave up after 2 attempt(s)")
+                    || reason.contains("unreachable")))
+                || (l["outcome"] == "not_sent" && reason.contains("unreachable")),
             "{l}"
         );
         assert_eq!(
@@ -224,6 +230,7 @@ fn embedded_mock_reports_what_usermaven_received() {
     )
     .expect("write");
     let dl = dir.join("dl.ndjson");
+    let results = dir.join("results.ndjson");
     let (out, text) = run(bin()
         .args([
             "send",
@@ -233,11 +240,30 @@ fn embedded_mock_reports_what_usermaven_received() {
             "1",
             "--batch-size",
             "2",
-            "--dead-letter",
+            "--output",
         ])
+        .arg(&results)
+        .arg("--dead-letter")
         .arg(&dl)
         .arg(&events));
     assert_eq!(out.status.code(), Some(0), "{text}");
+    // --output: one line per request with its outcome.
+    let mut lines: Vec<(u64, String, f64)> = std::fs::read_to_string(&results)
+        .expect("results")
+        .lines()
+        .map(|l| {
+            let v = usermaven_json::Value::parse(l).expect("JSON");
+            let get = |k: &str| v.get(k).expect(k).clone();
+            (
+                get("line").as_f64().expect("line") as u64,
+                get("outcome").as_str().expect("outcome").to_string(),
+                get("status").as_f64().expect("status"),
+            )
+        })
+        .collect();
+    lines.sort_by_key(|l| l.0);
+    let delivered = |n| (n, "delivered".to_string(), 200.0);
+    assert_eq!(lines, vec![delivered(1), delivered(2), delivered(3)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("received 3 event(s)"), "{stdout}");
     assert!(
