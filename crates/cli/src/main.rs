@@ -42,6 +42,18 @@ enum Command {
     Config(ConfigCommand),
     /// Describe the destination: actions, fields, presets (--json: metadata.json's shape).
     Describe(DescribeArgs),
+    /// Print a shell completion script (e.g. `usermaven-actions completions bash >
+    /// ~/.local/share/bash-completion/completions/usermaven-actions`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `usermaven-actions man | man -l -`; with a command,
+    /// that command's page (`usermaven-actions-send(1)`).
+    Man {
+        /// A command (map, send, mock, cases, …); default: the main page.
+        command: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -388,6 +400,8 @@ fn main() -> ExitCode {
         Command::Cases(args) => run_cases(args),
         Command::Config(cmd) => run_config(cmd),
         Command::Describe(args) => run_describe(args),
+        Command::Completions { shell } => run_completions(shell),
+        Command::Man { command } => run_man(command.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -397,6 +411,40 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Into memory first: `generate` panics on a write error (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "usermaven-actions", &mut script);
+    let mut out = io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_man(command: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Subcommand pages are named `usermaven-actions-NAME`, as the main page refers to them.
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            let sub = cmd
+                .find_subcommand(name)
+                .with_context(|| format!("no command {name:?} (see usermaven-actions --help)"))?
+                .clone();
+            // clap names are &'static str; this runs once, just before the process ends.
+            let full: &'static str =
+                Box::leak(format!("usermaven-actions-{name}").into_boxed_str());
+            sub.name(full).bin_name(full)
+        }
+    };
+    let mut out = io::stdout().lock();
+    clap_mangen::Man::new(page).render(&mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

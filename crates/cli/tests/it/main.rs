@@ -7,6 +7,7 @@
 //! - `send`: tokens never leak, the embedded mock, replay, usage errors.
 //! - `checkpoint`: `send --checkpoint` killed mid-run and resumed.
 //! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`), for good or for a while.
+//! - `shell`: `completions` and `man`.
 
 mod cases;
 mod checkpoint;
@@ -15,6 +16,7 @@ mod input;
 mod map;
 mod proxy;
 mod send;
+mod shell;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
