@@ -14,6 +14,10 @@ pub(crate) struct SendArgs {
     /// https://events.usermaven.com. Default: start an embedded mock for this run.
     #[arg(long)]
     pub(super) endpoint: Option<String>,
+    /// Without --endpoint: keep the embedded mock serving after the run (its page at
+    /// `/__mock/`) until Ctrl-C.
+    #[arg(long, conflicts_with = "endpoint")]
+    pub(super) keep_open: bool,
     #[command(flatten)]
     pub(super) credentials: crate::Credentials,
     #[command(flatten)]

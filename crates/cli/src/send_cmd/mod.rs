@@ -121,7 +121,9 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     .context("--endpoint")?;
     if let Some(m) = &mock {
         eprintln!(
-            "send: no --endpoint: delivering to an embedded mock Usermaven at {}",
+            "send: no --endpoint: delivering to an embedded mock Usermaven at {} \
+             (see what it receives: {}/__mock/)",
+            m.uri(),
             m.uri()
         );
     }
@@ -317,21 +319,33 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    if let Some(m) = mock {
-        print_received(&m);
-        m.shutdown().await;
-    }
-    if report.endpoint_down {
-        return Ok(ExitCode::from(3));
-    }
     let ok = report.all_delivered()
         && stats.bad_lines == 0
         && stats.action_errors == 0
         && stats.stopped_after.is_none()
         && !shutdown.is_cancelled();
-    Ok(if ok {
+    let code = if report.endpoint_down {
+        ExitCode::from(3)
+    } else if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    };
+    if let Some(m) = mock {
+        print_received(&m);
+        if args.keep_open {
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            eprintln!(
+                "send: the embedded mock keeps serving at {}/__mock/ (Ctrl-C to stop)",
+                m.uri()
+            );
+            // A Ctrl-C during the run already stopped it; only a later one ends the wait.
+            if !shutdown.is_cancelled() {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        m.shutdown().await;
+    }
+    Ok(code)
 }

@@ -331,3 +331,77 @@ fn usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {text}");
     }
 }
+
+/// A plain HTTP/1.1 GET over loopback: the status line and the body.
+fn http_get(url: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    let status = text.lines().next().unwrap_or("").to_string();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn keep_open_leaves_the_embedded_mock_serving_until_ctrl_c() {
+    use std::io::BufRead;
+    let scratch = scratch();
+    let events = events_file(scratch.path());
+    let mut child = bin()
+        .args(["send", "--keep-open", "--seed", "1", "--dead-letter"])
+        .arg(scratch.path().join("dl.ndjson"))
+        .arg(&events)
+        .env_remove("USERMAVEN_API_KEY")
+        .env_remove("USERMAVEN_SERVER_TOKEN")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut page = None;
+    let mut seen = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("read") > 0 {
+        seen.push_str(&line);
+        if let Some(at) = line.find("(see what it receives: ") {
+            let url = &line[at + "(see what it receives: ".len()..];
+            page = Some(url.trim_end().trim_end_matches(')').to_string());
+        }
+        if line.contains("keeps serving at") {
+            break;
+        }
+        line.clear();
+    }
+    let page = page.unwrap_or_else(|| panic!("no page URL printed:\n{seen}"));
+    assert!(
+        page.starts_with("http://127.0.0.1:") && page.ends_with("/__mock/"),
+        "{page}"
+    );
+    assert!(seen.contains(&format!("keeps serving at {page}")), "{seen}");
+    // The run is over and the mock still answers.
+    let (status, body) = http_get(&format!("{page}stats"));
+    assert!(status.contains(" 200 "), "{status}");
+    assert!(body.contains("events"), "{body}");
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait");
+    // Some sample events are action errors: exit 1, decided before the wait.
+    assert_eq!(status.code(), Some(1));
+}
