@@ -1,8 +1,7 @@
 //! `usermaven-actions`: the command line (map, send, mock, cases). Glue only: every
 //! behaviour lives in a library crate.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -43,6 +42,18 @@ enum Command {
     Config(ConfigCommand),
     /// Describe the destination: actions, fields, presets (--json: metadata.json's shape).
     Describe(DescribeArgs),
+    /// Print a shell completion script (e.g. `usermaven-actions completions bash >
+    /// ~/.local/share/bash-completion/completions/usermaven-actions`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `usermaven-actions man | man -l -`; with a command,
+    /// that command's page (`usermaven-actions-send(1)`).
+    Man {
+        /// A command (map, send, mock, cases, …); default: the main page.
+        command: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,10 +107,71 @@ impl Determinism {
     }
 }
 
+/// The NDJSON inputs of `map`, `send` and `cases`, read by `usermaven-input`.
+#[derive(Args, Clone)]
+pub(crate) struct InputArgs {
+    /// NDJSON files or directories (read recursively, in sorted path order; gzip and zstd
+    /// recognised by their bytes); `-` or nothing for stdin.
+    #[arg(value_name = "INPUT")]
+    pub(crate) inputs: Vec<String>,
+    /// Longer lines are an error for that line (and skipped without being held in memory).
+    #[arg(long, default_value_t = usermaven_input::DEFAULT_MAX_LINE_BYTES, value_name = "BYTES")]
+    pub(crate) max_line_bytes: usize,
+}
+
+/// `--output FILE` of `map`, `send` and `cases`.
+#[derive(Args, Clone)]
+pub(crate) struct OutputArgs {
+    /// Write the output to FILE (created or truncated) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+impl OutputArgs {
+    /// The output, buffered: the file, or stdout. The file may not be one of the inputs.
+    pub(crate) fn open(
+        &self,
+        inputs: &[usermaven_input::Source],
+    ) -> anyhow::Result<Box<dyn Write>> {
+        let Some(path) = &self.output else {
+            return Ok(Box::new(BufWriter::new(io::stdout().lock())));
+        };
+        let same = |p: &std::path::Path| match (p.canonicalize(), path.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if inputs.iter().filter_map(|s| s.path.as_deref()).any(same) {
+            anyhow::bail!("--output {} is one of the inputs", path.display());
+        }
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+    }
+}
+
+impl InputArgs {
+    pub(crate) fn lines(&self) -> anyhow::Result<usermaven_input::Lines> {
+        let sources = usermaven_input::sources(&self.inputs)?;
+        Ok(usermaven_input::Lines::new(
+            sources,
+            usermaven_input::Options {
+                max_line_bytes: self.max_line_bytes,
+                ..usermaven_input::Options::default()
+            },
+        ))
+    }
+}
+
 #[derive(Args)]
 struct MapArgs {
-    /// NDJSON file of Segment events; `-` or nothing for stdin.
-    input: Option<String>,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// `ndjson`: one JSON line per request, for programs; `pretty`: a header line per
+    /// request and its body as indented JSON, for people.
+    #[arg(long, value_enum, default_value_t = MapFormat::Ndjson)]
+    format: MapFormat,
     #[command(flatten)]
     credentials: Credentials,
     #[command(flatten)]
@@ -114,18 +186,16 @@ struct MapArgs {
 
 #[derive(Args)]
 struct CasesArgs {
-    /// NDJSON file of cases; `-` or nothing for stdin.
-    input: Option<String>,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
-pub(crate) fn open_input(path: Option<&str>) -> anyhow::Result<Box<dyn BufRead>> {
-    match path {
-        None | Some("-") => Ok(Box::new(BufReader::new(io::stdin().lock()))),
-        Some(p) => {
-            let f = File::open(p).with_context(|| format!("cannot open {p}"))?;
-            Ok(Box::new(BufReader::with_capacity(1 << 16, f)))
-        }
-    }
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MapFormat {
+    Ndjson,
+    Pretty,
 }
 
 /// Load a configuration file into a destination; any problem is an error listing them all.
@@ -172,10 +242,13 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
     };
     let dest = destination_from(args.config.as_deref(), &args.credentials, options)?;
     let mut env = args.determinism.env();
-    let input = open_input(args.input.as_deref())?;
-    let stdout = io::stdout().lock();
-    let summary =
-        usermaven_actions::map::map_stream(&dest, &mut env, input, BufWriter::new(stdout))?;
+    let mut lines = args.input.lines()?;
+    let out = args.output.open(lines.sources())?;
+    let format = match args.format {
+        MapFormat::Ndjson => usermaven_actions::map::Format::Ndjson,
+        MapFormat::Pretty => usermaven_actions::map::Format::Pretty,
+    };
+    let summary = usermaven_actions::map::map_stream_as(&dest, &mut env, &mut lines, out, format)?;
     eprintln!(
         "map: {} lines, {} requests, {} unmatched, {} bad lines, {} action errors",
         summary.lines, summary.requests, summary.unmatched, summary.failed_lines, summary.errors
@@ -188,21 +261,43 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_cases(args: CasesArgs) -> anyhow::Result<ExitCode> {
-    let input = open_input(args.input.as_deref())?;
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut lines = args.input.lines()?;
+    let mut out = args.output.open(lines.sources())?;
     let mut buf = String::with_capacity(4096);
-    for line in input.lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    let mut unreadable = 0u64;
+    while let Some(item) = lines.next_line() {
         buf.clear();
-        usermaven_actions::cases::run_line(&line).write_json(&mut buf);
+        match item {
+            Ok(line) => {
+                usermaven_actions::cases::run_line_numbered(line.text, line.number as usize)
+                    .write_json(&mut buf)
+            }
+            // An unreadable line is an invalid case of its own, like a line that is not JSON.
+            Err(e) => {
+                unreadable += 1;
+                let place = lines.place(e.source, e.line);
+                let mut error = usermaven_json::Object::new();
+                error.set("name", usermaven_json::Value::str("InvalidCase"));
+                error.set(
+                    "message",
+                    usermaven_json::Value::from(format!("{place}: {e}")),
+                );
+                error.set("status", usermaven_json::Value::Null);
+                let mut o = usermaven_json::Object::new();
+                o.set("id", usermaven_json::Value::Null);
+                o.set("error", usermaven_json::Value::Object(error));
+                usermaven_json::Value::Object(o).write_json(&mut buf)
+            }
+        }
         buf.push('\n');
         out.write_all(buf.as_bytes())?;
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if unreadable > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_config(cmd: ConfigCommand) -> anyhow::Result<ExitCode> {
@@ -305,6 +400,8 @@ fn main() -> ExitCode {
         Command::Cases(args) => run_cases(args),
         Command::Config(cmd) => run_config(cmd),
         Command::Describe(args) => run_describe(args),
+        Command::Completions { shell } => run_completions(shell),
+        Command::Man { command } => run_man(command.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -314,6 +411,40 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Into memory first: `generate` panics on a write error (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "usermaven-actions", &mut script);
+    let mut out = io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_man(command: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Subcommand pages are named `usermaven-actions-NAME`, as the main page refers to them.
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            let sub = cmd
+                .find_subcommand(name)
+                .with_context(|| format!("no command {name:?} (see usermaven-actions --help)"))?
+                .clone();
+            // clap names are &'static str; this runs once, just before the process ends.
+            let full: &'static str =
+                Box::leak(format!("usermaven-actions-{name}").into_boxed_str());
+            sub.name(full).bin_name(full)
+        }
+    };
+    let mut out = io::stdout().lock();
+    clap_mangen::Man::new(page).render(&mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

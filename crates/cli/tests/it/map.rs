@@ -1,14 +1,6 @@
 //! The `map`, `config check` and `describe` commands, run as a user would run them.
 
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
-}
-
-fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::{bin, root, scratch};
 
 const TOKEN: &str = "sEcReT-server-token-123";
 
@@ -75,8 +67,8 @@ fn map_is_deterministic_for_now_and_seed() {
 
 #[test]
 fn config_check_reports_every_problem_with_its_location() {
-    let dir = std::env::temp_dir().join(format!("um-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = scratch();
+    let dir = scratch.path();
     let file = dir.join("bad.json");
     std::fs::write(
         &file,
@@ -108,13 +100,12 @@ fn config_check_reports_every_problem_with_its_location() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn config_check_accepts_a_good_config_and_map_uses_it() {
-    let dir = std::env::temp_dir().join(format!("um-config-ok-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = scratch();
+    let dir = scratch.path();
     let file = dir.join("good.json");
     std::fs::write(
         &file,
@@ -155,7 +146,6 @@ fn config_check_accepts_a_good_config_and_map_uses_it() {
     let requests: Vec<&str> = text.lines().filter(|l| l.contains("\"request\"")).collect();
     assert_eq!(requests.len(), 1, "{text}");
     assert!(requests[0].contains("\"subscription\":\"Orders only\""));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -187,4 +177,96 @@ fn describe_json_has_the_metadata_shape() {
         v.get("presets").and_then(|p| p.as_array()).map(Vec::len),
         Some(4)
     );
+}
+
+fn map_args(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    cmd.args(["map", "--api-key", "k", "--server-token", TOKEN])
+        .args(["--now", "2025-03-14T09:30:00Z", "--seed", "1"])
+        .arg(root().join("fixtures/samples/mixed.ndjson"))
+}
+
+#[test]
+fn pretty_output_has_a_header_per_request_and_the_bodies_indented_in_order() {
+    let ndjson = map_args(&mut bin()).output().unwrap();
+    let pretty = map_args(&mut bin())
+        .args(["--format", "pretty"])
+        .output()
+        .unwrap();
+    assert_eq!(pretty.status.code(), ndjson.status.code());
+    let pretty = String::from_utf8(pretty.stdout).unwrap();
+    assert!(!pretty.contains(TOKEN));
+    let headers: Vec<&str> = pretty.lines().filter(|l| l.starts_with("── ")).collect();
+    let lines: Vec<usermaven_json::Value> = String::from_utf8(ndjson.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| usermaven_json::Value::parse(l).unwrap())
+        .collect();
+    assert_eq!(headers.len(), lines.len(), "{pretty}");
+    let mut rest = pretty.as_str();
+    for (h, v) in headers.iter().zip(&lines) {
+        let n = v.get("line").and_then(|n| n.as_f64()).unwrap();
+        match v.get("request") {
+            Some(req) => {
+                let sub = v.get("subscription").and_then(|s| s.as_str()).unwrap();
+                let action = v.get("action").and_then(|s| s.as_str()).unwrap();
+                assert!(
+                    h.starts_with(&format!("── line {n} · {sub} · {action} ─")),
+                    "{h}"
+                );
+                // The body, indented, keys in the order of the body text.
+                let body = req.get("body").and_then(|b| b.as_str()).unwrap();
+                let indented = usermaven_json::Value::parse(body).unwrap().to_json_pretty();
+                let at = rest
+                    .find(&indented)
+                    .expect("indented body follows its header");
+                rest = &rest[at + indented.len()..];
+            }
+            None => assert!(h.starts_with(&format!("── line {n} · ")), "{h}"),
+        }
+    }
+}
+
+#[test]
+fn output_goes_to_a_file_and_never_over_an_input() {
+    let scratch = scratch();
+    let out_file = scratch.path().join("requests.ndjson");
+    let to_stdout = map_args(&mut bin()).output().unwrap();
+    let to_file = map_args(&mut bin())
+        .arg("--output")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert_eq!(to_file.status.code(), to_stdout.status.code());
+    assert!(to_file.stdout.is_empty());
+    assert_eq!(std::fs::read(&out_file).unwrap(), to_stdout.stdout);
+
+    let input = scratch.path().join("in.ndjson");
+    std::fs::copy(root().join("fixtures/samples/mixed.ndjson"), &input).unwrap();
+    let clash = bin()
+        .args(["map", "--api-key", "k", "--server-token", "t", "-o"])
+        .arg(&input)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(clash.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        std::fs::read(root().join("fixtures/samples/mixed.ndjson")).unwrap(),
+        "the input is untouched"
+    );
+
+    // cases too.
+    let cases = root().join("fixtures/cases/action-track.cases.ndjson");
+    let cases_out = scratch.path().join("results.ndjson");
+    let a = bin().arg("cases").arg(&cases).output().unwrap();
+    let b = bin()
+        .arg("cases")
+        .arg(&cases)
+        .arg("-o")
+        .arg(&cases_out)
+        .output()
+        .unwrap();
+    assert_eq!((a.status.code(), b.status.code()), (Some(0), Some(0)));
+    assert!(!a.stdout.is_empty() && b.stdout.is_empty());
+    assert_eq!(std::fs::read(&cases_out).unwrap(), a.stdout);
 }
