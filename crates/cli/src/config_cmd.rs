@@ -63,6 +63,7 @@ fn check_file(value: &Value, credentials: &Credentials) -> Checked {
             env: &env,
             api_key: credentials.api_key.clone(),
             server_token: credentials.server_token.clone(),
+            ignore_file_settings: false,
         },
     )
 }

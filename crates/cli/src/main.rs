@@ -16,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod config_cmd;
 mod mock_cmd;
+mod review_cmd;
 mod send_cmd;
 
 #[derive(Parser)]
@@ -44,6 +45,11 @@ enum Command {
     Config(config_cmd::ConfigCommand),
     /// Describe the destination: actions, fields, presets (--json: metadata.json's shape).
     Describe(DescribeArgs),
+    /// Compare two configurations over the same events: which requests change, and where.
+    /// Exit 0: nothing differs; 1: something does; 2: bad input.
+    Diff(review_cmd::DiffArgs),
+    /// Snapshot-test a configuration: DIR/config.json × DIR/events/ against DIR/snapshots/.
+    Test(review_cmd::TestArgs),
 }
 
 #[derive(Args)]
@@ -251,6 +257,8 @@ fn main() -> ExitCode {
         Command::Cases(args) => run_cases(args),
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Describe(args) => run_describe(args),
+        Command::Diff(args) => review_cmd::run_diff(args),
+        Command::Test(args) => review_cmd::run_test(args),
     };
     match result {
         Ok(code) => code,

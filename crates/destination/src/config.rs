@@ -103,6 +103,9 @@ pub struct Inputs<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
     pub api_key: Option<String>,
     pub server_token: Option<String>,
+    /// Use `api_key`/`server_token` even where the file has settings (snapshot tests run
+    /// with stand-in credentials, whatever the file holds).
+    pub ignore_file_settings: bool,
 }
 
 /// Resolve a secret: literal, `{"$env": NAME}` or `"${NAME}"`.
@@ -150,6 +153,7 @@ pub fn check(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Checked {
             env,
             api_key: None,
             server_token: None,
+            ignore_file_settings: false,
         },
     )
 }
@@ -171,8 +175,16 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
 
     // Settings: the file's, else the inputs'.
     let (raw, settings_loc) = match &layout.settings {
-        Some((v, loc)) => (Some(*v), loc.clone()),
-        None => (None, "settings".to_string()),
+        Some((v, loc)) if !inputs.ignore_file_settings => (Some(*v), loc.clone()),
+        Some((_, loc)) => (None, loc.clone()),
+        None => (None, String::new()),
+    };
+    let at = |key: &str| {
+        if settings_loc.is_empty() {
+            key.to_string()
+        } else {
+            format!("{settings_loc}.{key}")
+        }
     };
     let mut settings_value = usermaven_json::Object::new();
     let mut missing = false;
@@ -191,7 +203,7 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
             "--server-token or USERMAVEN_SERVER_TOKEN",
         ),
     ] {
-        let loc = format!("{settings_loc}.{key}");
+        let loc = at(key);
         match raw_object.and_then(|o| o.get(key)) {
             Some(v) => {
                 let v = secret(Some(v), &loc, env, &mut problems);
@@ -203,7 +215,7 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
                     missing = true;
                     problems.push(problem(
                         loc,
-                        format!("missing: give it in the file or pass {flag}"),
+                        format!("missing: not in the file; pass {flag}"),
                     ));
                 }
             },
@@ -222,25 +234,18 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
     let settings = match Settings::from_value(&Value::Object(settings_value)) {
         _ if missing => None,
         Ok(s) => {
-            let missing = |p: &Vec<Problem>, k: &str| {
-                !p.iter().any(|x| x.location == format!("{settings_loc}.{k}"))
-            };
+            let missing = |p: &Vec<Problem>, k: &str| !p.iter().any(|x| x.location == at(k));
             if s.api_key().is_empty() && missing(&problems, "api_key") {
-                problems.push(problem(
-                    format!("{settings_loc}.api_key"),
-                    "API Key is required",
-                ));
+                problems.push(problem(at("api_key"), "API Key is required"));
             }
             if s.server_token().is_empty() && missing(&problems, "server_token") {
-                problems.push(problem(
-                    format!("{settings_loc}.server_token"),
-                    "Server Token is required",
-                ));
+                problems.push(problem(at("server_token"), "Server Token is required"));
             }
             Some(s)
         }
         Err(e) => {
-            problems.push(problem(settings_loc.clone(), e.message));
+            let loc = if settings_loc.is_empty() { "settings" } else { &settings_loc };
+            problems.push(problem(loc, e.message));
             None
         }
     };
