@@ -1,8 +1,7 @@
 //! `usermaven-actions`: the command line (map, send, mock, cases). Glue only: every
 //! behaviour lives in a library crate.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -94,10 +93,35 @@ impl Determinism {
     }
 }
 
+/// The NDJSON inputs of `map`, `send` and `cases`, read by `usermaven-input`.
+#[derive(Args, Clone)]
+pub(crate) struct InputArgs {
+    /// NDJSON files or directories (read recursively, in sorted path order; gzip and zstd
+    /// recognised by their bytes); `-` or nothing for stdin.
+    #[arg(value_name = "INPUT")]
+    pub(crate) inputs: Vec<String>,
+    /// Longer lines are an error for that line (and skipped without being held in memory).
+    #[arg(long, default_value_t = usermaven_input::DEFAULT_MAX_LINE_BYTES, value_name = "BYTES")]
+    pub(crate) max_line_bytes: usize,
+}
+
+impl InputArgs {
+    pub(crate) fn lines(&self) -> anyhow::Result<usermaven_input::Lines> {
+        let sources = usermaven_input::sources(&self.inputs)?;
+        Ok(usermaven_input::Lines::new(
+            sources,
+            usermaven_input::Options {
+                max_line_bytes: self.max_line_bytes,
+                ..usermaven_input::Options::default()
+            },
+        ))
+    }
+}
+
 #[derive(Args)]
 struct MapArgs {
-    /// NDJSON file of Segment events; `-` or nothing for stdin.
-    input: Option<String>,
+    #[command(flatten)]
+    input: InputArgs,
     #[command(flatten)]
     credentials: Credentials,
     #[command(flatten)]
@@ -113,18 +137,8 @@ struct MapArgs {
 
 #[derive(Args)]
 struct CasesArgs {
-    /// NDJSON file of cases; `-` or nothing for stdin.
-    input: Option<String>,
-}
-
-pub(crate) fn open_input(path: Option<&str>) -> anyhow::Result<Box<dyn BufRead>> {
-    match path {
-        None | Some("-") => Ok(Box::new(BufReader::new(io::stdin().lock()))),
-        Some(p) => {
-            let f = File::open(p).with_context(|| format!("cannot open {p}"))?;
-            Ok(Box::new(BufReader::with_capacity(1 << 16, f)))
-        }
-    }
+    #[command(flatten)]
+    input: InputArgs,
 }
 
 /// The destination for `map`/`send`: from `--config`, or the presets with the credentials.
@@ -157,10 +171,10 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
     };
     let dest = destination_from(args.config.as_deref(), &args.credentials, options)?;
     let mut env = args.determinism.env();
-    let input = open_input(args.input.as_deref())?;
+    let mut lines = args.input.lines()?;
     let stdout = io::stdout().lock();
     let summary =
-        usermaven_actions::map::map_stream(&dest, &mut env, input, BufWriter::new(stdout))?;
+        usermaven_actions::map::map_stream(&dest, &mut env, &mut lines, BufWriter::new(stdout))?;
     eprintln!(
         "map: {} lines, {} requests, {} unmatched, {} bad lines, {} action errors",
         summary.lines, summary.requests, summary.unmatched, summary.failed_lines, summary.errors
@@ -173,21 +187,43 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_cases(args: CasesArgs) -> anyhow::Result<ExitCode> {
-    let input = open_input(args.input.as_deref())?;
+    let mut lines = args.input.lines()?;
     let mut out = BufWriter::new(io::stdout().lock());
     let mut buf = String::with_capacity(4096);
-    for line in input.lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    let mut unreadable = 0u64;
+    while let Some(item) = lines.next_line() {
         buf.clear();
-        usermaven_actions::cases::run_line(&line).write_json(&mut buf);
+        match item {
+            Ok(line) => {
+                usermaven_actions::cases::run_line_numbered(line.text, line.number as usize)
+                    .write_json(&mut buf)
+            }
+            // An unreadable line is an invalid case of its own, like a line that is not JSON.
+            Err(e) => {
+                unreadable += 1;
+                let place = lines.place(e.source, e.line);
+                let mut error = usermaven_json::Object::new();
+                error.set("name", usermaven_json::Value::str("InvalidCase"));
+                error.set(
+                    "message",
+                    usermaven_json::Value::from(format!("{place}: {e}")),
+                );
+                error.set("status", usermaven_json::Value::Null);
+                let mut o = usermaven_json::Object::new();
+                o.set("id", usermaven_json::Value::Null);
+                o.set("error", usermaven_json::Value::Object(error));
+                usermaven_json::Value::Object(o).write_json(&mut buf)
+            }
+        }
         buf.push('\n');
         out.write_all(buf.as_bytes())?;
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if unreadable > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_describe(args: DescribeArgs) -> anyhow::Result<ExitCode> {

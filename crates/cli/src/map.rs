@@ -1,8 +1,10 @@
 //! `map`: Segment events (NDJSON) → the requests Segment would send, one NDJSON line each.
-//! Streams: one line in memory at a time; a bad line is reported with its number and the
-//! run goes on.
+//! Streams: one line in memory at a time (read by `usermaven-input`); a bad line is reported
+//! with its number (and its file, when there are several inputs) and the run goes on.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
+
+use usermaven_input::{ErrorKind, Lines};
 
 use usermaven_destination::{Destination, Env};
 use usermaven_json::{write_js_string, write_number, Object, Value};
@@ -19,9 +21,6 @@ pub struct MapSummary {
     pub errors: u64,
 }
 
-/// Map every line of `input` and write `{"line":N,"action":S,"request":{…}}` lines (URL token
-/// redacted), `{"line":N,"action":S,"subscription":S,"error":{…}}` for action errors and
-/// `{"line":N,"error":{"name":"InvalidJson",…}}` for lines that are not a JSON object.
 /// Why an input line is not an event.
 #[derive(Debug)]
 pub enum LineError {
@@ -58,26 +57,57 @@ pub fn route_line(
     dest.route_text(line, env).map_err(LineError::Json)
 }
 
+/// Map every line of `lines` and write `{"line":N,"action":S,"subscription":S,"request":{…}}`
+/// lines (URL token redacted), `{"line":N,"action":S,"subscription":S,"error":{…}}` for action
+/// errors, and `{"line":N,"error":{"name":…,"message":…}}` for lines that are no event
+/// (`InvalidJson`, `InvalidUtf8`, `LineTooLong`, `ReadError`). With several inputs every line
+/// starts with `"file":NAME`.
 pub fn map_stream(
     dest: &Destination,
     env: &mut dyn Env,
-    input: impl BufRead,
+    lines: &mut Lines,
     mut out: impl Write,
 ) -> std::io::Result<MapSummary> {
     let mut summary = MapSummary::default();
     let mut buf = String::with_capacity(4096);
-    for (i, line) in input.lines().enumerate() {
-        let line_no = i as u64 + 1;
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+    let names: Option<Vec<String>> = (lines.sources().len() > 1)
+        .then(|| lines.sources().iter().map(|s| s.name.clone()).collect());
+    // `{"file":NAME,"line":N` or `{"line":N`.
+    let head = |buf: &mut String, source: usize, line: u64| {
+        buf.clear();
+        buf.push('{');
+        if let Some(names) = &names {
+            buf.push_str("\"file\":");
+            write_js_string(buf, &names[source]);
+            buf.push(',');
         }
+        buf.push_str("\"line\":");
+        write_number(buf, line as f64);
+    };
+    while let Some(item) = lines.next_line() {
+        let line = match item {
+            Ok(line) => line,
+            Err(e) => {
+                summary.lines += 1;
+                summary.failed_lines += 1;
+                head(&mut buf, e.source, e.line);
+                buf.push_str(",\"error\":");
+                read_error(&e).write_json(&mut buf);
+                buf.push_str("}\n");
+                out.write_all(buf.as_bytes())?;
+                continue;
+            }
+        };
         summary.lines += 1;
-        let routed = match route_line(dest, env, &line) {
+        let routed = match route_line(dest, env, line.text) {
             Ok(routed) => routed,
             Err(message) => {
                 summary.failed_lines += 1;
-                write_line(&mut out, &mut buf, invalid(line_no, &message.to_string()))?;
+                head(&mut buf, line.source, line.number);
+                buf.push_str(",\"error\":");
+                error_object("InvalidJson", &message.to_string()).write_json(&mut buf);
+                buf.push_str("}\n");
+                out.write_all(buf.as_bytes())?;
                 continue;
             }
         };
@@ -86,9 +116,7 @@ pub fn map_stream(
         }
         for r in routed {
             // `{"line":N,"action":S,"subscription":S,` then the request or the error.
-            buf.clear();
-            buf.push_str("{\"line\":");
-            write_number(&mut buf, line_no as f64);
+            head(&mut buf, line.source, line.number);
             buf.push_str(",\"action\":");
             write_js_string(&mut buf, &r.action_name);
             buf.push_str(",\"subscription\":");
@@ -113,6 +141,16 @@ pub fn map_stream(
     Ok(summary)
 }
 
+/// `{"name","message"}` of a line the reader could not hand out.
+pub fn read_error(e: &usermaven_input::LineError) -> Value {
+    let name = match e.kind {
+        ErrorKind::InvalidUtf8 { .. } => "InvalidUtf8",
+        ErrorKind::TooLong { .. } => "LineTooLong",
+        _ => "ReadError",
+    };
+    error_object(name, &e.to_string())
+}
+
 /// `{"url","method","headers","body"}` of a request, the URL redacted (the shape of
 /// [`crate::cases::request_value`], written directly).
 fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
@@ -134,19 +172,9 @@ fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
     buf.push('}');
 }
 
-fn invalid(line: u64, message: &str) -> Value {
-    let mut o = Object::new();
-    o.set("line", Value::Number(line as f64));
+fn error_object(name: &str, message: &str) -> Value {
     let mut e = Object::new();
-    e.set("name", Value::str("InvalidJson"));
+    e.set("name", Value::str(name));
     e.set("message", Value::str(message));
-    o.set("error", Value::Object(e));
-    Value::Object(o)
-}
-
-fn write_line(out: &mut impl Write, buf: &mut String, v: Value) -> std::io::Result<()> {
-    buf.clear();
-    v.write_json(buf);
-    buf.push('\n');
-    out.write_all(buf.as_bytes())
+    Value::Object(e)
 }

@@ -213,6 +213,10 @@ impl Destination {
         &self.settings
     }
 
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     pub fn subscriptions(&self) -> &[Subscription] {
         &self.subscriptions
     }

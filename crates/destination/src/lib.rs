@@ -33,7 +33,7 @@ pub use describe::{describe, describe_action};
 pub use destination::{evaluate_fql, Destination, Options, Routed, Subscription, Trigger};
 pub use env::{Env, FixedEnv};
 pub use error::ActionError;
-pub use perform::DEFAULT_BASE_URL;
+pub use perform::{request_url, DEFAULT_BASE_URL};
 pub use pipeline::transform;
 pub use request::{redact_url, Header, Request, REDACTED_TOKEN};
 pub use secret::Secret;

@@ -2,26 +2,11 @@
 //! token; the embedded mock path and replay deliver; usage errors exit 2.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use crate::{bin, root, run, scratch};
 
 const KEY: &str = "pk_cli_4e1d9a";
 const TOKEN: &str = "sk_CLI_SECRET_77c2f0";
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A fresh scratch directory per test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("um-send-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
 
 /// The committed sample events (`fixtures/events/*.json`, key `event`) as NDJSON.
 fn events_file(dir: &Path) -> PathBuf {
@@ -42,20 +27,6 @@ fn events_file(dir: &Path) -> PathBuf {
     let path = dir.join("events.ndjson");
     std::fs::write(&path, out).expect("write events");
     path
-}
-
-fn run(cmd: &mut Command) -> (Output, String) {
-    let out = cmd
-        .env_remove("USERMAVEN_API_KEY")
-        .env_remove("USERMAVEN_SERVER_TOKEN")
-        .output()
-        .expect("run");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out, text)
 }
 
 /// Zero hits of the server token (alone, or as `key.token`, raw or percent-encoded).
@@ -110,8 +81,9 @@ fn closed_port() -> String {
 
 #[test]
 fn closed_port_leaks_no_token_and_dead_letters_everything() {
-    let dir = scratch("closed");
-    let events = events_file(&dir);
+    let scratch = scratch();
+    let dir = scratch.path();
+    let events = events_file(dir);
     let dl = dir.join("dl.ndjson");
     let (out, text) = run(bin()
         .args([
@@ -198,8 +170,9 @@ fn a_mock_answering_500_and_401_leaks_no_token() {
             usermaven_mock::MockConfig::new("other", "other-token"),
         ))
         .expect("mock");
-    let dir = scratch("mock");
-    let events = events_file(&dir);
+    let scratch = scratch();
+    let dir = scratch.path();
+    let events = events_file(dir);
     for (name, want_outcome) in [("401", "rejected"), ("500", "gave_up")] {
         if name == "500" {
             mock.fail_next(10_000, 500);
@@ -235,7 +208,8 @@ fn a_mock_answering_500_and_401_leaks_no_token() {
 
 #[test]
 fn embedded_mock_reports_what_usermaven_received() {
-    let dir = scratch("embedded");
+    let scratch = scratch();
+    let dir = scratch.path();
     let events = dir.join("ok.ndjson");
     std::fs::write(
         &events,
@@ -279,7 +253,8 @@ fn embedded_mock_reports_what_usermaven_received() {
 
 #[test]
 fn bad_lines_are_named_and_the_rest_still_flows() {
-    let dir = scratch("bad");
+    let scratch = scratch();
+    let dir = scratch.path();
     let events = dir.join("mixed.ndjson");
     std::fs::write(
         &events,
@@ -287,7 +262,7 @@ fn bad_lines_are_named_and_the_rest_still_flows() {
     )
     .expect("write");
     let (out, text) = run(bin()
-        .current_dir(&dir)
+        .current_dir(dir)
         .args(["send", "--seed", "1"])
         .arg(&events));
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -299,7 +274,8 @@ fn bad_lines_are_named_and_the_rest_still_flows() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let dir = scratch("usage");
+    let scratch = scratch();
+    let dir = scratch.path();
     let cases: &[&[&str]] = &[
         &["send", "--concurrency", "0"],
         &["send", "--timeout", "soon"],
@@ -325,7 +301,7 @@ fn usage_errors_exit_2() {
     ];
     std::fs::write(dir.join("same.ndjson"), "").expect("write");
     for args in cases {
-        let (out, text) = run(bin().current_dir(&dir).args(*args));
+        let (out, text) = run(bin().current_dir(dir).args(*args));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {text}");
     }
 }

@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 
 use usermaven_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::root;
 
 struct Mismatch {
     file: String,

@@ -1,14 +1,6 @@
 //! The `map`, `config check` and `describe` commands, run as a user would run them.
 
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
-}
-
-fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::{bin, root, scratch};
 
 const TOKEN: &str = "sEcReT-server-token-123";
 
@@ -75,8 +67,8 @@ fn map_is_deterministic_for_now_and_seed() {
 
 #[test]
 fn config_check_reports_every_problem_with_its_location() {
-    let dir = std::env::temp_dir().join(format!("um-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = scratch();
+    let dir = scratch.path();
     let file = dir.join("bad.json");
     std::fs::write(
         &file,
@@ -108,13 +100,12 @@ fn config_check_reports_every_problem_with_its_location() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn config_check_accepts_a_good_config_and_map_uses_it() {
-    let dir = std::env::temp_dir().join(format!("um-config-ok-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = scratch();
+    let dir = scratch.path();
     let file = dir.join("good.json");
     std::fs::write(
         &file,
@@ -155,7 +146,6 @@ fn config_check_accepts_a_good_config_and_map_uses_it() {
     let requests: Vec<&str> = text.lines().filter(|l| l.contains("\"request\"")).collect();
     assert_eq!(requests.len(), 1, "{text}");
     assert!(requests[0].contains("\"subscription\":\"Orders only\""));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

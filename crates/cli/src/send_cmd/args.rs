@@ -1,0 +1,90 @@
+//! `send`'s command-line arguments.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub(crate) struct SendArgs {
+    #[command(flatten)]
+    pub(super) input: crate::InputArgs,
+    /// A running Usermaven (or mock) origin, e.g. http://127.0.0.1:8080 or
+    /// https://events.usermaven.com. Default: start an embedded mock for this run.
+    #[arg(long)]
+    pub(super) endpoint: Option<String>,
+    #[command(flatten)]
+    pub(super) credentials: crate::Credentials,
+    #[command(flatten)]
+    pub(super) determinism: crate::Determinism,
+    /// A destination configuration (settings + subscriptions); default: the four presets.
+    #[arg(long)]
+    pub(super) config: Option<String>,
+    /// Apply the documented fix for the reference's company.custom bug.
+    #[arg(long)]
+    pub(super) fix_company_custom: bool,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub(super) concurrency: u64,
+    /// Per-attempt timeout (`10s`, `500ms`, or seconds).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub(super) timeout: Duration,
+    /// Attempts per request, the first included.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(super) max_attempts: u32,
+    /// Events per request (JSON array bodies); 1 sends each event as Segment does.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub(super) batch_size: u64,
+    /// After Ctrl-C, how long requests in flight may take.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub(super) drain_timeout: Duration,
+    /// Where undelivered requests are appended (created only when something failed).
+    #[arg(long)]
+    pub(super) dead_letter: Option<PathBuf>,
+    /// Re-send the requests of a dead-letter file instead of reading events.
+    #[arg(long, conflicts_with = "inputs")]
+    pub(super) replay: Option<PathBuf>,
+}
+
+/// `10s`, `250ms`, `2m`, or plain seconds (`1.5`).
+pub(super) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a duration: {s:?} (try 10s or 500ms)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} (use ms, s or m)")),
+    };
+    if !(0.0..=86_400.0).contains(&secs) || secs.is_nan() {
+        return Err(format!("duration out of range: {s:?}"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let ok = [
+            ("10s", 10_000),
+            ("500ms", 500),
+            ("2m", 120_000),
+            ("1.5", 1500),
+            ("0", 0),
+        ];
+        for (s, ms) in ok {
+            assert_eq!(parse_duration(s), Ok(Duration::from_millis(ms)), "{s}");
+        }
+        for bad in ["", "x", "10h", "-1s", "1e9"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

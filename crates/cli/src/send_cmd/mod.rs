@@ -1,0 +1,215 @@
+//! `usermaven-actions send`: Segment events (NDJSON) → the destination → `usermaven-sender`.
+//!
+//! Without `--endpoint` the requests go to an embedded `usermaven-mock` on 127.0.0.1:0, and
+//! the end of the run shows what Usermaven would have received. Input is streamed (a bounded
+//! channel between the reading thread and the sender); Ctrl-C stops reading, lets requests in
+//! flight finish within `--drain-timeout`, and dead-letters the rest.
+//!
+//! The clock and the random ids come from `--now` and `--seed` (default: the real clock and a
+//! random seed, read here, once); the destination crate itself never reads either.
+//!
+//! This module wires the run together; each step has its own module: `args` (the command
+//! line), `events` (inputs → routed requests), `replay` (a dead-letter file → requests),
+//! `dead_letter` (the file of what was not delivered), `progress` (what the user sees while
+//! it runs and the summary), `received` (the embedded mock's view at the end).
+
+mod args;
+mod dead_letter;
+mod events;
+mod progress;
+mod received;
+mod replay;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use usermaven_destination::{Destination, Options};
+use usermaven_sender::{
+    Backoff, Batching, CancellationToken, Delivery, EventResult, Sender, SenderConfig,
+};
+
+pub(crate) use args::SendArgs;
+use dead_letter::{dead_letter_path, DeadLetter};
+use events::{read_events, Meta, ReadStats};
+use progress::{failure_line, print_summary, Progress, MAX_FAILURE_LINES};
+use received::print_received;
+use replay::read_replay;
+
+pub(crate) fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
+    let embedded = args.endpoint.is_none();
+    let mut credentials = args.credentials.clone();
+    if embedded {
+        credentials
+            .api_key
+            .get_or_insert_with(|| usermaven_mock::DEFAULT_API_KEY.to_string());
+        credentials
+            .server_token
+            .get_or_insert_with(|| usermaven_mock::DEFAULT_SERVER_TOKEN.to_string());
+    }
+    let options = Options {
+        fix_company_custom: args.fix_company_custom,
+        ..Options::default()
+    };
+    let dest = if args.replay.is_some() {
+        // Replay needs only the credentials; the bodies are already built.
+        let key = credentials
+            .api_key
+            .clone()
+            .context("no API key: pass --api-key or set USERMAVEN_API_KEY")?;
+        let token = credentials
+            .server_token
+            .clone()
+            .context("no server token: pass --server-token or set USERMAVEN_SERVER_TOKEN")?;
+        Destination::new(usermaven_destination::Settings::new(key, token), options)
+    } else {
+        crate::destination_from(args.config.as_deref(), &credentials, options)?
+    };
+    let dead_letter_path = dead_letter_path(args.dead_letter.as_deref(), args.replay.as_deref())?;
+
+    // The embedded mock accepts the destination's credentials and warns on schema problems.
+    let mock = if embedded {
+        let s = dest.settings();
+        let config = usermaven_mock::MockConfig::new(s.api_key(), s.server_token())
+            .with_strict(usermaven_mock::StrictMode::Warn);
+        Some(
+            usermaven_mock::MockUsermaven::start(config)
+                .await
+                .context("cannot start the embedded mock")?,
+        )
+    } else {
+        None
+    };
+    let base_url = match (&args.endpoint, &mock) {
+        (Some(e), _) => e.clone(),
+        (None, m) => m.as_ref().map(|m| m.uri()).unwrap_or_default(),
+    };
+    let sender = Sender::new(SenderConfig {
+        base_url: Some(base_url),
+        concurrency: args.concurrency as usize,
+        timeout: args.timeout,
+        backoff: Backoff {
+            max_attempts: args.max_attempts,
+            seed: args.determinism.seed.unwrap_or(0),
+            ..Backoff::default()
+        },
+        batching: Batching {
+            max_events: args.batch_size as usize,
+            ..Batching::default()
+        },
+        drain_timeout: args.drain_timeout,
+        ..SenderConfig::default()
+    })
+    .context("--endpoint")?;
+    if let Some(m) = &mock {
+        eprintln!(
+            "send: no --endpoint: delivering to an embedded mock Usermaven at {}",
+            m.uri()
+        );
+    }
+
+    let shutdown = CancellationToken::new();
+    {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("send: interrupted: no more input is read; finishing requests in flight");
+                shutdown.cancel();
+            }
+        });
+    }
+
+    // The reading side runs on its own thread (stdin locks are not Send) and blocks on the
+    // bounded channel when the sender is behind.
+    let (tx, rx) =
+        usermaven_sender::channel::<Meta>(args.concurrency as usize * args.batch_size as usize * 4);
+    let reader = {
+        let shutdown = shutdown.clone();
+        let input = args.input.clone();
+        let replay = args.replay.clone();
+        // Replay rebuilds every URL as this destination builds it.
+        let url = usermaven_destination::request_url(dest.settings(), dest.options()).0;
+        let mut env = args.determinism.env();
+        std::thread::spawn(move || -> anyhow::Result<ReadStats> {
+            match replay {
+                Some(path) => read_replay(&path, &url, &tx, &shutdown),
+                None => read_events(input.lines()?, &dest, &mut env, &tx, &shutdown),
+            }
+        })
+    };
+
+    let started = Instant::now();
+    let mut dead = DeadLetter::new(dead_letter_path);
+    let mut progress = Progress::new();
+    let mut failures_printed = 0u64;
+    let mut write_error: Option<std::io::Error> = None;
+    let report = sender
+        .run(rx, shutdown.clone(), |r| {
+            progress.tick(&r);
+            if !r.delivery.is_delivered() {
+                if failures_printed < MAX_FAILURE_LINES {
+                    progress.println(&failure_line(&r));
+                } else if failures_printed == MAX_FAILURE_LINES {
+                    progress
+                        .println("send: more failures are only counted (see the dead-letter file)");
+                }
+                failures_printed += 1;
+                if let Err(e) = dead.write(&r) {
+                    write_error.get_or_insert(e);
+                }
+            }
+        })
+        .await;
+    progress.finish();
+    let mut stats = match tokio::task::spawn_blocking(move || reader.join()).await {
+        Ok(Ok(result)) => result?,
+        _ => anyhow::bail!("the input reader failed"),
+    };
+    let mut report = report;
+    for e in std::mem::take(&mut stats.unsent) {
+        let r = EventResult {
+            id: e.id,
+            meta: e.meta,
+            oversize: e.request.body.len() > usermaven_sender::MAX_EVENT_BYTES,
+            request: e.request,
+            delivery: Delivery::NotSent {
+                reason: "shutdown before it was sent".into(),
+            },
+            batch_size: 0,
+        };
+        report.record(&r);
+        if let Err(e) = dead.write(&r) {
+            write_error.get_or_insert(e);
+        }
+    }
+    if let Some(e) = write_error {
+        eprintln!(
+            "send: error: cannot write the dead-letter file {}: {e}",
+            dead.path.display()
+        );
+    }
+
+    print_summary(&stats, &report, started.elapsed(), &dead);
+    if let Some(m) = mock {
+        print_received(&m);
+        m.shutdown().await;
+    }
+    let ok = report.all_delivered()
+        && stats.bad_lines == 0
+        && stats.action_errors == 0
+        && stats.stopped_after.is_none()
+        && !shutdown.is_cancelled();
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,45 @@
+//! The `usermaven-actions` binary and its library half, run as a user runs them: one test
+//! binary, shared helpers here.
+//!
+//! - `cases`: every committed case file through the library case runner vs the reference.
+//! - `map`: `map`, `config check` and `describe` on the committed samples.
+//! - `input`: the input rules (bad bytes, BOM, several files, directories, gzip) through `map`.
+//! - `send`: tokens never leak, the embedded mock, replay, usage errors.
+
+mod cases;
+mod input;
+mod map;
+mod send;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fresh scratch directory, removed when dropped.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("scratch dir")
+}
+
+/// Run with no credentials from the environment; stdout and stderr as one text.
+pub fn run(cmd: &mut Command) -> (Output, String) {
+    let out = cmd
+        .env_remove("USERMAVEN_API_KEY")
+        .env_remove("USERMAVEN_SERVER_TOKEN")
+        .output()
+        .expect("run");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, text)
+}
