@@ -5,11 +5,17 @@
 //! - `map`: `map`, `config check` and `describe` on the committed samples.
 //! - `input`: the input rules (bad bytes, BOM, several files, directories, gzip) through `map`.
 //! - `send`: tokens never leak, the embedded mock, replay, usage errors.
+//! - `config_shapes`: Segment's Public API shapes through `config check`, `map`, `config convert`.
+//! - `diff`: `diff BASE HEAD` on the worked example.
+//! - `snapshot_dir`: `test DIR` on the worked example (pass, fail naming the field, `--accept`).
 
 mod cases;
+mod config_shapes;
+mod diff;
 mod input;
 mod map;
 mod send;
+mod snapshot_dir;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
