@@ -9,6 +9,7 @@
 //! `<group>.expected.ndjson` next to it, and `node reference/describe.js` into
 //! `destination-definition.json` (the definition as data, for `describe`). Without `--check` the staged files are copied into
 //! `fixtures/cases/`; with `--check` they are compared with the committed files instead.
+//! The worked example's cases (`example_cases.rs`) are staged and run the same way.
 //! Node runs with `TZ=UTC` (the destination's timezone code depends on the process timezone).
 
 use anyhow::{bail, Context, Result};
@@ -92,6 +93,15 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
             .with_context(|| format!("copying fixtures/cases/{group}{CASES_SUFFIX}"))?;
         }
     }
+
+    // The worked example's events through its own subscriptions (see example_cases.rs).
+    fs::write(
+        staging
+            .path()
+            .join(format!("{}{CASES_SUFFIX}", crate::example_cases::GROUP)),
+        crate::example_cases::cases(root)?,
+    )
+    .context("writing the example's cases")?;
 
     let groups = case_groups(staging.path())?;
     if groups.is_empty() {

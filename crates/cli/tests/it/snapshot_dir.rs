@@ -108,3 +108,81 @@ fn new_and_stale_snapshots_fail_until_accepted() {
     let (code, out) = test_dir(&dir, &[]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// The example's snapshots record a team's own mappings; that they are what Segment would send
+/// is checked here against the reference: `cargo xtask reference` runs the example's events
+/// through its enabled subscriptions in Segment's code (`fixtures/cases/example-workspace.*`),
+/// and every snapshot must hold exactly that request (redacted URL, headers, body with key
+/// order) or that error, one snapshot per reference match and no others.
+#[test]
+fn the_example_snapshots_are_the_references_requests() {
+    use usermaven_json::Value;
+    let ws = root().join("examples/segment-workspace");
+    let config = Value::parse(&std::fs::read_to_string(ws.join("config.json")).unwrap()).unwrap();
+    let names: Vec<String> = config
+        .get("data")
+        .and_then(|d| d.get("subscriptions"))
+        .and_then(Value::as_array)
+        .unwrap()
+        .iter()
+        .filter(|s| s.get("enabled") != Some(&Value::Bool(false)))
+        .map(|s| s.get("name").and_then(Value::as_str).unwrap().to_string())
+        .collect();
+    let expected =
+        std::fs::read_to_string(root().join("fixtures/cases/example-workspace.expected.ndjson"))
+            .unwrap();
+    let mut checked = 0;
+    for line in expected.lines() {
+        let v = Value::parse(line).unwrap();
+        let id = v.get("id").and_then(Value::as_str).unwrap();
+        let event_id = id.strip_prefix("example/").unwrap();
+        for m in v.get("matches").and_then(Value::as_array).unwrap() {
+            let index = m.get("index").and_then(Value::as_f64).unwrap() as usize;
+            let name = usermaven_actions::snapshot_test::slug(&names[index]);
+            let path = ws.join(format!("snapshots/{event_id}__{name}.snap"));
+            let snap = insta::Snapshot::from_file(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let content = snap.contents().as_text().unwrap().to_string();
+            let request_part = content.split_once("\n\n").unwrap().1;
+            let want = if let Some(ok) = m.get("ok") {
+                let mut s = format!(
+                    "{} {}\n",
+                    ok.get("method").and_then(Value::as_str).unwrap(),
+                    usermaven_destination::redact_url(ok.get("url").and_then(Value::as_str).unwrap())
+                );
+                for (k, h) in ok.get("headers").and_then(Value::as_object).unwrap().iter() {
+                    s.push_str(&format!("{k}: {}\n", h.as_str().unwrap()));
+                }
+                let body = Value::parse(ok.get("body").and_then(Value::as_str).unwrap()).unwrap();
+                s.push('\n');
+                s.push_str(&body.to_json_pretty());
+                s
+            } else {
+                let e = m.get("error").unwrap();
+                let status = match e.get("status") {
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => "null".into(),
+                };
+                format!(
+                    "error: {}\nstatus: {status}\nmessage: {}",
+                    e.get("name").and_then(Value::as_str).unwrap(),
+                    e.get("message").and_then(Value::as_str).unwrap().replace('\n', "\\n")
+                )
+            };
+            assert_eq!(request_part, want, "{}", path.display());
+            checked += 1;
+        }
+    }
+    let committed = std::fs::read_dir(ws.join("snapshots"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "snap")
+        })
+        .count();
+    assert_eq!(checked, committed, "one snapshot per reference match");
+    assert!(checked >= 7);
+}
