@@ -22,7 +22,8 @@ pub const GROUP: &str = "example-workspace";
 /// The example's enabled subscriptions in the preset shape, in order: (name, subscription).
 pub fn subscriptions(root: &Path) -> Result<Vec<(String, Value)>> {
     let path = root.join(EXAMPLE_DIR).join("config.json");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let value = Value::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let presets = match config::convert(&value, Target::Presets) {
         Ok(v) => v,
@@ -38,7 +39,11 @@ pub fn subscriptions(root: &Path) -> Result<Vec<(String, Value)>> {
         if s.get("enabled") == Some(&Value::Bool(false)) {
             continue;
         }
-        let name = s.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let name = s
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let mut sub = Object::new();
         for k in ["subscribe", "partnerAction", "mapping"] {
             if let Some(v) = s.get(k) {

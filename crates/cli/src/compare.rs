@@ -61,7 +61,11 @@ pub struct Field {
 impl Field {
     /// The name counted in the summary: the path, marked when only the key order changed.
     pub fn summary_name(&self) -> String {
-        let p = if self.path.is_empty() { "/" } else { &self.path };
+        let p = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
         if self.key_order {
             format!("{p} (key order)")
         } else {
@@ -354,10 +358,7 @@ pub fn render_text(events: &[EventDiff], summary: &Summary, out: &mut String) {
             let who = format!("{} ({})", p.subscription, p.action);
             match p.kind {
                 Kind::Changed => {
-                    out.push_str(&format!(
-                        "  ~ {who}: {} field(s) changed\n",
-                        p.fields.len()
-                    ));
+                    out.push_str(&format!("  ~ {who}: {} field(s) changed\n", p.fields.len()));
                     for f in &p.fields {
                         let path = if f.path.is_empty() { "/" } else { &f.path };
                         if f.key_order {

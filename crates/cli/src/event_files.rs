@@ -43,7 +43,9 @@ pub fn read(path: &str, label: &str) -> anyhow::Result<Vec<EventInput>> {
                     text: e.to_json(),
                 })
                 .collect()),
-            _ => anyhow::bail!("{path}: a .json event file holds an event object or an array of events"),
+            _ => anyhow::bail!(
+                "{path}: a .json event file holds an event object or an array of events"
+            ),
         };
     }
     Ok(text

@@ -55,10 +55,16 @@ pub(crate) fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let head = config_cmd::load(&args.head, &credentials)?;
     let mut events: Vec<EventInput> = Vec::new();
     for path in &args.events {
-        events.extend(event_files::read(path, if path == "-" { "stdin" } else { path })?);
+        events.extend(event_files::read(
+            path,
+            if path == "-" { "stdin" } else { path },
+        )?);
     }
     if let Some(n) = args.generate {
-        for (i, e) in usermaven_eventgen::generate(args.seed, n).iter().enumerate() {
+        for (i, e) in usermaven_eventgen::generate(args.seed, n)
+            .iter()
+            .enumerate()
+        {
             events.push(EventInput {
                 label: format!("generated #{i} (seed {})", args.seed),
                 text: e.to_json(),
@@ -69,7 +75,11 @@ pub(crate) fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let (diffs, summary) = compare::compare(&base, &head, &events, now, args.seed);
     let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", compare::to_json(&diffs, &summary).to_json_pretty())?;
+        writeln!(
+            out,
+            "{}",
+            compare::to_json(&diffs, &summary).to_json_pretty()
+        )?;
     } else {
         let mut text = String::new();
         compare::render_text(&diffs, &summary, &mut text);
@@ -119,7 +129,11 @@ pub(crate) fn run_test(args: TestArgs) -> anyhow::Result<ExitCode> {
     for (c, o) in cases.iter().zip(&checked.outcomes) {
         if let Some(text) = snapshot_test::failure_text(c, &o.status) {
             if args.accept {
-                let what = if o.status == Status::New { "new" } else { "updated" };
+                let what = if o.status == Status::New {
+                    "new"
+                } else {
+                    "updated"
+                };
                 writeln!(out, "{what}: snapshots/{}.snap", c.snapshot.name)?;
             } else {
                 failed += 1;
@@ -129,7 +143,10 @@ pub(crate) fn run_test(args: TestArgs) -> anyhow::Result<ExitCode> {
     }
     for n in &checked.stale {
         if args.accept {
-            writeln!(out, "removed: snapshots/{n}.snap (nothing produces it any more)")?;
+            writeln!(
+                out,
+                "removed: snapshots/{n}.snap (nothing produces it any more)"
+            )?;
         } else {
             failed += 1;
             writeln!(

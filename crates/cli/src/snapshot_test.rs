@@ -78,11 +78,7 @@ pub fn load(dir: &Path, config_path: Option<&Path>) -> anyhow::Result<Suite> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&events_dir)
         .with_context(|| format!("cannot read {}", events_dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|e| e == "json" || e == "ndjson")
-        })
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json" || e == "ndjson"))
         .collect();
     files.sort();
     if files.is_empty() {
@@ -97,7 +93,10 @@ pub fn load(dir: &Path, config_path: Option<&Path>) -> anyhow::Result<Suite> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let label = format!("events/{}", f.file_name().unwrap_or_default().to_string_lossy());
+        let label = format!(
+            "events/{}",
+            f.file_name().unwrap_or_default().to_string_lossy()
+        );
         let list = event_files::read(&f.to_string_lossy(), &label)?;
         let single = list.len() == 1 && f.extension().is_some_and(|e| e == "json");
         for (i, e) in list.into_iter().enumerate() {
@@ -158,17 +157,14 @@ pub fn produce(
     let mut cases = Vec::new();
     let mut bad = Vec::new();
     for (id, e) in &suite.events {
-        let routed = match event_files::route(
-            &suite.destination,
-            &mut FixedEnv::new(now, seed),
-            &e.text,
-        ) {
-            Ok(r) => r,
-            Err(why) => {
-                bad.push((e.label.clone(), why));
-                continue;
-            }
-        };
+        let routed =
+            match event_files::route(&suite.destination, &mut FixedEnv::new(now, seed), &e.text) {
+                Ok(r) => r,
+                Err(why) => {
+                    bad.push((e.label.clone(), why));
+                    continue;
+                }
+            };
         let mut used: Vec<String> = Vec::new();
         for r in routed {
             let mut name = format!("{id}__{}", slug(&r.subscription));
@@ -292,7 +288,9 @@ pub fn junit(
     for n in &checked.stale {
         tests += 1;
         failures += 1;
-        let text = format!("stale snapshot snapshots/{n}.snap: no event and subscription produce it any more");
+        let text = format!(
+            "stale snapshot snapshots/{n}.snap: no event and subscription produce it any more"
+        );
         body.push_str(&format!(
             "    <testcase classname=\"stale\" name=\"{}\">\n      <failure message=\"{}\"/>\n    </testcase>\n",
             xml(n),

@@ -244,7 +244,11 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
             Some(s)
         }
         Err(e) => {
-            let loc = if settings_loc.is_empty() { "settings" } else { &settings_loc };
+            let loc = if settings_loc.is_empty() {
+                "settings"
+            } else {
+                &settings_loc
+            };
             problems.push(problem(loc, e.message));
             None
         }
@@ -271,9 +275,10 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
     }
 
     // Subscriptions.
-    let subscriptions = layout.subscriptions.as_ref().map(|list| {
-        check_subscriptions(list, &layout.list_location, &mut problems)
-    });
+    let subscriptions = layout
+        .subscriptions
+        .as_ref()
+        .map(|list| check_subscriptions(list, &layout.list_location, &mut problems));
 
     let destination = settings.map(|s| match subscriptions {
         None => Destination::new(s, options),

@@ -199,7 +199,11 @@ pub fn dotted(root: &str, path: &[Step]) -> String {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
     /// The value at `path` differs (`old` and `new` are both present).
-    Changed { path: Vec<Step>, old: Value, new: Value },
+    Changed {
+        path: Vec<Step>,
+        old: Value,
+        new: Value,
+    },
     /// `path` exists only in the new value.
     Added { path: Vec<Step>, new: Value },
     /// `path` exists only in the old value.

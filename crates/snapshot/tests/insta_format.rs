@@ -20,7 +20,11 @@ fn committed() -> Vec<std::path::PathBuf> {
 #[test]
 fn rewrites_every_committed_snapshot_byte_for_byte() {
     let files = committed();
-    assert!(files.len() > 100, "expected the harness's snapshots, found {}", files.len());
+    assert!(
+        files.len() > 100,
+        "expected the harness's snapshots, found {}",
+        files.len()
+    );
     for path in files {
         let snap = insta::Snapshot::from_file(&path).unwrap();
         let meta = Meta {

@@ -366,7 +366,11 @@ pub fn generate(root: &Path, opts: &Options, fixed: &Fixed) -> Result<Vec<Value>
         ));
     }
     let strategy = usermaven_eventgen::event();
-    let mut runner = usermaven_eventgen::runner(opts.seed, usermaven_eventgen::DIFFERENTIAL_STREAM, opts.reference_events);
+    let mut runner = usermaven_eventgen::runner(
+        opts.seed,
+        usermaven_eventgen::DIFFERENTIAL_STREAM,
+        opts.reference_events,
+    );
     for i in 0..opts.reference_events {
         let event = strategy
             .new_tree(&mut runner)

@@ -22,11 +22,11 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
-pub use usermaven_eventgen::{event, runner};
 use usermaven_destination::{
     ActionError, ActionKind, Destination, FixedEnv, Options as DestOptions, Request, Settings,
     Subscription,
 };
+pub use usermaven_eventgen::{event, runner};
 use usermaven_json::Value;
 
 use super::fixtures::MappingFixture;

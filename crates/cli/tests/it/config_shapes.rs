@@ -65,7 +65,11 @@ fn public_api_list_with_flags_maps_exactly_like_the_preset_shape() {
     assert!(requests > 50, "{requests} requests");
     // The warning is printed once, and the run goes on.
     let stderr = String::from_utf8_lossy(&a.stderr);
-    assert_eq!(stderr.matches("settings.ip: unknown field").count(), 1, "{stderr}");
+    assert_eq!(
+        stderr.matches("settings.ip: unknown field").count(),
+        1,
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -74,7 +78,10 @@ fn without_settings_or_flags_the_missing_settings_are_named() {
         .args(["config", "check"])
         .arg(root().join("fixtures/configs/public-api-list.json")));
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("api_key: missing: not in the file; pass --api-key"), "{text}");
+    assert!(
+        text.contains("api_key: missing: not in the file; pass --api-key"),
+        "{text}"
+    );
     assert!(text.contains("server_token: missing"), "{text}");
 }
 
@@ -138,16 +145,17 @@ fn every_shape_is_recognised() {
         .args(["config", "check", "--api-key", "k", "--server-token", "t"])
         .arg(&path));
     assert_eq!(out.status.code(), Some(1), "{report}");
-    assert!(report.contains("data.subscriptions[0]: mixes the preset shape"), "{report}");
+    assert!(
+        report.contains("data.subscriptions[0]: mixes the preset shape"),
+        "{report}"
+    );
 }
 
 #[test]
 fn config_convert_round_trips_between_the_shapes() {
     let dir = scratch();
     let convert = |file: &std::path::Path, to: &str| -> String {
-        let (out, text) = run(bin()
-            .args(["config", "convert", "--to", to])
-            .arg(file));
+        let (out, text) = run(bin().args(["config", "convert", "--to", to]).arg(file));
         assert_eq!(out.status.code(), Some(0), "{text}");
         String::from_utf8(out.stdout).unwrap()
     };

@@ -79,7 +79,9 @@ fn one_changed_path_is_named_with_old_and_new_values() {
     let summary = v.get("summary").unwrap();
     assert_eq!(summary.get("changed").and_then(|n| n.as_f64()), Some(2.0));
     let paths = summary.get("paths").and_then(|p| p.as_array()).unwrap();
-    assert!(paths.iter().any(|p| p.get("path").and_then(|s| s.as_str()) == Some("/user/id")));
+    assert!(paths
+        .iter()
+        .any(|p| p.get("path").and_then(|s| s.as_str()) == Some("/user/id")));
 }
 
 #[test]
@@ -120,7 +122,10 @@ fn requests_and_errors_appearing_and_key_order_are_reported() {
     std::fs::write(&head, head_text).unwrap();
     let (code, stdout, all) = diff(&example("config.json"), &head, &[]);
     assert_eq!(code, 1, "{all}");
-    assert!(stdout.contains("- Signups (track): request removed"), "{stdout}");
+    assert!(
+        stdout.contains("- Signups (track): request removed"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("! Identify customers (identify): error appeared: AggregateAjvError"),
         "{stdout}"
@@ -134,7 +139,10 @@ fn requests_and_errors_appearing_and_key_order_are_reported() {
     // And the other way round.
     let (code, stdout, _) = diff(&head, &example("config.json"), &[]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("+ Signups (track): request added"), "{stdout}");
+    assert!(
+        stdout.contains("+ Signups (track): request added"),
+        "{stdout}"
+    );
     assert!(stdout.contains("error disappeared"), "{stdout}");
 }
 
@@ -144,13 +152,12 @@ fn bad_input_exits_2() {
     let events = dir.path().join("bad.ndjson");
     std::fs::write(&events, "{\"type\":\"track\",\"event\":\"x\"}\nnot json\n").unwrap();
     let config = example("config.json");
-    let (out, text) = run(bin()
-        .args(["diff"])
-        .arg(&config)
-        .arg(&config)
-        .arg(&events));
+    let (out, text) = run(bin().args(["diff"]).arg(&config).arg(&config).arg(&events));
     assert_eq!(out.status.code(), Some(2), "{text}");
-    assert!(text.contains("bad.ndjson:2: bad input: invalid JSON"), "{text}");
+    assert!(
+        text.contains("bad.ndjson:2: bad input: invalid JSON"),
+        "{text}"
+    );
     // No events at all, or an unreadable configuration: usage errors, exit 2.
     let (out, text) = run(bin().args(["diff"]).arg(&config).arg(&config));
     assert_eq!(out.status.code(), Some(2), "{text}");

@@ -62,19 +62,35 @@ fn a_changed_mapping_fails_naming_the_field_and_accept_makes_it_pass() {
     );
     assert!(out.contains("7 snapshots, 5 passed, 2 failed"), "{out}");
     let report = std::fs::read_to_string(&junit).unwrap();
-    assert!(report.contains(r#"<testsuites tests="7" failures="2">"#), "{report}");
-    assert!(report.contains("body.event_attributes.currency"), "{report}");
+    assert!(
+        report.contains(r#"<testsuites tests="7" failures="2">"#),
+        "{report}"
+    );
+    assert!(
+        report.contains("body.event_attributes.currency"),
+        "{report}"
+    );
     // On CI nothing is written; elsewhere pending files for `cargo insta review`.
-    assert!(!dir.join("snapshots/order-completed__orders.snap.new").exists());
+    assert!(!dir
+        .join("snapshots/order-completed__orders.snap.new")
+        .exists());
     let (out2, _) = run(bin().arg("test").arg(&dir).env_remove("CI"));
     assert_eq!(out2.status.code(), Some(1));
     let pending = dir.join("snapshots/order-completed__orders.snap.new");
     let snap = insta::Snapshot::from_file(&pending).unwrap();
-    assert!(!snap.contents().as_text().unwrap().to_string().contains("\"currency\""));
+    assert!(!snap
+        .contents()
+        .as_text()
+        .unwrap()
+        .to_string()
+        .contains("\"currency\""));
 
     let (code, out) = test_dir(&dir, &["--accept"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("updated: snapshots/order-completed__orders.snap"), "{out}");
+    assert!(
+        out.contains("updated: snapshots/order-completed__orders.snap"),
+        "{out}"
+    );
     assert!(!pending.exists(), "accepting removes the pending file");
     let (code, out) = test_dir(&dir, &[]);
     assert_eq!(code, 0, "{out}");
@@ -96,7 +112,10 @@ fn new_and_stale_snapshots_fail_until_accepted() {
     .unwrap();
     let (code, out) = test_dir(&dir, &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL stale snapshot snapshots/signed-up__signups.snap"), "{out}");
+    assert!(
+        out.contains("FAIL stale snapshot snapshots/signed-up__signups.snap"),
+        "{out}"
+    );
     assert!(
         out.contains("FAIL new snapshot: events/second-account.json / Accounts"),
         "{out}"
@@ -148,7 +167,9 @@ fn the_example_snapshots_are_the_references_requests() {
                 let mut s = format!(
                     "{} {}\n",
                     ok.get("method").and_then(Value::as_str).unwrap(),
-                    usermaven_destination::redact_url(ok.get("url").and_then(Value::as_str).unwrap())
+                    usermaven_destination::redact_url(
+                        ok.get("url").and_then(Value::as_str).unwrap()
+                    )
                 );
                 for (k, h) in ok.get("headers").and_then(Value::as_object).unwrap().iter() {
                     s.push_str(&format!("{k}: {}\n", h.as_str().unwrap()));
@@ -166,7 +187,10 @@ fn the_example_snapshots_are_the_references_requests() {
                 format!(
                     "error: {}\nstatus: {status}\nmessage: {}",
                     e.get("name").and_then(Value::as_str).unwrap(),
-                    e.get("message").and_then(Value::as_str).unwrap().replace('\n', "\\n")
+                    e.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap()
+                        .replace('\n', "\\n")
                 )
             };
             assert_eq!(request_part, want, "{}", path.display());

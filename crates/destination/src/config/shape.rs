@@ -185,9 +185,9 @@ pub fn layout<'a>(config: &'a Value, problems: &mut Vec<Problem>) -> Option<Layo
         return public_api(root, data, problems);
     }
     let is_destination = !root.contains_key("subscriptions")
-        && root.keys().any(|k| {
-            DESTINATION_KEYS.contains(&&**k) && &**k != "settings"
-        });
+        && root
+            .keys()
+            .any(|k| DESTINATION_KEYS.contains(&&**k) && &**k != "settings");
     if is_destination {
         for k in root.keys() {
             if !DESTINATION_KEYS.contains(&&**k) && &**k != "options" {
@@ -279,46 +279,56 @@ fn public_api<'a>(
             }
         },
     };
-    let (shape, subscriptions, list_location) = match (d.get("subscriptions"), d.get("subscription")) {
-        (Some(_), Some(_)) => {
-            problems.push(problem(
-                "data",
-                "holds both `subscriptions` and `subscription`; give one",
-            ));
-            return None;
-        }
-        (Some(Value::Array(list)), None) => (
-            Shape::PublicApiList,
-            Some(entries(list, "data.subscriptions", Style::PublicApi, problems)),
-            "data.subscriptions",
-        ),
-        (Some(_), None) => {
-            problems.push(problem("data.subscriptions", "must be an array"));
-            (Shape::PublicApiList, Some(Vec::new()), "data.subscriptions")
-        }
-        (None, Some(one)) => {
-            let mut found = Vec::new();
-            match style_of(one, Style::PublicApi) {
-                Ok(style) => found.push(Entry {
-                    location: "data.subscription".into(),
-                    style,
-                    value: one,
-                }),
-                Err(why) => problems.push(problem("data.subscription", why)),
-            }
-            (Shape::PublicApiSubscription, Some(found), "data.subscription")
-        }
-        (None, None) => {
-            if d.get("destination").is_none() {
+    let (shape, subscriptions, list_location) =
+        match (d.get("subscriptions"), d.get("subscription")) {
+            (Some(_), Some(_)) => {
                 problems.push(problem(
                     "data",
-                    "holds no subscriptions, subscription or destination",
+                    "holds both `subscriptions` and `subscription`; give one",
                 ));
                 return None;
             }
-            (Shape::PublicApiDestination, None, "data.subscriptions")
-        }
-    };
+            (Some(Value::Array(list)), None) => (
+                Shape::PublicApiList,
+                Some(entries(
+                    list,
+                    "data.subscriptions",
+                    Style::PublicApi,
+                    problems,
+                )),
+                "data.subscriptions",
+            ),
+            (Some(_), None) => {
+                problems.push(problem("data.subscriptions", "must be an array"));
+                (Shape::PublicApiList, Some(Vec::new()), "data.subscriptions")
+            }
+            (None, Some(one)) => {
+                let mut found = Vec::new();
+                match style_of(one, Style::PublicApi) {
+                    Ok(style) => found.push(Entry {
+                        location: "data.subscription".into(),
+                        style,
+                        value: one,
+                    }),
+                    Err(why) => problems.push(problem("data.subscription", why)),
+                }
+                (
+                    Shape::PublicApiSubscription,
+                    Some(found),
+                    "data.subscription",
+                )
+            }
+            (None, None) => {
+                if d.get("destination").is_none() {
+                    problems.push(problem(
+                        "data",
+                        "holds no subscriptions, subscription or destination",
+                    ));
+                    return None;
+                }
+                (Shape::PublicApiDestination, None, "data.subscriptions")
+            }
+        };
     Some(Layout {
         shape,
         settings,
@@ -345,13 +355,10 @@ pub enum Target {
 /// Public API shape from it and dropped in the preset shape, which has no place for them.
 pub fn convert(layout: &Layout<'_>, to: Target) -> Value {
     let mut root = Object::new();
-    let subscriptions = layout.subscriptions.as_ref().map(|list| {
-        Value::Array(
-            list.iter()
-                .map(|e| convert_subscription(e, to))
-                .collect(),
-        )
-    });
+    let subscriptions = layout
+        .subscriptions
+        .as_ref()
+        .map(|list| Value::Array(list.iter().map(|e| convert_subscription(e, to)).collect()));
     match to {
         Target::Presets => {
             if let Some((s, _)) = layout.settings {
