@@ -296,7 +296,9 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
 pub fn convert(config: &Value, to: Target) -> Result<Value, Vec<Problem>> {
     let mut problems = Vec::new();
     match shape::layout(config, &mut problems) {
-        Some(layout) if problems.is_empty() => Ok(shape::convert(&layout, to)),
+        Some(layout) if problems.iter().all(|p| p.severity == Severity::Warning) => {
+            Ok(shape::convert(&layout, to))
+        }
         _ => Err(problems),
     }
 }

@@ -20,7 +20,7 @@
 
 use usermaven_json::{Object, Value};
 
-use super::{problem, Problem};
+use super::{problem, warning, Problem};
 
 /// Which shape a configuration file has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,6 +255,19 @@ fn public_api<'a>(
             problems.push(problem(
                 format!("data.{k}"),
                 "unknown key (expected subscriptions, subscription, destination, pagination)",
+            ));
+        }
+    }
+    // A paginated list with a next page holds only part of the destination's subscriptions.
+    if let Some(next) = d
+        .get("pagination")
+        .and_then(|p| p.get("next"))
+        .and_then(Value::as_str)
+    {
+        if !next.is_empty() {
+            problems.push(warning(
+                "data.pagination.next",
+                "there are more subscriptions on the next page (request it with pagination.cursor and join the subscriptions arrays)",
             ));
         }
     }
