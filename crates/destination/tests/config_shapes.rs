@@ -40,7 +40,9 @@ fn a_list_response_builds_its_subscriptions_with_warnings_only() {
         .collect();
     assert!(off.len() >= 2, "{off:?}");
     assert!(off.iter().all(|p| p.severity == Severity::Warning));
-    assert!(off.iter().any(|p| p.message.ends_with("(subscription disabled)")));
+    assert!(off
+        .iter()
+        .any(|p| p.message.ends_with("(subscription disabled)")));
     let dest = checked.destination.unwrap();
     let names: Vec<(&str, bool)> = dest
         .subscriptions()
@@ -95,7 +97,10 @@ fn conversions_round_trip() {
         .and_then(Value::as_array)
         .unwrap()[0];
     assert_eq!(first.get("id").and_then(Value::as_str), Some("a"));
-    assert_eq!(first.get("actionSlug").and_then(Value::as_str), Some("track"));
+    assert_eq!(
+        first.get("actionSlug").and_then(Value::as_str),
+        Some("track")
+    );
 }
 
 #[test]
@@ -114,4 +119,20 @@ fn not_a_configuration_is_an_error_not_a_panic() {
         let checked = config::check_with(&v, &inputs());
         assert!(checked.has_errors(), "{text}: {:?}", checked.problems);
     }
+}
+
+#[test]
+fn a_first_page_of_many_is_a_warning() {
+    let v = Value::parse(
+        r#"{"data":{"subscriptions":[],"pagination":{"current":"MA==","next":"MQ==","totalEntries":120}}}"#,
+    )
+    .unwrap();
+    let checked = config::check_with(&v, &inputs());
+    assert!(!checked.has_errors(), "{:?}", checked.problems);
+    let w: Vec<String> = checked.warnings().map(|p| p.to_string()).collect();
+    assert!(
+        w[0].starts_with("data.pagination.next: there are more subscriptions"),
+        "{w:?}"
+    );
+    assert!(config::convert(&v, Target::Presets).is_ok());
 }
