@@ -156,6 +156,12 @@ fn run_convert(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         ShapeArg::Presets => Target::Presets,
         ShapeArg::PublicApi => Target::PublicApi,
     };
+    for loc in config::literal_secrets(&value) {
+        eprintln!(
+            "warning: {}: {loc} is a literal secret and is copied as is; prefer {{\"$env\": \"NAME\"}}",
+            args.file
+        );
+    }
     match config::convert(&value, to) {
         Ok(v) => {
             writeln!(std::io::stdout().lock(), "{}", v.to_json_pretty())?;

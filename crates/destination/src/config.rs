@@ -303,6 +303,28 @@ pub fn convert(config: &Value, to: Target) -> Result<Value, Vec<Problem>> {
     }
 }
 
+/// Locations of the secrets a configuration holds literally (not as `{"$env": …}` or
+/// `"${…}"`), so a command that copies the file can say so.
+pub fn literal_secrets(config: &Value) -> Vec<String> {
+    let mut ignored = Vec::new();
+    let Some(layout) = shape::layout(config, &mut ignored) else {
+        return Vec::new();
+    };
+    let Some((settings, loc)) = layout.settings else {
+        return Vec::new();
+    };
+    ["api_key", "server_token"]
+        .into_iter()
+        .filter(|k| match settings.get(k) {
+            Some(Value::String(s)) => !(s.starts_with("${") && s.ends_with('}')),
+            Some(Value::Object(o)) => o.get("$env").is_none(),
+            Some(Value::Null) | None => false,
+            Some(_) => true,
+        })
+        .map(|k| format!("{loc}.{k}"))
+        .collect()
+}
+
 fn check_subscriptions(
     list: &[shape::Entry<'_>],
     list_location: &str,
