@@ -168,3 +168,41 @@ fn bad_input_exits_2() {
         .arg(dir.path().join("missing.json")));
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The comparison itself, on two small configurations: an error that changes, and repeated
+/// subscription names paired in order.
+#[test]
+fn errors_that_change_and_repeated_names() {
+    use usermaven_actions::compare::{compare, Kind};
+    use usermaven_actions::event_files::EventInput;
+    use usermaven_destination::config;
+    use usermaven_json::Value;
+    let build = |user_id_path: &str| {
+        let text = format!(
+            r#"{{"settings":{{"api_key":"k","server_token":"t"}},"subscriptions":[
+              {{"name":"Who","subscribe":"type = \"identify\"","partnerAction":"identify",
+                "mapping":{{"user_id":{{"@path":"{user_id_path}"}},"user_email":{{"@path":"$.traits.email"}}}}}},
+              {{"name":"Who","subscribe":"type = \"identify\"","partnerAction":"identify",
+                "mapping":{{"user_id":{{"@path":"$.userId"}},"user_email":{{"@path":"$.traits.email"}}}}}}]}}"#
+        );
+        config::check(&Value::parse(&text).unwrap(), &|_| None)
+            .destination
+            .unwrap()
+    };
+    let (base, head) = (build("$.userId"), build("$.nothing"));
+    let events = [EventInput {
+        label: "e".into(),
+        text: r#"{"type":"identify","userId":"u1"}"#.into(),
+    }];
+    let now = jiff::Timestamp::from_second(1_700_000_000).unwrap();
+    let (diffs, summary) = compare(&base, &head, &events, now, 1);
+    assert_eq!(summary.errors_changed, 1, "{diffs:?}");
+    assert_eq!(summary.unchanged, 1);
+    let p = &diffs[0].pairs[0];
+    assert_eq!(
+        (p.subscription.as_str(), p.kind),
+        ("Who", Kind::ErrorChanged)
+    );
+    assert!(p.old_error.as_deref().unwrap().contains("user_email"));
+    assert!(p.new_error.as_deref().unwrap().contains("user_id"), "{p:?}");
+}
