@@ -10,9 +10,9 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use usermaven_actions::snapshot_test::{self, API_KEY, DEFAULT_NOW, DEFAULT_SEED, SERVER_TOKEN};
 use usermaven_destination::config::{self, Target};
 use usermaven_json::{Object, Value};
+use usermaven_snapshot::suite::{self, API_KEY, DEFAULT_NOW, DEFAULT_SEED, SERVER_TOKEN};
 
 /// The example directory, relative to the workspace root.
 pub const EXAMPLE_DIR: &str = "examples/segment-workspace";
@@ -57,7 +57,7 @@ pub fn subscriptions(root: &Path) -> Result<Vec<(String, Value)>> {
 
 /// The case file's text.
 pub fn cases(root: &Path) -> Result<String> {
-    let suite = snapshot_test::load(&root.join(EXAMPLE_DIR), None)?;
+    let suite = suite::load(&root.join(EXAMPLE_DIR), None)?;
     let subs: Vec<Value> = subscriptions(root)?.into_iter().map(|(_, s)| s).collect();
     let mut settings = Object::new();
     settings.set("api_key", Value::str(API_KEY));

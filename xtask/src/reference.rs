@@ -9,7 +9,6 @@
 //! `<group>.expected.ndjson` next to it, and `node reference/describe.js` into
 //! `destination-definition.json` (the definition as data, for `describe`). Without `--check` the staged files are copied into
 //! `fixtures/cases/`; with `--check` they are compared with the committed files instead.
-//! The worked example's cases (`example_cases.rs`) are staged and run the same way.
 //! Node runs with `TZ=UTC` (the destination's timezone code depends on the process timezone).
 
 use anyhow::{bail, Context, Result};

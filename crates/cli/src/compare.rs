@@ -11,7 +11,7 @@ use usermaven_destination::{ActionError, Destination, FixedEnv, Request, Routed}
 use usermaven_json::{Object, Value};
 use usermaven_snapshot::diff::{self, Change};
 
-use crate::event_files::{self, EventInput};
+use usermaven_snapshot::events::{self, EventInput};
 
 /// What happened to one subscription's outcome on one event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -279,8 +279,8 @@ pub fn compare(
     let mut out = Vec::new();
     for e in events {
         summary.events += 1;
-        let a = event_files::route(base, &mut FixedEnv::new(now, seed), &e.text);
-        let b = event_files::route(head, &mut FixedEnv::new(now, seed), &e.text);
+        let a = events::route(base, &mut FixedEnv::new(now, seed), &e.text);
+        let b = events::route(head, &mut FixedEnv::new(now, seed), &e.text);
         let (a, b) = match (a, b) {
             (Ok(a), Ok(b)) => (keyed(a), keyed(b)),
             (Err(why), _) | (_, Err(why)) => {

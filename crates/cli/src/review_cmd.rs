@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use usermaven_actions::compare;
-use usermaven_actions::event_files::{self, EventInput};
-use usermaven_actions::snapshot_test::{self, DEFAULT_NOW, DEFAULT_SEED};
+use usermaven_snapshot::events::{self, EventInput};
+use usermaven_snapshot::suite::{self, DEFAULT_NOW, DEFAULT_SEED};
 use usermaven_snapshot::Status;
 
 use crate::{config_cmd, Credentials};
@@ -55,7 +55,7 @@ pub(crate) fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let head = config_cmd::load(&args.head, &credentials)?;
     let mut events: Vec<EventInput> = Vec::new();
     for path in &args.events {
-        events.extend(event_files::read(
+        events.extend(events::read(
             path,
             if path == "-" { "stdin" } else { path },
         )?);
@@ -117,17 +117,17 @@ pub(crate) struct TestArgs {
 }
 
 pub(crate) fn run_test(args: TestArgs) -> anyhow::Result<ExitCode> {
-    let suite = snapshot_test::load(&args.dir, args.config.as_deref())?;
+    let suite = suite::load(&args.dir, args.config.as_deref())?;
     let shown = args.dir.display().to_string();
     for w in &suite.warnings {
         eprintln!("warning: {}: {w}", suite.config.display());
     }
-    let (cases, bad) = snapshot_test::produce(&suite, args.now, args.seed);
-    let checked = snapshot_test::check(&suite, &cases, args.accept)?;
+    let (cases, bad) = suite::produce(&suite, args.now, args.seed);
+    let checked = suite::check(&suite, &cases, args.accept)?;
     let mut out = std::io::stdout().lock();
     let mut failed = 0;
     for (c, o) in cases.iter().zip(&checked.outcomes) {
-        if let Some(text) = snapshot_test::failure_text(c, &o.status) {
+        if let Some(text) = suite::failure_text(c, &o.status) {
             if args.accept {
                 let what = if o.status == Status::New {
                     "new"
@@ -166,7 +166,7 @@ pub(crate) fn run_test(args: TestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(path) = &args.junit {
-        let report = snapshot_test::junit(&shown, &cases, &checked, &bad);
+        let report = suite::junit(&shown, &cases, &checked, &bad);
         std::fs::write(path, report)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }

@@ -11,11 +11,16 @@
 //!   error lines, key order), and the JSON-value diff with JSON-pointer paths `diff` prints.
 //! - [`check`]: compare produced snapshots with a directory, write pending or accepted files,
 //!   find stale ones.
+//! - [`suite`]: a team's snapshot suite, a directory of a configuration, event files
+//!   ([`events`]) and `snapshots/`: what `usermaven-actions test` runs and the reference cases
+//!   of the worked example are made from.
 
 pub mod check;
 pub mod diff;
+pub mod events;
 pub mod file;
 pub mod render;
+pub mod suite;
 
 pub use check::{check, Checked, Outcome, Produced, Status, Update};
 pub use diff::{FieldDiff, ABSENT};

@@ -174,9 +174,9 @@ fn bad_input_exits_2() {
 #[test]
 fn errors_that_change_and_repeated_names() {
     use usermaven_actions::compare::{compare, Kind};
-    use usermaven_actions::event_files::EventInput;
     use usermaven_destination::config;
     use usermaven_json::Value;
+    use usermaven_snapshot::events::EventInput;
     let build = |user_id_path: &str| {
         let text = format!(
             r#"{{"settings":{{"api_key":"k","server_token":"t"}},"subscriptions":[

@@ -157,7 +157,7 @@ fn the_example_snapshots_are_the_references_requests() {
         let event_id = id.strip_prefix("example/").unwrap();
         for m in v.get("matches").and_then(Value::as_array).unwrap() {
             let index = m.get("index").and_then(Value::as_f64).unwrap() as usize;
-            let name = usermaven_actions::snapshot_test::slug(&names[index]);
+            let name = usermaven_snapshot::suite::slug(&names[index]);
             let path = ws.join(format!("snapshots/{event_id}__{name}.snap"));
             let snap = insta::Snapshot::from_file(&path)
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -1,4 +1,4 @@
-//! `test DIR`: snapshot tests of a team's own mappings. DIR holds a configuration
+//! A snapshot suite (`usermaven-actions test DIR`): snapshot tests of a team's own mappings. DIR holds a configuration
 //! (`config.json`, any shape `config check` accepts), event files (`events/*.json`, one event
 //! or an array; `events/*.ndjson`, one per line) and `snapshots/`. Every event × every
 //! subscription it triggers is one snapshot, `snapshots/EVENT__SUBSCRIPTION.snap` in insta's
@@ -13,13 +13,13 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::file::Meta;
+use crate::{Checked, Produced, Status, Update};
 use anyhow::Context;
 use usermaven_destination::config::{self, Inputs};
 use usermaven_destination::{Destination, FixedEnv};
-use usermaven_snapshot::file::Meta;
-use usermaven_snapshot::{Checked, Produced, Status, Update};
 
-use crate::event_files::{self, EventInput};
+use crate::events::{self, EventInput};
 
 /// The stand-in API key snapshots are made with (it is part of the body).
 pub const API_KEY: &str = "test-api-key";
@@ -97,7 +97,7 @@ pub fn load(dir: &Path, config_path: Option<&Path>) -> anyhow::Result<Suite> {
             "events/{}",
             f.file_name().unwrap_or_default().to_string_lossy()
         );
-        let list = event_files::read(&f.to_string_lossy(), &label)?;
+        let list = events::read(&f.to_string_lossy(), &label)?;
         let single = list.len() == 1 && f.extension().is_some_and(|e| e == "json");
         for (i, e) in list.into_iter().enumerate() {
             let id = if single {
@@ -157,14 +157,14 @@ pub fn produce(
     let mut cases = Vec::new();
     let mut bad = Vec::new();
     for (id, e) in &suite.events {
-        let routed =
-            match event_files::route(&suite.destination, &mut FixedEnv::new(now, seed), &e.text) {
-                Ok(r) => r,
-                Err(why) => {
-                    bad.push((e.label.clone(), why));
-                    continue;
-                }
-            };
+        let routed = match events::route(&suite.destination, &mut FixedEnv::new(now, seed), &e.text)
+        {
+            Ok(r) => r,
+            Err(why) => {
+                bad.push((e.label.clone(), why));
+                continue;
+            }
+        };
         let mut used: Vec<String> = Vec::new();
         for r in routed {
             let mut name = format!("{id}__{}", slug(&r.subscription));
@@ -174,7 +174,7 @@ pub fn produce(
                 name = format!("{id}__{}-{n}", slug(&r.subscription));
             }
             used.push(name.clone());
-            let content = usermaven_snapshot::render(
+            let content = crate::render(
                 &[
                     ("event", &e.label),
                     ("subscription", &r.subscription),
@@ -212,7 +212,7 @@ pub fn check(suite: &Suite, cases: &[Case], accept: bool) -> anyhow::Result<Chec
         }
     };
     let produced: Vec<Produced> = cases.iter().map(|c| c.snapshot.clone()).collect();
-    usermaven_snapshot::check(&dir, &produced, update, accept)
+    crate::check(&dir, &produced, update, accept)
         .with_context(|| format!("cannot update {}", dir.display()))
 }
 

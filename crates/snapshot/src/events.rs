@@ -1,4 +1,4 @@
-//! Event files as `diff` and `test` read them: a `.json` file holds one event (an object) or
+//! Event files as a suite and `diff` read them: a `.json` file holds one event (an object) or
 //! an array of events; any other file (or `-`, stdin) is NDJSON, one event per line.
 
 use std::io::Read;
