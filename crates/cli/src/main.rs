@@ -49,6 +49,18 @@ enum Command {
     Diff(review_cmd::DiffArgs),
     /// Snapshot-test a configuration: DIR/config.json × DIR/events/ against DIR/snapshots/.
     Test(review_cmd::TestArgs),
+    /// Print a shell completion script (e.g. `usermaven-actions completions bash >
+    /// ~/.local/share/bash-completion/completions/usermaven-actions`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `usermaven-actions man | man -l -`; with a command,
+    /// that command's page (`usermaven-actions-send(1)`).
+    Man {
+        /// A command (map, send, mock, cases, …); default: the main page.
+        command: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -105,6 +117,36 @@ pub(crate) struct InputArgs {
     pub(crate) max_line_bytes: usize,
 }
 
+/// `--output FILE` of `map`, `send` and `cases`.
+#[derive(Args, Clone)]
+pub(crate) struct OutputArgs {
+    /// Write the output to FILE (created or truncated) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
+}
+
+impl OutputArgs {
+    /// The output, buffered: the file, or stdout. The file may not be one of the inputs.
+    pub(crate) fn open(
+        &self,
+        inputs: &[usermaven_input::Source],
+    ) -> anyhow::Result<Box<dyn Write>> {
+        let Some(path) = &self.output else {
+            return Ok(Box::new(BufWriter::new(io::stdout().lock())));
+        };
+        let same = |p: &std::path::Path| match (p.canonicalize(), path.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if inputs.iter().filter_map(|s| s.path.as_deref()).any(same) {
+            anyhow::bail!("--output {} is one of the inputs", path.display());
+        }
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+    }
+}
+
 impl InputArgs {
     pub(crate) fn lines(&self) -> anyhow::Result<usermaven_input::Lines> {
         let sources = usermaven_input::sources(&self.inputs)?;
@@ -123,6 +165,12 @@ struct MapArgs {
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
+    output: OutputArgs,
+    /// `ndjson`: one JSON line per request, for programs; `pretty`: a header line per
+    /// request and its body as indented JSON, for people.
+    #[arg(long, value_enum, default_value_t = MapFormat::Ndjson)]
+    format: MapFormat,
+    #[command(flatten)]
     credentials: Credentials,
     #[command(flatten)]
     determinism: Determinism,
@@ -139,6 +187,14 @@ struct MapArgs {
 struct CasesArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MapFormat {
+    Ndjson,
+    Pretty,
 }
 
 /// The destination for `map`/`send`: from `--config`, or the presets with the credentials.
@@ -172,9 +228,12 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
     let dest = destination_from(args.config.as_deref(), &args.credentials, options)?;
     let mut env = args.determinism.env();
     let mut lines = args.input.lines()?;
-    let stdout = io::stdout().lock();
-    let summary =
-        usermaven_actions::map::map_stream(&dest, &mut env, &mut lines, BufWriter::new(stdout))?;
+    let out = args.output.open(lines.sources())?;
+    let format = match args.format {
+        MapFormat::Ndjson => usermaven_actions::map::Format::Ndjson,
+        MapFormat::Pretty => usermaven_actions::map::Format::Pretty,
+    };
+    let summary = usermaven_actions::map::map_stream_as(&dest, &mut env, &mut lines, out, format)?;
     eprintln!(
         "map: {} lines, {} requests, {} unmatched, {} bad lines, {} action errors",
         summary.lines, summary.requests, summary.unmatched, summary.failed_lines, summary.errors
@@ -188,7 +247,7 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
 
 fn run_cases(args: CasesArgs) -> anyhow::Result<ExitCode> {
     let mut lines = args.input.lines()?;
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = args.output.open(lines.sources())?;
     let mut buf = String::with_capacity(4096);
     let mut unreadable = 0u64;
     while let Some(item) = lines.next_line() {
@@ -295,6 +354,8 @@ fn main() -> ExitCode {
         Command::Describe(args) => run_describe(args),
         Command::Diff(args) => review_cmd::run_diff(args),
         Command::Test(args) => review_cmd::run_test(args),
+        Command::Completions { shell } => run_completions(shell),
+        Command::Man { command } => run_man(command.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -304,6 +365,40 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Into memory first: `generate` panics on a write error (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "usermaven-actions", &mut script);
+    let mut out = io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_man(command: Option<&str>) -> anyhow::Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Subcommand pages are named `usermaven-actions-NAME`, as the main page refers to them.
+    cmd.build();
+    let page = match command {
+        None => cmd,
+        Some(name) => {
+            let sub = cmd
+                .find_subcommand(name)
+                .with_context(|| format!("no command {name:?} (see usermaven-actions --help)"))?
+                .clone();
+            // clap names are &'static str; this runs once, just before the process ends.
+            let full: &'static str =
+                Box::leak(format!("usermaven-actions-{name}").into_boxed_str());
+            sub.name(full).bin_name(full)
+        }
+    };
+    let mut out = io::stdout().lock();
+    clap_mangen::Man::new(page).render(&mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

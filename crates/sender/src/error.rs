@@ -21,6 +21,10 @@ pub enum SendError {
     /// Any other transport failure (connection reset, closed before the response, …).
     #[error("transport error: {0}")]
     Transport(#[source] Arc<reqwest::Error>),
+    /// Every connection failed for `after`: the endpoint is declared down (see
+    /// [`crate::breaker`]). `origin` is `scheme://host:port`, never more.
+    #[error("endpoint unreachable: no connection to {origin} for {after:?}")]
+    Unreachable { origin: String, after: Duration },
     /// The request could not be built (bad URL, bad header). The URL itself is never shown.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -47,7 +51,7 @@ impl SendError {
         match self {
             SendError::Status { status, .. } => crate::classify(*status) == crate::Outcome::Retry,
             SendError::Timeout(_) | SendError::Connect(_) | SendError::Transport(_) => true,
-            SendError::InvalidRequest(_) => false,
+            SendError::InvalidRequest(_) | SendError::Unreachable { .. } => false,
         }
     }
 

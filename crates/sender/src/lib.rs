@@ -29,6 +29,7 @@
 //!   messages are scrubbed of the token (Usermaven's 401 body echoes it).
 //! - Memory is bounded by the channel capacity plus `concurrency × batch size`.
 
+pub mod breaker;
 mod error;
 mod report;
 pub mod retry;

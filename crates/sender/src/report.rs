@@ -126,6 +126,8 @@ pub struct Report {
     pub retries: u64,
     /// Batches sent (a single unbatched event counts as a batch of one).
     pub batches: u64,
+    /// The run ended because the endpoint stayed unreachable for the down-timeout.
+    pub endpoint_down: bool,
 }
 
 impl Report {

@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use usermaven_destination::{Header, Request};
 
+use crate::breaker::{Breaker, Signal};
 use crate::report::{Delivery, EventResult, Report};
 use crate::retry::{classify, delays, retry_after, Backoff, Outcome};
 use crate::target::{BaseUrl, Scrubber};
@@ -57,6 +58,9 @@ pub struct SenderConfig {
     pub drain_timeout: Duration,
     /// At most this much of a response body is kept (for rejection messages).
     pub max_response_bytes: usize,
+    /// How long every connection may fail before the endpoint is declared down and the run
+    /// ends (see [`crate::breaker`]).
+    pub down_timeout: Duration,
 }
 
 impl Default for SenderConfig {
@@ -70,6 +74,7 @@ impl Default for SenderConfig {
             batching: Batching::default(),
             drain_timeout: Duration::from_secs(10),
             max_response_bytes: 4096,
+            down_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -100,6 +105,7 @@ struct Inner {
     client: reqwest::Client,
     config: SenderConfig,
     base: Option<BaseUrl>,
+    breaker: Breaker,
 }
 
 /// What one HTTP attempt returned.
@@ -123,6 +129,7 @@ impl Sender {
         Ok(Sender {
             inner: Arc::new(Inner {
                 client,
+                breaker: Breaker::new(config.down_timeout),
                 config,
                 base,
             }),
@@ -209,6 +216,7 @@ impl Sender {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => break true,
+                _ = self.inner.breaker.down().cancelled() => break true,
                 Some(joined) = inflight.join_next(), if !inflight.is_empty() => handle(joined, &mut report),
                 received = rx.recv(), if can_take => match received {
                     Some(e) => pending = Some(e),
@@ -217,15 +225,22 @@ impl Sender {
             }
         };
 
+        let down = self.inner.breaker.down().is_cancelled();
+        report.endpoint_down = down;
         if shut_down {
             rx.close();
+            let reason = if down {
+                "the endpoint is unreachable"
+            } else {
+                "shutdown before it was sent"
+            };
             let not_sent = |e: Envelope<M>| EventResult {
                 id: e.id,
                 meta: e.meta,
                 oversize: e.request.body.len() > MAX_EVENT_BYTES,
                 request: e.request,
                 delivery: Delivery::NotSent {
-                    reason: "shutdown before it was sent".into(),
+                    reason: reason.into(),
                 },
                 batch_size: 0,
             };
@@ -369,7 +384,26 @@ impl Sender {
         };
         let mut delays = delays(&backoff);
         let mut attempts = 0u32;
+        let breaker = &self.inner.breaker;
+        let unreachable = || SendError::Unreachable {
+            origin: origin(&url),
+            after: breaker.down_timeout(),
+        };
+        let mut last_error: Option<SendError> = None;
         loop {
+            // Waits only while the breaker is open (the endpoint refuses connections).
+            let permit = tokio::select! {
+                biased;
+                p = breaker.admit() => match p {
+                    Some(p) => p,
+                    None => return Delivery::GaveUp { attempts, last_error: unreachable() },
+                },
+                _ = hard.cancelled() => return Delivery::Interrupted { attempts, last_error },
+                _ = soft.cancelled() => return match attempts {
+                    0 => Delivery::NotSent { reason: "shutdown before it was sent".into() },
+                    _ => Delivery::Interrupted { attempts, last_error },
+                },
+            };
             attempts += 1;
             let attempt = self.attempt(
                 method.clone(),
@@ -382,6 +416,16 @@ impl Sender {
                 r = attempt => r,
                 _ = hard.cancelled() => return Delivery::Interrupted { attempts, last_error: None },
             };
+            let signal = match &result {
+                Ok(_) => Signal::Connected,
+                Err(SendError::Connect(_)) => Signal::ConnectFailed,
+                Err(_) => Signal::Unknown,
+            };
+            if breaker.record(signal, permit) && signal == Signal::ConnectFailed {
+                // Open: wait for the endpoint with every other request, attempts unspent.
+                last_error = result.err();
+                continue;
+            }
             let (error, wait_at_least) = match result {
                 Ok(resp) => match classify(resp.status) {
                     Outcome::Delivered => {
@@ -429,7 +473,9 @@ impl Sender {
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = soft.cancelled() => return Delivery::Interrupted { attempts, last_error: Some(error) },
+                _ = breaker.down().cancelled() => return Delivery::GaveUp { attempts, last_error: unreachable() },
             }
+            last_error = Some(error);
         }
     }
 
@@ -487,6 +533,15 @@ impl Sender {
             retry_after,
             body,
         })
+    }
+}
+
+/// `scheme://host:port` of a URL: how messages name the endpoint (no path, no query, no
+/// credentials, so never the token).
+fn origin(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => "the endpoint".into(),
     }
 }
 

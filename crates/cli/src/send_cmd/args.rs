@@ -7,10 +7,17 @@ use std::time::Duration;
 pub(crate) struct SendArgs {
     #[command(flatten)]
     pub(super) input: crate::InputArgs,
+    /// One JSON line per request and its outcome (`--output FILE`); default: none.
+    #[command(flatten)]
+    pub(super) output: crate::OutputArgs,
     /// A running Usermaven (or mock) origin, e.g. http://127.0.0.1:8080 or
     /// https://events.usermaven.com. Default: start an embedded mock for this run.
     #[arg(long)]
     pub(super) endpoint: Option<String>,
+    /// Without --endpoint: keep the embedded mock serving after the run (its page at
+    /// `/__mock/`) until Ctrl-C.
+    #[arg(long, conflicts_with = "endpoint")]
+    pub(super) keep_open: bool,
     #[command(flatten)]
     pub(super) credentials: crate::Credentials,
     #[command(flatten)]
@@ -33,12 +40,22 @@ pub(crate) struct SendArgs {
     /// Events per request (JSON array bodies); 1 sends each event as Segment does.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub(super) batch_size: u64,
+    /// How long every connection to the endpoint may fail (refused, reset, DNS, TLS) before
+    /// it is declared unreachable: sending pauses and probes meanwhile (nothing is lost if it
+    /// comes back); then the run stops reading, dead-letters what is queued and exits 3.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub(super) down_timeout: Duration,
     /// After Ctrl-C, how long requests in flight may take.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub(super) drain_timeout: Duration,
     /// Where undelivered requests are appended (created only when something failed).
     #[arg(long)]
     pub(super) dead_letter: Option<PathBuf>,
+    /// Record delivery progress in FILE and, when FILE exists, resume after the last line
+    /// whose requests were all delivered or dead-lettered (a crash, kill -9 or Ctrl-C loses
+    /// nothing; at most the requests in flight are sent twice, with their event ids).
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub(super) checkpoint: Option<PathBuf>,
     /// Re-send the requests of a dead-letter file instead of reading events.
     #[arg(long, conflicts_with = "inputs")]
     pub(super) replay: Option<PathBuf>,

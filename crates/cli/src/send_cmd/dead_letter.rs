@@ -41,6 +41,9 @@ impl DeadLetter {
         }
         use usermaven_json::{Object, Value};
         let mut o = Object::new();
+        if let Some(file) = &r.meta.file {
+            o.set("file", Value::str(file));
+        }
         o.set("line", Value::Number(r.meta.line as f64));
         o.set("action", Value::str(&r.meta.action));
         o.set("subscription", Value::str(&r.meta.subscription));

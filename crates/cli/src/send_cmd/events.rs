@@ -2,15 +2,21 @@
 //! queued for the sender as envelopes. Runs on its own thread and blocks on the bounded
 //! channel when the sender is behind.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use usermaven_destination::{Destination, Env};
 use usermaven_sender::{CancellationToken, Envelope};
 
+use super::checkpoint::{Checkpoint, Resume};
+
 /// What travels with each request through the sender.
 #[derive(Debug)]
 pub(super) struct Meta {
+    /// The input's name, when the run reads several.
+    pub(super) file: Option<Arc<str>>,
     pub(super) line: u64,
+    /// The line's step in the checkpoint (0 without one).
+    pub(super) seq: u64,
     pub(super) action: Arc<str>,
     pub(super) subscription: Arc<str>,
     /// The event as JSON text (shared by the requests of one line); `None` on replay when
@@ -26,6 +32,8 @@ pub(super) struct ReadStats {
     pub(super) action_errors: u64,
     pub(super) unmatched: u64,
     pub(super) requests: u64,
+    /// Lines an earlier run acknowledged (per the checkpoint), not sent again.
+    pub(super) skipped: u64,
     /// Set when shutdown stopped the reading before the end of the input: where it stopped
     /// (`FILE line N`).
     pub(super) stopped_after: Option<String>,
@@ -33,14 +41,29 @@ pub(super) struct ReadStats {
     pub(super) unsent: Vec<Envelope<Meta>>,
 }
 
-/// Read Segment events, route them, and queue their requests.
+/// Where `send --checkpoint` stands: the log to extend and what an earlier run acknowledged.
+pub(super) struct Tracking {
+    pub(super) checkpoint: Arc<Mutex<Checkpoint>>,
+    pub(super) resume: Resume,
+}
+
+/// Read Segment events, route them, and queue their requests. With `tracking`, lines an
+/// earlier run acknowledged are skipped and every line read is registered with the checkpoint.
 pub(super) fn read_events(
     mut lines: usermaven_input::Lines,
     dest: &Destination,
     env: &mut dyn Env,
     tx: &tokio::sync::mpsc::Sender<Envelope<Meta>>,
     shutdown: &CancellationToken,
+    tracking: Option<&Tracking>,
 ) -> anyhow::Result<ReadStats> {
+    let names: Vec<Arc<str>> = lines
+        .sources()
+        .iter()
+        .map(|s| Arc::from(s.name.as_str()))
+        .collect();
+    // Output names the file only when there are several inputs.
+    let several = names.len() > 1;
     let mut stats = ReadStats::default();
     let mut id = 0u64;
     // The last line read: where a shutdown stopped.
@@ -49,29 +72,52 @@ pub(super) fn read_events(
         Some((s, l)) => lines.place(s, l),
         None => "the start".to_string(),
     };
+    // Inputs before this one are complete (for the checkpoint's `complete` records).
+    let mut open_source = 0usize;
+    let register = |source: usize, line: u64, requests: u32| -> u64 {
+        tracking.map_or(0, |t| lock(&t.checkpoint).line(source, line, requests))
+    };
+    let mut skipped = 0u64;
     loop {
         if shutdown.is_cancelled() {
             stats.stopped_after = Some(stopped_at(&lines, last));
             break;
         }
         let Some(item) = lines.next_line() else { break };
+        let (source, line_no) = match &item {
+            Ok(l) => (l.source, l.number),
+            Err(e) => (e.source, e.line),
+        };
+        if let Some(t) = tracking {
+            while open_source < source {
+                lock(&t.checkpoint).end(open_source);
+                open_source += 1;
+            }
+            if t.resume.done(&names[source], line_no) {
+                skipped += 1;
+                if t.resume.complete.contains(&*names[source]) {
+                    drop(item);
+                    lines.skip_source();
+                }
+                continue;
+            }
+        }
+        last = Some((source, line_no));
+        stats.lines += 1;
         let line = match item {
             Ok(line) => line,
             Err(e) => {
-                last = Some((e.source, e.line));
-                stats.lines += 1;
                 stats.bad_lines += 1;
+                register(source, line_no, 0);
                 eprintln!("{}: {e}", lines.place(e.source, e.line));
                 continue;
             }
         };
-        stats.lines += 1;
-        let (source, line_no) = (line.source, line.number);
-        last = Some((source, line_no));
         let routed = match usermaven_actions::map::route_line(dest, env, line.text) {
             Ok(routed) => routed,
             Err(usermaven_actions::map::LineError::NotObject) => {
                 stats.bad_lines += 1;
+                register(source, line_no, 0);
                 eprintln!(
                     "{}: not a JSON object; skipped",
                     lines.place(source, line_no)
@@ -80,6 +126,7 @@ pub(super) fn read_events(
             }
             Err(usermaven_actions::map::LineError::Json(e)) => {
                 stats.bad_lines += 1;
+                register(source, line_no, 0);
                 eprintln!(
                     "{}: invalid JSON: {e}; skipped",
                     lines.place(source, line_no)
@@ -89,8 +136,10 @@ pub(super) fn read_events(
         };
         if routed.is_empty() {
             stats.unmatched += 1;
-            continue;
         }
+        let requests = routed.iter().filter(|r| r.result.is_ok()).count() as u32;
+        // Registered before anything is sent: an acknowledgement may come back at once.
+        let seq = register(source, line_no, requests);
         // The event as it was given (dead letters keep it for replay).
         let event_json: Arc<str> = Arc::from(line.text);
         for r in routed {
@@ -99,7 +148,9 @@ pub(super) fn read_events(
                     stats.requests += 1;
                     id += 1;
                     let meta = Meta {
+                        file: several.then(|| names[source].clone()),
                         line: line_no,
+                        seq,
                         action: Arc::from(r.action_name.as_str()),
                         subscription: Arc::from(r.subscription.as_str()),
                         event: Some(event_json.clone()),
@@ -124,5 +175,20 @@ pub(super) fn read_events(
             break;
         }
     }
+    if let Some(t) = tracking {
+        if stats.stopped_after.is_none() {
+            while open_source < names.len() {
+                lock(&t.checkpoint).end(open_source);
+                open_source += 1;
+            }
+        }
+    }
+    stats.skipped = skipped;
     Ok(stats)
+}
+
+/// The checkpoint, even if a thread panicked while holding it (its state stays consistent:
+/// every method leaves it whole).
+pub(super) fn lock(cp: &Mutex<Checkpoint>) -> std::sync::MutexGuard<'_, Checkpoint> {
+    cp.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -14,13 +14,16 @@
 //! it runs and the summary), `received` (the embedded mock's view at the end).
 
 mod args;
+mod checkpoint;
 mod dead_letter;
 mod events;
 mod progress;
 mod received;
 mod replay;
+mod results;
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -30,11 +33,13 @@ use usermaven_sender::{
 };
 
 pub(crate) use args::SendArgs;
+use checkpoint::Checkpoint;
 use dead_letter::{dead_letter_path, DeadLetter};
-use events::{read_events, Meta, ReadStats};
+use events::{lock, read_events, Meta, ReadStats, Tracking};
 use progress::{failure_line, print_summary, Progress, MAX_FAILURE_LINES};
 use received::print_received;
 use replay::read_replay;
+use results::Results;
 
 pub(crate) fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -92,6 +97,10 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         (Some(e), _) => e.clone(),
         (None, m) => m.as_ref().map(|m| m.uri()).unwrap_or_default(),
     };
+    // How messages name the endpoint: scheme, host and port only.
+    let origin = url::Url::parse(&base_url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "the endpoint".into());
     let sender = Sender::new(SenderConfig {
         base_url: Some(base_url),
         concurrency: args.concurrency as usize,
@@ -106,12 +115,15 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             ..Batching::default()
         },
         drain_timeout: args.drain_timeout,
+        down_timeout: args.down_timeout,
         ..SenderConfig::default()
     })
     .context("--endpoint")?;
     if let Some(m) = &mock {
         eprintln!(
-            "send: no --endpoint: delivering to an embedded mock Usermaven at {}",
+            "send: no --endpoint: delivering to an embedded mock Usermaven at {} \
+             (see what it receives: {}/__mock/)",
+            m.uri(),
             m.uri()
         );
     }
@@ -131,17 +143,56 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     // bounded channel when the sender is behind.
     let (tx, rx) =
         usermaven_sender::channel::<Meta>(args.concurrency as usize * args.batch_size as usize * 4);
+    // The inputs are listed (and a missing one reported) before anything is sent.
+    let lines = match &args.replay {
+        Some(_) => None,
+        None => Some(args.input.lines()?),
+    };
+    let mut results = match &args.output.output {
+        None => None,
+        Some(_) => {
+            let inputs = match (&lines, &args.replay) {
+                (Some(l), _) => l.sources().to_vec(),
+                (None, Some(r)) => vec![usermaven_input::Source::file(r)],
+                (None, None) => Vec::new(),
+            };
+            Some(Results::new(args.output.open(&inputs)?))
+        }
+    };
+    let mut output_error: Option<std::io::Error> = None;
+    let tracking = match (&args.checkpoint, &lines) {
+        (Some(path), Some(lines)) => {
+            let names = lines.sources().iter().map(|s| s.name.clone()).collect();
+            let (checkpoint, resume) = Checkpoint::open(path, names)?;
+            if !resume.is_empty() {
+                eprintln!(
+                    "send: resuming from the checkpoint {}: acknowledged lines are skipped",
+                    path.display()
+                );
+            }
+            Some(Arc::new(Tracking {
+                checkpoint: Arc::new(Mutex::new(checkpoint)),
+                resume,
+            }))
+        }
+        _ => None,
+    };
     let reader = {
         let shutdown = shutdown.clone();
-        let input = args.input.clone();
         let replay = args.replay.clone();
+        let tracking = tracking.clone();
         // Replay rebuilds every URL as this destination builds it.
         let url = usermaven_destination::request_url(dest.settings(), dest.options()).0;
         let mut env = args.determinism.env();
         std::thread::spawn(move || -> anyhow::Result<ReadStats> {
             match replay {
                 Some(path) => read_replay(&path, &url, &tx, &shutdown),
-                None => read_events(input.lines()?, &dest, &mut env, &tx, &shutdown),
+                None => match lines {
+                    Some(lines) => {
+                        read_events(lines, &dest, &mut env, &tx, &shutdown, tracking.as_deref())
+                    }
+                    None => Ok(ReadStats::default()),
+                },
             }
         })
     };
@@ -151,10 +202,23 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     let mut progress = Progress::new();
     let mut failures_printed = 0u64;
     let mut write_error: Option<std::io::Error> = None;
+    // A request is acknowledged once delivered or written to the dead-letter file.
+    let ack = |seq: u64| {
+        if let Some(t) = &tracking {
+            lock(&t.checkpoint).ack(seq);
+        }
+    };
     let report = sender
         .run(rx, shutdown.clone(), |r| {
             progress.tick(&r);
-            if !r.delivery.is_delivered() {
+            if let Some(out) = &mut results {
+                if let Err(e) = out.write(&r) {
+                    output_error.get_or_insert(e);
+                }
+            }
+            if r.delivery.is_delivered() {
+                ack(r.meta.seq);
+            } else {
                 if failures_printed < MAX_FAILURE_LINES {
                     progress.println(&failure_line(&r));
                 } else if failures_printed == MAX_FAILURE_LINES {
@@ -162,8 +226,11 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
                         .println("send: more failures are only counted (see the dead-letter file)");
                 }
                 failures_printed += 1;
-                if let Err(e) = dead.write(&r) {
-                    write_error.get_or_insert(e);
+                match dead.write(&r) {
+                    Ok(()) => ack(r.meta.seq),
+                    Err(e) => {
+                        write_error.get_or_insert(e);
+                    }
                 }
             }
         })
@@ -181,14 +248,33 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             oversize: e.request.body.len() > usermaven_sender::MAX_EVENT_BYTES,
             request: e.request,
             delivery: Delivery::NotSent {
-                reason: "shutdown before it was sent".into(),
+                reason: if report.endpoint_down {
+                    "the endpoint is unreachable".into()
+                } else {
+                    "shutdown before it was sent".into()
+                },
             },
             batch_size: 0,
         };
         report.record(&r);
-        if let Err(e) = dead.write(&r) {
-            write_error.get_or_insert(e);
+        if let Some(out) = &mut results {
+            if let Err(e) = out.write(&r) {
+                output_error.get_or_insert(e);
+            }
         }
+        match dead.write(&r) {
+            Ok(()) => ack(r.meta.seq),
+            Err(e) => {
+                write_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = results
+        .as_mut()
+        .and_then(|r| r.flush().err())
+        .or(output_error)
+    {
+        eprintln!("send: error: cannot write --output: {e}");
     }
     if let Some(e) = write_error {
         eprintln!(
@@ -198,18 +284,68 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
 
     print_summary(&stats, &report, started.elapsed(), &dead);
-    if let Some(m) = mock {
-        print_received(&m);
-        m.shutdown().await;
+    if report.endpoint_down {
+        eprintln!(
+            "send: error: the endpoint {origin} is unreachable: every connection failed for {:?}; \
+             sending stopped (requests not delivered are in the dead-letter file)",
+            args.down_timeout
+        );
+    }
+    if let Some(t) = &tracking {
+        let mut cp = lock(&t.checkpoint);
+        let synced = cp.sync();
+        if let Some(e) = cp.take_error().or(synced.err()) {
+            eprintln!(
+                "send: error: cannot write the checkpoint {}: {e}",
+                cp.path().display()
+            );
+        } else if cp.all_complete() {
+            eprintln!(
+                "send: checkpoint {}: every input is acknowledged{}",
+                cp.path().display(),
+                if stats.skipped > 0 {
+                    format!(
+                        " ({} line(s) skipped as acknowledged before)",
+                        stats.skipped
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        } else {
+            eprintln!(
+                "send: checkpoint {}: run the same command again to resume after the last acknowledged line",
+                cp.path().display()
+            );
+        }
     }
     let ok = report.all_delivered()
         && stats.bad_lines == 0
         && stats.action_errors == 0
         && stats.stopped_after.is_none()
         && !shutdown.is_cancelled();
-    Ok(if ok {
+    let code = if report.endpoint_down {
+        ExitCode::from(3)
+    } else if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    };
+    if let Some(m) = mock {
+        print_received(&m);
+        if args.keep_open {
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            eprintln!(
+                "send: the embedded mock keeps serving at {}/__mock/ (Ctrl-C to stop)",
+                m.uri()
+            );
+            // A Ctrl-C during the run already stopped it; only a later one ends the wait.
+            if !shutdown.is_cancelled() {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        m.shutdown().await;
+    }
+    Ok(code)
 }

@@ -13,8 +13,14 @@ use super::events::{Meta, ReadStats};
 pub(super) const MAX_FAILURE_LINES: u64 = 20;
 
 pub(super) fn failure_line(r: &EventResult<Meta>) -> String {
+    let file = r
+        .meta
+        .file
+        .as_deref()
+        .map(|f| format!("{f} "))
+        .unwrap_or_default();
     format!(
-        "line {} ({}): {}",
+        "{file}line {} ({}): {}",
         r.meta.line,
         r.meta.action,
         r.delivery.reason()
@@ -94,6 +100,12 @@ pub(super) fn print_summary(
         report.oversize,
         elapsed.as_secs_f64()
     );
+    if stats.skipped > 0 {
+        eprintln!(
+            "send: {} line(s) skipped: acknowledged by an earlier run (checkpoint)",
+            stats.skipped
+        );
+    }
     if let Some(place) = &stats.stopped_after {
         eprintln!("send: stopped reading after {place}; later lines were not read");
     }

@@ -86,6 +86,8 @@ fn replay_entry(line: &str, url: &Secret) -> Result<(Meta, Request), String> {
         .unwrap_or_else(|| vec![("content-type".into(), "application/json".into())]);
     let action = Arc::from(field("action").unwrap_or("unknown"));
     let meta = Meta {
+        file: field("file").map(Arc::from),
+        seq: 0,
         line: v
             .get("line")
             .and_then(usermaven_json::Value::as_f64)
@@ -136,6 +138,8 @@ mod tests {
         let result = EventResult {
             id: 1,
             meta: Meta {
+                file: None,
+                seq: 0,
                 line: 1,
                 action: "track".into(),
                 subscription: "Track Event".into(),

@@ -178,3 +178,95 @@ fn describe_json_has_the_metadata_shape() {
         Some(4)
     );
 }
+
+fn map_args(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    cmd.args(["map", "--api-key", "k", "--server-token", TOKEN])
+        .args(["--now", "2025-03-14T09:30:00Z", "--seed", "1"])
+        .arg(root().join("fixtures/samples/mixed.ndjson"))
+}
+
+#[test]
+fn pretty_output_has_a_header_per_request_and_the_bodies_indented_in_order() {
+    let ndjson = map_args(&mut bin()).output().unwrap();
+    let pretty = map_args(&mut bin())
+        .args(["--format", "pretty"])
+        .output()
+        .unwrap();
+    assert_eq!(pretty.status.code(), ndjson.status.code());
+    let pretty = String::from_utf8(pretty.stdout).unwrap();
+    assert!(!pretty.contains(TOKEN));
+    let headers: Vec<&str> = pretty.lines().filter(|l| l.starts_with("── ")).collect();
+    let lines: Vec<usermaven_json::Value> = String::from_utf8(ndjson.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| usermaven_json::Value::parse(l).unwrap())
+        .collect();
+    assert_eq!(headers.len(), lines.len(), "{pretty}");
+    let mut rest = pretty.as_str();
+    for (h, v) in headers.iter().zip(&lines) {
+        let n = v.get("line").and_then(|n| n.as_f64()).unwrap();
+        match v.get("request") {
+            Some(req) => {
+                let sub = v.get("subscription").and_then(|s| s.as_str()).unwrap();
+                let action = v.get("action").and_then(|s| s.as_str()).unwrap();
+                assert!(
+                    h.starts_with(&format!("── line {n} · {sub} · {action} ─")),
+                    "{h}"
+                );
+                // The body, indented, keys in the order of the body text.
+                let body = req.get("body").and_then(|b| b.as_str()).unwrap();
+                let indented = usermaven_json::Value::parse(body).unwrap().to_json_pretty();
+                let at = rest
+                    .find(&indented)
+                    .expect("indented body follows its header");
+                rest = &rest[at + indented.len()..];
+            }
+            None => assert!(h.starts_with(&format!("── line {n} · ")), "{h}"),
+        }
+    }
+}
+
+#[test]
+fn output_goes_to_a_file_and_never_over_an_input() {
+    let scratch = scratch();
+    let out_file = scratch.path().join("requests.ndjson");
+    let to_stdout = map_args(&mut bin()).output().unwrap();
+    let to_file = map_args(&mut bin())
+        .arg("--output")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert_eq!(to_file.status.code(), to_stdout.status.code());
+    assert!(to_file.stdout.is_empty());
+    assert_eq!(std::fs::read(&out_file).unwrap(), to_stdout.stdout);
+
+    let input = scratch.path().join("in.ndjson");
+    std::fs::copy(root().join("fixtures/samples/mixed.ndjson"), &input).unwrap();
+    let clash = bin()
+        .args(["map", "--api-key", "k", "--server-token", "t", "-o"])
+        .arg(&input)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(clash.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        std::fs::read(root().join("fixtures/samples/mixed.ndjson")).unwrap(),
+        "the input is untouched"
+    );
+
+    // cases too.
+    let cases = root().join("fixtures/cases/action-track.cases.ndjson");
+    let cases_out = scratch.path().join("results.ndjson");
+    let a = bin().arg("cases").arg(&cases).output().unwrap();
+    let b = bin()
+        .arg("cases")
+        .arg(&cases)
+        .arg("-o")
+        .arg(&cases_out)
+        .output()
+        .unwrap();
+    assert_eq!((a.status.code(), b.status.code()), (Some(0), Some(0)));
+    assert!(!a.stdout.is_empty() && b.stdout.is_empty());
+    assert_eq!(std::fs::read(&cases_out).unwrap(), a.stdout);
+}

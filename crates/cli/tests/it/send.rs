@@ -98,6 +98,8 @@ fn closed_port_leaks_no_token_and_dead_letters_everything() {
         .args([
             "--max-attempts",
             "2",
+            "--down-timeout",
+            "1s",
             "--now",
             "2025-01-01T00:00:00Z",
             "--seed",
@@ -106,19 +108,23 @@ fn closed_port_leaks_no_token_and_dead_letters_everything() {
         ])
         .arg(&dl)
         .arg(&events));
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    // Nothing ever connects: the endpoint is declared unreachable after the down-timeout.
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("is unreachable"), "{text}");
     assert_no_token("stdout+stderr", &text);
     let raw = std::fs::read_to_string(&dl).expect("dead-letter file written");
     assert_no_token("dead-letter file", &raw);
     let lines = dead_letter_lines(&dl);
     assert!(!lines.is_empty(), "{text}");
     for l in &lines {
-        assert_eq!(l["outcome"], "gave_up");
+        // The first requests use their attempts before the breaker opens; the rest wait and
+        // end with the endpoint.
+        let reason = l["reason"].as_str().unwrap_or("");
         assert!(
-            l["reason"]
-                .as_str()
-                .unwrap_or("")
-                .contains("gave up after 2 attempt(s)"),
+            (l["outcome"] == "gave_up"
+                && (reason.contains("gave up after 2 attempt(s)")
+                    || reason.contains("unreachable")))
+                || (l["outcome"] == "not_sent" && reason.contains("unreachable")),
             "{l}"
         );
         assert_eq!(
@@ -224,6 +230,7 @@ fn embedded_mock_reports_what_usermaven_received() {
     )
     .expect("write");
     let dl = dir.join("dl.ndjson");
+    let results = dir.join("results.ndjson");
     let (out, text) = run(bin()
         .args([
             "send",
@@ -233,11 +240,30 @@ fn embedded_mock_reports_what_usermaven_received() {
             "1",
             "--batch-size",
             "2",
-            "--dead-letter",
+            "--output",
         ])
+        .arg(&results)
+        .arg("--dead-letter")
         .arg(&dl)
         .arg(&events));
     assert_eq!(out.status.code(), Some(0), "{text}");
+    // --output: one line per request with its outcome.
+    let mut lines: Vec<(u64, String, f64)> = std::fs::read_to_string(&results)
+        .expect("results")
+        .lines()
+        .map(|l| {
+            let v = usermaven_json::Value::parse(l).expect("JSON");
+            let get = |k: &str| v.get(k).expect(k).clone();
+            (
+                get("line").as_f64().expect("line") as u64,
+                get("outcome").as_str().expect("outcome").to_string(),
+                get("status").as_f64().expect("status"),
+            )
+        })
+        .collect();
+    lines.sort_by_key(|l| l.0);
+    let delivered = |n| (n, "delivered".to_string(), 200.0);
+    assert_eq!(lines, vec![delivered(1), delivered(2), delivered(3)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("received 3 event(s)"), "{stdout}");
     assert!(
@@ -304,4 +330,78 @@ fn usage_errors_exit_2() {
         let (out, text) = run(bin().current_dir(dir).args(*args));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {text}");
     }
+}
+
+/// A plain HTTP/1.1 GET over loopback: the status line and the body.
+fn http_get(url: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    let status = text.lines().next().unwrap_or("").to_string();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn keep_open_leaves_the_embedded_mock_serving_until_ctrl_c() {
+    use std::io::BufRead;
+    let scratch = scratch();
+    let events = events_file(scratch.path());
+    let mut child = bin()
+        .args(["send", "--keep-open", "--seed", "1", "--dead-letter"])
+        .arg(scratch.path().join("dl.ndjson"))
+        .arg(&events)
+        .env_remove("USERMAVEN_API_KEY")
+        .env_remove("USERMAVEN_SERVER_TOKEN")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut page = None;
+    let mut seen = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("read") > 0 {
+        seen.push_str(&line);
+        if let Some(at) = line.find("(see what it receives: ") {
+            let url = &line[at + "(see what it receives: ".len()..];
+            page = Some(url.trim_end().trim_end_matches(')').to_string());
+        }
+        if line.contains("keeps serving at") {
+            break;
+        }
+        line.clear();
+    }
+    let page = page.unwrap_or_else(|| panic!("no page URL printed:\n{seen}"));
+    assert!(
+        page.starts_with("http://127.0.0.1:") && page.ends_with("/__mock/"),
+        "{page}"
+    );
+    assert!(seen.contains(&format!("keeps serving at {page}")), "{seen}");
+    // The run is over and the mock still answers.
+    let (status, body) = http_get(&format!("{page}stats"));
+    assert!(status.contains(" 200 "), "{status}");
+    assert!(body.contains("events"), "{body}");
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait");
+    // Some sample events are action errors: exit 1, decided before the wait.
+    assert_eq!(status.code(), Some(1));
 }

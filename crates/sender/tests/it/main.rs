@@ -66,6 +66,7 @@ pub fn config(base_url: &str) -> SenderConfig {
             seed: 1,
         },
         retry_after_cap: Duration::from_secs(5),
+        down_timeout: Duration::from_secs(2),
         ..SenderConfig::default()
     }
 }

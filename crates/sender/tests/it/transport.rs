@@ -10,7 +10,7 @@ use usermaven_sender::{Delivery, SendError, Sender};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{assert_no_token, config, request, TOKEN};
+use crate::{assert_no_token, assert_results_clean, config, request, TOKEN};
 
 #[tokio::test]
 async fn timeouts_are_retried_then_reported() {
@@ -180,14 +180,17 @@ async fn a_reset_connection_is_retried_to_success() {
 
 #[tokio::test]
 async fn refused_connections_are_retried_then_reported() {
+    // Two attempts: fewer failures in a row than open the breaker, so the request is on its own.
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
-    let sender = Sender::new(config(&format!("http://{addr}"))).expect("sender");
+    let mut cfg = config(&format!("http://{addr}"));
+    cfg.backoff.max_attempts = 2;
+    let sender = Sender::new(cfg).expect("sender");
     let d = sender.send(&request(1)).await;
     match &d {
         Delivery::GaveUp {
-            attempts: 4,
+            attempts: 2,
             last_error: e @ SendError::Connect(_),
         } => {
             let chain = e.chain();
@@ -200,6 +203,52 @@ async fn refused_connections_are_retried_then_reported() {
         other => panic!("{other:?}"),
     }
     assert_no_token(&d);
+}
+
+#[tokio::test]
+async fn a_refusing_endpoint_is_declared_down_after_the_down_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    let mut cfg = config(&format!("http://{addr}"));
+    cfg.down_timeout = Duration::from_millis(800);
+    let sender = Sender::new(cfg).expect("sender");
+    // Many events: the run still ends after about the down-timeout, each one reported.
+    let (tx, rx) = usermaven_sender::channel(16);
+    tokio::spawn(async move {
+        for i in 0..5_000 {
+            let e = usermaven_sender::Envelope {
+                id: i,
+                meta: (),
+                request: request(i),
+            };
+            if tx.send(e).await.is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let mut results = Vec::new();
+    let report = sender
+        .run(rx, usermaven_sender::CancellationToken::new(), |r| {
+            results.push(r)
+        })
+        .await;
+    let took = started.elapsed();
+    assert!(report.endpoint_down, "{report:?}");
+    assert_eq!(report.delivered, 0);
+    assert_eq!(report.events, results.len() as u64);
+    assert!(
+        took >= Duration::from_millis(800)
+            && took < Duration::from_millis(800) + usermaven_sender::breaker::MAX_PROBE * 2,
+        "{took:?}"
+    );
+    let unreachable = results
+        .iter()
+        .filter(|r| matches!(&r.delivery, Delivery::GaveUp { last_error: SendError::Unreachable { origin, .. }, .. } if *origin == format!("http://{addr}")))
+        .count();
+    assert!(unreachable >= 1, "{:?}", results.first());
+    assert_results_clean(&results);
 }
 
 #[tokio::test]

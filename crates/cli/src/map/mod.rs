@@ -11,6 +11,19 @@ use usermaven_json::{write_js_string, write_number, Object, Value};
 
 use crate::cases::error_value;
 
+mod pretty;
+
+/// How `map` writes its output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON line per request or error, for programs (the default).
+    #[default]
+    Ndjson,
+    /// For people: a header line per request (input, line, subscription, action), then the
+    /// method and redacted URL, then the body as indented JSON in its own key order.
+    Pretty,
+}
+
 /// Counters of a `map` run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct MapSummary {
@@ -66,8 +79,22 @@ pub fn map_stream(
     dest: &Destination,
     env: &mut dyn Env,
     lines: &mut Lines,
-    mut out: impl Write,
+    out: impl Write,
 ) -> std::io::Result<MapSummary> {
+    map_stream_as(dest, env, lines, out, Format::Ndjson)
+}
+
+/// [`map_stream`] in the given [`Format`].
+pub fn map_stream_as(
+    dest: &Destination,
+    env: &mut dyn Env,
+    lines: &mut Lines,
+    mut out: impl Write,
+    format: Format,
+) -> std::io::Result<MapSummary> {
+    if format == Format::Pretty {
+        return pretty::map_pretty(dest, env, lines, out);
+    }
     let mut summary = MapSummary::default();
     let mut buf = String::with_capacity(4096);
     let names: Option<Vec<String>> = (lines.sources().len() > 1)
@@ -172,7 +199,7 @@ fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
     buf.push('}');
 }
 
-fn error_object(name: &str, message: &str) -> Value {
+pub(crate) fn error_object(name: &str, message: &str) -> Value {
     let mut e = Object::new();
     e.set("name", Value::str(name));
     e.set("message", Value::str(message));
