@@ -136,3 +136,41 @@ fn a_first_page_of_many_is_a_warning() {
     );
     assert!(config::convert(&v, Target::Presets).is_ok());
 }
+
+/// Any JSON in any position of any shape: a checked result (never a panic), and a conversion,
+/// when there is one, that checks to the same subscriptions.
+#[test]
+fn arbitrary_values_in_every_shape_never_panic() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let strategy = usermaven_eventgen::event();
+    let mut runner = usermaven_eventgen::runner(7, 99, 300);
+    for _ in 0..300 {
+        let v = strategy.new_tree(&mut runner).unwrap().current();
+        let text = v.to_json();
+        for wrapped in [
+            text.clone(),
+            format!("[{text}]"),
+            format!(r#"{{"subscriptions":[{text}]}}"#),
+            format!(r#"{{"data":{{"subscriptions":[{text}]}}}}"#),
+            format!(r#"{{"data":{{"subscription":{text}}}}}"#),
+            format!(r#"{{"data":{{"destination":{{"settings":{text}}}}}}}"#),
+        ] {
+            let config = Value::parse(&wrapped).unwrap();
+            let checked = config::check_with(&config, &inputs());
+            for to in [Target::Presets, Target::PublicApi] {
+                if let Ok(converted) = config::convert(&config, to) {
+                    let again = config::check_with(&converted, &inputs());
+                    let names = |c: &config::Checked| {
+                        c.destination.as_ref().map(|d| {
+                            d.subscriptions()
+                                .iter()
+                                .map(|s| (s.name.clone(), s.enabled))
+                                .collect::<Vec<_>>()
+                        })
+                    };
+                    assert_eq!(names(&checked), names(&again), "{wrapped}");
+                }
+            }
+        }
+    }
+}
