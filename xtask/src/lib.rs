@@ -2,8 +2,10 @@
 //!
 //! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
 //! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
+//! - [`example_cases`]: reference cases for the worked example (written by `reference`).
 
 pub mod conformance;
+pub mod example_cases;
 pub mod reference;
 
 use std::path::PathBuf;

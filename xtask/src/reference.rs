@@ -93,6 +93,15 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
         }
     }
 
+    // The worked example's events through its own subscriptions (see example_cases.rs).
+    fs::write(
+        staging
+            .path()
+            .join(format!("{}{CASES_SUFFIX}", crate::example_cases::GROUP)),
+        crate::example_cases::cases(root)?,
+    )
+    .context("writing the example's cases")?;
+
     let groups = case_groups(staging.path())?;
     if groups.is_empty() {
         bail!("the generators wrote no *{CASES_SUFFIX} files");

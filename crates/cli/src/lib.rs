@@ -1,5 +1,7 @@
-//! The library half of `usermaven-actions`: the differential case runner and the event
-//! mapping stream, so tests use them without spawning the binary.
+//! The library half of `usermaven-actions`: the differential case runner, the event
+//! mapping stream, and `diff`'s comparison (`compare`), so
+//! tests use them without spawning the binary.
 
 pub mod cases;
+pub mod compare;
 pub mod map;

@@ -13,7 +13,9 @@ use usermaven_destination::{Destination, FixedEnv, Options, Settings};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod config_cmd;
 mod mock_cmd;
+mod review_cmd;
 mod send_cmd;
 
 #[derive(Parser)]
@@ -37,11 +39,16 @@ enum Command {
     Mock(mock_cmd::MockArgs),
     /// Run differential cases (NDJSON) and print one result per case.
     Cases(CasesArgs),
-    /// Work with destination configurations (Segment's settings + subscriptions shape).
+    /// Work with destination configurations (Segment's preset and Public API shapes).
     #[command(subcommand)]
-    Config(ConfigCommand),
+    Config(config_cmd::ConfigCommand),
     /// Describe the destination: actions, fields, presets (--json: metadata.json's shape).
     Describe(DescribeArgs),
+    /// Compare two configurations over the same events: which requests change, and where.
+    /// Exit 0: nothing differs; 1: something does; 2: bad input.
+    Diff(review_cmd::DiffArgs),
+    /// Snapshot-test a configuration: DIR/config.json × DIR/events/ against DIR/snapshots/.
+    Test(review_cmd::TestArgs),
     /// Print a shell completion script (e.g. `usermaven-actions completions bash >
     /// ~/.local/share/bash-completion/completions/usermaven-actions`).
     Completions {
@@ -53,15 +60,6 @@ enum Command {
     Man {
         /// A command (map, send, mock, cases, …); default: the main page.
         command: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum ConfigCommand {
-    /// Check a configuration file and report every problem with its location.
-    Check {
-        /// The configuration (JSON).
-        file: String,
     },
 }
 
@@ -179,7 +177,8 @@ struct MapArgs {
     /// Apply the documented fix for the reference's company.custom bug.
     #[arg(long)]
     fix_company_custom: bool,
-    /// A destination configuration (settings + subscriptions); default: the four presets.
+    /// A destination configuration (any of Segment's shapes; settings it lacks come from
+    /// --api-key/--server-token); default: the four presets.
     #[arg(long)]
     config: Option<String>,
 }
@@ -198,20 +197,6 @@ enum MapFormat {
     Pretty,
 }
 
-/// Load a configuration file into a destination; any problem is an error listing them all.
-pub(crate) fn load_config(path: &str) -> anyhow::Result<Destination> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
-    let value = usermaven_json::Value::parse(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-    let checked = usermaven_destination::config::check(&value, &|k| std::env::var(k).ok());
-    if !checked.problems.is_empty() {
-        let list: Vec<String> = checked.problems.iter().map(|p| format!("  {p}")).collect();
-        anyhow::bail!("{path} has {} problem(s):\n{}", list.len(), list.join("\n"));
-    }
-    checked
-        .destination
-        .context("the configuration builds no destination")
-}
-
 /// The destination for `map`/`send`: from `--config`, or the presets with the credentials.
 pub(crate) fn destination_from(
     config: Option<&str>,
@@ -219,7 +204,7 @@ pub(crate) fn destination_from(
     options: Options,
 ) -> anyhow::Result<Destination> {
     if let Some(path) = config {
-        return load_config(path);
+        return config_cmd::load(path, credentials);
     }
     let api_key = credentials
         .api_key
@@ -300,39 +285,6 @@ fn run_cases(args: CasesArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn run_config(cmd: ConfigCommand) -> anyhow::Result<ExitCode> {
-    let mut out = io::stdout().lock();
-    match cmd {
-        ConfigCommand::Check { file } => {
-            let text =
-                std::fs::read_to_string(&file).with_context(|| format!("cannot read {file}"))?;
-            let value = match usermaven_json::Value::parse(&text) {
-                Ok(v) => v,
-                Err(e) => {
-                    writeln!(out, "{file}: invalid JSON: {e}")?;
-                    return Ok(ExitCode::from(1));
-                }
-            };
-            let checked = usermaven_destination::config::check(&value, &|k| std::env::var(k).ok());
-            for p in &checked.problems {
-                writeln!(out, "{file}: {p}")?;
-            }
-            if checked.problems.is_empty() {
-                let n = checked
-                    .destination
-                    .as_ref()
-                    .map(|d| d.subscriptions().len())
-                    .unwrap_or(0);
-                writeln!(out, "{file}: ok ({n} subscriptions)")?;
-                Ok(ExitCode::SUCCESS)
-            } else {
-                writeln!(out, "{file}: {} problem(s)", checked.problems.len())?;
-                Ok(ExitCode::from(1))
-            }
-        }
-    }
-}
-
 fn run_describe(args: DescribeArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     use usermaven_destination::ActionKind;
@@ -398,8 +350,10 @@ fn main() -> ExitCode {
         Command::Send(args) => send_cmd::run(args),
         Command::Mock(args) => mock_cmd::run(args),
         Command::Cases(args) => run_cases(args),
-        Command::Config(cmd) => run_config(cmd),
+        Command::Config(cmd) => config_cmd::run(cmd),
         Command::Describe(args) => run_describe(args),
+        Command::Diff(args) => review_cmd::run_diff(args),
+        Command::Test(args) => review_cmd::run_test(args),
         Command::Completions { shell } => run_completions(shell),
         Command::Man { command } => run_man(command.as_deref()),
     };

@@ -57,14 +57,14 @@ pub fn action_of(case: &Value) -> String {
 /// What differs between an expected and an actual result, field by field.
 pub fn describe(expected: &Value, got: &Value) -> String {
     let mut diffs = Vec::new();
-    super::diff::value_diff("result", expected, got, &mut diffs);
+    usermaven_snapshot::diff::value_diff("result", expected, got, &mut diffs);
     // Bodies are strings inside the result: compare them as JSON to name the field.
     let (mut a, mut b) = (Vec::new(), Vec::new());
     bodies(expected, &mut a);
     bodies(got, &mut b);
     for (x, y) in a.iter().zip(&b) {
         if let (Ok(x), Ok(y)) = (Value::parse(x), Value::parse(y)) {
-            super::diff::value_diff("body", &x, &y, &mut diffs);
+            usermaven_snapshot::diff::value_diff("body", &x, &y, &mut diffs);
         }
     }
     let lines: Vec<String> = diffs

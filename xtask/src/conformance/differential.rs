@@ -18,7 +18,6 @@ use usermaven_json::{Object, Value};
 
 use super::corpus::{action_of, describe, same};
 use super::fixtures;
-use super::props;
 use super::report::{Report, Stage};
 use super::{Fixed, Options, ReferenceMode};
 
@@ -366,8 +365,12 @@ pub fn generate(root: &Path, opts: &Options, fixed: &Fixed) -> Result<Vec<Value>
             fixed,
         ));
     }
-    let strategy = props::event();
-    let mut runner = props::runner(opts.seed, 2, opts.reference_events);
+    let strategy = usermaven_eventgen::event();
+    let mut runner = usermaven_eventgen::runner(
+        opts.seed,
+        usermaven_eventgen::DIFFERENTIAL_STREAM,
+        opts.reference_events,
+    );
     for i in 0..opts.reference_events {
         let event = strategy
             .new_tree(&mut runner)

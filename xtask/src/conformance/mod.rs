@@ -18,7 +18,6 @@
 //! Reports go to `<workspace>/target/conformance/` (`junit.xml`, `summary.json`, `summary.txt`).
 
 pub mod corpus;
-pub mod diff;
 pub mod differential;
 pub mod e2e;
 pub mod fixtures;

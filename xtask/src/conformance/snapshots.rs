@@ -1,16 +1,19 @@
 //! Snapshots: every event fixture × every subscription that applies (the four presets through
 //! routing, plus each mapping fixture whose trigger matches), rendered as the exact request
 //! (redacted URL, headers, pretty body in original key order) or the Segment-style error, and
-//! checked against `snapshots/*.snap` with insta's own machinery.
+//! checked against `snapshots/*.snap` by `usermaven-snapshot` (the format, the comparison and
+//! the field-level diff `usermaven-actions test` uses too).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use usermaven_destination::{
     ActionError, Destination, FixedEnv, Options, Request, Routed, Settings, Subscription,
 };
 use usermaven_json::Value;
 
-use super::diff;
+use usermaven_snapshot::file::Meta;
+use usermaven_snapshot::{Status, Update};
+
 use super::fixtures::{EventFixture, MappingFixture};
 use super::report::{Report, Stage};
 use super::Fixed;
@@ -32,45 +35,15 @@ pub struct Produced {
     pub request: Option<Request>,
 }
 
-/// The text of a request: method and redacted URL, headers, blank line, pretty body.
-pub fn request_text(r: &Request) -> String {
-    let mut s = format!("{} {}\n", r.method, r.redacted_url());
-    for (k, v) in &r.headers {
-        s.push_str(&format!("{k}: {v}\n"));
-    }
-    s.push('\n');
-    match Value::parse(&r.body) {
-        Ok(v) => s.push_str(&v.to_json_pretty()),
-        Err(_) => s.push_str(&r.body),
-    }
-    s.push('\n');
-    s
-}
-
-/// The text of an error: name, status, message.
-pub fn error_text(e: &ActionError) -> String {
-    let status = e.status.map(|s| s.to_string()).unwrap_or("null".into());
-    format!(
-        "error: {}\nstatus: {status}\nmessage: {}\n",
-        e.name,
-        e.message.replace('\n', "\\n")
-    )
-}
-
 fn render(
     fixture: &EventFixture,
     subscription: &str,
     result: &Result<Request, ActionError>,
 ) -> String {
-    let mut s = format!(
-        "fixture: {}\nsubscription: {subscription}\n\n",
-        fixture.path
-    );
-    match result {
-        Ok(r) => s.push_str(&request_text(r)),
-        Err(e) => s.push_str(&error_text(e)),
-    }
-    s
+    usermaven_snapshot::render(
+        &[("fixture", &fixture.path), ("subscription", subscription)],
+        result,
+    )
 }
 
 /// Compare a routed result with a fresh compile of the same mapping (`execute` with
@@ -207,43 +180,49 @@ fn check_fresh(
     );
 }
 
-fn snap_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}.snap"))
-}
+/// Where the harness's snapshots say they come from (this file, which produces them).
+const SOURCE: &str = "xtask/src/conformance/snapshots.rs";
 
-/// The contents of a committed snapshot, normalised as insta compares them.
-fn committed(path: &Path) -> Option<String> {
-    let snap = insta::Snapshot::from_file(path).ok()?;
-    Some(snap.contents().as_text()?.to_string())
-}
-
-fn normalized(content: &str) -> String {
-    content.trim_end().replace("\r\n", "\n")
-}
-
-/// Check every produced snapshot against `snapshots/`; hand mismatches and new snapshots to
-/// insta (which writes `.snap.new` files for `cargo insta review`, or updates in place with
-/// `INSTA_UPDATE=always`, or writes nothing with `INSTA_UPDATE=no` / on CI). Snapshot files no
-/// fixture produces any more are reported as stale.
+/// Check every produced snapshot against `snapshots/`: mismatches and new snapshots are written
+/// as pending `snapshots/*.snap.new` for `cargo insta review`, or in place with
+/// `INSTA_UPDATE=always`, or not at all with `INSTA_UPDATE=no` / on CI (insta's rules).
+/// Snapshot files no fixture produces any more are reported as stale.
 pub fn check(root: &Path, produced: &[Produced], report: &mut Report) {
     let dir = root.join("snapshots");
-    let mut failing = Vec::new();
-    for p in produced {
-        let path = snap_path(&dir, &p.name);
-        let new = normalized(&p.content);
-        let failure = match committed(&path) {
-            Some(old) if old == new => {
-                let _ = std::fs::remove_file(path.with_extension("snap.new"));
-                None
-            }
-            Some(old) => {
-                let diffs = diff::diff(&old, &new);
+    let update = Update::from_env();
+    let snaps: Vec<usermaven_snapshot::Produced> = produced
+        .iter()
+        .map(|p| usermaven_snapshot::Produced {
+            name: p.name.clone(),
+            meta: Meta {
+                source: SOURCE.to_string(),
+                description: format!("{} / {}", p.fixture_name, p.subscription),
+            },
+            content: p.content.clone(),
+        })
+        .collect();
+    let checked = match usermaven_snapshot::check(&dir, &snaps, update, false) {
+        Ok(c) => c,
+        Err(e) => {
+            report.record(
+                Stage::Snapshot,
+                "io",
+                "snapshots/",
+                Some(format!("cannot read or write snapshots/: {e}")),
+            );
+            return;
+        }
+    };
+    for (p, o) in produced.iter().zip(&checked.outcomes) {
+        let failure = match &o.status {
+            Status::Same => None,
+            Status::Changed(diffs) => {
                 let mut s = format!(
                     "snapshot diff: fixture {} / action {} / {} ({})",
                     p.fixture_name,
                     p.action,
                     p.subscription,
-                    rel(root, &path)
+                    rel(root, &o.path)
                 );
                 for d in diffs.iter().take(8) {
                     s.push_str(&format!("\n    {d}"));
@@ -251,19 +230,15 @@ pub fn check(root: &Path, produced: &[Produced], report: &mut Report) {
                 if diffs.len() > 8 {
                     s.push_str(&format!("\n    … {} more", diffs.len() - 8));
                 }
-                failing.push(p);
                 Some(s)
             }
-            None => {
-                failing.push(p);
-                Some(format!(
-                    "new snapshot: fixture {} / action {} / {} ({} does not exist)",
-                    p.fixture_name,
-                    p.action,
-                    p.subscription,
-                    rel(root, &path)
-                ))
-            }
+            Status::New => Some(format!(
+                "new snapshot: fixture {} / action {} / {} ({} does not exist)",
+                p.fixture_name,
+                p.action,
+                p.subscription,
+                rel(root, &o.path)
+            )),
         };
         report.record(
             Stage::Snapshot,
@@ -272,40 +247,23 @@ pub fn check(root: &Path, produced: &[Produced], report: &mut Report) {
             failure,
         );
     }
-    if !failing.is_empty() {
-        hand_to_insta(&dir, &failing);
-        let update = std::env::var("INSTA_UPDATE").unwrap_or_default();
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-        report.notes.push(if update == "always" || update == "force" {
-            format!("{} snapshot(s) written in place (INSTA_UPDATE={update}); review with git diff snapshots/", failing.len())
-        } else if update == "no" || (ci && update.is_empty()) {
-            format!("{} snapshot(s) differ; nothing written (INSTA_UPDATE=no or CI)", failing.len())
-        } else {
-            format!("{} snapshot(s) differ: pending snapshots/*.snap.new written; run `cargo insta review`", failing.len())
+    let failing = checked.failures();
+    if failing > 0 {
+        report.notes.push(match update {
+            Update::Accept => format!("{failing} snapshot(s) written in place (INSTA_UPDATE=always); review with git diff snapshots/"),
+            Update::Nothing => format!("{failing} snapshot(s) differ; nothing written (INSTA_UPDATE=no or CI)"),
+            Update::Pending => format!("{failing} snapshot(s) differ: pending snapshots/*.snap.new written; run `cargo insta review`"),
         });
     }
-    let produced_names: std::collections::HashSet<&str> =
-        produced.iter().map(|p| p.name.as_str()).collect();
-    if let Ok(rd) = std::fs::read_dir(&dir) {
-        let mut stale: Vec<String> = rd
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let n = e.file_name().to_string_lossy().into_owned();
-                n.strip_suffix(".snap").map(str::to_string)
-            })
-            .filter(|n| !produced_names.contains(n.as_str()))
-            .collect();
-        stale.sort();
-        for n in stale {
-            report.record(
-                Stage::Snapshot,
-                "stale",
-                &n,
-                Some(format!(
-                    "stale snapshot snapshots/{n}.snap: no fixture produces it any more (delete it)"
-                )),
-            );
-        }
+    for n in &checked.stale {
+        report.record(
+            Stage::Snapshot,
+            "stale",
+            n,
+            Some(format!(
+                "stale snapshot snapshots/{n}.snap: no fixture produces it any more (delete it)"
+            )),
+        );
     }
 }
 
@@ -314,24 +272,4 @@ fn rel(root: &Path, p: &Path) -> String {
         .unwrap_or(p)
         .to_string_lossy()
         .replace('\\', "/")
-}
-
-/// Run insta's assertion for each failing snapshot so it records them its usual way. Its panics
-/// (the assertion failures) are caught: the harness reports the differences itself.
-fn hand_to_insta(dir: &Path, failing: &[&Produced]) {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    for p in failing {
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(dir);
-        settings.set_prepend_module_to_snapshot(false);
-        settings.set_omit_expression(true);
-        settings.set_description(format!("{} / {}", p.fixture_name, p.subscription));
-        let name = p.name.clone();
-        let content = p.content.clone();
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-            settings.bind(|| insta::assert_snapshot!(name, content));
-        }));
-    }
-    std::panic::set_hook(hook);
 }

@@ -5,18 +5,24 @@
 //! - `map`: `map`, `config check` and `describe` on the committed samples.
 //! - `input`: the input rules (bad bytes, BOM, several files, directories, gzip) through `map`.
 //! - `send`: tokens never leak, the embedded mock, replay, usage errors.
+//! - `config_shapes`: Segment's Public API shapes through `config check`, `map`, `config convert`.
+//! - `diff`: `diff BASE HEAD` on the worked example.
+//! - `snapshot_dir`: `test DIR` on the worked example (pass, fail naming the field, `--accept`).
 //! - `checkpoint`: `send --checkpoint` killed mid-run and resumed.
 //! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`), for good or for a while.
 //! - `shell`: `completions` and `man`.
 
 mod cases;
 mod checkpoint;
+mod config_shapes;
+mod diff;
 mod endpoint_down;
 mod input;
 mod map;
 mod proxy;
 mod send;
 mod shell;
+mod snapshot_dir;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

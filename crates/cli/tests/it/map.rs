@@ -92,11 +92,11 @@ fn config_check_reports_every_problem_with_its_location() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     for needle in [
         "settings.server_token: environment variable UM_TEST_UNSET_VAR is not set",
-        "subscriptions[0] \"Orders\".mapping.screen: Screen: must be an object",
-        "subscriptions[0] \"Orders\".mapping.bogus: unknown field for action track",
-        "subscriptions[1] \"Who\".subscribe: invalid trigger",
-        "subscriptions[1] \"Who\".mapping: /user_id should only have one @-prefixed key but it has 2 keys.",
-        "subscriptions[2] \"X\".partnerAction: unknown action \"pageview\"",
+        "subscriptions[0] \"Orders\" mapping.screen: Screen: must be an object",
+        "subscriptions[0] \"Orders\" mapping.bogus: unknown field for action track",
+        "subscriptions[1] \"Who\" subscribe: invalid trigger",
+        "subscriptions[1] \"Who\" mapping: /user_id should only have one @-prefixed key but it has 2 keys.",
+        "subscriptions[2] \"X\" partnerAction: unknown action \"pageview\"",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }

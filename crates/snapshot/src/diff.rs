@@ -146,7 +146,8 @@ fn short(s: &str) -> String {
     }
 }
 
-fn show(v: &Value) -> String {
+/// A value as one short line of JSON (at most 120 characters).
+pub fn show(v: &Value) -> String {
     short(&v.to_json())
 }
 
@@ -162,75 +163,176 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// Field-level differences between two JSON values, including key order.
-pub fn value_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldDiff>) {
+/// One step of a path into a JSON value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// A path as an RFC 6901 JSON pointer (`/user/email`, `/products/0`; `""` is the whole value).
+pub fn pointer(path: &[Step]) -> String {
+    let mut s = String::new();
+    for step in path {
+        s.push('/');
+        match step {
+            Step::Key(k) => s.push_str(&k.replace('~', "~0").replace('/', "~1")),
+            Step::Index(i) => s.push_str(&i.to_string()),
+        }
+    }
+    s
+}
+
+/// A path as the snapshot report names it: `body.user.email`, `body.products[0]`.
+pub fn dotted(root: &str, path: &[Step]) -> String {
+    let mut s = root.to_string();
+    for step in path {
+        match step {
+            Step::Key(k) => s = join(&s, k),
+            Step::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// One difference between two JSON values.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// The value at `path` differs (`old` and `new` are both present).
+    Changed {
+        path: Vec<Step>,
+        old: Value,
+        new: Value,
+    },
+    /// `path` exists only in the new value.
+    Added { path: Vec<Step>, new: Value },
+    /// `path` exists only in the old value.
+    Removed { path: Vec<Step>, old: Value },
+    /// The object at `path` has the same keys in another order (`old`/`new`: the keys both
+    /// have, in each one's order). `JSON.stringify` keeps insertion order, so this changes bytes.
+    KeyOrder {
+        path: Vec<Step>,
+        old: Vec<String>,
+        new: Vec<String>,
+    },
+}
+
+impl Change {
+    pub fn path(&self) -> &[Step] {
+        match self {
+            Change::Changed { path, .. }
+            | Change::Added { path, .. }
+            | Change::Removed { path, .. }
+            | Change::KeyOrder { path, .. } => path,
+        }
+    }
+}
+
+/// Every difference between `a` (old) and `b` (new), in document order: changed, removed and
+/// added members, and key-order changes of objects whose shared keys moved.
+pub fn changes(a: &Value, b: &Value) -> Vec<Change> {
+    let mut out = Vec::new();
+    walk(&mut Vec::new(), a, b, &mut out);
+    out
+}
+
+fn walk(path: &mut Vec<Step>, a: &Value, b: &Value, out: &mut Vec<Change>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for (k, v) in x.iter() {
+                path.push(Step::Key(k.to_string()));
                 match y.get(k) {
-                    Some(w) => value_diff(&join(path, k), v, w, out),
-                    None => out.push(FieldDiff {
-                        field: join(path, k),
-                        old: show(v),
-                        new: ABSENT.into(),
+                    Some(w) => walk(path, v, w, out),
+                    None => out.push(Change::Removed {
+                        path: path.clone(),
+                        old: v.clone(),
                     }),
                 }
+                path.pop();
             }
             for (k, w) in y.iter() {
                 if !x.contains_key(k) {
-                    out.push(FieldDiff {
-                        field: join(path, k),
-                        old: ABSENT.into(),
-                        new: show(w),
+                    path.push(Step::Key(k.to_string()));
+                    out.push(Change::Added {
+                        path: path.clone(),
+                        new: w.clone(),
                     });
+                    path.pop();
                 }
             }
-            let common_x: Vec<&str> = x
+            let common_x: Vec<String> = x
                 .keys()
                 .filter(|k| y.contains_key(k))
-                .map(|k| &**k)
+                .map(|k| k.to_string())
                 .collect();
-            let common_y: Vec<&str> = y
+            let common_y: Vec<String> = y
                 .keys()
                 .filter(|k| x.contains_key(k))
-                .map(|k| &**k)
+                .map(|k| k.to_string())
                 .collect();
             if common_x != common_y {
-                out.push(FieldDiff {
-                    field: format!("{path} (key order)"),
-                    old: common_x.join(","),
-                    new: common_y.join(","),
+                out.push(Change::KeyOrder {
+                    path: path.clone(),
+                    old: common_x,
+                    new: common_y,
                 });
             }
         }
         (Value::Array(x), Value::Array(y)) => {
             for i in 0..x.len().max(y.len()) {
-                let p = format!("{path}[{i}]");
+                path.push(Step::Index(i));
                 match (x.get(i), y.get(i)) {
-                    (Some(v), Some(w)) => value_diff(&p, v, w, out),
-                    (Some(v), None) => out.push(FieldDiff {
-                        field: p,
-                        old: show(v),
-                        new: ABSENT.into(),
+                    (Some(v), Some(w)) => walk(path, v, w, out),
+                    (Some(v), None) => out.push(Change::Removed {
+                        path: path.clone(),
+                        old: v.clone(),
                     }),
-                    (None, Some(w)) => out.push(FieldDiff {
-                        field: p,
-                        old: ABSENT.into(),
-                        new: show(w),
+                    (None, Some(w)) => out.push(Change::Added {
+                        path: path.clone(),
+                        new: w.clone(),
                     }),
                     (None, None) => {}
                 }
+                path.pop();
             }
         }
         _ => {
             if a.to_json() != b.to_json() {
-                out.push(FieldDiff {
-                    field: path.to_string(),
-                    old: show(a),
-                    new: show(b),
+                out.push(Change::Changed {
+                    path: path.clone(),
+                    old: a.clone(),
+                    new: b.clone(),
                 });
             }
         }
+    }
+}
+
+/// Field-level differences between two JSON values, including key order, named from `path`.
+pub fn value_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldDiff>) {
+    for c in changes(a, b) {
+        out.push(match c {
+            Change::Changed { path: p, old, new } => FieldDiff {
+                field: dotted(path, &p),
+                old: show(&old),
+                new: show(&new),
+            },
+            Change::Added { path: p, new } => FieldDiff {
+                field: dotted(path, &p),
+                old: ABSENT.into(),
+                new: show(&new),
+            },
+            Change::Removed { path: p, old } => FieldDiff {
+                field: dotted(path, &p),
+                old: show(&old),
+                new: ABSENT.into(),
+            },
+            Change::KeyOrder { path: p, old, new } => FieldDiff {
+                field: format!("{} (key order)", dotted(path, &p)),
+                old: old.join(","),
+                new: new.join(","),
+            },
+        });
     }
 }
 
@@ -255,6 +357,16 @@ mod tests {
         );
         assert_eq!(d[1].old, "\"a@b\"");
         assert_eq!(d[1].new, ABSENT);
+    }
+
+    #[test]
+    fn pointers_escape_and_index() {
+        let a = Value::parse(r#"{"a/b":{"x~y":[1,2]},"k":1}"#).unwrap();
+        let b = Value::parse(r#"{"k":1,"a/b":{"x~y":[1,3,4]}}"#).unwrap();
+        let c = changes(&a, &b);
+        let paths: Vec<String> = c.iter().map(|c| pointer(c.path())).collect();
+        assert_eq!(paths, ["/a~1b/x~0y/1", "/a~1b/x~0y/2", ""]);
+        assert!(matches!(&c[2], Change::KeyOrder { old, .. } if old == &["a/b", "k"]));
     }
 
     #[test]

@@ -1,0 +1,72 @@
+//! Event files as a suite and `diff` read them: a `.json` file holds one event (an object) or
+//! an array of events; any other file (or `-`, stdin) is NDJSON, one event per line.
+
+use std::io::Read;
+use std::path::Path;
+
+use usermaven_destination::{Destination, Env, Routed};
+use usermaven_json::Value;
+
+/// One event and where it came from.
+#[derive(Clone, Debug)]
+pub struct EventInput {
+    /// `events/order.json`, `events.ndjson:3`, `events.json[2]`, `generated #4`.
+    pub label: String,
+    /// The event's JSON text, as the file holds it (array elements re-printed).
+    pub text: String,
+}
+
+/// Read the events of one file (`-`: stdin, NDJSON). `label` names the file in labels.
+pub fn read(path: &str, label: &str) -> anyhow::Result<Vec<EventInput>> {
+    let mut text = String::new();
+    if path == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+    }
+    let is_json = Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        let v = Value::parse(&text).map_err(|e| anyhow::anyhow!("{path}: invalid JSON: {e}"))?;
+        return match v {
+            Value::Object(_) => Ok(vec![EventInput {
+                label: label.to_string(),
+                text,
+            }]),
+            Value::Array(items) => Ok(items
+                .iter()
+                .enumerate()
+                .map(|(i, e)| EventInput {
+                    label: format!("{label}[{i}]"),
+                    text: e.to_json(),
+                })
+                .collect()),
+            _ => anyhow::bail!(
+                "{path}: a .json event file holds an event object or an array of events"
+            ),
+        };
+    }
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| EventInput {
+            label: format!("{label}:{}", i + 1),
+            text: l.to_string(),
+        })
+        .collect())
+}
+
+/// Route one event; `Err` when its text is not a JSON object.
+pub fn route(dest: &Destination, env: &mut dyn Env, text: &str) -> Result<Vec<Routed>, String> {
+    if !text.trim_start().starts_with('{') {
+        return Err(match Value::parse(text) {
+            Ok(_) => "not a JSON object".to_string(),
+            Err(e) => format!("invalid JSON: {e}"),
+        });
+    }
+    dest.route_text(text, env)
+        .map_err(|e| format!("invalid JSON: {e}"))
+}
