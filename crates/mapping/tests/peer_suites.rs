@@ -3,8 +3,8 @@
 //! `mapping-kit.jsonl`, `mapping-validate.jsonl`, `path-get.jsonl` and
 //! `mapping-kit-helpers.jsonl`.
 //!
-//! The files are read from `fixtures/peer-suites/` of the workspace (a copy of the shared
-//! suites, committed so that a clean checkout has them).
+//! The files are read from `fixtures/peer-suites/` of the workspace (committed; see its
+//! README for how they were recorded).
 
 mod common;
 
