@@ -1,5 +1,4 @@
-//! The library half of `usermaven-actions`: the differential case runner and the event
-//! mapping stream, so tests use them without spawning the binary.
+//! The library half of `usermaven-actions`: the event mapping stream, so tests use it
+//! without spawning the binary. (The case runner is its own crate, `usermaven-cases`.)
 
-pub mod cases;
 pub mod map;

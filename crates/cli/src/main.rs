@@ -197,7 +197,7 @@ fn run_cases(args: CasesArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         buf.clear();
-        usermaven_actions::cases::run_line(&line).write_json(&mut buf);
+        usermaven_cases::run_line(&line).write_json(&mut buf);
         buf.push('\n');
         out.write_all(buf.as_bytes())?;
     }

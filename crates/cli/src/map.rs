@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use usermaven_destination::{Destination, Env};
 use usermaven_json::{write_js_string, write_number, Object, Value};
 
-use crate::cases::error_value;
+use usermaven_cases::error_value;
 
 /// Counters of a `map` run.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ pub fn map_stream(
 }
 
 /// `{"url","method","headers","body"}` of a request, the URL redacted (the shape of
-/// [`crate::cases::request_value`], written directly).
+/// [`usermaven_cases::request_value`], written directly).
 fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
     buf.push_str("{\"url\":");
     write_js_string(buf, &req.redacted_url());

@@ -128,7 +128,7 @@ pub fn run(root: &Path, report: &mut Report) -> Result<()> {
             let case = Value::parse(c).unwrap_or(Value::Null);
             let exp = Value::parse(e)
                 .map_err(|err| anyhow::anyhow!("{expected}: invalid JSON: {}", err.message))?;
-            let got = usermaven_actions::cases::run_line(c);
+            let got = usermaven_cases::run_line(c);
             let id = exp.get("id").map(Value::to_js_string).unwrap_or_default();
             let matches = same(&exp, &got);
             let is_known = known.contains(&id);

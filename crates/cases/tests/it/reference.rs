@@ -78,7 +78,7 @@ fn run_dir(dir: &Path, mismatches: &mut Vec<Mismatch>) -> usize {
         );
         for (c, e) in case_lines.iter().zip(&exp_lines) {
             count += 1;
-            let got = usermaven_actions::cases::run_line(c);
+            let got = usermaven_cases::run_line(c);
             let exp = Value::parse(e).unwrap();
             if !same(&exp, &got) {
                 mismatches.push(Mismatch {

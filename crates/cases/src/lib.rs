@@ -1,4 +1,4 @@
-//! The differential case runner: one NDJSON *case* in, one NDJSON *result* out, in the
+//! `usermaven-cases`, the differential case runner: one NDJSON *case* in, one NDJSON *result* out, in the
 //! exact shape `reference/run-cases.js` produces from Segment's own code.
 //!
 //! Kinds: `action` (one action, default or given mapping), `route` (presets or given

@@ -1,0 +1,3 @@
+//! Integration tests of `usermaven-cases`: one binary, one module per concern.
+
+mod reference;
