@@ -1,12 +1,15 @@
-//! `usermaven-cases`, the differential case runner: one NDJSON *case* in, one NDJSON *result* out, in the
-//! exact shape `reference/run-cases.js` produces from Segment's own code.
+//! `usermaven-cases`, the differential case runner: one NDJSON *case* in, one NDJSON
+//! *result* out, in the exact shape `reference/run-cases.js` produces from Segment's own code
+//! (the contract is in `reference/README.md`). The CLI's `cases` command, the committed-case
+//! tests and xtask's conformance harness all run cases through it.
 //!
 //! Kinds: `action` (one action, default or given mapping), `route` (presets or given
 //! subscriptions), `transform` (mapping-kit alone), `fql` (a trigger against an event).
 //! A malformed case answers `{"id":…,"error":{"name":"InvalidCase",…}}`.
 
 use usermaven_destination::{
-    ActionError, ActionKind, Destination, Env, FixedEnv, Options, Request, Settings, Subscription,
+    ActionError, ActionKind, CountingEnv, Destination, Env, FixedEnv, Options, Request, Settings,
+    Subscription,
 };
 use usermaven_json::{Object, Value};
 
@@ -79,23 +82,8 @@ pub fn run_line(line: &str) -> Value {
     run_line_numbered(line, 1)
 }
 
-/// An [`Env`] that remembers whether a random id was generated.
-struct TrackingEnv {
-    inner: FixedEnv,
-    generated: bool,
-}
-
-impl Env for TrackingEnv {
-    fn now(&self) -> jiff::Timestamp {
-        self.inner.now()
-    }
-    fn generate_id(&mut self) -> String {
-        self.generated = true;
-        self.inner.generate_id()
-    }
-}
-
-fn env_of(case: &Value, defaults: bool) -> Result<TrackingEnv, String> {
+/// The case's clock and id generator (`now`, `seed`).
+fn env_of(case: &Value, defaults: bool) -> Result<FixedEnv, String> {
     let now = match case.get("now") {
         Some(Value::String(s)) => parse_now(s)?,
         None if defaults => jiff::Timestamp::from_second(1_704_067_200).unwrap_or_default(),
@@ -110,10 +98,7 @@ fn env_of(case: &Value, defaults: bool) -> Result<TrackingEnv, String> {
         None if defaults => 0,
         _ => return Err("`seed` must be a non-negative integer".to_string()),
     };
-    Ok(TrackingEnv {
-        inner: FixedEnv::new(now, seed),
-        generated: false,
-    })
+    Ok(FixedEnv::new(now, seed))
 }
 
 /// RFC 3339 with `T`, seconds, optional fraction and `Z` or `±hh:mm`.
@@ -170,8 +155,8 @@ pub fn request_value(r: &Request) -> Value {
     Value::Object(o)
 }
 
-fn nondeterministic(out: &mut Object, env: &TrackingEnv) {
-    if env.generated {
+fn nondeterministic(out: &mut Object, generated_id: bool) {
+    if generated_id {
         out.set(
             "nondeterministic",
             Value::Array(vec![Value::str("user.anonymous_id")]),
@@ -195,12 +180,13 @@ fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
         _ => return Err("`mapping` must be null or an object".to_string()),
     };
     let mut env = env_of(case, false)?;
+    let mut env = CountingEnv::new(&mut env);
     // executeAction receives the settings unvalidated.
     let dest = Destination::new(Settings::raw(settings), Options::default());
     match dest.execute(kind, mapping, event, &mut env) {
         Ok(r) => {
             out.set("ok", request_value(&r));
-            nondeterministic(out, &env);
+            nondeterministic(out, env.generated());
         }
         Err(e) => out.set("error", error_value(&e)),
     }
@@ -277,12 +263,7 @@ fn route_case(case: &Value, event_text: Option<&str>, out: &mut Object) -> Resul
             (_, None) => m.set("noop", Value::Bool(true)),
             (Ok(r), _) => {
                 m.set("ok", request_value(r));
-                if routed.generated_id {
-                    m.set(
-                        "nondeterministic",
-                        Value::Array(vec![Value::str("user.anonymous_id")]),
-                    );
-                }
+                nondeterministic(&mut m, routed.generated_id);
             }
             (Err(e), _) => m.set("error", error_value(e)),
         }
@@ -313,7 +294,7 @@ fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
     let mapping = case.get("mapping").ok_or("`mapping` is required")?;
     let input = case.get("input").ok_or("`input` is required")?;
     let now = env_of(case, true)?.now();
-    match usermaven_destination::transform(mapping, input, now) {
+    match usermaven_mapping::transform(mapping, input, now) {
         Ok(Some(v)) => out.set("ok", v),
         Ok(None) => {
             out.set("ok", Value::Null);
@@ -330,9 +311,9 @@ fn fql_case(case: &Value, out: &mut Object) -> Result<(), String> {
         .and_then(Value::as_str)
         .ok_or("`fql` must be a string")?;
     let event = require_object(case, "event")?;
-    match usermaven_destination::evaluate_fql(fql, event) {
+    match usermaven_fql::evaluate(fql, event) {
         Ok(b) => out.set("ok", Value::Bool(b)),
-        Err(message) => out.set("error", Value::from(message)),
+        Err(e) => out.set("error", Value::from(e.message)),
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use usermaven_json::Value;
 
 use crate::fused::Fused;
 use crate::pipeline::CompiledMapping;
-use crate::{perform, ActionError, ActionKind, Env, Request, Settings};
+use crate::{perform, ActionError, ActionKind, CountingEnv, Env, Request, Settings};
 
 /// Behaviour switches. The defaults reproduce the reference exactly, bugs included.
 #[derive(Clone, Debug)]
@@ -32,25 +32,25 @@ impl Default for Options {
     }
 }
 
-/// A subscription trigger (FQL), parsed once; evaluated per event.
+/// A subscription's trigger (its FQL `subscribe` text), parsed once; evaluated per event.
 ///
 /// Mirrors Segment's subscription handling: an empty trigger is "Failed to validate
 /// subscription", one that does not parse is "Invalid subscription : <parse error>"; both
 /// never match. An evaluation that throws in the reference is an error for that event.
 #[derive(Clone, Debug)]
-pub struct Trigger {
+pub struct SubscriptionTrigger {
     source: String,
     parsed: Result<usermaven_fql::Trigger, String>,
 }
 
-impl Trigger {
-    pub fn parse(fql: &str) -> Trigger {
+impl SubscriptionTrigger {
+    pub fn parse(fql: &str) -> SubscriptionTrigger {
         let parsed = if fql.is_empty() {
             Err("Failed to validate subscription".to_string())
         } else {
             usermaven_fql::parse(fql).map_err(|e| format!("Invalid subscription : {}", e.message))
         };
-        Trigger {
+        SubscriptionTrigger {
             source: fql.to_string(),
             parsed,
         }
@@ -94,7 +94,7 @@ pub struct Subscription {
     /// `None` when `partnerAction` names no action of this destination: Segment then runs
     /// nothing for the subscription (and `config check` reports it).
     pub action: Option<ActionKind>,
-    pub trigger: Trigger,
+    pub trigger: SubscriptionTrigger,
     pub enabled: bool,
     mapping: Result<Arc<CompiledMapping>, ActionError>,
 }
@@ -117,7 +117,7 @@ impl Subscription {
             name: name.to_string(),
             action_name: action.to_string(),
             action: ActionKind::from_name(action),
-            trigger: Trigger::parse(subscribe),
+            trigger: SubscriptionTrigger::parse(subscribe),
             enabled: true,
             mapping: CompiledMapping::compile(mapping).map(Arc::new),
         }
@@ -135,7 +135,7 @@ impl Subscription {
             name: a.preset_name.clone(),
             action_name: kind.name().to_string(),
             action: Some(kind),
-            trigger: Trigger::parse(&a.preset_subscribe),
+            trigger: SubscriptionTrigger::parse(&a.preset_subscribe),
             enabled: true,
             mapping: Ok(Arc::new(a.compiled_default.clone())),
         }
@@ -253,14 +253,11 @@ impl Destination {
                     match fused.matches(plan, ex) {
                         Some(false) => continue,
                         Some(true) => {
-                            let mut counting = CountingEnv {
-                                inner: &mut *env,
-                                generated: 0,
-                            };
+                            let mut counting = CountingEnv::new(&mut *env);
                             let body =
                                 fused.body(plan, ex, &self.settings, &self.options, &mut counting);
                             if let Some(body) = body {
-                                let generated_id = counting.generated > 0;
+                                let generated_id = counting.generated();
                                 let result = body.map(|b| perform::request(b, &self.target));
                                 out.push(self.routed(index, sub, result, generated_id, true));
                                 continue;
@@ -328,12 +325,9 @@ impl Destination {
                         format!("the destination has no action {:?}", sub.action_name),
                     )),
                     (Ok(m), Some(kind)) => {
-                        let mut counting = CountingEnv {
-                            inner: &mut *env,
-                            generated: 0,
-                        };
+                        let mut counting = CountingEnv::new(&mut *env);
                         let r = self.execute_compiled(kind, m, event, &mut counting);
-                        generated_id = counting.generated > 0;
+                        generated_id = counting.generated();
                         r
                     }
                     (Err(e), _) => Err(e.clone()),
@@ -389,12 +383,6 @@ impl Destination {
     }
 }
 
-/// Parse `fql` and test it against `event`, as the reference's `fql` case kind does:
-/// `Err(message)` when the trigger does not parse or its evaluation throws.
-pub fn evaluate_fql(fql: &str, event: &Value) -> Result<bool, String> {
-    usermaven_fql::evaluate(fql, event).map_err(|e| e.message)
-}
-
 /// actions-core resolves Engage audience membership (audience-membership.ts) for every event
 /// after validation. Its result is unused by this destination, but the destructuring it does
 /// throws for a `null` context or a `null` context.personas, failing the event.
@@ -411,21 +399,5 @@ fn audience_membership_check(event: &Value) -> Result<(), ActionError> {
             ))
         }
         _ => Ok(()),
-    }
-}
-
-/// Counts the ids generated through it, so a result can say whether it holds one.
-struct CountingEnv<'a> {
-    inner: &'a mut dyn Env,
-    generated: u32,
-}
-
-impl Env for CountingEnv<'_> {
-    fn now(&self) -> jiff::Timestamp {
-        self.inner.now()
-    }
-    fn generate_id(&mut self) -> String {
-        self.generated += 1;
-        self.inner.generate_id()
     }
 }

@@ -26,7 +26,7 @@ use usermaven_json::{Object, Str, Value};
 use usermaven_mapping::Plain;
 
 use crate::perform::fast::{write_body, PV};
-use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, Trigger};
+use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, SubscriptionTrigger};
 
 /// The paths every fused subscription of a destination reads, gathered in one set so one
 /// scan serves them all.
@@ -132,7 +132,7 @@ fn ty_of(def: &Value, allowed: &[&str]) -> Option<Ty> {
 /// What planning needs of one subscription: its trigger (`None`: disabled), action and
 /// plain mapping.
 pub(crate) type SubInput<'a> = (
-    Option<&'a Trigger>,
+    Option<&'a SubscriptionTrigger>,
     Option<ActionKind>,
     Option<Vec<(Str, Plain)>>,
 );
@@ -352,7 +352,7 @@ fn type_trigger(fql: &str) -> Option<&str> {
 }
 
 /// How the fast path tells `trigger`; `None` when it cannot (not parsed, odd tree).
-fn fast_trigger(paths: &mut PathSet, trigger: &Trigger) -> Option<FastTrigger> {
+fn fast_trigger(paths: &mut PathSet, trigger: &SubscriptionTrigger) -> Option<FastTrigger> {
     if let Some(x) = type_trigger(trigger.source()) {
         return Some(FastTrigger::TypeIs(Str::from(x)));
     }

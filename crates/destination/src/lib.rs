@@ -26,15 +26,14 @@ mod pipeline;
 mod request;
 mod secret;
 mod settings;
-pub mod tz;
+mod tz;
 
 pub use actions::{Action, ActionKind, FieldInfo};
 pub use describe::{describe, describe_action};
-pub use destination::{evaluate_fql, Destination, Options, Routed, Subscription, Trigger};
-pub use env::{Env, FixedEnv};
+pub use destination::{Destination, Options, Routed, Subscription, SubscriptionTrigger};
+pub use env::{CountingEnv, Env, FixedEnv};
 pub use error::ActionError;
 pub use perform::DEFAULT_BASE_URL;
-pub use pipeline::transform;
 pub use request::{redact_url, Header, Request, REDACTED_TOKEN};
 pub use secret::Secret;
 pub use settings::Settings;

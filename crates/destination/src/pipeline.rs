@@ -157,14 +157,3 @@ impl PayloadSchema {
         Err(ActionError::new("AggregateAjvError", message))
     }
 }
-
-/// mapping-kit `transform(mapping, input)` for a mapping used once, with the reference's
-/// order of checks (input type first, then mapping validation).
-pub fn transform(
-    mapping: &Value,
-    input: &Value,
-    now: jiff::Timestamp,
-) -> Result<Option<Value>, ActionError> {
-    usermaven_mapping::transform(mapping, input, now)
-        .map_err(|e| ActionError::new(e.name, e.message))
-}

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use usermaven_fql::{evaluate_case, generate, parse, try_validate};
+use usermaven_fql::{evaluate, generate, parse, try_validate};
 use usermaven_json::Value;
 
 fn repo_root() -> PathBuf {
@@ -136,7 +136,17 @@ fn report(name: &dyn std::fmt::Display, total: usize, failures: &[String]) {
     );
 }
 
-/// Compare `evaluate_case` with the recorded results of a `*.cases.ndjson` pair.
+/// The `fql` case kind's result: `{"ok": bool}` or `{"error": message}`.
+fn case_result(fql: &str, event: &Value) -> Value {
+    let mut o = usermaven_json::Object::new();
+    match evaluate(fql, event) {
+        Ok(b) => o.insert("ok".into(), Value::Bool(b)),
+        Err(e) => o.insert("error".into(), Value::str(&e.message)),
+    }
+    Value::Object(o)
+}
+
+/// Compare `evaluate` with the recorded results of a `*.cases.ndjson` pair.
 fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
     let cases = read_lines(cases_path);
     let expected = read_lines(expected_path);
@@ -152,7 +162,7 @@ fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
         assert_eq!(s(case, "kind"), Some("fql"));
         let fql = s(case, "fql").unwrap_or("");
         let event = case.get("event").cloned().unwrap_or(Value::Null);
-        let got = evaluate_case(fql, &event);
+        let got = case_result(fql, &event);
         let mut want = want.clone();
         if let Value::Object(o) = &mut want {
             o.remove("id");

@@ -1,6 +1,6 @@
 //! The saved corpus: `fixtures/conformance/*.cases.ndjson` (shrunk failures found by the
 //! differential mode) checked against their reference expectations (`*.expected.ndjson`), with
-//! the same comparison as `crates/cli/tests/cases.rs`: equal result JSON and byte-equal bodies.
+//! the same comparison as `crates/cases/tests/it/reference.rs`: equal result JSON and byte-equal bodies.
 //!
 //! `fixtures/conformance/known-mismatches.txt` lists case ids (one per line, `#` comments) that
 //! are known core mismatches awaiting a fix: they are reported as notes, not failures, and a

@@ -1,0 +1,41 @@
+//! The result shape of each case kind, on small cases whose answers the reference gives
+//! (`reference/README.md`, "Contract").
+
+use usermaven_cases::run_line;
+
+#[test]
+fn fql_cases_answer_ok_or_the_message() {
+    assert_eq!(
+        run_line(r#"{"id":"a","kind":"fql","fql":"type = \"track\"","event":{"type":"track"}}"#)
+            .to_json(),
+        r#"{"id":"a","ok":true}"#
+    );
+    assert_eq!(
+        run_line(r#"{"id":"b","kind":"fql","fql":"","event":{"type":"track"}}"#).to_json(),
+        r#"{"id":"b","error":"Cannot read properties of undefined (reading 'type')"}"#
+    );
+}
+
+#[test]
+fn transform_cases_mark_undefined() {
+    assert_eq!(
+        run_line(r#"{"id":"t","kind":"transform","mapping":{"@path":"$.nope"},"input":{}}"#)
+            .to_json(),
+        r#"{"id":"t","ok":null,"undefined":true}"#
+    );
+}
+
+#[test]
+fn malformed_cases_are_invalid_cases() {
+    let v = run_line("{");
+    assert_eq!(v.get("id"), Some(&usermaven_json::Value::Null));
+    let e = v.get("error").unwrap();
+    assert_eq!(e.get("name").and_then(|n| n.as_str()), Some("InvalidCase"));
+    let message = e.get("message").and_then(|m| m.as_str()).unwrap();
+    assert!(message.starts_with("line 1: "), "{message}");
+    let v = run_line(r#"{"id":"x","kind":"nope"}"#);
+    assert_eq!(
+        v.to_json(),
+        r#"{"id":"x","error":{"name":"InvalidCase","message":"unknown kind: \"nope\"","status":null}}"#
+    );
+}
