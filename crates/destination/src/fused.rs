@@ -24,8 +24,10 @@
 use usermaven_json::extract::{Extract, Kind, PathSet, Raw};
 use usermaven_json::{Object, Str, Value};
 use usermaven_mapping::Plain;
+use usermaven_schema::{FieldDef, FieldType};
 
 use crate::perform::fast::{write_body, PV};
+use crate::pipeline::AUDIENCE_NULL_FAILURES;
 use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, SubscriptionTrigger};
 
 /// The paths every fused subscription of a destination reads, gathered in one set so one
@@ -34,8 +36,8 @@ use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, Subscrip
 pub(crate) struct Fused {
     paths: PathSet,
     type_node: u32,
-    context: u32,
-    personas: u32,
+    /// The nodes of [`AUDIENCE_NULL_FAILURES`]: a `null` there fails the event.
+    audience: Vec<u32>,
     /// One entry per subscription, in order: its fused form, if it has one.
     subs: Vec<Option<FusedSub>>,
 }
@@ -101,31 +103,30 @@ enum Ty {
     Object,
 }
 
-/// The declaration keys a fused field may have (anything else, e.g. `multiple`, `format`
-/// or `choices`, changes what validation does).
-const FIELD_KEYS: &[&str] = &[
-    "label",
-    "description",
-    "type",
-    "required",
-    "allowNull",
-    "default",
-    "properties",
-];
-const PROPERTY_KEYS: &[&str] = &["label", "description", "type"];
-
-fn ty_of(def: &Value, allowed: &[&str]) -> Option<Ty> {
-    let obj = def.as_object()?;
-    if obj.keys().any(|k| !allowed.contains(&&**k)) {
+/// The guard type of a declared field; `None` when its declaration asks validation for more
+/// than a type check: a fused field may only be required, nullable, defaulted and (for an
+/// object) have properties; a property (`nested`) only a type. Anything else (`multiple`,
+/// `format`, `choices`, bounds, a conditional `required`…) changes what validation does.
+fn ty_of(def: &FieldDef, nested: bool) -> Option<Ty> {
+    let plain_check = !def.multiple
+        && def.format.is_none()
+        && def.choices.is_none()
+        && !def.additional_properties
+        && def.minimum.is_none()
+        && def.maximum.is_none()
+        && def.required_if.is_none();
+    let nested_ok = !nested
+        || (!def.required && !def.allow_null && def.default.is_none() && def.properties.is_none());
+    if !plain_check || !nested_ok {
         return None;
     }
-    match def.get("type")?.as_str()? {
-        "string" => Some(Ty::String),
-        "integer" => Some(Ty::Integer),
-        "number" => Some(Ty::Number),
-        "boolean" => Some(Ty::Boolean),
-        "object" => Some(Ty::Object),
-        _ => None,
+    match def.kind {
+        FieldType::String => Some(Ty::String),
+        FieldType::Integer => Some(Ty::Integer),
+        FieldType::Number => Some(Ty::Number),
+        FieldType::Boolean => Some(Ty::Boolean),
+        FieldType::Object => Some(Ty::Object),
+        FieldType::Text | FieldType::Password | FieldType::Datetime => None,
     }
 }
 
@@ -156,8 +157,10 @@ impl Fused {
         }
         Some(Fused {
             type_node: paths.node(&["type"]),
-            context: paths.node(&["context"]),
-            personas: paths.node(&["context", "personas"]),
+            audience: AUDIENCE_NULL_FAILURES
+                .iter()
+                .map(|(path, _)| paths.node(path))
+                .collect(),
             paths,
             subs: planned,
         })
@@ -207,8 +210,9 @@ impl Fused {
         options: &Options,
         env: &mut dyn Env,
     ) -> Option<Result<String, ActionError>> {
-        // actions-core's audience-membership step throws on a null context or personas.
-        if [self.context, self.personas]
+        // actions-core's audience-membership step fails the event: the general path says how.
+        if self
+            .audience
             .iter()
             .any(|&n| ex.get(n).is_some_and(|r| r.kind == Kind::Null))
         {
@@ -383,11 +387,9 @@ fn plan_sub(
     let declared = &kind.action().fields;
     // A required field the mapping does not produce fails every event: the general path
     // reports it.
-    let required =
-        |f: &&FieldInfo| f.definition.get("required").and_then(Value::as_bool) == Some(true);
     if declared
         .iter()
-        .filter(required)
+        .filter(|f| f.def.required)
         .any(|f| !plain.iter().any(|(n, _)| **n == *f.name))
     {
         return None;
@@ -395,14 +397,14 @@ fn plan_sub(
     let mut fields = Vec::with_capacity(plain.len());
     for (name, p) in plain {
         let info: &FieldInfo = declared.iter().find(|f| f.name == **name)?;
-        let def = &info.definition;
-        let ty = ty_of(def, FIELD_KEYS)?;
-        let required = def.get("required").and_then(Value::as_bool) == Some(true);
-        let src = match (ty, def.get("properties"), p) {
+        let def = &info.def;
+        let ty = ty_of(def, false)?;
+        let src = match (ty, &def.properties, p) {
             (Ty::Object, Some(props), Plain::Obj(entries)) => {
                 let mut out = Vec::with_capacity(entries.len());
                 for (k, inner) in entries {
-                    let inner_ty = ty_of(props.get(k)?, PROPERTY_KEYS)?;
+                    let prop = props.iter().find(|(n, _)| n == &**k).map(|(_, d)| d)?;
+                    let inner_ty = ty_of(prop, true)?;
                     if inner_ty == Ty::Object {
                         return None;
                     }
@@ -417,7 +419,7 @@ fn plan_sub(
             name: name.clone(),
             src,
             ty,
-            required,
+            required: def.required,
         });
     }
     Some(FusedSub {
