@@ -1,25 +1,43 @@
-//! The fused fast path: event JSON text straight to the request body, for subscriptions
-//! whose mapping is *plain* ([`Plain`]: `@path`s, `@if` `exists`, objects of those — every
-//! preset's default mapping) under a valid trigger: `type = "…"` is compared where it lies in
-//! the text; any other trigger is evaluated by the FQL engine on a small event holding only
-//! the values it reads (`usermaven_fql::Trigger::read_paths`).
+//! The fused fast path of [`Destination::route_text`](crate::Destination::route_text): event
+//! JSON text straight to the request body. This is the one full description of it; the crate
+//! docs, ARCHITECTURE.md and README.md point here.
 //!
-//! For such a subscription the general pipeline (parse into a [`Value`], transform, remove
-//! empty values, validate with coercion, perform) does nothing for an ordinary event but
-//! copy values: each field is looked up, already has its declared type, and is written to
-//! the body as `JSON.stringify` prints it. This path does exactly that on the raw text: one
-//! validating scan ([`Extract`]) notes where the values the plans need are, each field is
-//! looked up and *guarded*, and the body writer of [`perform`] (the same code the general
-//! path uses) writes the body from the canonical text of the values.
+//! **Why it is exact.** For a subscription whose mapping is *plain* ([`Plain`]: `@path`s,
+//! `@if` with `exists`, objects of those — every preset's default mapping), the general
+//! pipeline (parse into a [`Value`], transform, removeEmptyValues, validation with coercion,
+//! audience membership, perform) does nothing for an ordinary event but copy values: each
+//! field is looked up, already has its declared type, and is written to the body as
+//! `JSON.stringify` prints it. This path does exactly that on the raw text, and declines
+//! every event on which the general path would do anything else.
 //!
-//! The guards are what make it exact: a field is taken only when the general path would
-//! pass it through unchanged — a non-empty string for a string field, an integer for an
-//! integer field, a canonical object for an object field (see [`Ty`]) — and its text is
-//! canonical. On anything else (`null`, `""`, a number in a string field, a missing required
-//! field, a value on the way that is not an object, a repeated key, an escape in a string…)
-//! the path declines *before* any side effect, and the event takes the general path, which
-//! computes coercions and errors as the reference does. `tests/fused.rs` checks both paths
-//! give identical results over every event fixture and generated events.
+//! **Planning** (once, in `Destination::with_subscriptions`, when `Options::fused` is on): a
+//! subscription is planned when it is enabled, names an action, has a plain mapping that
+//! produces every required field, and each mapped field's declaration (schema's typed
+//! [`FieldDef`]) asks validation for a type check only (see [`ty_of`]). Its trigger must be
+//! valid: `type = "…"` (every preset) is compared where the type lies in the text; any other
+//! parsed trigger is evaluated by the FQL engine on a small event holding only the values it
+//! reads (`usermaven_fql::Trigger::read_paths`), decoded from the text. Every path the plans
+//! read, of every subscription, goes into one [`PathSet`], so one scan serves them all.
+//!
+//! **Per event**: one validating scan ([`Extract`]) of the text finds where those values are
+//! (text the scan cannot read is parsed instead and takes the general path). Per planned
+//! subscription: the trigger is told from the scan; each field is looked up and *guarded* —
+//! taken only when the general path would pass it through unchanged: a non-empty string for
+//! a string field, an integer for an integer field, a canonical object for an object field
+//! ([`Ty`]), and canonical text (what `JSON.stringify` would print); then the body writer of
+//! `perform` (the same code the general path uses) writes the body from that text.
+//!
+//! **Declining.** On anything else — `null`, `""`, a number in a string field, a missing
+//! required field, a value on the way that is not an object, a repeated key, an escape in a
+//! string, a `null` the audience-membership step throws on ([`AUDIENCE_NULL_FAILURES`]), a
+//! trigger the scan cannot tell — the path declines *before* any side effect (the id
+//! generator is untouched), and that subscription takes the general path on the parsed
+//! event, which computes coercions and errors as the reference does. `Routed::fused` says
+//! which path answered.
+//!
+//! **Checks.** `tests/fused.rs` holds both paths equal over every event fixture, generated
+//! events and many trigger shapes; the conformance harness and the reference's route cases
+//! (run through `route_text` by `usermaven-cases`) hold it to Segment's results.
 
 use usermaven_json::extract::{Extract, Kind, PathSet, Raw};
 use usermaven_json::{Object, Str, Value};

@@ -8,8 +8,8 @@
 //! Everything that can be prepared is prepared once: [`Destination::new`] compiles the
 //! mappings, triggers and field schemas; [`Destination::route`] only evaluates.
 //! [`Destination::route_text`] takes the event as JSON text and, for ordinary events on
-//! preset-like subscriptions, goes from the text straight to the body (the fused fast path,
-//! `fused.rs`), with the same results as `route`.
+//! subscriptions with a plain mapping (every preset's), goes from the text straight to the
+//! body with the same results as `route` (the fused fast path, described in `fused.rs`).
 //!
 //! **Invariant:** no I/O, no async runtime, never reads the clock or a RNG: both are
 //! injected through [`Env`].
