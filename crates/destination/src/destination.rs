@@ -36,7 +36,7 @@ impl Default for Options {
 /// A subscription's trigger (its FQL `subscribe` text), parsed once; evaluated per event.
 ///
 /// Mirrors Segment's subscription handling: an empty trigger is "Failed to validate
-/// subscription", one that does not parse is "Invalid subscription : <parse error>"; both
+/// subscription", one that does not parse is `"Invalid subscription : <parse error>"`; both
 /// never match. An evaluation that throws in the reference is an error for that event.
 #[derive(Clone, Debug)]
 pub struct SubscriptionTrigger {
