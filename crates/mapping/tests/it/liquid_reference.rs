@@ -6,15 +6,9 @@
 //!   `fullVariablesSync`);
 //! - the JS error names of a few failures, as the reference throws them.
 
-mod common;
-
-use common::{now as default_now, obj, root};
+use crate::common::{lines, now as default_now, obj};
 use usermaven_json::Value;
 use usermaven_mapping::{get_field_value_keys, transform};
-
-fn lines(rel: &str) -> Vec<Value> {
-    common::lines(&root().join(rel))
-}
 
 fn liquid(template: &str) -> Value {
     obj(vec![("v", obj(vec![("@liquid", Value::from(template))]))])

@@ -1,20 +1,12 @@
 //! Helpers shared by the integration tests (recorded reference data as JSON lines).
 
-use std::path::{Path, PathBuf};
-
 use usermaven_json::{Object, Value};
 
-/// The workspace root.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The non-blank lines of a JSON-lines file, parsed.
-pub fn lines(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
+/// The non-blank lines of the committed JSON-lines file `rel` (from the workspace root),
+/// parsed.
+pub fn lines(rel: &str) -> Vec<Value> {
+    usermaven_test_support::lines(rel)
+        .iter()
         .map(|l| Value::parse(l).expect("valid JSON line"))
         .collect()
 }

@@ -6,16 +6,14 @@
 //! The files are read from `fixtures/peer-suites/` of the workspace (committed; see its
 //! README for how they were recorded).
 
-mod common;
-
-use common::{now, obj, root};
+use crate::common::{now, obj};
 use usermaven_json::{Object, Value};
 use usermaven_mapping::{
     flatten_object, get, get_field_value_keys, get_keys, render, transform, Mapping,
 };
 
 fn lines(name: &str) -> Vec<Value> {
-    common::lines(&root().join("fixtures/peer-suites").join(name))
+    crate::common::lines(&format!("fixtures/peer-suites/{name}"))
 }
 
 #[test]
