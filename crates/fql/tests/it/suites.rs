@@ -6,14 +6,10 @@ use std::path::PathBuf;
 use usermaven_fql::{evaluate, generate, parse, try_validate};
 use usermaven_json::Value;
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// `fixtures/peer-suites/<file>`: Segment's suites, committed with the repo (a missing file
 /// fails the test rather than skipping it).
 fn peer_suite(file: &str) -> PathBuf {
-    repo_root().join("fixtures/peer-suites").join(file)
+    usermaven_test_support::path("fixtures/peer-suites").join(file)
 }
 
 fn read_lines(path: &PathBuf) -> Vec<Value> {
@@ -191,7 +187,7 @@ fn peer_suite_fql_cases() {
 
 #[test]
 fn generated_fql_cases() {
-    let dir = repo_root().join("fixtures/cases");
+    let dir = usermaven_test_support::path("fixtures/cases");
     let (c, e) = (
         dir.join("fql.cases.ndjson"),
         dir.join("fql.expected.ndjson"),
@@ -211,7 +207,7 @@ fn generated_fql_cases() {
 fn differential_dump() {
     let path = std::env::var("FQL_DIFF_CASES")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join("fixtures/cases/fql-trees.jsonl"));
+        .unwrap_or_else(|_| usermaven_test_support::path("fixtures/cases/fql-trees.jsonl"));
     let lines = read_lines(&path);
     assert!(lines.len() >= 1000, "{}: too few cases", path.display());
     let mut failures = Vec::new();
