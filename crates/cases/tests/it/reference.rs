@@ -6,13 +6,9 @@
 //! Comparison: the result objects must be equal as JSON, and every request body must be
 //! byte-equal (key order included).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use usermaven_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 struct Mismatch {
     file: String,
@@ -44,17 +40,11 @@ fn same(expected: &Value, got: &Value) -> bool {
     a == b
 }
 
-fn run_dir(dir: &Path, mismatches: &mut Vec<Mismatch>) -> usize {
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(_) => return 0,
-    };
-    files.sort();
+/// Runs every case file of the committed directory `dir` (a missing directory, or one
+/// without case files, fails the test).
+fn run_dir(dir: &str, mismatches: &mut Vec<Mismatch>) -> usize {
     let mut count = 0;
-    for cases in files
-        .iter()
-        .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
-    {
+    for cases in &usermaven_test_support::files(dir, ".cases.ndjson") {
         let expected = PathBuf::from(
             cases
                 .to_string_lossy()
@@ -96,8 +86,8 @@ fn run_dir(dir: &Path, mismatches: &mut Vec<Mismatch>) -> usize {
 #[test]
 fn committed_cases_match_the_reference() {
     let mut mismatches = Vec::new();
-    let n = run_dir(&root().join("fixtures/cases"), &mut mismatches)
-        + run_dir(&root().join("fixtures/peer-suites/cases"), &mut mismatches);
+    let n = run_dir("fixtures/cases", &mut mismatches)
+        + run_dir("fixtures/peer-suites/cases", &mut mismatches);
     assert!(n > 0, "no cases found under fixtures/");
     if !mismatches.is_empty() {
         let mut report = format!(
