@@ -127,6 +127,35 @@ fn require_object<'a>(case: &'a Value, key: &str) -> Result<&'a Value, String> {
     }
 }
 
+/// The request bodies in a result (`ok.body`, and each match's in a route result), in order.
+pub fn request_bodies(result: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    collect_bodies(result, &mut out);
+    out
+}
+
+fn collect_bodies<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+    if let Some(b) = v
+        .get("ok")
+        .and_then(|ok| ok.get("body"))
+        .and_then(Value::as_str)
+    {
+        out.push(b);
+    }
+    if let Some(Value::Array(ms)) = v.get("matches") {
+        for m in ms {
+            collect_bodies(m, out);
+        }
+    }
+}
+
+/// Whether `got` agrees with the reference's `expected` result: equal as JSON values, and
+/// every request body byte-equal (JSON equality alone would not see key order or number
+/// spelling inside a body).
+pub fn same_result(expected: &Value, got: &Value) -> bool {
+    expected == got && request_bodies(expected) == request_bodies(got)
+}
+
 /// An error as the case format writes it: `{"name","message","status"}`.
 pub fn error_value(e: &ActionError) -> Value {
     let mut o = Object::new();

@@ -16,11 +16,12 @@ use proptest::strategy::{Strategy, ValueTree};
 use usermaven_destination::ActionKind;
 use usermaven_json::{Object, Value};
 
-use super::corpus::{action_of, describe, same};
+use super::corpus::{action_of, describe};
 use super::fixtures;
 use super::props;
 use super::report::{Report, Stage};
 use super::{Fixed, Options, ReferenceMode};
+use usermaven_cases::same_result as same;
 
 /// The `now` every generated case carries (the reference generator's).
 pub const NOW: &str = "2024-06-15T12:00:00.000Z";

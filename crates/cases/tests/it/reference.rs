@@ -17,29 +17,6 @@ struct Mismatch {
     got: String,
 }
 
-fn bodies(v: &Value, out: &mut Vec<String>) {
-    if let Some(ok) = v.get("ok") {
-        if let Some(b) = ok.get("body").and_then(Value::as_str) {
-            out.push(b.to_string());
-        }
-    }
-    if let Some(Value::Array(ms)) = v.get("matches") {
-        for m in ms {
-            bodies(m, out);
-        }
-    }
-}
-
-fn same(expected: &Value, got: &Value) -> bool {
-    if expected != got {
-        return false;
-    }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    bodies(expected, &mut a);
-    bodies(got, &mut b);
-    a == b
-}
-
 /// Runs every case file of the committed directory `dir` (a missing directory, or one
 /// without case files, fails the test).
 fn run_dir(dir: &str, mismatches: &mut Vec<Mismatch>) -> usize {
@@ -70,7 +47,7 @@ fn run_dir(dir: &str, mismatches: &mut Vec<Mismatch>) -> usize {
             count += 1;
             let got = usermaven_cases::run_line(c);
             let exp = Value::parse(e).unwrap();
-            if !same(&exp, &got) {
+            if !usermaven_cases::same_result(&exp, &got) {
                 mismatches.push(Mismatch {
                     file: cases.file_name().unwrap().to_string_lossy().into_owned(),
                     id: exp.get("id").map(|v| v.to_js_string()).unwrap_or_default(),

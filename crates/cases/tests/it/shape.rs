@@ -39,3 +39,15 @@ fn malformed_cases_are_invalid_cases() {
         r#"{"id":"x","error":{"name":"InvalidCase","message":"unknown kind: \"nope\"","status":null}}"#
     );
 }
+
+#[test]
+fn results_agree_only_with_byte_equal_bodies() {
+    use usermaven_cases::{request_bodies, same_result};
+    use usermaven_json::Value;
+    let parse = |s: &str| Value::parse(s).unwrap();
+    let a = parse(r#"{"id":"r","matches":[{"index":0,"ok":{"body":"{\"a\":1,\"b\":2}"}}]}"#);
+    let b = parse(r#"{"id":"r","matches":[{"index":0,"ok":{"body":"{\"b\":2,\"a\":1}"}}]}"#);
+    assert_eq!(request_bodies(&a), [r#"{"a":1,"b":2}"#]);
+    assert!(same_result(&a, &a.clone()));
+    assert!(!same_result(&a, &b));
+}

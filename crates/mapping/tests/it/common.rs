@@ -16,6 +16,23 @@ pub fn now() -> jiff::Timestamp {
     "2024-01-01T00:00:00Z".parse().expect("timestamp")
 }
 
+/// A `transform` case's result as the reference's case runner writes it: `{"id","ok"}`,
+/// `{"id","ok":null,"undefined":true}` or `{"id","error":message}`.
+pub fn transform_result(case: &Value, now: jiff::Timestamp) -> Value {
+    let id = case.get("id").cloned().unwrap_or_default();
+    let mapping = case.get("mapping").cloned().unwrap_or_default();
+    let input = case.get("input").cloned().unwrap_or_default();
+    match usermaven_mapping::transform(&mapping, &input, now) {
+        Ok(Some(v)) => obj(vec![("id", id), ("ok", v)]),
+        Ok(None) => obj(vec![
+            ("id", id),
+            ("ok", Value::Null),
+            ("undefined", Value::Bool(true)),
+        ]),
+        Err(e) => obj(vec![("id", id), ("error", Value::from(e.message))]),
+    }
+}
+
 pub fn obj(entries: Vec<(&str, Value)>) -> Value {
     let mut o = Object::new();
     for (k, v) in entries {
