@@ -322,6 +322,32 @@ cases.push({ id: 'liquid/payload-empty', kind: 'transform', mapping: { v: { '@li
 cases.push({ id: 'liquid/payload-numeric-keys', kind: 'transform', mapping: { v: { '@liquid': '{{ 0 }}|{{ [0] }}|{{ ["1"] }}' } }, input: { 0: 'zero', 1: 'one' } })
 cases.push({ id: 'liquid/date-now-clock', kind: 'transform', mapping: { v: { '@liquid': '{{ "now" | date: "%Y-%m-%d %H:%M:%S %a %j" }}' } }, input: {}, now: '2030-12-31T23:59:59.000Z' })
 cases.push({ id: 'liquid/two-fields', kind: 'transform', mapping: { a: { '@liquid': '{{ x | plus: 1 }}' }, b: { '@liquid': '{{ x }}' } }, input: { x: 1 } })
+// The encoding filters on text that tells a lenient decoder, an exact percent-encoder and
+// Unicode classes apart (each value is the case's input `s`).
+const codecs = [
+  ['codec-base64-unpadded', 'SGVsbG8', '{{ s | base64_decode }}'],
+  ['codec-base64-spaces', ' SGVs\tbG8g\nV29y bGQ= ', '{{ s | base64_decode }}'],
+  ['codec-base64-trailing-bits', 'SGVsbG9=', '{{ s | base64_decode }}'],
+  ['codec-base64-not-utf8', '/w==', '{{ s | base64_decode }}|{{ "4oI=" | base64_decode }}|{{ "gA" | base64_decode }}'],
+  ['codec-base64-one-too-many', 'SGVsbG8gV', '{{ s | base64_decode }}'],
+  ['codec-base64-unicode', 'ÄÖÜ straße 🍕', '{{ s | base64_encode }}|{{ s | base64_encode | base64_decode }}'],
+  ['codec-url-decode-overlong', '%C0%80', '{{ s | url_decode }}'],
+  ['codec-url-decode-surrogate', '%ED%A0%80', '{{ s | url_decode }}'],
+  ['codec-url-decode-bad-hex', '100%zz', '{{ s | url_decode }}'],
+  ['codec-url-decode-trailing-percent', '100%', '{{ s | url_decode }}'],
+  ['codec-url-decode-lower-hex', '%f0%9f%8d%95%e2%82%ac+x', '{{ s | url_decode }}'],
+  ['codec-url-encode-all-ascii', ' !"#$%&\'()*+,-./09:;<=>?@AZ[\\]^_`az{|}~\u007f', '{{ s | url_encode }}|{{ s | cgi_escape }}|{{ s | uri_escape }}'],
+  ['codec-url-encode-unicode', 'ÄÖÜ straße 🍕 \u00a0', '{{ s | url_encode }}|{{ s | uri_escape }}'],
+  ['codec-slugify-classes', 'x²³ Ⅷ ½ ٣ ǅ e\u0301 \u0903x _a.b~c!d', '{{ s | slugify }}|{{ s | slugify: "pretty" }}|{{ s | slugify: "ascii" }}'],
+  ['codec-slugify-raw', '\u00a0a\u3000b\u2028c  d\ufeff', '{{ s | slugify: "raw" }}'],
+  ['codec-slugify-latin', 'Ǆemo ÁĀ ł Œuvre Þorn ẞ ñandú ÿ', '{{ s | slugify: "latin" }}|{{ s | slugify: "latin", true }}'],
+  ['codec-slugify-modes', '-A B-', '{{ s | slugify: "none" }}|{{ s | slugify: "bogus" }}|{{ s | slugify: "default", true }}'],
+  ['codec-sha256-unicode', 'ÄÖÜ straße 🍕', '{{ s | sha256 }}|{{ "" | sha256 }}'],
+  ['codec-hmac-long-key', 'k'.repeat(65), '{{ "msg" | hmac_sha256: s }}|{{ "msg" | hmac_sha256: "" }}|{{ s | hmac_sha256: "k" }}']
+]
+for (const [name, s, template] of codecs) {
+  cases.push({ id: `liquid/${name}`, kind: 'transform', mapping: { v: { '@liquid': template } }, input: { s } })
+}
 
 let outDir = path.join(__dirname, '..', '..', 'fixtures', 'cases')
 const i = process.argv.indexOf('--out')

@@ -14,8 +14,9 @@
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
+use tempfile::TempDir;
 
 /// What to do with the regenerated files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +59,7 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
     node(root, &[reference.join("setup.js").into_os_string()])
         .context("setting up the reference project (reference/setup.js)")?;
 
-    let staging = TempDir::new()?;
+    let staging = TempDir::new().context("creating a staging directory")?;
     node(
         root,
         &[
@@ -328,34 +329,6 @@ fn case_id(line: &[u8]) -> String {
             rest.split_once('"').map(|(id, _)| id.to_string())
         })
         .unwrap_or_else(|| "?".to_string())
-}
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<Self> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "usermaven-xtask-reference-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(TempDir(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
 }
 
 #[cfg(test)]

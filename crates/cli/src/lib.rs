@@ -1,7 +1,6 @@
-//! The library half of `usermaven-actions`: the differential case runner, the event
-//! mapping stream, and `diff`'s comparison (`compare`), so
-//! tests use them without spawning the binary.
+//! The library half of `usermaven-actions`: the event mapping stream and `diff`'s comparison
+//! (`compare`), so tests use them without spawning the binary. (The case runner is its own
+//! crate, `usermaven-cases`.)
 
-pub mod cases;
 pub mod compare;
 pub mod map;

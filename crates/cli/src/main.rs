@@ -254,7 +254,7 @@ fn run_cases(args: CasesArgs) -> anyhow::Result<ExitCode> {
         buf.clear();
         match item {
             Ok(line) => {
-                usermaven_actions::cases::run_line_numbered(line.text, line.number as usize)
+                usermaven_cases::run_line_numbered(line.text, line.number as usize)
                     .write_json(&mut buf)
             }
             // An unreadable line is an invalid case of its own, like a line that is not JSON.

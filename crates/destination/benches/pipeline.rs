@@ -20,13 +20,7 @@ use usermaven_json::Value;
 /// The benchmark corpus: 80 realistic analytics.js track events (~1 KB each), varied so no
 /// branch predictor or cache sees the same event twice in a row (`fixtures/bench/`).
 fn corpus() -> Vec<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/bench/track-events.ndjson");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .lines()
-        .map(str::to_string)
-        .collect()
+    usermaven_test_support::lines("fixtures/bench/track-events.ndjson")
 }
 
 fn pipeline(c: &mut Criterion) {

@@ -12,10 +12,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let general = args.next().as_deref() == Some("general");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/bench/track-events.ndjson");
-    let text = std::fs::read_to_string(path).expect("bench corpus");
-    let events: Vec<&str> = text.lines().collect();
+    let events = usermaven_test_support::lines("fixtures/bench/track-events.ndjson");
     let dest = Destination::new(Settings::new("demo-key", "demo-token"), Options::default());
     let mut env = FixedEnv::new("2025-03-14T09:30:00Z".parse().expect("time"), 7);
     let mut bytes = 0usize;

@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use usermaven_json::Value;
+use usermaven_schema::FieldDef;
 
 use crate::pipeline::{CompiledMapping, PayloadSchema};
 
@@ -78,14 +79,23 @@ pub struct FieldInfo {
     pub name: String,
     /// The declaration as JSON: label, description, type, required, allowNull, properties, default.
     pub definition: Value,
+    /// The same declaration, typed: what validation and the fused path read.
+    pub def: FieldDef,
 }
 
 impl FieldInfo {
+    fn new(name: &str, definition: &Value) -> FieldInfo {
+        let def = FieldDef::from_value(definition)
+            .expect("definition.json fields are valid field definitions");
+        FieldInfo {
+            name: name.to_string(),
+            definition: definition.clone(),
+            def,
+        }
+    }
+
     pub fn label(&self) -> &str {
-        self.definition
-            .get("label")
-            .and_then(Value::as_str)
-            .unwrap_or("")
+        &self.def.label
     }
     pub fn field_type(&self) -> &str {
         self.definition
@@ -94,13 +104,10 @@ impl FieldInfo {
             .unwrap_or("")
     }
     pub fn required(&self) -> bool {
-        self.definition
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+        self.def.required
     }
     pub fn default_mapping(&self) -> Option<&Value> {
-        self.definition.get("default")
+        self.def.default.as_ref()
     }
 }
 
@@ -141,14 +148,7 @@ impl Action {
         let fields: Vec<FieldInfo> = def
             .get("fields")
             .and_then(Value::as_object)
-            .map(|o| {
-                o.iter()
-                    .map(|(k, v)| FieldInfo {
-                        name: k.to_string(),
-                        definition: v.clone(),
-                    })
-                    .collect()
-            })
+            .map(|o| o.iter().map(|(k, v)| FieldInfo::new(k, v)).collect())
             .unwrap_or_default();
         let mut default_mapping = usermaven_json::Object::new();
         for f in &fields {

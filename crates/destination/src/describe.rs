@@ -139,9 +139,10 @@ mod tests {
     /// `cargo xtask reference`): every action, field, type, required flag and default, in order.
     #[test]
     fn matches_the_reference_definition() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/cases/destination-definition.json");
-        let expected = Value::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let expected = Value::parse(&usermaven_test_support::read(
+            "fixtures/cases/destination-definition.json",
+        ))
+        .unwrap();
 
         fn pick(v: &Value, keys: &[&str]) -> Value {
             let mut o = Object::new();

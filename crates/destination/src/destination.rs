@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use usermaven_json::extract::Extract;
 use usermaven_json::Value;
 
 use crate::fused::Fused;
-use crate::pipeline::CompiledMapping;
-use crate::{perform, ActionError, ActionKind, Env, Request, Settings};
+use crate::pipeline::{audience_membership, CompiledMapping};
+use crate::{perform, ActionError, ActionKind, CountingEnv, Env, Request, Settings};
 
 /// Behaviour switches. The defaults reproduce the reference exactly, bugs included.
 #[derive(Clone, Debug)]
@@ -32,25 +33,25 @@ impl Default for Options {
     }
 }
 
-/// A subscription trigger (FQL), parsed once; evaluated per event.
+/// A subscription's trigger (its FQL `subscribe` text), parsed once; evaluated per event.
 ///
 /// Mirrors Segment's subscription handling: an empty trigger is "Failed to validate
-/// subscription", one that does not parse is "Invalid subscription : <parse error>"; both
+/// subscription", one that does not parse is `"Invalid subscription : <parse error>"`; both
 /// never match. An evaluation that throws in the reference is an error for that event.
 #[derive(Clone, Debug)]
-pub struct Trigger {
+pub struct SubscriptionTrigger {
     source: String,
     parsed: Result<usermaven_fql::Trigger, String>,
 }
 
-impl Trigger {
-    pub fn parse(fql: &str) -> Trigger {
+impl SubscriptionTrigger {
+    pub fn parse(fql: &str) -> SubscriptionTrigger {
         let parsed = if fql.is_empty() {
             Err("Failed to validate subscription".to_string())
         } else {
             usermaven_fql::parse(fql).map_err(|e| format!("Invalid subscription : {}", e.message))
         };
-        Trigger {
+        SubscriptionTrigger {
             source: fql.to_string(),
             parsed,
         }
@@ -94,7 +95,7 @@ pub struct Subscription {
     /// `None` when `partnerAction` names no action of this destination: Segment then runs
     /// nothing for the subscription (and `config check` reports it).
     pub action: Option<ActionKind>,
-    pub trigger: Trigger,
+    pub trigger: SubscriptionTrigger,
     pub enabled: bool,
     mapping: Result<Arc<CompiledMapping>, ActionError>,
 }
@@ -117,7 +118,7 @@ impl Subscription {
             name: name.to_string(),
             action_name: action.to_string(),
             action: ActionKind::from_name(action),
-            trigger: Trigger::parse(subscribe),
+            trigger: SubscriptionTrigger::parse(subscribe),
             enabled: true,
             mapping: CompiledMapping::compile(mapping).map(Arc::new),
         }
@@ -135,7 +136,7 @@ impl Subscription {
             name: a.preset_name.clone(),
             action_name: kind.name().to_string(),
             action: Some(kind),
-            trigger: Trigger::parse(&a.preset_subscribe),
+            trigger: SubscriptionTrigger::parse(&a.preset_subscribe),
             enabled: true,
             mapping: Ok(Arc::new(a.compiled_default.clone())),
         }
@@ -224,65 +225,119 @@ impl Destination {
     /// Run every enabled subscription whose trigger matches, in order. An empty result means
     /// the event matched nothing (alias, screen…), which is not an error.
     pub fn route(&self, event: &Value, env: &mut dyn Env) -> Vec<Routed> {
-        let mut out = Vec::new();
-        for (index, sub) in self.subscriptions.iter().enumerate() {
-            if let Some(r) = self.route_one(index, sub, event, env) {
-                out.push(r);
-            }
-        }
-        out
+        let Ok(routed) = self.route_all(&mut ParsedEvent(event), env);
+        routed
     }
 
-    /// [`Destination::route`] for an event given as JSON text: the same results, but
-    /// subscriptions with a fused plan (`crate::fused`: the presets and other plain
-    /// mappings under a `type = "…"` trigger) go from the text straight to the body when
-    /// the event lets them, and the text is parsed only when some subscription needs it.
+    /// [`Destination::route`] for an event given as JSON text: the same results, but a
+    /// subscription with a fused plan goes from the text straight to the body when the event
+    /// lets it (the fused fast path, described in full in `fused.rs`), and the text is parsed
+    /// only when some subscription needs the value.
     pub fn route_text(
         &self,
         text: &str,
         env: &mut dyn Env,
     ) -> Result<Vec<Routed>, usermaven_json::ParseError> {
         let scanned = self.fused.as_ref().and_then(|f| Some((f, f.scan(text)?)));
-        let mut event = match scanned {
+        // Text the scan cannot read is parsed at once, so a syntax error fails the event
+        // before any subscription runs.
+        let parsed = match scanned {
             Some(_) => None,
             None => Some(Value::parse(text)?),
         };
+        self.route_all(
+            &mut TextEvent {
+                text,
+                scanned,
+                parsed,
+            },
+            env,
+        )
+    }
+
+    fn route_all<E: EventSource>(
+        &self,
+        event: &mut E,
+        env: &mut dyn Env,
+    ) -> Result<Vec<Routed>, E::Error> {
         let mut out = Vec::new();
         for (index, sub) in self.subscriptions.iter().enumerate() {
-            if !sub.enabled {
-                continue;
-            }
-            if let Some((fused, ex)) = &scanned {
-                if let Some(plan) = fused.sub(index) {
-                    match fused.matches(plan, ex) {
-                        Some(false) => continue,
-                        Some(true) => {
-                            let mut counting = CountingEnv {
-                                inner: &mut *env,
-                                generated: 0,
-                            };
-                            let body =
-                                fused.body(plan, ex, &self.settings, &self.options, &mut counting);
-                            if let Some(body) = body {
-                                let generated_id = counting.generated > 0;
-                                let result = body.map(|b| perform::request(b, &self.target));
-                                out.push(self.routed(index, sub, result, generated_id, true));
-                                continue;
-                            }
-                        }
-                        None => {}
-                    }
-                }
-            }
-            let event = match &mut event {
-                Some(e) => &*e,
-                None => &*event.insert(Value::parse(text)?),
-            };
-            if let Some(r) = self.route_one(index, sub, event, env) {
+            if let Some(r) = self.route_sub(index, sub, event, env)? {
                 out.push(r);
             }
         }
         Ok(out)
+    }
+
+    /// One subscription on one event, the step `route` and `route_text` share: skip it when
+    /// disabled; let the fused path answer when it can tell; otherwise match the trigger and
+    /// run the action on the parsed event. `None`: the subscription does not apply.
+    fn route_sub<E: EventSource>(
+        &self,
+        index: usize,
+        sub: &Subscription,
+        event: &mut E,
+        env: &mut dyn Env,
+    ) -> Result<Option<Routed>, E::Error> {
+        if !sub.enabled {
+            return Ok(None);
+        }
+        let mut counting = CountingEnv::new(env);
+        let (result, fused) = match self.fused_result(index, event, &mut counting) {
+            Some(None) => return Ok(None),
+            Some(Some(result)) => (result, true),
+            None => match self.general_result(sub, event.value()?, &mut counting) {
+                None => return Ok(None),
+                Some(result) => (result, false),
+            },
+        };
+        Ok(Some(self.routed(
+            index,
+            sub,
+            result,
+            counting.generated(),
+            fused,
+        )))
+    }
+
+    /// The fused path's answer for subscription `index`: `Some(None)` when its trigger does
+    /// not match, `Some(Some(result))` when it produced the request; `None` when it cannot
+    /// tell (no plan, not scanned, a guard failed), before any side effect.
+    fn fused_result<E: EventSource>(
+        &self,
+        index: usize,
+        event: &E,
+        env: &mut dyn Env,
+    ) -> Option<Option<Result<Request, ActionError>>> {
+        let (fused, ex) = event.scanned()?;
+        let plan = fused.sub(index)?;
+        if !fused.matches(plan, ex)? {
+            return Some(None);
+        }
+        let body = fused.body(plan, ex, &self.settings, &self.options, env)?;
+        Some(Some(body.map(|b| perform::request(b, &self.target))))
+    }
+
+    /// The general path: the trigger, then the action on the parsed event. `None` when the
+    /// trigger does not match.
+    fn general_result(
+        &self,
+        sub: &Subscription,
+        event: &Value,
+        env: &mut dyn Env,
+    ) -> Option<Result<Request, ActionError>> {
+        match sub.trigger.try_matches(event) {
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+            Ok(true) => Some(match (&sub.mapping, sub.action) {
+                (_, None) => Err(ActionError::new(
+                    "UnknownAction",
+                    format!("the destination has no action {:?}", sub.action_name),
+                )),
+                (Ok(m), Some(kind)) => self.execute_compiled(kind, m, event, env),
+                (Err(e), _) => Err(e.clone()),
+            }),
+        }
     }
 
     fn routed(
@@ -308,42 +363,6 @@ impl Destination {
             result,
             generated_id,
             fused,
-        }
-    }
-
-    fn route_one(
-        &self,
-        index: usize,
-        sub: &Subscription,
-        event: &Value,
-        env: &mut dyn Env,
-    ) -> Option<Routed> {
-        {
-            if !sub.enabled {
-                return None;
-            }
-            let mut generated_id = false;
-            let result = match sub.trigger.try_matches(event) {
-                Ok(false) => return None,
-                Err(e) => Err(e),
-                Ok(true) => match (&sub.mapping, sub.action) {
-                    (_, None) => Err(ActionError::new(
-                        "UnknownAction",
-                        format!("the destination has no action {:?}", sub.action_name),
-                    )),
-                    (Ok(m), Some(kind)) => {
-                        let mut counting = CountingEnv {
-                            inner: &mut *env,
-                            generated: 0,
-                        };
-                        let r = self.execute_compiled(kind, m, event, &mut counting);
-                        generated_id = counting.generated > 0;
-                        r
-                    }
-                    (Err(e), _) => Err(e.clone()),
-                },
-            };
-            Some(self.routed(index, sub, result, generated_id, false))
         }
     }
 
@@ -377,7 +396,7 @@ impl Destination {
             .action()
             .schema
             .process(payload, &mapping.function_fields(event))?;
-        audience_membership_check(event)?;
+        audience_membership(event)?;
         let payload = match payload {
             Value::Object(o) => o,
             _ => usermaven_json::Object::new(),
@@ -393,43 +412,46 @@ impl Destination {
     }
 }
 
-/// Parse `fql` and test it against `event`, as the reference's `fql` case kind does:
-/// `Err(message)` when the trigger does not parse or its evaluation throws.
-pub fn evaluate_fql(fql: &str, event: &Value) -> Result<bool, String> {
-    usermaven_fql::evaluate(fql, event).map_err(|e| e.message)
+/// Where `route_all` reads the event from.
+trait EventSource {
+    type Error;
+    /// The scan the fused path reads, when there is one.
+    fn scanned(&self) -> Option<(&Fused, &Extract<'_>)>;
+    /// The parsed event, parsed on first use.
+    fn value(&mut self) -> Result<&Value, Self::Error>;
 }
 
-/// actions-core resolves Engage audience membership (audience-membership.ts) for every event
-/// after validation. Its result is unused by this destination, but the destructuring it does
-/// throws for a `null` context or a `null` context.personas, failing the event.
-fn audience_membership_check(event: &Value) -> Result<(), ActionError> {
-    match event.get("context") {
-        Some(Value::Null) => Err(ActionError::new(
-            "TypeError",
-            "Cannot destructure property 'personas' of '{}' as it is null.",
-        )),
-        Some(ctx @ Value::Object(_)) if matches!(ctx.get("personas"), Some(Value::Null)) => {
-            Err(ActionError::new(
-                "TypeError",
-                "Cannot read properties of null (reading 'computation_class')",
-            ))
-        }
-        _ => Ok(()),
+/// An event already parsed (`route`): nothing to scan, nothing can fail.
+struct ParsedEvent<'e>(&'e Value);
+
+impl EventSource for ParsedEvent<'_> {
+    type Error = std::convert::Infallible;
+    fn scanned(&self) -> Option<(&Fused, &Extract<'_>)> {
+        None
+    }
+    fn value(&mut self) -> Result<&Value, Self::Error> {
+        Ok(self.0)
     }
 }
 
-/// Counts the ids generated through it, so a result can say whether it holds one.
-struct CountingEnv<'a> {
-    inner: &'a mut dyn Env,
-    generated: u32,
+/// An event as JSON text (`route_text`): scanned once for the fused path, parsed when a
+/// subscription needs the value.
+struct TextEvent<'d, 't> {
+    text: &'t str,
+    scanned: Option<(&'d Fused, Extract<'t>)>,
+    parsed: Option<Value>,
 }
 
-impl Env for CountingEnv<'_> {
-    fn now(&self) -> jiff::Timestamp {
-        self.inner.now()
+impl EventSource for TextEvent<'_, '_> {
+    type Error = usermaven_json::ParseError;
+    fn scanned(&self) -> Option<(&Fused, &Extract<'_>)> {
+        self.scanned.as_ref().map(|(f, ex)| (*f, ex))
     }
-    fn generate_id(&mut self) -> String {
-        self.generated += 1;
-        self.inner.generate_id()
+    fn value(&mut self) -> Result<&Value, Self::Error> {
+        let value = match self.parsed.take() {
+            Some(v) => v,
+            None => Value::parse(self.text)?,
+        };
+        Ok(self.parsed.insert(value))
     }
 }

@@ -55,6 +55,37 @@ impl Env for FixedEnv {
     }
 }
 
+/// Counts the ids generated through it, so a result can say whether it holds one
+/// (`Routed::generated_id`, the case runner's `nondeterministic`).
+pub struct CountingEnv<'a> {
+    inner: &'a mut dyn Env,
+    generated: u32,
+}
+
+impl<'a> CountingEnv<'a> {
+    pub fn new(inner: &'a mut dyn Env) -> CountingEnv<'a> {
+        CountingEnv {
+            inner,
+            generated: 0,
+        }
+    }
+
+    /// Whether an id was generated through this env.
+    pub fn generated(&self) -> bool {
+        self.generated > 0
+    }
+}
+
+impl Env for CountingEnv<'_> {
+    fn now(&self) -> Timestamp {
+        self.inner.now()
+    }
+    fn generate_id(&mut self) -> String {
+        self.generated += 1;
+        self.inner.generate_id()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,32 +1,52 @@
-//! The fused fast path: event JSON text straight to the request body, for subscriptions
-//! whose mapping is *plain* ([`Plain`]: `@path`s, `@if` `exists`, objects of those — every
-//! preset's default mapping) under a valid trigger: `type = "…"` is compared where it lies in
-//! the text; any other trigger is evaluated by the FQL engine on a small event holding only
-//! the values it reads (`usermaven_fql::Trigger::read_paths`).
+//! The fused fast path of [`Destination::route_text`](crate::Destination::route_text): event
+//! JSON text straight to the request body. This is the one full description of it; the crate
+//! docs, ARCHITECTURE.md and README.md point here.
 //!
-//! For such a subscription the general pipeline (parse into a [`Value`], transform, remove
-//! empty values, validate with coercion, perform) does nothing for an ordinary event but
-//! copy values: each field is looked up, already has its declared type, and is written to
-//! the body as `JSON.stringify` prints it. This path does exactly that on the raw text: one
-//! validating scan ([`Extract`]) notes where the values the plans need are, each field is
-//! looked up and *guarded*, and the body writer of [`perform`] (the same code the general
-//! path uses) writes the body from the canonical text of the values.
+//! **Why it is exact.** For a subscription whose mapping is *plain* ([`Plain`]: `@path`s,
+//! `@if` with `exists`, objects of those — every preset's default mapping), the general
+//! pipeline (parse into a [`Value`], transform, removeEmptyValues, validation with coercion,
+//! audience membership, perform) does nothing for an ordinary event but copy values: each
+//! field is looked up, already has its declared type, and is written to the body as
+//! `JSON.stringify` prints it. This path does exactly that on the raw text, and declines
+//! every event on which the general path would do anything else.
 //!
-//! The guards are what make it exact: a field is taken only when the general path would
-//! pass it through unchanged — a non-empty string for a string field, an integer for an
-//! integer field, a canonical object for an object field (see [`Ty`]) — and its text is
-//! canonical. On anything else (`null`, `""`, a number in a string field, a missing required
-//! field, a value on the way that is not an object, a repeated key, an escape in a string…)
-//! the path declines *before* any side effect, and the event takes the general path, which
-//! computes coercions and errors as the reference does. `tests/fused.rs` checks both paths
-//! give identical results over every event fixture and generated events.
+//! **Planning** (once, in `Destination::with_subscriptions`, when `Options::fused` is on): a
+//! subscription is planned when it is enabled, names an action, has a plain mapping that
+//! produces every required field, and each mapped field's declaration (schema's typed
+//! [`FieldDef`]) asks validation for a type check only (see [`ty_of`]). Its trigger must be
+//! valid: `type = "…"` (every preset) is compared where the type lies in the text; any other
+//! parsed trigger is evaluated by the FQL engine on a small event holding only the values it
+//! reads (`usermaven_fql::Trigger::read_paths`), decoded from the text. Every path the plans
+//! read, of every subscription, goes into one [`PathSet`], so one scan serves them all.
+//!
+//! **Per event**: one validating scan ([`Extract`]) of the text finds where those values are
+//! (text the scan cannot read is parsed instead and takes the general path). Per planned
+//! subscription: the trigger is told from the scan; each field is looked up and *guarded* —
+//! taken only when the general path would pass it through unchanged: a non-empty string for
+//! a string field, an integer for an integer field, a canonical object for an object field
+//! ([`Ty`]), and canonical text (what `JSON.stringify` would print); then the body writer of
+//! `perform` (the same code the general path uses) writes the body from that text.
+//!
+//! **Declining.** On anything else — `null`, `""`, a number in a string field, a missing
+//! required field, a value on the way that is not an object, a repeated key, an escape in a
+//! string, a `null` the audience-membership step throws on ([`AUDIENCE_NULL_FAILURES`]), a
+//! trigger the scan cannot tell — the path declines *before* any side effect (the id
+//! generator is untouched), and that subscription takes the general path on the parsed
+//! event, which computes coercions and errors as the reference does. `Routed::fused` says
+//! which path answered.
+//!
+//! **Checks.** `tests/fused.rs` holds both paths equal over every event fixture, generated
+//! events and many trigger shapes; the conformance harness and the reference's route cases
+//! (run through `route_text` by `usermaven-cases`) hold it to Segment's results.
 
 use usermaven_json::extract::{Extract, Kind, PathSet, Raw};
 use usermaven_json::{Object, Str, Value};
 use usermaven_mapping::Plain;
+use usermaven_schema::{FieldDef, FieldType};
 
 use crate::perform::fast::{write_body, PV};
-use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, Trigger};
+use crate::pipeline::AUDIENCE_NULL_FAILURES;
+use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, SubscriptionTrigger};
 
 /// The paths every fused subscription of a destination reads, gathered in one set so one
 /// scan serves them all.
@@ -34,8 +54,8 @@ use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, Trigger}
 pub(crate) struct Fused {
     paths: PathSet,
     type_node: u32,
-    context: u32,
-    personas: u32,
+    /// The nodes of [`AUDIENCE_NULL_FAILURES`]: a `null` there fails the event.
+    audience: Vec<u32>,
     /// One entry per subscription, in order: its fused form, if it has one.
     subs: Vec<Option<FusedSub>>,
 }
@@ -101,38 +121,37 @@ enum Ty {
     Object,
 }
 
-/// The declaration keys a fused field may have (anything else, e.g. `multiple`, `format`
-/// or `choices`, changes what validation does).
-const FIELD_KEYS: &[&str] = &[
-    "label",
-    "description",
-    "type",
-    "required",
-    "allowNull",
-    "default",
-    "properties",
-];
-const PROPERTY_KEYS: &[&str] = &["label", "description", "type"];
-
-fn ty_of(def: &Value, allowed: &[&str]) -> Option<Ty> {
-    let obj = def.as_object()?;
-    if obj.keys().any(|k| !allowed.contains(&&**k)) {
+/// The guard type of a declared field; `None` when its declaration asks validation for more
+/// than a type check: a fused field may only be required, nullable, defaulted and (for an
+/// object) have properties; a property (`nested`) only a type. Anything else (`multiple`,
+/// `format`, `choices`, bounds, a conditional `required`…) changes what validation does.
+fn ty_of(def: &FieldDef, nested: bool) -> Option<Ty> {
+    let plain_check = !def.multiple
+        && def.format.is_none()
+        && def.choices.is_none()
+        && !def.additional_properties
+        && def.minimum.is_none()
+        && def.maximum.is_none()
+        && def.required_if.is_none();
+    let nested_ok = !nested
+        || (!def.required && !def.allow_null && def.default.is_none() && def.properties.is_none());
+    if !plain_check || !nested_ok {
         return None;
     }
-    match def.get("type")?.as_str()? {
-        "string" => Some(Ty::String),
-        "integer" => Some(Ty::Integer),
-        "number" => Some(Ty::Number),
-        "boolean" => Some(Ty::Boolean),
-        "object" => Some(Ty::Object),
-        _ => None,
+    match def.kind {
+        FieldType::String => Some(Ty::String),
+        FieldType::Integer => Some(Ty::Integer),
+        FieldType::Number => Some(Ty::Number),
+        FieldType::Boolean => Some(Ty::Boolean),
+        FieldType::Object => Some(Ty::Object),
+        FieldType::Text | FieldType::Password | FieldType::Datetime => None,
     }
 }
 
 /// What planning needs of one subscription: its trigger (`None`: disabled), action and
 /// plain mapping.
 pub(crate) type SubInput<'a> = (
-    Option<&'a Trigger>,
+    Option<&'a SubscriptionTrigger>,
     Option<ActionKind>,
     Option<Vec<(Str, Plain)>>,
 );
@@ -156,8 +175,10 @@ impl Fused {
         }
         Some(Fused {
             type_node: paths.node(&["type"]),
-            context: paths.node(&["context"]),
-            personas: paths.node(&["context", "personas"]),
+            audience: AUDIENCE_NULL_FAILURES
+                .iter()
+                .map(|(path, _)| paths.node(path))
+                .collect(),
             paths,
             subs: planned,
         })
@@ -207,8 +228,9 @@ impl Fused {
         options: &Options,
         env: &mut dyn Env,
     ) -> Option<Result<String, ActionError>> {
-        // actions-core's audience-membership step throws on a null context or personas.
-        if [self.context, self.personas]
+        // actions-core's audience-membership step fails the event: the general path says how.
+        if self
+            .audience
             .iter()
             .any(|&n| ex.get(n).is_some_and(|r| r.kind == Kind::Null))
         {
@@ -352,7 +374,7 @@ fn type_trigger(fql: &str) -> Option<&str> {
 }
 
 /// How the fast path tells `trigger`; `None` when it cannot (not parsed, odd tree).
-fn fast_trigger(paths: &mut PathSet, trigger: &Trigger) -> Option<FastTrigger> {
+fn fast_trigger(paths: &mut PathSet, trigger: &SubscriptionTrigger) -> Option<FastTrigger> {
     if let Some(x) = type_trigger(trigger.source()) {
         return Some(FastTrigger::TypeIs(Str::from(x)));
     }
@@ -383,11 +405,9 @@ fn plan_sub(
     let declared = &kind.action().fields;
     // A required field the mapping does not produce fails every event: the general path
     // reports it.
-    let required =
-        |f: &&FieldInfo| f.definition.get("required").and_then(Value::as_bool) == Some(true);
     if declared
         .iter()
-        .filter(required)
+        .filter(|f| f.def.required)
         .any(|f| !plain.iter().any(|(n, _)| **n == *f.name))
     {
         return None;
@@ -395,14 +415,14 @@ fn plan_sub(
     let mut fields = Vec::with_capacity(plain.len());
     for (name, p) in plain {
         let info: &FieldInfo = declared.iter().find(|f| f.name == **name)?;
-        let def = &info.definition;
-        let ty = ty_of(def, FIELD_KEYS)?;
-        let required = def.get("required").and_then(Value::as_bool) == Some(true);
-        let src = match (ty, def.get("properties"), p) {
+        let def = &info.def;
+        let ty = ty_of(def, false)?;
+        let src = match (ty, &def.properties, p) {
             (Ty::Object, Some(props), Plain::Obj(entries)) => {
                 let mut out = Vec::with_capacity(entries.len());
                 for (k, inner) in entries {
-                    let inner_ty = ty_of(props.get(k)?, PROPERTY_KEYS)?;
+                    let prop = props.iter().find(|(n, _)| n == &**k).map(|(_, d)| d)?;
+                    let inner_ty = ty_of(prop, true)?;
                     if inner_ty == Ty::Object {
                         return None;
                     }
@@ -417,7 +437,7 @@ fn plan_sub(
             name: name.clone(),
             src,
             ty,
-            required,
+            required: def.required,
         });
     }
     Some(FusedSub {

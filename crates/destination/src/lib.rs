@@ -8,8 +8,8 @@
 //! Everything that can be prepared is prepared once: [`Destination::new`] compiles the
 //! mappings, triggers and field schemas; [`Destination::route`] only evaluates.
 //! [`Destination::route_text`] takes the event as JSON text and, for ordinary events on
-//! preset-like subscriptions, goes from the text straight to the body (the fused fast path,
-//! `fused.rs`), with the same results as `route`.
+//! subscriptions with a plain mapping (every preset's), goes from the text straight to the
+//! body with the same results as `route` (the fused fast path, described in `fused.rs`).
 //!
 //! **Invariant:** no I/O, no async runtime, never reads the clock or a RNG: both are
 //! injected through [`Env`].
@@ -26,15 +26,14 @@ mod pipeline;
 mod request;
 mod secret;
 mod settings;
-pub mod tz;
+mod tz;
 
 pub use actions::{Action, ActionKind, FieldInfo};
 pub use describe::{describe, describe_action};
-pub use destination::{evaluate_fql, Destination, Options, Routed, Subscription, Trigger};
-pub use env::{Env, FixedEnv};
+pub use destination::{Destination, Options, Routed, Subscription, SubscriptionTrigger};
+pub use env::{CountingEnv, Env, FixedEnv};
 pub use error::ActionError;
 pub use perform::{request_url, DEFAULT_BASE_URL};
-pub use pipeline::transform;
 pub use request::{redact_url, Header, Request, REDACTED_TOKEN};
 pub use secret::Secret;
 pub use settings::Settings;

@@ -3,9 +3,38 @@
 
 use usermaven_json::Value;
 use usermaven_mapping::Mapping;
-use usermaven_schema::{CompiledSchema, FieldDef};
+use usermaven_schema::{CompiledSchema, FieldDef, FieldType};
 
 use crate::{ActionError, FieldInfo};
+
+/// actions-core resolves Engage audience membership (audience-membership.ts) for every event
+/// after validation. Its result is unused by this destination, but the destructuring it does
+/// throws when one of these values is `null` (each reached through objects only), failing the
+/// event with that `TypeError`. The fused path declines the same events (`fused.rs`).
+pub(crate) const AUDIENCE_NULL_FAILURES: [(&[&str], &str); 2] = [
+    (
+        &["context"],
+        "Cannot destructure property 'personas' of '{}' as it is null.",
+    ),
+    (
+        &["context", "personas"],
+        "Cannot read properties of null (reading 'computation_class')",
+    ),
+];
+
+/// The audience-membership step on a parsed event ([`AUDIENCE_NULL_FAILURES`]).
+pub(crate) fn audience_membership(event: &Value) -> Result<(), ActionError> {
+    for (path, message) in AUDIENCE_NULL_FAILURES {
+        let mut at = Some(event);
+        for key in path {
+            at = at.and_then(Value::as_object).and_then(|o| o.get(key));
+        }
+        if matches!(at, Some(Value::Null)) {
+            return Err(ActionError::new("TypeError", message));
+        }
+    }
+    Ok(())
+}
 
 /// A mapping compiled once (mapping-kit validation happens here, not per event).
 #[derive(Clone, Debug)]
@@ -50,34 +79,25 @@ pub(crate) struct PayloadSchema {
     fields: Vec<(String, String, String)>,
 }
 
-fn field_defs(fields: &[FieldInfo]) -> Vec<(String, FieldDef)> {
-    fields
-        .iter()
-        .map(|f| {
-            let def = FieldDef::from_value(&f.definition)
-                .expect("definition.json fields are valid field definitions");
-            (f.name.clone(), def)
-        })
-        .collect()
-}
-
 impl PayloadSchema {
     pub(crate) fn from_fields(fields: &[FieldInfo]) -> PayloadSchema {
-        let schema = CompiledSchema::from_fields(&field_defs(fields))
-            .expect("definition.json fields compile to a schema");
+        let defs: Vec<(String, FieldDef)> = fields
+            .iter()
+            .map(|f| (f.name.clone(), f.def.clone()))
+            .collect();
+        let schema =
+            CompiledSchema::from_fields(&defs).expect("definition.json fields compile to a schema");
         let fields = fields
             .iter()
             .map(|f| {
-                let ty = match f.field_type() {
-                    "object" => "an object",
-                    "integer" => "an integer",
-                    "number" => "a number",
-                    "boolean" => "a boolean",
+                let ty = match f.def.kind {
+                    FieldType::Object => "an object",
+                    FieldType::Integer => "an integer",
+                    FieldType::Number => "a number",
+                    FieldType::Boolean => "a boolean",
                     _ => "a string",
                 };
-                let allow_null =
-                    f.definition.get("allowNull").and_then(Value::as_bool) == Some(true);
-                let phrase = if allow_null {
+                let phrase = if f.def.allow_null {
                     format!("{ty} or null")
                 } else {
                     ty.to_string()
@@ -156,15 +176,4 @@ impl PayloadSchema {
             .join(" ");
         Err(ActionError::new("AggregateAjvError", message))
     }
-}
-
-/// mapping-kit `transform(mapping, input)` for a mapping used once, with the reference's
-/// order of checks (input type first, then mapping validation).
-pub fn transform(
-    mapping: &Value,
-    input: &Value,
-    now: jiff::Timestamp,
-) -> Result<Option<Value>, ActionError> {
-    usermaven_mapping::transform(mapping, input, now)
-        .map_err(|e| ActionError::new(e.name, e.message))
 }

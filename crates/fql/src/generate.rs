@@ -18,32 +18,27 @@ use crate::FqlError;
 
 /// FQL for a tree in the reference's JSON shape (`generateFql`).
 pub fn generate(tree: &Value) -> Result<String, FqlError> {
-    generate_trigger(&Trigger::from_value(tree))
-}
-
-/// FQL for a parsed trigger.
-pub fn generate_trigger(trigger: &Trigger) -> Result<String, FqlError> {
-    let root = match &trigger.root {
-        Root::Null => {
-            return Err(FqlError::type_error(
-                "Cannot read properties of null (reading 'error')",
-            ))
-        }
-        Root::Error(e, _) => return Err(e.clone()),
-        Root::Group(g) => g,
-    };
-    let fql = stringify_group(root)?;
-    let parens = fql.chars().filter(|c| *c == '(' || *c == ')').count();
-    if fql.starts_with('(') && fql.ends_with(')') && parens == 2 {
-        return Ok(fql[1..fql.len() - 1].to_string());
-    }
-    Ok(fql)
+    Trigger::from_value(tree).generate()
 }
 
 impl Trigger {
     /// FQL text for this trigger (`generateFql(tree)`).
     pub fn generate(&self) -> Result<String, FqlError> {
-        generate_trigger(self)
+        let root = match &self.root {
+            Root::Null => {
+                return Err(FqlError::type_error(
+                    "Cannot read properties of null (reading 'error')",
+                ))
+            }
+            Root::Error(e, _) => return Err(e.clone()),
+            Root::Group(g) => g,
+        };
+        let fql = stringify_group(root)?;
+        let parens = fql.chars().filter(|c| *c == '(' || *c == ')').count();
+        if fql.starts_with('(') && fql.ends_with(')') && parens == 2 {
+            return Ok(fql[1..fql.len() - 1].to_string());
+        }
+        Ok(fql)
     }
 }
 

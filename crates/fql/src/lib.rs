@@ -24,9 +24,9 @@ mod parse;
 mod tree;
 mod validate;
 
-pub use generate::{generate, generate_trigger};
+pub use generate::generate;
 pub use parse::parse;
-pub use tree::{Condition, ConditionKind, Group, Node, Subscription, Trigger};
+pub use tree::{Condition, ConditionKind, Group, Node, Trigger};
 pub use validate::{try_validate, validate};
 
 use usermaven_json::Value;
@@ -75,14 +75,4 @@ impl FqlError {
 /// evaluation that throws in the reference is returned as the error.
 pub fn evaluate(fql: &str, event: &Value) -> Result<bool, FqlError> {
     parse(fql)?.try_matches(event)
-}
-
-/// The case runner's `fql` result as JSON: `{"ok": bool}` or `{"error": message}`.
-pub fn evaluate_case(fql: &str, event: &Value) -> Value {
-    let mut o = usermaven_json::Object::new();
-    match evaluate(fql, event) {
-        Ok(b) => o.insert("ok".into(), Value::Bool(b)),
-        Err(e) => o.insert("error".into(), Value::str(&e.message)),
-    }
-    Value::Object(o)
 }

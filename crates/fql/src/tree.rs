@@ -13,14 +13,12 @@ use usermaven_json::{Object, Value};
 use crate::js::{value_to_number, value_to_string, JsText};
 use crate::FqlError;
 
-/// A parsed subscription (trigger): the root group of conditions.
+/// A parsed trigger (Segment stores it as a subscription's `subscribe`): the root group of
+/// conditions.
 #[derive(Debug, Clone)]
 pub struct Trigger {
     pub(crate) root: Root,
 }
-
-/// Segment calls the stored trigger a subscription; same thing.
-pub type Subscription = Trigger;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Root {

@@ -45,7 +45,6 @@ use compile::Node;
 #[derive(Clone, Debug)]
 pub struct Mapping {
     root: Node,
-    keys: Option<Vec<Str>>,
     /// Top-level fields mapped by a plain `@path` whose last key names a function of
     /// `String.prototype`, with the path to the parent value (see [`Mapping::function_fields`]).
     method_paths: Vec<(Str, get::Path)>,
@@ -57,15 +56,8 @@ impl Mapping {
     pub fn compile(mapping: &Value) -> Result<Mapping, MappingError> {
         let processed = compile::mapping_to_process(mapping)?;
         validate::validate(&processed, &[]).map_err(MappingError::from_verr)?;
-        let keys = match &processed {
-            Value::Object(o) if !o.keys().any(|k| k.starts_with('@')) => {
-                Some(o.keys().cloned().collect())
-            }
-            _ => None,
-        };
         Ok(Mapping {
             root: compile::build(&processed),
-            keys,
             method_paths: get::method_paths(&processed),
         })
     }
@@ -107,12 +99,6 @@ impl Mapping {
             compile::Node::Obj(entries) => plain_entries(entries),
             _ => None,
         }
-    }
-
-    /// The keys of the top-level object mapping, in order (`None` when the mapping is
-    /// a directive).
-    pub fn top_level_keys(&self) -> Option<&[Str]> {
-        self.keys.as_deref()
     }
 }
 

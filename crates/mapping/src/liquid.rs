@@ -12,7 +12,11 @@
 //! `ParseError` or `RenderError` with liquidjs' wording and `, line:L, col:C` suffix.
 //!
 //! Modules: [`lex`] (tokenizer), [`parse`] (tags), [`render`] (context, lookups,
-//! operators), [`filters`], [`date`] (`date` filters and strftime), [`value`].
+//! operators), [`filters`], [`date`] (`date` filters and strftime), [`value`]. The
+//! filters lean on kept crates for what liquidjs delegates to Node: `sha2`/`hmac` for
+//! `sha256`/`hmac_sha256`, `base64` (with a decoder as lenient as `Buffer`), `percent-encoding`
+//! (sets equal to what `encodeURIComponent`/`encodeURI` keep) and `regex`'s Unicode classes
+//! for `slugify`; only the thin layer giving liquidjs' exact behaviour is written here.
 //!
 //! Known differences from the reference (all outside what events normally exercise):
 //! - `increment` / `decrement` write into the event in liquidjs (a later `@path` of
@@ -29,7 +33,6 @@ mod filters;
 mod lex;
 mod parse;
 mod render;
-mod sha256;
 mod value;
 
 use std::collections::VecDeque;

@@ -372,13 +372,22 @@ fn undefined_vs_null() {
 }
 
 #[test]
-fn top_level_keys_in_js_order() {
+fn top_level_fields_in_js_order() {
     let m =
         Mapping::compile(&Value::parse(r#"{"b":1,"a":{"@path":"$.a"},"1":2}"#).unwrap()).unwrap();
-    let keys: Vec<&str> = m.top_level_keys().unwrap().iter().map(|k| &**k).collect();
+    let input = Value::parse(r#"{"a":"x"}"#).unwrap();
+    let out = m
+        .transform(&input, jiff::Timestamp::UNIX_EPOCH)
+        .unwrap()
+        .unwrap();
+    let keys: Vec<&str> = out.as_object().unwrap().keys().map(|k| &**k).collect();
     assert_eq!(keys, ["1", "b", "a"]);
+    // A directive at the top is not an object of fields: its value is the result.
     let d = Mapping::compile(&Value::parse(r#"{"@path":"$.a"}"#).unwrap()).unwrap();
-    assert!(d.top_level_keys().is_none());
+    assert_eq!(
+        d.transform(&input, jiff::Timestamp::UNIX_EPOCH).unwrap(),
+        Some(Value::str("x"))
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `usermaven-mock`: a faithful local stand-in for Usermaven's ingestion API.
 //!
-//! It reproduces the collector's wire behaviour as described in `usermaven-api.md` (Usermaven's
+//! It reproduces the collector's wire behaviour as described in `docs/usermaven-api.md` (Usermaven's
 //! collector derives from the Jitsu "classic" Go server): endpoints, token lookup, status codes
 //! and byte-exact response bodies, Go `encoding/json` error texts, size limits and enrichment of
 //! the stored copy. On top it adds what tests need: a strict schema check, an inspection and

@@ -42,7 +42,7 @@ impl std::fmt::Debug for Workspace {
     }
 }
 
-/// What the mock does with events that break Usermaven's event schema (spec §6).
+/// What the mock does with events that break Usermaven's event schema (`docs/usermaven-api.md` §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StrictMode {

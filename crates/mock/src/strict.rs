@@ -1,4 +1,4 @@
-//! Strict mode: checks an event against what Usermaven needs (spec §6, "Event schema").
+//! Strict mode: checks an event against what Usermaven needs (`docs/usermaven-api.md` §6, "The event").
 //!
 //! The real collector validates nothing (it answers 200 and drops bad events later), so this is
 //! mock-only behaviour. `Error` findings are the fields Usermaven documents as required plus type

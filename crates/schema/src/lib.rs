@@ -257,8 +257,3 @@ fn is_array_field(s: &Schema) -> bool {
         && p.type_is_string
         && p.type_names[0] == "array")
 }
-
-/// `removeEmptyValues(value, schema, isRoot)` with a compiled schema; `None` is JS `undefined`.
-pub fn remove_empty_values(value: Value, schema: &CompiledSchema, is_root: bool) -> Option<Value> {
-    schema.remove_empty_values(value, is_root)
-}

@@ -1,6 +1,7 @@
 //! The saved corpus: `fixtures/conformance/*.cases.ndjson` (shrunk failures found by the
 //! differential mode) checked against their reference expectations (`*.expected.ndjson`), with
-//! the same comparison as `crates/cli/tests/cases.rs`: equal result JSON and byte-equal bodies.
+//! the same comparison as `crates/cases/tests/it/reference.rs`
+//! ([`usermaven_cases::same_result`]: equal result JSON and byte-equal bodies).
 //!
 //! `fixtures/conformance/known-mismatches.txt` lists case ids (one per line, `#` comments) that
 //! are known core mismatches awaiting a fix: they are reported as notes, not failures, and a
@@ -12,33 +13,6 @@ use anyhow::{bail, Context, Result};
 use usermaven_json::Value;
 
 use super::report::{Report, Stage};
-
-/// Request bodies in a case result, in order.
-pub fn bodies(v: &Value, out: &mut Vec<String>) {
-    if let Some(b) = v
-        .get("ok")
-        .and_then(|ok| ok.get("body"))
-        .and_then(Value::as_str)
-    {
-        out.push(b.to_string());
-    }
-    if let Some(Value::Array(ms)) = v.get("matches") {
-        for m in ms {
-            bodies(m, out);
-        }
-    }
-}
-
-/// Equal results and byte-equal bodies.
-pub fn same(expected: &Value, got: &Value) -> bool {
-    if expected != got {
-        return false;
-    }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    bodies(expected, &mut a);
-    bodies(got, &mut b);
-    a == b
-}
 
 /// The row a case belongs to: its action, or `routing`.
 pub fn action_of(case: &Value) -> String {
@@ -59,9 +33,10 @@ pub fn describe(expected: &Value, got: &Value) -> String {
     let mut diffs = Vec::new();
     usermaven_snapshot::diff::value_diff("result", expected, got, &mut diffs);
     // Bodies are strings inside the result: compare them as JSON to name the field.
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    bodies(expected, &mut a);
-    bodies(got, &mut b);
+    let (a, b) = (
+        usermaven_cases::request_bodies(expected),
+        usermaven_cases::request_bodies(got),
+    );
     for (x, y) in a.iter().zip(&b) {
         if let (Ok(x), Ok(y)) = (Value::parse(x), Value::parse(y)) {
             usermaven_snapshot::diff::value_diff("body", &x, &y, &mut diffs);
@@ -128,9 +103,9 @@ pub fn run(root: &Path, report: &mut Report) -> Result<()> {
             let case = Value::parse(c).unwrap_or(Value::Null);
             let exp = Value::parse(e)
                 .map_err(|err| anyhow::anyhow!("{expected}: invalid JSON: {}", err.message))?;
-            let got = usermaven_actions::cases::run_line(c);
+            let got = usermaven_cases::run_line(c);
             let id = exp.get("id").map(Value::to_js_string).unwrap_or_default();
-            let matches = same(&exp, &got);
+            let matches = usermaven_cases::same_result(&exp, &got);
             let is_known = known.contains(&id);
             let failure = if is_known && !matches {
                 known_failing.push(id.clone());

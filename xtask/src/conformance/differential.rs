@@ -1,6 +1,6 @@
 //! Differential mode (`--reference`): a seeded sample of generated events written as cases (the
 //! format of `fixtures/cases/*.cases.ndjson`, see `reference/README.md`), run through Segment's
-//! real code (`node reference/run-cases.js`) and through ours (`usermaven_actions::cases`).
+//! real code (`node reference/run-cases.js`) and through ours (`usermaven_cases`).
 //! A case fails unless the result JSON is equal and every request body is byte-equal.
 //!
 //! A failing case is shrunk by field deletion (each round runs all single deletions through the
@@ -16,10 +16,11 @@ use proptest::strategy::{Strategy, ValueTree};
 use usermaven_destination::ActionKind;
 use usermaven_json::{Object, Value};
 
-use super::corpus::{action_of, describe, same};
+use super::corpus::{action_of, describe};
 use super::fixtures;
 use super::report::{Report, Stage};
 use super::{Fixed, Options, ReferenceMode};
+use usermaven_cases::same_result as same;
 
 /// The `now` every generated case carries (the reference generator's).
 pub const NOW: &str = "2024-06-15T12:00:00.000Z";
@@ -287,7 +288,7 @@ fn shrink(root: &Path, scratch: &Path, case: &Value, expected: &Value) -> Result
             .iter()
             .zip(&lines)
             .zip(results)
-            .find(|((_, line), exp)| !same(exp, &usermaven_actions::cases::run_line(line)));
+            .find(|((_, line), exp)| !same(exp, &usermaven_cases::run_line(line)));
         match next {
             Some(((c, _), exp)) => {
                 best = c.clone();
@@ -425,7 +426,7 @@ pub fn run(root: &Path, opts: &Options, report: &mut Report) -> Result<()> {
     let mut saved = Vec::new();
     let mut shrinks_left = 5;
     for ((case, line), exp) in cases.iter().zip(&lines).zip(&expected) {
-        let got = usermaven_actions::cases::run_line(line);
+        let got = usermaven_cases::run_line(line);
         let id = case.get("id").and_then(Value::as_str).unwrap_or("");
         let action = action_of(case);
         let failure = if same(exp, &got) {
@@ -446,7 +447,7 @@ pub fn run(root: &Path, opts: &Options, report: &mut Report) -> Result<()> {
                     text.push_str("\n    (not shrunk: 5 mismatches were already shrunk this run)")
                 }
                 Some(Ok((minimal, min_exp))) => {
-                    let ours = usermaven_actions::cases::run_line(&minimal.to_json());
+                    let ours = usermaven_cases::run_line(&minimal.to_json());
                     match save(root, &minimal, &min_exp) {
                         Ok(saved_id) => {
                             text.push_str(&format!(

@@ -9,7 +9,7 @@ use usermaven_input::{ErrorKind, Lines};
 use usermaven_destination::{Destination, Env};
 use usermaven_json::{write_js_string, write_number, Object, Value};
 
-use crate::cases::error_value;
+use usermaven_cases::error_value;
 
 mod pretty;
 
@@ -179,7 +179,7 @@ pub fn read_error(e: &usermaven_input::LineError) -> Value {
 }
 
 /// `{"url","method","headers","body"}` of a request, the URL redacted (the shape of
-/// [`crate::cases::request_value`], written directly).
+/// [`usermaven_cases::request_value`], written directly).
 fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
     buf.push_str("{\"url\":");
     write_js_string(buf, &req.redacted_url());

@@ -12,7 +12,6 @@
 //! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`), for good or for a while.
 //! - `shell`: `completions` and `man`.
 
-mod cases;
 mod checkpoint;
 mod config_shapes;
 mod diff;

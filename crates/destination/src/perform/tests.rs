@@ -2,7 +2,7 @@
 //! errors, same `Env` calls, on every payload the fixture cases produce and on random
 //! payloads built from the keys request-params.ts reads.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use proptest::prelude::*;
 use usermaven_json::{Object, Str, Value};
@@ -65,19 +65,12 @@ fn check_all(payload: &Object, raw_settings: Option<&Value>) -> usize {
     fast
 }
 
+/// The committed case files (a missing directory, or one without cases, fails the test).
 fn case_files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut files = Vec::new();
-    for dir in ["fixtures/cases", "fixtures/peer-suites/cases"] {
-        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
-            files.extend(
-                rd.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson")),
-            );
-        }
-    }
-    files.sort();
-    files
+    ["fixtures/cases", "fixtures/peer-suites/cases"]
+        .into_iter()
+        .flat_map(|dir| usermaven_test_support::files(dir, ".cases.ndjson"))
+        .collect()
 }
 
 /// The payloads a case yields: each action's validated payload for its event (through the
@@ -100,7 +93,7 @@ fn payloads_of(case: &Value) -> Vec<Object> {
     for kind in ActionKind::ALL {
         let action = kind.action();
         let transformed = match mapping {
-            Some(m) => crate::transform(m, event, now()).ok().flatten(),
+            Some(m) => usermaven_mapping::transform(m, event, now()).ok().flatten(),
             None => action
                 .compiled_default
                 .transform(event, now())

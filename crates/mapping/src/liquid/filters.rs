@@ -2,6 +2,16 @@
 //! (`filter "…" is disabled`) and unknown ones passing the value through
 //! (`strictFilters` is off).
 
+use std::sync::LazyLock;
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::{DecodePaddingMode, Engine as _};
+use hmac::{Hmac, Mac};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use regex::Regex;
+use sha2::{Digest, Sha256};
+
 use super::date;
 use super::render::{equals, raw, read_property, Ctx, R};
 use super::value::{js_space, js_trim, json_stringify, len16, num_str, DropKind, V};
@@ -94,62 +104,54 @@ fn js_split(s: &str, sep: &str) -> Vec<String> {
     s.split(sep).map(str::to_string).collect()
 }
 
-fn url_encode_component(s: &str, keep: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || keep.as_bytes().contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// What `encodeURIComponent` leaves as it is: ASCII letters, digits and `-_.!~*'()`.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
 
+/// What `encodeURI` leaves as it is: the above and the URI delimiters `;/?:@&=+$,#`.
+const URI: &AsciiSet = &URI_COMPONENT
+    .remove(b';')
+    .remove(b'/')
+    .remove(b'?')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'&')
+    .remove(b'=')
+    .remove(b'+')
+    .remove(b'$')
+    .remove(b',')
+    .remove(b'#');
+
+/// `decodeURIComponent`: unlike `percent_decode`, which passes a malformed escape through,
+/// JS throws "URI malformed" for a `%` not followed by two hex digits and for escapes that do
+/// not spell UTF-8 (overlong forms and surrogates included, as `str::from_utf8` rejects them).
 fn url_decode_component(s: &str) -> R<String> {
     let b = s.as_bytes();
-    let mut out: Vec<u8> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'%' {
-            out.push(b[i]);
-            i += 1;
-            continue;
-        }
-        let hex = |j: usize| -> Option<u8> {
-            let h = b.get(j..j + 2)?;
-            u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
-        };
-        let Some(first) = hex(i + 1) else {
-            return raw("URI malformed");
-        };
-        let n = match first {
-            0x00..=0x7F => 1,
-            0xC2..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xF4 => 4,
-            _ => return raw("URI malformed"),
-        };
-        let mut bytes = vec![first];
-        for k in 1..n {
-            let j = i + 3 * k;
-            if b.get(j) != Some(&b'%') {
-                return raw("URI malformed");
-            }
-            match hex(j + 1) {
-                Some(x) if (0x80..=0xBF).contains(&x) => bytes.push(x),
-                _ => return raw("URI malformed"),
-            }
-        }
-        match std::str::from_utf8(&bytes) {
-            Ok(_) => out.extend_from_slice(&bytes),
-            Err(_) => return raw("URI malformed"),
-        }
-        i += 3 * n;
+    let escapes_ok = b.iter().enumerate().all(|(i, &c)| {
+        c != b'%'
+            || b.get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !escapes_ok {
+        return raw("URI malformed");
     }
-    String::from_utf8(out).or_else(|_| raw("URI malformed"))
+    match percent_decode_str(s).decode_utf8() {
+        Ok(d) => Ok(d.into_owned()),
+        Err(_) => raw("URI malformed"),
+    }
 }
 
+/// liquidjs' `escape`: five characters, with `"` and `'` as the decimal references `&#34;` and
+/// `&#39;`. The HTML-escaping crates write `&quot;`/`&#x27;` or escape more (`/`, `` ` ``), so
+/// this table and `escape_once`'s inverse of exactly it stay here.
 fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -334,59 +336,55 @@ fn number_of_words(s: &str, mode: &str) -> usize {
     }
 }
 
+/// liquidjs' `slugify`: each mode's pattern (the Unicode ones as liquidjs writes them, with
+/// `\p{…}` classes the regex crate knows exactly) turns every run it matches into one `-`, then
+/// one leading and one trailing `-` go; unknown modes and `none` leave the text alone.
 fn slugify(s: &str, mode: &str, cased: bool) -> String {
-    let keep: fn(char) -> bool = match mode {
-        "raw" => |c| !js_space(c),
-        "pretty" => |c| c.is_alphanumeric() || is_mark(c) || "._~!$&'()+,;=@".contains(c),
-        "ascii" => |c| c.is_ascii_alphanumeric(),
-        "none" => |_| true,
-        _ => |c| is_letter_or_digit(c) || is_mark(c),
-    };
-    let mut s = s.to_string();
-    if mode == "latin" {
-        s = remove_accents(&s);
-    }
-    let mut out = String::new();
-    if mode == "none" || !matches!(mode, "raw" | "default" | "pretty" | "ascii" | "latin") {
-        out = s;
-    } else {
-        let mut in_sep = false;
-        for c in s.chars() {
-            if keep(c) {
-                out.push(c);
-                in_sep = false;
-            } else if !in_sep {
-                out.push('-');
-                in_sep = true;
+    static DEFAULT: LazyLock<Regex> = LazyLock::new(|| re(r"[^\p{M}\p{L}\p{Nd}]+"));
+    static PRETTY: LazyLock<Regex> = LazyLock::new(|| re(r"[^\p{M}\p{L}\p{Nd}._~!$&'()+,;=@]+"));
+    static ASCII: LazyLock<Regex> = LazyLock::new(|| re(r"[^A-Za-z0-9]+"));
+    // JS `\s`: the characters of `is_js_space`.
+    static RAW: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"[\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}]+",
+        )
+    });
+    let pattern = match mode {
+        "raw" => &RAW,
+        "default" | "latin" => &DEFAULT,
+        "pretty" => &PRETTY,
+        "ascii" => &ASCII,
+        _ => {
+            return if cased {
+                s.to_string()
+            } else {
+                s.to_lowercase()
             }
         }
-        if out.starts_with('-') {
-            out.remove(0);
-        }
-        if out.ends_with('-') {
-            out.pop();
-        }
-    }
+    };
+    let text = if mode == "latin" {
+        remove_accents(s)
+    } else {
+        s.to_string()
+    };
+    let out = pattern.replace_all(&text, "-");
+    let out = out.strip_prefix('-').unwrap_or(&out);
+    let out = out.strip_suffix('-').unwrap_or(out);
     if cased {
-        out
+        out.to_string()
     } else {
         out.to_lowercase()
     }
 }
 
-fn is_mark(c: char) -> bool {
-    // Combining marks (approximation of \p{M} for the common blocks).
-    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}' | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0900}'..='\u{0903}' | '\u{093A}'..='\u{094F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+/// The patterns above are literals known to compile.
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a valid slugify pattern")
 }
 
-fn is_letter_or_digit(c: char) -> bool {
-    // \p{L} or \p{Nd}: Rust's alphabetic includes some marks/numbers; close enough
-    // for the texts events carry, exact for ASCII and Latin.
-    (c.is_alphabetic() && !is_mark(c))
-        || c.is_ascii_digit()
-        || ('\u{0660}'..='\u{0669}').contains(&c)
-}
-
+/// liquidjs' own table of sixteen replacements, not Unicode decomposition: it changes only these
+/// lower-case letters and the three capitals listed, and leaves `Á`, `ā`, `ł`… as they are, which
+/// NFD followed by dropping marks would not.
 fn remove_accents(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
@@ -413,50 +411,33 @@ fn remove_accents(s: &str) -> String {
     out
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn b64_encode(data: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
+/// `Buffer.from(text, "base64")`: Node skips every character outside the standard and the
+/// URL-safe alphabets, stops at the first `=`, drops a lone trailing character and ignores
+/// leftover bits. The engine decodes with or without padding and keeps partial bits; the
+/// filter in front of it does the rest.
 fn b64_decode(s: &str) -> Vec<u8> {
-    // Node's lenient decoder: skips characters outside the alphabet, stops at `=`.
-    let mut bits = 0u32;
-    let mut nbits = 0;
-    let mut out = Vec::new();
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => continue,
-        };
-        bits = (bits << 6) | u32::from(v);
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push((bits >> nbits) as u8);
-            bits &= (1 << nbits) - 1;
-        }
+    const NODE_LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let mut text: Vec<u8> = s
+        .bytes()
+        .take_while(|&b| b != b'=')
+        .filter_map(|b| match b {
+            b'-' => Some(b'+'),
+            b'_' => Some(b'/'),
+            b if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' => Some(b),
+            _ => None,
+        })
+        .collect();
+    if text.len() % 4 == 1 {
+        text.pop();
     }
-    out
+    NODE_LENIENT
+        .decode(&text)
+        .expect("whole groups of alphabet characters decode")
 }
 
 fn is_base64(s: &str) -> bool {
@@ -546,9 +527,13 @@ pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, name: &str, v: V<'a>, args: Vec<V
         )),
         // ---- url
         "url_decode" => s(url_decode_component(&st(&v).replace('+', " "))?),
-        "url_encode" => s(url_encode_component(&st(&v), "-_.!~*'()").replace("%20", "+")),
+        "url_encode" => s(utf8_percent_encode(&st(&v), URI_COMPONENT)
+            .to_string()
+            .replace("%20", "+")),
         "cgi_escape" => {
-            let e = url_encode_component(&st(&v), "-_.!~*'()").replace("%20", "+");
+            let e = utf8_percent_encode(&st(&v), URI_COMPONENT)
+                .to_string()
+                .replace("%20", "+");
             let mut out = String::new();
             for c in e.chars() {
                 match c {
@@ -558,7 +543,8 @@ pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, name: &str, v: V<'a>, args: Vec<V
             }
             s(out)
         }
-        "uri_escape" => s(url_encode_component(&st(&v), "-_.!~*'();/?:@&=+$,#")
+        "uri_escape" => s(utf8_percent_encode(&st(&v), URI)
+            .to_string()
             .replace("%5B", "[")
             .replace("%5D", "]")),
         "slugify" => {
@@ -1004,7 +990,7 @@ pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, name: &str, v: V<'a>, args: Vec<V
         "base64_encode" => {
             let x = st(&v);
             ctx.mem(len16(&x) as f64)?;
-            s(b64_encode(x.as_bytes()))
+            s(STANDARD.encode(x.as_bytes()))
         }
         "base64_decode" => {
             let x = st(&v);
@@ -1017,12 +1003,15 @@ pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, name: &str, v: V<'a>, args: Vec<V
         "sha256" => {
             let x = st(&v);
             ctx.mem(len16(&x) as f64)?;
-            s(hex(&super::sha256::digest(x.as_bytes())))
+            s(format!("{:x}", Sha256::digest(x.as_bytes())))
         }
         "hmac_sha256" => {
             let (x, k) = (st(&v), st(&a0));
             ctx.mem((len16(&x) + len16(&k)) as f64)?;
-            s(hex(&super::sha256::hmac(k.as_bytes(), x.as_bytes())))
+            let mut mac = Hmac::<Sha256>::new_from_slice(k.as_bytes())
+                .expect("HMAC takes a key of any length");
+            mac.update(x.as_bytes());
+            s(format!("{:x}", mac.finalize().into_bytes()))
         }
         // ---- misc
         "default" => {
@@ -1107,8 +1096,4 @@ fn js_min(a: f64, b: f64, missing: bool) -> f64 {
     } else {
         a.min(b)
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }

@@ -1,5 +1,5 @@
-//! Token lookup order (spec §2: query `token`, `X-Auth-Token`, `api_key` header, first `p_*`
-//! query parameter, Basic username; plus Usermaven's `Authorization: Bearer`).
+//! Token lookup order (`docs/usermaven-api.md` §2: query `token`, `X-Auth-Token`, `api_key`
+//! header, first `p_*` query parameter, Basic username; plus Usermaven's `Authorization: Bearer`).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -1,4 +1,4 @@
-//! Batch forms, templates and the enrichment of the stored copy (spec §1, §3 "Enrichment").
+//! Batch forms, templates and the enrichment of the stored copy (`docs/usermaven-api.md` §1, §3 "Enrichment").
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -1,7 +1,7 @@
 //! Integration tests of `usermaven-mock`: one binary, one module per concern.
 //!
 //! Expected status codes and bodies come from the collector's behaviour as written down in
-//! `usermaven-api.md` (Jitsu `server/` sources and its integration tests), not from the mock.
+//! `docs/usermaven-api.md` (Jitsu `server/` sources and its integration tests), not from the mock.
 
 mod admin;
 mod auth;

@@ -1,4 +1,4 @@
-//! Every row of the spec's response table (§3), plus OPTIONS/GET routing (§1).
+//! Every row of the response table in `docs/usermaven-api.md` (§3), plus OPTIONS/GET routing (§1).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -2,16 +2,11 @@
 //! `schema-validation.test.ts`, recorded against the published `@segment/actions-core`.
 //! Outputs are compared as JSON text, so key order counts.
 
-use std::path::PathBuf;
-
 use usermaven_json::Value;
 use usermaven_schema::{fields_from_value, fields_to_json_schema, CompiledSchema, ValidateOptions};
 
 /// Segment's suite, committed under `fixtures/peer-suites/`.
-fn suite_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/peer-suites/payload-validation.jsonl")
-}
+const SUITE: &str = "fixtures/peer-suites/payload-validation.jsonl";
 
 fn json(v: Option<&Value>) -> String {
     v.map_or_else(|| "undefined".to_string(), Value::to_json)
@@ -142,9 +137,7 @@ fn run_case(case: &Value) -> Result<(), String> {
 
 #[test]
 fn payload_validation_suite() {
-    let path = suite_path();
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text = usermaven_test_support::read(SUITE);
     let mut failures = Vec::new();
     let mut total = 0;
     for (line_no, line) in text.lines().enumerate() {

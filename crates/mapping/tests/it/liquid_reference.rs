@@ -6,15 +6,9 @@
 //!   `fullVariablesSync`);
 //! - the JS error names of a few failures, as the reference throws them.
 
-mod common;
-
-use common::{now as default_now, obj, root};
+use crate::common::{lines, now as default_now, obj, transform_result};
 use usermaven_json::Value;
 use usermaven_mapping::{get_field_value_keys, transform};
-
-fn lines(rel: &str) -> Vec<Value> {
-    common::lines(&root().join(rel))
-}
 
 fn liquid(template: &str) -> Value {
     obj(vec![("v", obj(vec![("@liquid", Value::from(template))]))])
@@ -29,21 +23,11 @@ fn liquid_cases_match_the_reference() {
     let mut failures = Vec::new();
     for (case, exp) in cases.iter().zip(&expected) {
         let id = case.get("id").cloned().unwrap_or_default();
-        let mapping = case.get("mapping").cloned().unwrap_or_default();
-        let input = case.get("input").cloned().unwrap_or_default();
         let now = case
             .get("now")
             .and_then(Value::as_str)
             .map_or_else(default_now, |s| s.parse().expect("now"));
-        let got = match transform(&mapping, &input, now) {
-            Ok(Some(v)) => obj(vec![("id", id.clone()), ("ok", v)]),
-            Ok(None) => obj(vec![
-                ("id", id.clone()),
-                ("ok", Value::Null),
-                ("undefined", Value::Bool(true)),
-            ]),
-            Err(e) => obj(vec![("id", id.clone()), ("error", Value::from(e.message))]),
-        };
+        let got = transform_result(case, now);
         if &got != exp {
             failures.push(format!("{id}\n   got: {got}\n  want: {exp}"));
         }

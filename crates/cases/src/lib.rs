@@ -1,12 +1,15 @@
-//! The differential case runner: one NDJSON *case* in, one NDJSON *result* out, in the
-//! exact shape `reference/run-cases.js` produces from Segment's own code.
+//! `usermaven-cases`, the differential case runner: one NDJSON *case* in, one NDJSON
+//! *result* out, in the exact shape `reference/run-cases.js` produces from Segment's own code
+//! (the contract is in `reference/README.md`). The CLI's `cases` command, the committed-case
+//! tests and xtask's conformance harness all run cases through it.
 //!
 //! Kinds: `action` (one action, default or given mapping), `route` (presets or given
 //! subscriptions), `transform` (mapping-kit alone), `fql` (a trigger against an event).
 //! A malformed case answers `{"id":…,"error":{"name":"InvalidCase",…}}`.
 
 use usermaven_destination::{
-    ActionError, ActionKind, Destination, Env, FixedEnv, Options, Request, Settings, Subscription,
+    ActionError, ActionKind, CountingEnv, Destination, Env, FixedEnv, Options, Request, Settings,
+    Subscription,
 };
 use usermaven_json::{Object, Value};
 
@@ -79,23 +82,8 @@ pub fn run_line(line: &str) -> Value {
     run_line_numbered(line, 1)
 }
 
-/// An [`Env`] that remembers whether a random id was generated.
-struct TrackingEnv {
-    inner: FixedEnv,
-    generated: bool,
-}
-
-impl Env for TrackingEnv {
-    fn now(&self) -> jiff::Timestamp {
-        self.inner.now()
-    }
-    fn generate_id(&mut self) -> String {
-        self.generated = true;
-        self.inner.generate_id()
-    }
-}
-
-fn env_of(case: &Value, defaults: bool) -> Result<TrackingEnv, String> {
+/// The case's clock and id generator (`now`, `seed`).
+fn env_of(case: &Value, defaults: bool) -> Result<FixedEnv, String> {
     let now = match case.get("now") {
         Some(Value::String(s)) => parse_now(s)?,
         None if defaults => jiff::Timestamp::from_second(1_704_067_200).unwrap_or_default(),
@@ -110,10 +98,7 @@ fn env_of(case: &Value, defaults: bool) -> Result<TrackingEnv, String> {
         None if defaults => 0,
         _ => return Err("`seed` must be a non-negative integer".to_string()),
     };
-    Ok(TrackingEnv {
-        inner: FixedEnv::new(now, seed),
-        generated: false,
-    })
+    Ok(FixedEnv::new(now, seed))
 }
 
 /// RFC 3339 with `T`, seconds, optional fraction and `Z` or `±hh:mm`.
@@ -140,6 +125,35 @@ fn require_object<'a>(case: &'a Value, key: &str) -> Result<&'a Value, String> {
         Some(v @ Value::Object(_)) => Ok(v),
         _ => Err(format!("`{key}` must be an object")),
     }
+}
+
+/// The request bodies in a result (`ok.body`, and each match's in a route result), in order.
+pub fn request_bodies(result: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    collect_bodies(result, &mut out);
+    out
+}
+
+fn collect_bodies<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+    if let Some(b) = v
+        .get("ok")
+        .and_then(|ok| ok.get("body"))
+        .and_then(Value::as_str)
+    {
+        out.push(b);
+    }
+    if let Some(Value::Array(ms)) = v.get("matches") {
+        for m in ms {
+            collect_bodies(m, out);
+        }
+    }
+}
+
+/// Whether `got` agrees with the reference's `expected` result: equal as JSON values, and
+/// every request body byte-equal (JSON equality alone would not see key order or number
+/// spelling inside a body).
+pub fn same_result(expected: &Value, got: &Value) -> bool {
+    expected == got && request_bodies(expected) == request_bodies(got)
 }
 
 /// An error as the case format writes it: `{"name","message","status"}`.
@@ -170,8 +184,8 @@ pub fn request_value(r: &Request) -> Value {
     Value::Object(o)
 }
 
-fn nondeterministic(out: &mut Object, env: &TrackingEnv) {
-    if env.generated {
+fn nondeterministic(out: &mut Object, generated_id: bool) {
+    if generated_id {
         out.set(
             "nondeterministic",
             Value::Array(vec![Value::str("user.anonymous_id")]),
@@ -195,12 +209,13 @@ fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
         _ => return Err("`mapping` must be null or an object".to_string()),
     };
     let mut env = env_of(case, false)?;
+    let mut env = CountingEnv::new(&mut env);
     // executeAction receives the settings unvalidated.
     let dest = Destination::new(Settings::raw(settings), Options::default());
     match dest.execute(kind, mapping, event, &mut env) {
         Ok(r) => {
             out.set("ok", request_value(&r));
-            nondeterministic(out, &env);
+            nondeterministic(out, env.generated());
         }
         Err(e) => out.set("error", error_value(&e)),
     }
@@ -277,12 +292,7 @@ fn route_case(case: &Value, event_text: Option<&str>, out: &mut Object) -> Resul
             (_, None) => m.set("noop", Value::Bool(true)),
             (Ok(r), _) => {
                 m.set("ok", request_value(r));
-                if routed.generated_id {
-                    m.set(
-                        "nondeterministic",
-                        Value::Array(vec![Value::str("user.anonymous_id")]),
-                    );
-                }
+                nondeterministic(&mut m, routed.generated_id);
             }
             (Err(e), _) => m.set("error", error_value(e)),
         }
@@ -313,7 +323,7 @@ fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
     let mapping = case.get("mapping").ok_or("`mapping` is required")?;
     let input = case.get("input").ok_or("`input` is required")?;
     let now = env_of(case, true)?.now();
-    match usermaven_destination::transform(mapping, input, now) {
+    match usermaven_mapping::transform(mapping, input, now) {
         Ok(Some(v)) => out.set("ok", v),
         Ok(None) => {
             out.set("ok", Value::Null);
@@ -330,9 +340,9 @@ fn fql_case(case: &Value, out: &mut Object) -> Result<(), String> {
         .and_then(Value::as_str)
         .ok_or("`fql` must be a string")?;
     let event = require_object(case, "event")?;
-    match usermaven_destination::evaluate_fql(fql, event) {
+    match usermaven_fql::evaluate(fql, event) {
         Ok(b) => out.set("ok", Value::Bool(b)),
-        Err(message) => out.set("error", Value::from(message)),
+        Err(e) => out.set("error", Value::from(e.message)),
     }
     Ok(())
 }

@@ -4,28 +4,17 @@
 //! each of them printed in other ways (pretty, with its values changed to other kinds) and
 //! for generated events; and the fast path really is taken for ordinary events.
 
-use std::path::{Path, PathBuf};
-
 use proptest::prelude::*;
 use usermaven_destination::ActionKind;
 use usermaven_destination::{Destination, FixedEnv, Options, Routed, Settings, Subscription};
 use usermaven_json::{Object, Str, Value};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use usermaven_test_support::{files, read};
 
 /// Every event text we have, with where it came from.
 fn corpus() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let dir = root().join("fixtures/events");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    for f in files {
+    for f in files("fixtures/events", ".json") {
         let v = Value::parse(&std::fs::read_to_string(&f).unwrap()).unwrap();
         let event = v.get("event").unwrap();
         out.push((f.display().to_string(), event.to_json()));
@@ -34,20 +23,11 @@ fn corpus() -> Vec<(String, String)> {
         "fixtures/samples/events.ndjson",
         "fixtures/bench/track-events.ndjson",
     ] {
-        let text = std::fs::read_to_string(root().join(name)).unwrap();
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in read(name).lines().enumerate() {
             out.push((format!("{name}:{}", i + 1), line.to_string()));
         }
     }
-    let cases = root().join("fixtures/cases");
-    let mut files: Vec<_> = std::fs::read_dir(&cases)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
-        .collect();
-    files.sort();
-    for f in files {
+    for f in files("fixtures/cases", ".cases.ndjson") {
         for (i, line) in std::fs::read_to_string(&f).unwrap().lines().enumerate() {
             let Ok(case) = Value::parse(line) else {
                 continue;
@@ -89,12 +69,24 @@ fn destinations(subs: Option<Vec<Subscription>>) -> Vec<(Destination, Destinatio
     out
 }
 
-fn summary(r: &[Routed]) -> Vec<String> {
+/// What a routing result says, compared with `==` (a `Request`'s `Debug` redacts its URL).
+type Summary<'a> = (
+    usize,
+    &'a str,
+    bool,
+    Option<ActionKind>,
+    &'a Result<usermaven_destination::Request, usermaven_destination::ActionError>,
+);
+
+fn summary(r: &[Routed]) -> Vec<Summary<'_>> {
     r.iter()
         .map(|r| {
-            format!(
-                "{} {} {} {:?} {:?}",
-                r.index, r.subscription, r.generated_id, r.action, r.result
+            (
+                r.index,
+                r.subscription.as_str(),
+                r.generated_id,
+                r.action,
+                &r.result,
             )
         })
         .collect()
@@ -257,10 +249,7 @@ fn user_subscriptions_agree() {
         "track-unknown-keys.json",
         "identify-custom-traits.json",
     ] {
-        let v = Value::parse(
-            &std::fs::read_to_string(root().join("fixtures/mappings").join(f)).unwrap(),
-        )
-        .unwrap();
+        let v = Value::parse(&read(format!("fixtures/mappings/{f}"))).unwrap();
         let mapping = v.get("mapping").cloned().unwrap_or(v.clone());
         for kind in [ActionKind::Track, ActionKind::Identify] {
             subs.push(Subscription::new(f, kind, "type = \"track\"", &mapping));
@@ -342,7 +331,7 @@ fn fql_triggers_agree() {
     }
     assert!(fused > 200, "{fused}");
     // Odd values on the paths the triggers read.
-    let base = std::fs::read_to_string(root().join("fixtures/samples/events.ndjson")).unwrap();
+    let base = read("fixtures/samples/events.ndjson");
     let (a, b) = &dests[0];
     for line in base.lines().take(8) {
         let event = Value::parse(line).unwrap();
@@ -395,7 +384,7 @@ proptest! {
         changes in prop::collection::vec((0usize..PATHS.len(), arb_value()), 0..6),
         pretty in any::<bool>(),
     ) {
-        let text = std::fs::read_to_string(root().join("fixtures/samples/events.ndjson")).unwrap();
+        let text = read("fixtures/samples/events.ndjson");
         let mut event = Value::parse(text.lines().nth(base).unwrap()).unwrap();
         for (p, v) in changes {
             event = with_value(&event, PATHS[p], v);

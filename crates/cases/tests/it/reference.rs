@@ -6,11 +6,9 @@
 //! Comparison: the result objects must be equal as JSON, and every request body must be
 //! byte-equal (key order included).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use usermaven_json::Value;
-
-use crate::root;
 
 struct Mismatch {
     file: String,
@@ -19,40 +17,11 @@ struct Mismatch {
     got: String,
 }
 
-fn bodies(v: &Value, out: &mut Vec<String>) {
-    if let Some(ok) = v.get("ok") {
-        if let Some(b) = ok.get("body").and_then(Value::as_str) {
-            out.push(b.to_string());
-        }
-    }
-    if let Some(Value::Array(ms)) = v.get("matches") {
-        for m in ms {
-            bodies(m, out);
-        }
-    }
-}
-
-fn same(expected: &Value, got: &Value) -> bool {
-    if expected != got {
-        return false;
-    }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    bodies(expected, &mut a);
-    bodies(got, &mut b);
-    a == b
-}
-
-fn run_dir(dir: &Path, mismatches: &mut Vec<Mismatch>) -> usize {
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-        Err(_) => return 0,
-    };
-    files.sort();
+/// Runs every case file of the committed directory `dir` (a missing directory, or one
+/// without case files, fails the test).
+fn run_dir(dir: &str, mismatches: &mut Vec<Mismatch>) -> usize {
     let mut count = 0;
-    for cases in files
-        .iter()
-        .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
-    {
+    for cases in &usermaven_test_support::files(dir, ".cases.ndjson") {
         let expected = PathBuf::from(
             cases
                 .to_string_lossy()
@@ -76,9 +45,9 @@ fn run_dir(dir: &Path, mismatches: &mut Vec<Mismatch>) -> usize {
         );
         for (c, e) in case_lines.iter().zip(&exp_lines) {
             count += 1;
-            let got = usermaven_actions::cases::run_line(c);
+            let got = usermaven_cases::run_line(c);
             let exp = Value::parse(e).unwrap();
-            if !same(&exp, &got) {
+            if !usermaven_cases::same_result(&exp, &got) {
                 mismatches.push(Mismatch {
                     file: cases.file_name().unwrap().to_string_lossy().into_owned(),
                     id: exp.get("id").map(|v| v.to_js_string()).unwrap_or_default(),
@@ -94,8 +63,8 @@ fn run_dir(dir: &Path, mismatches: &mut Vec<Mismatch>) -> usize {
 #[test]
 fn committed_cases_match_the_reference() {
     let mut mismatches = Vec::new();
-    let n = run_dir(&root().join("fixtures/cases"), &mut mismatches)
-        + run_dir(&root().join("fixtures/peer-suites/cases"), &mut mismatches);
+    let n = run_dir("fixtures/cases", &mut mismatches)
+        + run_dir("fixtures/peer-suites/cases", &mut mismatches);
     assert!(n > 0, "no cases found under fixtures/");
     if !mismatches.is_empty() {
         let mut report = format!(

@@ -3,17 +3,13 @@
 
 use std::path::PathBuf;
 
-use usermaven_fql::{evaluate_case, generate, parse, try_validate};
+use usermaven_fql::{evaluate, generate, parse, try_validate};
 use usermaven_json::Value;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// `fixtures/peer-suites/<file>`: Segment's suites, committed with the repo (a missing file
 /// fails the test rather than skipping it).
 fn peer_suite(file: &str) -> PathBuf {
-    repo_root().join("fixtures/peer-suites").join(file)
+    usermaven_test_support::path("fixtures/peer-suites").join(file)
 }
 
 fn read_lines(path: &PathBuf) -> Vec<Value> {
@@ -136,7 +132,17 @@ fn report(name: &dyn std::fmt::Display, total: usize, failures: &[String]) {
     );
 }
 
-/// Compare `evaluate_case` with the recorded results of a `*.cases.ndjson` pair.
+/// The `fql` case kind's result: `{"ok": bool}` or `{"error": message}`.
+fn case_result(fql: &str, event: &Value) -> Value {
+    let mut o = usermaven_json::Object::new();
+    match evaluate(fql, event) {
+        Ok(b) => o.insert("ok".into(), Value::Bool(b)),
+        Err(e) => o.insert("error".into(), Value::str(&e.message)),
+    }
+    Value::Object(o)
+}
+
+/// Compare `evaluate` with the recorded results of a `*.cases.ndjson` pair.
 fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
     let cases = read_lines(cases_path);
     let expected = read_lines(expected_path);
@@ -152,7 +158,7 @@ fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
         assert_eq!(s(case, "kind"), Some("fql"));
         let fql = s(case, "fql").unwrap_or("");
         let event = case.get("event").cloned().unwrap_or(Value::Null);
-        let got = evaluate_case(fql, &event);
+        let got = case_result(fql, &event);
         let mut want = want.clone();
         if let Value::Object(o) = &mut want {
             o.remove("id");
@@ -181,7 +187,7 @@ fn peer_suite_fql_cases() {
 
 #[test]
 fn generated_fql_cases() {
-    let dir = repo_root().join("fixtures/cases");
+    let dir = usermaven_test_support::path("fixtures/cases");
     let (c, e) = (
         dir.join("fql.cases.ndjson"),
         dir.join("fql.expected.ndjson"),
@@ -201,7 +207,7 @@ fn generated_fql_cases() {
 fn differential_dump() {
     let path = std::env::var("FQL_DIFF_CASES")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join("fixtures/cases/fql-trees.jsonl"));
+        .unwrap_or_else(|_| usermaven_test_support::path("fixtures/cases/fql-trees.jsonl"));
     let lines = read_lines(&path);
     assert!(lines.len() >= 1000, "{}: too few cases", path.display());
     let mut failures = Vec::new();

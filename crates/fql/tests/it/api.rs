@@ -1,9 +1,7 @@
 //! Public API behaviour; every expected value below was observed from
 //! `@segment/destination-subscriptions` 3.37.0 (see reference/fql/).
 
-use usermaven_fql::{
-    evaluate, evaluate_case, generate, parse, validate, ConditionKind, Node, Trigger,
-};
+use usermaven_fql::{evaluate, generate, parse, validate, ConditionKind, Node, Trigger};
 use usermaven_json::Value;
 
 fn json(s: &str) -> Value {
@@ -85,15 +83,12 @@ fn quirks() {
 }
 
 #[test]
-fn case_runner_shape() {
+fn evaluate_parses_then_matches() {
     let ev = json(r#"{"type":"track"}"#);
+    assert_eq!(evaluate(r#"type = "track""#, &ev), Ok(true));
     assert_eq!(
-        evaluate_case(r#"type = "track""#, &ev).to_json(),
-        r#"{"ok":true}"#
-    );
-    assert_eq!(
-        evaluate_case("", &ev).to_json(),
-        r#"{"error":"Cannot read properties of undefined (reading 'type')"}"#
+        evaluate("", &ev).unwrap_err().message,
+        "Cannot read properties of undefined (reading 'type')"
     );
 }
 

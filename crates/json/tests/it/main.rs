@@ -1,0 +1,3 @@
+//! Integration tests of `usermaven-json`: one binary, one module per concern.
+
+mod parse;
