@@ -75,7 +75,7 @@ pub(super) fn map_pretty(
                 }
                 Err(e) => {
                     summary.errors += 1;
-                    error_text(&mut out, &crate::cases::error_value(e))?;
+                    error_text(&mut out, &usermaven_cases::error_value(e))?;
                 }
             }
         }
