@@ -61,6 +61,11 @@ pub enum Value {
     String(Str),
     Array(Vec<Value>),
     Object(Object),
+    /// A built-in function or prototype, reached by a property lookup (`$.constructor`,
+    /// `$.__proto__`, `"x".toString`); never produced by parsing. `JSON.stringify` skips it
+    /// as it skips functions (prototypes print as what they are: `{}`, `[]`, `""`, `0`,
+    /// `false`). See [`js`].
+    Builtin(js::Builtin),
 }
 
 /// A JSON text that could not be parsed.
@@ -186,6 +191,12 @@ impl Value {
         }
     }
 
+    /// Is this a value `JSON.stringify` leaves out of an object (a function)?
+    #[inline]
+    pub fn is_skipped_member(&self) -> bool {
+        matches!(self, Value::Builtin(b) if b.is_callable())
+    }
+
     /// JS truthiness (`!!value`).
     pub fn is_truthy(&self) -> bool {
         match self {
@@ -193,7 +204,7 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Number(n) => *n != 0.0 && !n.is_nan(),
             Value::String(s) => !s.is_empty(),
-            Value::Array(_) | Value::Object(_) => true,
+            Value::Array(_) | Value::Object(_) | Value::Builtin(_) => true,
         }
     }
 
@@ -204,17 +215,27 @@ impl Value {
             Value::Bool(_) => "boolean",
             Value::Number(_) => "number",
             Value::String(_) => "string",
+            Value::Builtin(b) => {
+                if b.is_callable() {
+                    "function"
+                } else {
+                    "object"
+                }
+            }
         }
     }
 
-    /// `String(value)`: JS ToString.
+    /// `String(value)`: JS ToString, for values whose conversion cannot throw. An object
+    /// prints `[object Object]` here even when JS would throw (an own `toString` that is not
+    /// a function, a `null` prototype): where the reference converts objects, use
+    /// [`js::to_string`], which models that.
     pub fn to_js_string(&self) -> String {
         let mut out = String::new();
         self.write_js_to_string(&mut out);
         out
     }
 
-    fn write_js_to_string(&self, out: &mut String) {
+    pub(crate) fn write_js_to_string(&self, out: &mut String) {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -231,6 +252,7 @@ impl Value {
                 }
             }
             Value::Object(_) => out.push_str("[object Object]"),
+            Value::Builtin(b) => js::write_builtin_string(out, *b),
         }
     }
 
@@ -263,6 +285,7 @@ impl PartialEq for Value {
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Array(a), Value::Array(b)) => a == b,
             (Value::Object(a), Value::Object(b)) => a == b,
+            (Value::Builtin(a), Value::Builtin(b)) => a == b,
             _ => false,
         }
     }
@@ -308,7 +331,7 @@ impl serde::Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};
         match self {
-            Value::Null => serializer.serialize_unit(),
+            Value::Null | Value::Builtin(_) => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::Number(n) => {
                 if !n.is_finite() {

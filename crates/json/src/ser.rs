@@ -1,5 +1,6 @@
 //! `JSON.stringify`, byte for byte.
 
+use crate::js::{Builtin, Proto};
 use crate::Value;
 
 /// ECMAScript `Number::toString` (as used by `JSON.stringify` for finite numbers).
@@ -147,17 +148,37 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
         }
         Value::Object(o) => {
             out.push('{');
-            for (i, (k, item)) in o.iter().enumerate() {
-                if i > 0 {
+            let mut first = true;
+            for (k, item) in o.iter() {
+                if item.is_skipped_member() {
+                    continue;
+                }
+                if !first {
                     out.push(',');
                 }
+                first = false;
                 write_js_string(out, k);
                 out.push(':');
                 write_value(out, item);
             }
             out.push('}');
         }
+        Value::Builtin(b) => write_builtin_json(out, *b),
     }
+}
+
+/// A built-in as `JSON.stringify` prints it: functions as `null` (what they give inside an
+/// array; object members holding one are skipped, see [`Value::is_skipped_member`]), prototypes
+/// as the empty value of their kind.
+fn write_builtin_json(out: &mut String, b: Builtin) {
+    out.push_str(match b {
+        Builtin::Prototype(Proto::Object) => "{}",
+        Builtin::Prototype(Proto::Array) => "[]",
+        Builtin::Prototype(Proto::String) => "\"\"",
+        Builtin::Prototype(Proto::Number) => "0",
+        Builtin::Prototype(Proto::Boolean) => "false",
+        Builtin::Function(_) | Builtin::Prototype(Proto::Function) => "null",
+    });
 }
 
 /// `JSON.stringify(v, null, gap)` for a non-empty `gap` (each level indented by `gap`).
@@ -181,12 +202,17 @@ pub(crate) fn write_indented(out: &mut String, v: &Value, gap: &str, level: usiz
             newline(out, level);
             out.push(']');
         }
-        Value::Object(o) if !o.is_empty() => {
+        Value::Object(o) if o.values().any(|v| !v.is_skipped_member()) => {
             out.push('{');
-            for (i, (k, item)) in o.iter().enumerate() {
-                if i > 0 {
+            let mut first = true;
+            for (k, item) in o.iter() {
+                if item.is_skipped_member() {
+                    continue;
+                }
+                if !first {
                     out.push(',');
                 }
+                first = false;
                 newline(out, level + 1);
                 write_js_string(out, k);
                 out.push_str(": ");
