@@ -372,7 +372,7 @@ impl Destination {
         let payload = kind
             .action()
             .schema
-            .process(payload, &mapping.function_fields(event))?;
+            .process(payload)?;
         audience_membership_check(event)?;
         let payload = match payload {
             Value::Object(o) => o,

@@ -25,11 +25,6 @@ impl CompiledMapping {
         self.mapping.plain()
     }
 
-    /// The fields that hold a JS function for this event ([`Mapping::function_fields`]).
-    pub(crate) fn function_fields(&self, event: &Value) -> Vec<&str> {
-        self.mapping.function_fields(event)
-    }
-
     /// `transform(mapping, event)`; `Ok(None)` is JS `undefined`.
     pub(crate) fn transform(
         &self,
@@ -46,8 +41,6 @@ impl CompiledMapping {
 #[derive(Debug)]
 pub(crate) struct PayloadSchema {
     schema: CompiledSchema,
-    /// Field names in schema order, with the type phrase ajv-human-errors uses for them.
-    fields: Vec<(String, String, String)>,
 }
 
 fn field_defs(fields: &[FieldInfo]) -> Vec<(String, FieldDef)> {
@@ -65,37 +58,13 @@ impl PayloadSchema {
     pub(crate) fn from_fields(fields: &[FieldInfo]) -> PayloadSchema {
         let schema = CompiledSchema::from_fields(&field_defs(fields))
             .expect("definition.json fields compile to a schema");
-        let fields = fields
-            .iter()
-            .map(|f| {
-                let ty = match f.field_type() {
-                    "object" => "an object",
-                    "integer" => "an integer",
-                    "number" => "a number",
-                    "boolean" => "a boolean",
-                    _ => "a string",
-                };
-                let allow_null =
-                    f.definition.get("allowNull").and_then(Value::as_bool) == Some(true);
-                let phrase = if allow_null {
-                    format!("{ty} or null")
-                } else {
-                    ty.to_string()
-                };
-                (f.name.clone(), f.label().to_string(), phrase)
-            })
-            .collect();
-        PayloadSchema { schema, fields }
+        PayloadSchema { schema }
     }
 
-    /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys).
-    /// `function_fields` hold a JS function in the reference (`Mapping::function_fields`): ajv
-    /// reports each after the `required` errors, in field order among the property errors.
-    pub(crate) fn process(
-        &self,
-        payload: Option<Value>,
-        function_fields: &[&str],
-    ) -> Result<Value, ActionError> {
+    /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys). A field
+    /// holding a JS function (`{"@path": "$.toString"}`) is a type error the schema reports
+    /// itself, in ajv's order ("… but it was a function.").
+    pub(crate) fn process(&self, payload: Option<Value>) -> Result<Value, ActionError> {
         let Some(payload) = payload else {
             // ajv on `undefined`: only the root type check applies.
             return Err(ActionError::new(
@@ -103,58 +72,11 @@ impl PayloadSchema {
                 "The root value must be an object but it was undefined.",
             ));
         };
-        let result = self.schema.process(payload);
-        if function_fields.is_empty() {
-            return result.map_err(|e| ActionError {
-                name: e.name.to_string(),
-                message: e.message,
-                status: e.status,
-            });
-        }
-        let index = |pointer: &str| -> usize {
-            let top = pointer
-                .trim_start_matches('/')
-                .split('/')
-                .next()
-                .unwrap_or("");
-            if pointer.is_empty() {
-                0
-            } else {
-                1 + self
-                    .fields
-                    .iter()
-                    .position(|(n, _, _)| n == top)
-                    .unwrap_or(self.fields.len())
-            }
-        };
-        let mut errors: Vec<(usize, String)> = match result {
-            Ok(_) => Vec::new(),
-            Err(e) => e
-                .errors
-                .iter()
-                .map(|h| (index(&h.pointer), h.message.clone()))
-                .collect(),
-        };
-        for f in function_fields {
-            if let Some((pos, (_, label, phrase))) =
-                self.fields.iter().enumerate().find(|(_, (n, _, _))| n == f)
-            {
-                let at = errors.partition_point(|(i, _)| *i <= pos + 1);
-                errors.insert(
-                    at,
-                    (
-                        pos + 1,
-                        format!("{label} must be {phrase} but it was a function."),
-                    ),
-                );
-            }
-        }
-        let message = errors
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect::<Vec<_>>()
-            .join(" ");
-        Err(ActionError::new("AggregateAjvError", message))
+        self.schema.process(payload).map_err(|e| ActionError {
+            name: e.name.to_string(),
+            message: e.message,
+            status: e.status,
+        })
     }
 }
 

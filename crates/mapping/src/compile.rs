@@ -13,7 +13,7 @@ use usermaven_json::{Object, Str, Value};
 
 use crate::error::{MappingError, TransformError};
 use crate::get::Path;
-use crate::js::{js_len, real_type_of};
+use usermaven_json::js::{real_type_of, utf16_len as js_len};
 use crate::liquid::Liquid;
 use crate::placeholders::Template;
 use crate::validate::{validate, MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH};
@@ -136,7 +136,8 @@ pub(crate) fn mapping_to_process(mapping: &Value) -> Result<Value, MappingError>
             let mut customer = Object::new();
             for (k, v) in o.iter() {
                 if &**k != ROOT_MAPPING_FIELD_KEY {
-                    customer.insert(k.clone(), v.clone());
+                    // `customerMappings[key] = mapping[key]`: assignment.
+                    customer.assign(k.clone(), v.clone());
                 }
             }
             let mut root = o.get(ROOT_MAPPING_FIELD_KEY).cloned().unwrap_or_default();
@@ -194,10 +195,8 @@ pub(crate) fn spread(v: &Value) -> Object {
             }
         }
         Value::String(s) => {
-            let mut i = 0;
-            for c in s.chars() {
-                out.insert(Str::from(i.to_string()), Value::from(c.to_string()));
-                i += c.len_utf16();
+            for (k, v) in crate::resolved::string_entries(s) {
+                out.insert(k, v);
             }
         }
         _ => {}

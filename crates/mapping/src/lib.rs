@@ -24,7 +24,7 @@ mod error;
 mod eval;
 mod flatten;
 mod get;
-mod js;
+mod resolved;
 pub(crate) mod liquid;
 mod placeholders;
 mod validate;
@@ -46,9 +46,6 @@ use compile::Node;
 pub struct Mapping {
     root: Node,
     keys: Option<Vec<Str>>,
-    /// Top-level fields mapped by a plain `@path` whose last key names a function of
-    /// `String.prototype`, with the path to the parent value (see [`Mapping::function_fields`]).
-    method_paths: Vec<(Str, get::Path)>,
 }
 
 impl Mapping {
@@ -66,23 +63,7 @@ impl Mapping {
         Ok(Mapping {
             root: compile::build(&processed),
             keys,
-            method_paths: get::method_paths(&processed),
         })
-    }
-
-    /// The top-level fields that hold a JS *function* for `input`: `@path` through a
-    /// non-empty string onto a `String.prototype` method (`"x".search`). `transform` cannot
-    /// return a function (`Value` has none), so it resolves them to `undefined`; the caller
-    /// validating the payload reports them as ajv would ("… but it was a function.").
-    /// Only plain top-level `@path` fields are tracked.
-    pub fn function_fields(&self, input: &Value) -> Vec<&str> {
-        self.method_paths
-            .iter()
-            .filter(|(_, parent)| {
-                matches!(parent.lookup(Some(input)).value(), Some(Value::String(s)) if !s.is_empty())
-            })
-            .map(|(field, _)| &**field)
-            .collect()
     }
 
     /// `transform(mapping, input)`: `Ok(None)` is JS `undefined`. `now` is used only
@@ -195,7 +176,7 @@ fn check_data(input: &Value) -> Result<(), TransformError> {
     } else {
         Err(TransformError::error(format!(
             "data must be an object, got {}",
-            js::real_type_of(input)
+            usermaven_json::js::real_type_of(input)
         )))
     }
 }

@@ -108,7 +108,7 @@ fn payloads_of(case: &Value) -> Vec<Object> {
                 .flatten(),
         };
         push(transformed.clone());
-        push(action.schema.process(transformed, &[]).ok());
+        push(action.schema.process(transformed).ok());
     }
     out
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::builtin::{member, Builtin, Func, Member, Proto};
 use super::utf16::{char_at, utf16_len};
 use crate::object::array_index;
-use crate::Value;
+use crate::{Object, Value};
 
 /// A `TypeError` the reference's JavaScript would throw.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,17 +163,9 @@ pub fn to_string(value: &Value) -> Result<String, JsError> {
 
 fn write_string(out: &mut String, value: &Value) -> Result<(), JsError> {
     match value {
-        Value::Object(_) => {
-            // OrdinaryToPrimitive, hint "string": `toString`, then `valueOf`. The built-in
-            // `toString`s give a primitive; the built-in `valueOf` returns the object itself.
-            match get(value, "toString")?.as_deref() {
-                Some(Value::Builtin(Builtin::Function(Func {
-                    name: "toString",
-                    ..
-                }))) => out.push_str("[object Object]"),
-                _ => return Err(NO_PRIMITIVE),
-            }
-        }
+        // OrdinaryToPrimitive, hint "string": `toString`, then `valueOf`. The built-in
+        // `toString`s give a primitive; the built-in `valueOf` returns the object itself.
+        Value::Object(o) => out.push_str(object_to_string(o)?),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -187,6 +179,24 @@ fn write_string(out: &mut String, value: &Value) -> Result<(), JsError> {
         other => other.write_js_to_string(out),
     }
     Ok(())
+}
+
+/// `String(obj)` for an object: `[object Object]`, or the `TypeError` when neither its
+/// `toString` nor its `valueOf` gives a primitive (see [`to_string`]).
+pub fn object_to_string(o: &Object) -> Result<&'static str, JsError> {
+    let found = match o.get("toString") {
+        Some(own) => Some(Cow::Borrowed(own)),
+        None => match o.proto() {
+            None => return Ok("[object Object]"),
+            Some(p) => get(p, "toString")?,
+        },
+    };
+    match found.as_deref() {
+        Some(Value::Builtin(Builtin::Function(Func {
+            name: "toString", ..
+        }))) => Ok("[object Object]"),
+        _ => Err(NO_PRIMITIVE),
+    }
 }
 
 /// `String(builtin)`.

@@ -83,6 +83,8 @@ impl<'a, 'i> Ctx<'a, 'i> {
             Node::Html(s) => out.push_str(s),
             Node::Output(f, _) | Node::Echo(Some(f), _) => {
                 let v = self.eval_filtered(f)?.to_value();
+                v.check_stringify()
+                    .map_err(|e| RErr::Raw(e.message.to_string()))?;
                 out.push_str(&v.stringify());
             }
             Node::Echo(None, _) | Node::Nothing => {}
@@ -358,7 +360,7 @@ pub(super) fn own_prop<'a>(obj: &V<'a>, k: &str) -> V<'a> {
                 return V::Num(len16(s) as f64);
             }
             match is_index(k) {
-                Some(i) if i < len16(s) => crate::js::js_char_at(s, i).map_or(V::Undef, V::str),
+                Some(i) if i < len16(s) => usermaven_json::js::char_at(s, i).map_or(V::Undef, V::str),
                 _ => V::Undef,
             }
         }

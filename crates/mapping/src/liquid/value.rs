@@ -37,6 +37,9 @@ impl<'a> V<'a> {
             Value::String(s) => V::Str(s.clone()),
             Value::Array(a) => V::RArr(a),
             Value::Object(o) => V::Obj(o),
+            // Only reachable through a payload built by `@transform`/`@arrayPath`; liquid
+            // sees it as its string.
+            Value::Builtin(_) => V::str(v.to_js_string()),
         }
     }
 
@@ -121,6 +124,20 @@ impl<'a> V<'a> {
         }
     }
 
+    /// The `TypeError` `String(v)` throws when an object in what liquidjs' `stringify` prints
+    /// (the value, or an item of it) has no primitive value.
+    pub(super) fn check_stringify(&self) -> Result<(), usermaven_json::js::JsError> {
+        match self.to_value() {
+            V::Obj(o) => usermaven_json::js::object_to_string(o).map(|_| ()),
+            v @ (V::Arr(_) | V::RArr(_)) => v
+                .items()
+                .unwrap_or_default()
+                .iter()
+                .try_for_each(V::check_stringify),
+            _ => Ok(()),
+        }
+    }
+
     /// JS `String(v)`.
     pub(super) fn js_string(&self) -> String {
         match self {
@@ -200,10 +217,7 @@ pub(super) use usermaven_json::js::{
     is_js_space as js_space, js_trim, string_to_number as str_to_number,
 };
 
-/// UTF-16 length.
-pub(super) fn len16(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
-}
+pub(super) use usermaven_json::js::utf16_len as len16;
 
 /// JS abstract relational comparison `l < r` (`None` when undefined, i.e. NaN involved).
 pub(super) fn js_less(l: &V<'_>, r: &V<'_>) -> Option<bool> {
