@@ -242,13 +242,13 @@ pub(crate) fn build(v: &Value) -> Node {
                 return Node::Dir(Box::new(build_directive(name, o.get(name))));
             }
             if !o.values().any(contains_directive) {
-                return Node::Raw(v.clone());
+                return Node::Raw(crate::resolved::resolve_literal(v));
             }
             Node::Obj(o.iter().map(|(k, v)| (k.clone(), build(v))).collect())
         }
         Value::Array(a) => {
             if !a.iter().any(contains_directive) {
-                return Node::Raw(v.clone());
+                return Node::Raw(crate::resolved::resolve_literal(v));
             }
             Node::Arr(a.iter().map(build).collect())
         }

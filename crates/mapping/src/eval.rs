@@ -58,7 +58,7 @@ pub(crate) fn resolve_value(
 ) -> Result<Option<Value>, TransformError> {
     match node {
         Node::Undef => Ok(None),
-        Node::Raw(v) => Ok(Some(v.clone())),
+        Node::Raw(v) => Ok(Some(crate::resolved::remove_undefined(v))),
         Node::Obj(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             for (k, n) in entries {

@@ -19,18 +19,14 @@ pub(crate) struct Path {
 #[derive(Clone, Debug)]
 struct Key {
     name: Str,
-    /// Can a lookup of this key find something other than an own key (a member of a
-    /// built-in prototype, `length`, an index into a string or array)?
+    /// Is the key a member of `Object.prototype`, which a plain object lacking it inherits?
     special: bool,
 }
 
 impl Key {
     fn new(name: Str) -> Key {
         Key {
-            special: js::is_inherited_name(&name)
-                || &*name == "length"
-                || &*name == "__proto__"
-                || js::array_index(&name).is_some(),
+            special: js::is_object_member(&name),
             name,
         }
     }

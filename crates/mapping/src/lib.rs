@@ -100,7 +100,7 @@ impl Mapping {
 /// A mapping of the shape [`Mapping::plain`] recognises. Evaluating it against an object
 /// `event` as [`Mapping::transform`] does:
 /// - `Path(keys)`: `keys` looked up object by object from the root. A missing key gives
-///   `undefined`. (When a value on the way is not an object the lookup follows JS rules
+///   `undefined` (no key is a member of `Object.prototype`). (When a value on the way is not an object the lookup follows JS rules
 ///   instead — strings and arrays have members, falsy values are returned as they are — so
 ///   a caller that only walks objects must not handle that case itself.)
 /// - `IfExists`: `then` when the value at `cond` is neither `undefined` nor `null`, else
@@ -133,7 +133,12 @@ fn plain_entries(entries: &[(Str, compile::Node)]) -> Option<Vec<(Str, Plain)>> 
 fn plain_path(node: &compile::Node) -> Option<Vec<Str>> {
     match node {
         compile::Node::Dir(d) => match &**d {
-            compile::Directive::Path(p) if p.key_names().len() > 0 => {
+            // A key `Object.prototype` has (`constructor`, `__proto__`, …) is found on every
+            // object, so a walk over own keys would answer differently.
+            compile::Directive::Path(p)
+                if p.key_names().len() > 0
+                    && !p.key_names().any(|k| usermaven_json::js::is_object_member(k)) =>
+            {
                 Some(p.key_names().cloned().collect())
             }
             _ => None,

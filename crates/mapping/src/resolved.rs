@@ -238,6 +238,23 @@ pub(crate) fn remove_undefined(v: &Value) -> Value {
     }
 }
 
+/// What `resolve()` makes of a mapping value without directives: objects rebuilt key by key
+/// by assignment (`resolved[key] = resolve(mapping[key])`), so a `__proto__` key's resolved
+/// object (or `null`) becomes the prototype and any other `__proto__` value vanishes.
+pub(crate) fn resolve_literal(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            let mut out = assign_copy(o, resolve_literal);
+            if let Some(p) = out.proto().cloned() {
+                out.set_proto(Some(resolve_literal(&p)));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(resolve_literal).collect()),
+        other => other.clone(),
+    }
+}
+
 /// `Object.assign({}, o)`, each copied value passed through `each`: own keys in order, the
 /// key `__proto__` assigned (its raw value becomes the prototype when it is an object or
 /// `null`), `o`'s own prototype not carried over.

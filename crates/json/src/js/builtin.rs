@@ -250,19 +250,8 @@ pub(crate) fn member(p: Proto, key: &str) -> Option<Member> {
         .map(|(_, m)| *m)
 }
 
-/// Is `key` a member some built-in prototype has (so that a lookup of a missing own key
-/// may still find something)? `length` and array indexes are not included.
-pub fn is_inherited_name(key: &str) -> bool {
-    [
-        Proto::Object,
-        Proto::Array,
-        Proto::String,
-        Proto::Number,
-        Proto::Boolean,
-        Proto::Function,
-    ]
-    .iter()
-    .any(|p| key != "length" && member(*p, key).is_some())
-        || key == "prototype"
-        || key == "name"
+/// Is `key` a member of `Object.prototype` (so that looking it up on a plain object that
+/// lacks it still finds something: `constructor`, `toString`, `__proto__`, …)?
+pub fn is_object_member(key: &str) -> bool {
+    member(Proto::Object, key).is_some()
 }

@@ -12,7 +12,7 @@ mod number;
 mod property;
 mod utf16;
 
-pub use builtin::{is_inherited_name, Builtin, Func, Proto};
+pub use builtin::{is_object_member, Builtin, Func, Proto};
 pub use number::{is_js_space, js_trim, string_to_number};
 pub use property::{get, object_to_string, real_type_of, to_string, JsError};
 pub use utf16::{char_at, join_surrogate_pairs, unit_at, units, utf16_len};
