@@ -180,13 +180,10 @@ fn nondeterministic(out: &mut Object, env: &TrackingEnv) {
 }
 
 fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let name = case.get("action").and_then(Value::as_str).unwrap_or("");
-    let kind = ActionKind::from_name(name).ok_or_else(|| {
-        format!(
-            "unknown action: {}",
-            case.get("action").map(Value::to_json).unwrap_or_default()
-        )
-    })?;
+    let name = case
+        .get("action")
+        .and_then(Value::as_str)
+        .ok_or("`action` must be a string")?;
     let event = require_object(case, "event")?;
     let settings = require_object(case, "settings")?;
     let mapping = match case.get("mapping") {
@@ -195,6 +192,17 @@ fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
         _ => return Err("`mapping` must be null or an object".to_string()),
     };
     let mut env = env_of(case, false)?;
+    let Some(kind) = ActionKind::from_name(name) else {
+        // executeAction sends nothing for a name that is not an action (see `unknown_action`).
+        match usermaven_destination::unknown_action(name) {
+            e if e.name == "UnknownAction" => {
+                out.set("noop", Value::Bool(true));
+                out.set("note", Value::str(&e.message));
+            }
+            e => out.set("error", error_value(&e)),
+        }
+        return Ok(());
+    };
     // executeAction receives the settings unvalidated.
     let dest = Destination::new(Settings::raw(settings), Options::default());
     match dest.execute(kind, mapping, event, &mut env) {
@@ -274,6 +282,7 @@ fn route_case(case: &Value, event_text: Option<&str>, out: &mut Object) -> Resul
         m.set("index", Value::Number(routed.index as f64));
         m.set("action", Value::str(&routed.action_name));
         match (&routed.result, routed.action) {
+            (Err(e), None) if e.name != "UnknownAction" => m.set("error", error_value(e)),
             (_, None) => m.set("noop", Value::Bool(true)),
             (Ok(r), _) => {
                 m.set("ok", request_value(r));

@@ -30,7 +30,9 @@ pub mod tz;
 
 pub use actions::{Action, ActionKind, FieldInfo};
 pub use describe::{describe, describe_action};
-pub use destination::{evaluate_fql, Destination, Options, Routed, Subscription, Trigger};
+pub use destination::{
+    evaluate_fql, unknown_action, Destination, Options, Routed, Subscription, Trigger,
+};
 pub use env::{Env, FixedEnv};
 pub use error::ActionError;
 pub use perform::DEFAULT_BASE_URL;
