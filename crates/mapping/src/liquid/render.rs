@@ -40,6 +40,7 @@ pub(super) struct Ctx<'a, 'i> {
 
 impl<'a, 'i> Ctx<'a, 'i> {
     pub(super) fn new(input: &'i [u16], env: V<'a>, now: jiff::Timestamp) -> Ctx<'a, 'i> {
+        super::value::take_conversion_error();
         Ctx {
             input,
             env,
@@ -65,7 +66,11 @@ impl<'a, 'i> Ctx<'a, 'i> {
 
     pub(super) fn render(&mut self, nodes: &[Node], out: &mut String) -> Result<(), LErr> {
         for node in nodes {
-            if let Err(e) = self.render_node(node, out) {
+            let mut result = self.render_node(node, out);
+            if result.is_ok() && super::value::take_conversion_error() {
+                result = raw("Cannot convert object to primitive value");
+            }
+            if let Err(e) = result {
                 return Err(match e {
                     RErr::L(e) => e,
                     RErr::Raw(m) => LErr::at("RenderError", m, self.input, node_pos(node)),
@@ -83,8 +88,6 @@ impl<'a, 'i> Ctx<'a, 'i> {
             Node::Html(s) => out.push_str(s),
             Node::Output(f, _) | Node::Echo(Some(f), _) => {
                 let v = self.eval_filtered(f)?.to_value();
-                v.check_stringify()
-                    .map_err(|e| RErr::Raw(e.message.to_string()))?;
                 out.push_str(&v.stringify());
             }
             Node::Echo(None, _) | Node::Nothing => {}

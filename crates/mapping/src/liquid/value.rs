@@ -124,20 +124,6 @@ impl<'a> V<'a> {
         }
     }
 
-    /// The `TypeError` `String(v)` throws when an object in what liquidjs' `stringify` prints
-    /// (the value, or an item of it) has no primitive value.
-    pub(super) fn check_stringify(&self) -> Result<(), usermaven_json::js::JsError> {
-        match self.to_value() {
-            V::Obj(o) => usermaven_json::js::object_to_string(o).map(|_| ()),
-            v @ (V::Arr(_) | V::RArr(_)) => v
-                .items()
-                .unwrap_or_default()
-                .iter()
-                .try_for_each(V::check_stringify),
-            _ => Ok(()),
-        }
-    }
-
     /// JS `String(v)`.
     pub(super) fn js_string(&self) -> String {
         match self {
@@ -158,7 +144,13 @@ impl<'a> V<'a> {
                 }
                 out
             }
-            V::Obj(_) | V::Drop(_) => "[object Object]".into(),
+            V::Obj(o) => {
+                if usermaven_json::js::object_to_string(o).is_err() {
+                    CONVERSION_FAILED.with(|f| f.set(true));
+                }
+                "[object Object]".into()
+            }
+            V::Drop(_) => "[object Object]".into(),
         }
     }
 
@@ -218,6 +210,18 @@ pub(super) use usermaven_json::js::{
 };
 
 pub(super) use usermaven_json::js::utf16_len as len16;
+
+thread_local! {
+    /// Set when [`V::js_string`] met an object `String()` throws on (an own `toString` that is
+    /// not a function): the conversion is deep inside filters that cannot fail, so the
+    /// renderer turns the flag into the `TypeError` after the node (see [`take_conversion_error`]).
+    static CONVERSION_FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a `String()` conversion failed since the last call (and clears the flag).
+pub(super) fn take_conversion_error() -> bool {
+    CONVERSION_FAILED.with(|f| f.replace(false))
+}
 
 /// JS abstract relational comparison `l < r` (`None` when undefined, i.e. NaN involved).
 pub(super) fn js_less(l: &V<'_>, r: &V<'_>) -> Option<bool> {
