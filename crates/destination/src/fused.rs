@@ -358,6 +358,15 @@ fn fast_trigger(paths: &mut PathSet, trigger: &Trigger) -> Option<FastTrigger> {
     }
     let fql = trigger.fql()?;
     let mut read = fql.read_paths()?;
+    // A key `Object.prototype` has is found on every object even when the text lacks it; the
+    // small event would not have it.
+    if read
+        .iter()
+        .flatten()
+        .any(|k| usermaven_json::js::is_object_member(k))
+    {
+        return None;
+    }
     read.sort_by_key(Vec::len);
     read.dedup();
     let paths = read

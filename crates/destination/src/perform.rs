@@ -287,11 +287,12 @@ fn omit(value: Value, keys: &[&str]) -> Value {
             }
             Value::Object(out)
         }
+        // A string's own properties are its UTF-16 code units (lone surrogates included).
         Value::String(s) => {
             let mut out = Object::new();
-            for (i, c) in s.encode_utf16().enumerate() {
-                let ch = String::from_utf16_lossy(&[c]);
-                out.insert(Arc::from(i.to_string()), Value::from(ch));
+            let units = usermaven_json::js::utf16_len(&s);
+            for (i, unit) in (0..units).filter_map(|i| usermaven_json::js::char_at(&s, i)).enumerate() {
+                out.insert(Arc::from(i.to_string()), Value::from(unit));
             }
             Value::Object(out)
         }

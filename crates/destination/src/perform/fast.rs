@@ -409,6 +409,8 @@ pub(crate) fn write_body(
                 out.push_str(",\"event_attributes\":");
                 write_omit(&mut out, v, &["email", "created_at"]);
             }
+            // JSON.stringify leaves out members holding a function.
+            _ if matches!(v, PV::Dom(d) if d.is_skipped_member()) => {}
             _ => {
                 out.push(',');
                 write_js_string(&mut out, k);
@@ -569,7 +571,11 @@ fn write_omit(out: &mut String, value: PV<'_>, keys: &[&str]) {
         Value::Object(o) => {
             out.push('{');
             let mut first = true;
-            for (k, v) in o.iter().filter(|(k, _)| !keys.contains(&&***k)) {
+            // JSON.stringify leaves out members holding a function.
+            for (k, v) in o
+                .iter()
+                .filter(|(k, v)| !keys.contains(&&***k) && !v.is_skipped_member())
+            {
                 if !first {
                     out.push(',');
                 }
