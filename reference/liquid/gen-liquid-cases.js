@@ -323,6 +323,24 @@ cases.push({ id: 'liquid/payload-numeric-keys', kind: 'transform', mapping: { v:
 cases.push({ id: 'liquid/date-now-clock', kind: 'transform', mapping: { v: { '@liquid': '{{ "now" | date: "%Y-%m-%d %H:%M:%S %a %j" }}' } }, input: {}, now: '2030-12-31T23:59:59.000Z' })
 cases.push({ id: 'liquid/two-fields', kind: 'transform', mapping: { a: { '@liquid': '{{ x | plus: 1 }}' }, b: { '@liquid': '{{ x }}' } }, input: { x: 1 } })
 
+// Hostile keys: liquidjs reads own properties only, and String() of an object whose own
+// `toString` is not a function throws (also inside filters).
+const hostileInput = JSON.parse('{"p":{"toString":"x","__proto__":{"a":5},"b":1},"q":{"valueOf":1},"s":"a😀b","n":{"__proto__":null,"c":2},"list":[{"toString":0}]}')
+for (const [name, template] of [
+  ['hostile-own-only', '{{ s.constructor }}|{{ p.__proto__.a }}|{{ p.b }}|{{ s.length }}|{{ s.size }}|{{ n.c }}'],
+  ['hostile-output-shadowed-to-string', '{{ p }}'],
+  ['hostile-output-shadowed-value-of', '{{ q }}'],
+  ['hostile-filter-shadowed-to-string', '{{ p | append: "!" }}'],
+  ['hostile-upcase-shadowed-to-string', '{{ p | upcase }}'],
+  ['hostile-array-item-shadowed', '{{ list }}'],
+  ['hostile-json-of-proto-key', '{{ p | json }}'],
+  ['hostile-if-shadowed', '{% if p %}y{% endif %}'],
+  ['hostile-size-and-slice-astral', '{{ s | size }}|{{ s | slice: 1 }}|{{ s | slice: 2 }}'],
+  ['hostile-proto-keys', '{{ __proto__ }}|{{ constructor }}|{{ toString }}']
+]) {
+  cases.push({ id: `liquid/${name}`, kind: 'transform', mapping: { v: { '@liquid': template } }, input: hostileInput })
+}
+
 let outDir = path.join(__dirname, '..', '..', 'fixtures', 'cases')
 const i = process.argv.indexOf('--out')
 if (i !== -1) outDir = process.argv[i + 1]
