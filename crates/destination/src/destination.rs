@@ -383,10 +383,7 @@ impl Destination {
         env: &mut dyn Env,
     ) -> Result<Request, ActionError> {
         let payload = mapping.transform(event, env.now())?;
-        let payload = kind
-            .action()
-            .schema
-            .process(payload)?;
+        let payload = kind.action().schema.process(payload)?;
         audience_membership_check(event)?;
         let payload = match payload {
             Value::Object(o) => o,

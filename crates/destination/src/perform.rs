@@ -291,7 +291,10 @@ fn omit(value: Value, keys: &[&str]) -> Value {
         Value::String(s) => {
             let mut out = Object::new();
             let units = usermaven_json::js::utf16_len(&s);
-            for (i, unit) in (0..units).filter_map(|i| usermaven_json::js::char_at(&s, i)).enumerate() {
+            for (i, unit) in (0..units)
+                .filter_map(|i| usermaven_json::js::char_at(&s, i))
+                .enumerate()
+            {
                 out.insert(Arc::from(i.to_string()), Value::from(unit));
             }
             Value::Object(out)

@@ -156,7 +156,9 @@ fn field<'a>(data: &'a Value, key: &str) -> Result<Actual<'a>, FqlError> {
 fn property<'a>(value: Cow<'a, Value>, key: &str) -> Result<Actual<'a>, FqlError> {
     let found = match value {
         Cow::Borrowed(v) => usermaven_json::js::get(v, key),
-        Cow::Owned(v) => usermaven_json::js::get(&v, key).map(|r| r.map(|c| Cow::Owned(c.into_owned()))),
+        Cow::Owned(v) => {
+            usermaven_json::js::get(&v, key).map(|r| r.map(|c| Cow::Owned(c.into_owned())))
+        }
     };
     found.map_err(|e| FqlError::type_error(e.message))
 }

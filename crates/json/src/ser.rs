@@ -223,9 +223,11 @@ fn write_to_json(out: &mut String, o: &Object, f: Func, holder: Holder<'_>) -> b
             out.push(']');
         }
         "isPrototypeOf" => out.push_str("false"),
-        "hasOwnProperty" | "propertyIsEnumerable" => {
-            out.push_str(if o.contains_key(&key) { "true" } else { "false" })
-        }
+        "hasOwnProperty" | "propertyIsEnumerable" => out.push_str(if o.contains_key(&key) {
+            "true"
+        } else {
+            "false"
+        }),
         "toString" | "toLocaleString" => out.push_str("\"[object Object]\""),
         "Function" | "__lookupGetter__" | "__lookupSetter__" | "__defineGetter__"
         | "__defineSetter__" => return false,

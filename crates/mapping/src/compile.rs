@@ -13,10 +13,10 @@ use usermaven_json::{Object, Str, Value};
 
 use crate::error::{MappingError, TransformError};
 use crate::get::Path;
-use usermaven_json::js::{real_type_of, utf16_len as js_len};
 use crate::liquid::Liquid;
 use crate::placeholders::Template;
 use crate::validate::{validate, MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH};
+use usermaven_json::js::{real_type_of, utf16_len as js_len};
 
 /// The key under which a destination injects a root directive.
 pub(crate) const ROOT_MAPPING_FIELD_KEY: &str = "__segment_internal_directive";

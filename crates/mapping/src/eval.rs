@@ -7,10 +7,10 @@ use crate::compile::{ArrayRoot, CaseOp, Directive, IfCond, JsonMode, Node, Repla
 use crate::error::TransformError;
 use crate::flatten::flatten_js;
 use crate::get::Path;
+use crate::placeholders::Template;
 use crate::resolved::{
     index_key, obj_set, object_with_proto, proto_assignment, string_entries, Resolved,
 };
-use crate::placeholders::Template;
 
 /// What evaluation needs besides the payload.
 pub(crate) struct Cx {
@@ -173,7 +173,9 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             None => Ok(Resolved::Undef),
         },
         Directive::Case { value, op } => {
-            let Some(n) = value else { return Ok(Resolved::Undef) };
+            let Some(n) = value else {
+                return Ok(Resolved::Undef);
+            };
             let v = resolve(n, payload, cx)?;
             match v.as_str() {
                 Some(s) => match op {
@@ -218,7 +220,9 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
                 "array" => {
                     let items: Vec<Resolved<'a>> = match root {
                         Resolved::Ref(Value::Array(a)) => a.iter().map(Resolved::Ref).collect(),
-                        Resolved::Val(Value::Array(a)) => a.into_iter().map(Resolved::Val).collect(),
+                        Resolved::Val(Value::Array(a)) => {
+                            a.into_iter().map(Resolved::Val).collect()
+                        }
                         Resolved::Arr(a) => a,
                         _ => Vec::new(),
                     };
@@ -473,11 +477,9 @@ fn clean_nulls(v: Resolved<'_>) -> Resolved<'_> {
                 .map(|(k, v)| (k.clone(), Resolved::Ref(v)))
                 .collect(),
         ),
-        Resolved::Val(Value::Object(o)) => split_proto(
-            o.into_iter()
-                .map(|(k, v)| (k, Resolved::Val(v)))
-                .collect(),
-        ),
+        Resolved::Val(Value::Object(o)) => {
+            split_proto(o.into_iter().map(|(k, v)| (k, Resolved::Val(v))).collect())
+        }
         other => return other,
     };
     let mut out = Vec::with_capacity(entries.len());

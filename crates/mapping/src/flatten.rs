@@ -34,7 +34,10 @@ pub(crate) fn flatten_js<'a>(
 fn entries<'a>(v: &Resolved<'a>) -> Vec<(Str, Resolved<'a>)> {
     match v {
         Resolved::Ref(r) => match r {
-            Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), Resolved::Ref(v))).collect(),
+            Value::Object(o) => o
+                .iter()
+                .map(|(k, v)| (k.clone(), Resolved::Ref(v)))
+                .collect(),
             Value::Array(a) => a
                 .iter()
                 .enumerate()
@@ -53,6 +56,12 @@ fn entries<'a>(v: &Resolved<'a>) -> Vec<(Str, Resolved<'a>)> {
 /// `flattenObject(input, prefix, separator, ignoreArrays)` of flatten.ts.
 pub fn flatten_object(input: &Value, prefix: &str, separator: &str, ignore_arrays: bool) -> Value {
     let mut out = Vec::new();
-    flatten_js(&Resolved::Ref(input), prefix, separator, ignore_arrays, &mut out);
+    flatten_js(
+        &Resolved::Ref(input),
+        prefix,
+        separator,
+        ignore_arrays,
+        &mut out,
+    );
     Resolved::Obj(out).into_value().unwrap_or(Value::Null)
 }

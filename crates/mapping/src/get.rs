@@ -88,7 +88,9 @@ impl Path {
             }
             let next = match &cur {
                 std::borrow::Cow::Borrowed(v) => js::get(v, &key.name)?,
-                std::borrow::Cow::Owned(v) => js::get(v, &key.name)?.map(|n| std::borrow::Cow::Owned(n.into_owned())),
+                std::borrow::Cow::Owned(v) => {
+                    js::get(v, &key.name)?.map(|n| std::borrow::Cow::Owned(n.into_owned()))
+                }
             };
             match next {
                 Some(n) => cur = n,

@@ -24,9 +24,9 @@ mod error;
 mod eval;
 mod flatten;
 mod get;
-mod resolved;
 pub(crate) mod liquid;
 mod placeholders;
+mod resolved;
 mod validate;
 mod value_keys;
 
@@ -137,7 +137,9 @@ fn plain_path(node: &compile::Node) -> Option<Vec<Str>> {
             // object, so a walk over own keys would answer differently.
             compile::Directive::Path(p)
                 if p.key_names().len() > 0
-                    && !p.key_names().any(|k| usermaven_json::js::is_object_member(k)) =>
+                    && !p
+                        .key_names()
+                        .any(|k| usermaven_json::js::is_object_member(k)) =>
             {
                 Some(p.key_names().cloned().collect())
             }

@@ -307,7 +307,10 @@ pub(crate) fn proto_assignment(value: Resolved<'_>) -> Option<Value> {
 
 fn value_entries(v: &Value) -> Vec<(Str, Resolved<'_>)> {
     match v {
-        Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), Resolved::Ref(v))).collect(),
+        Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| (k.clone(), Resolved::Ref(v)))
+            .collect(),
         Value::Array(a) => a
             .iter()
             .enumerate()

@@ -454,13 +454,22 @@ fn proto_keys_are_assigned_when_objects_are_copied() {
     };
     // A mapping key `__proto__` sets the prototype of the resolved object; the final copy
     // (`removeUndefined`) drops it.
-    assert_eq!(t(r#"{"__proto__":{"a":{"@path":"$.x"}},"b":1}"#, r#"{"x":2}"#), r#"{"b":1}"#);
+    assert_eq!(
+        t(r#"{"__proto__":{"a":{"@path":"$.x"}},"b":1}"#, r#"{"x":2}"#),
+        r#"{"b":1}"#
+    );
     // An event's own `__proto__` key becomes the copy's prototype (object) or vanishes.
     assert_eq!(
-        t(r#"{"p":{"@path":"$.p"}}"#, r#"{"p":{"__proto__":{"a":1},"b":2}}"#),
+        t(
+            r#"{"p":{"@path":"$.p"}}"#,
+            r#"{"p":{"__proto__":{"a":1},"b":2}}"#
+        ),
         r#"{"p":{"b":2}}"#
     );
-    assert_eq!(t(r#"{"p":{"@path":"$.p"}}"#, r#"{"p":{"__proto__":7,"b":2}}"#), r#"{"p":{"b":2}}"#);
+    assert_eq!(
+        t(r#"{"p":{"@path":"$.p"}}"#, r#"{"p":{"__proto__":7,"b":2}}"#),
+        r#"{"p":{"b":2}}"#
+    );
     // ... and that prototype is visible to a later lookup (`@transform` reads its own output).
     assert_eq!(
         t(
@@ -471,7 +480,10 @@ fn proto_keys_are_assigned_when_objects_are_copied() {
     );
     // `String(obj)` throws when an own `toString` is not a function.
     assert_eq!(
-        t(r#"{"s":{"@template":"{{p}}"}}"#, r#"{"p":{"toString":"x"}}"#),
+        t(
+            r#"{"s":{"@template":"{{p}}"}}"#,
+            r#"{"p":{"toString":"x"}}"#
+        ),
         "TypeError: Cannot convert object to primitive value"
     );
     assert_eq!(
@@ -480,7 +492,10 @@ fn proto_keys_are_assigned_when_objects_are_copied() {
     );
     // `@merge` spreads a string by UTF-16 code units.
     assert_eq!(
-        t(r#"{"m":{"@merge":{"direction":"right","objects":[{"@path":"$.s"}]}}}"#, r#"{"s":"a😀"}"#),
+        t(
+            r#"{"m":{"@merge":{"direction":"right","objects":[{"@path":"$.s"}]}}}"#,
+            r#"{"s":"a😀"}"#
+        ),
         r#"{"m":{"0":"a","1":"\ud83d","2":"\ude00"}}"#
     );
 }

@@ -257,8 +257,10 @@ pub(crate) fn entries(payload: &Object) -> Vec<(&str, PV<'_>)> {
     payload.iter().map(|(k, v)| (&**k, PV::Dom(v))).collect()
 }
 
-/// The request body for `payload`, or `None` when the payload has an array-index key (the
-/// caller then takes the `Object`-based path).
+/// The request body for `payload`, or `None` when the payload has an array-index key or a
+/// field holding a function (a payload validation did not see; JSON.stringify leaves such a
+/// field out where request-params.ts copies it), and the caller then takes the
+/// `Object`-based path.
 pub(super) fn body(
     kind: ActionKind,
     payload: &Object,
@@ -267,7 +269,9 @@ pub(super) fn body(
     env: &mut dyn Env,
 ) -> Option<Result<String, ActionError>> {
     // Array-index keys enumerate first, so checking the first key is enough.
-    if payload.keys().next().is_some_and(|k| is_array_index(k)) {
+    if payload.keys().next().is_some_and(|k| is_array_index(k))
+        || payload.values().any(Value::is_skipped_member)
+    {
         return None;
     }
     Some(write_body(kind, &entries(payload), settings, options, env))

@@ -242,12 +242,8 @@ pub(crate) fn members(p: Proto) -> &'static [(&'static str, Member)] {
     }
 }
 
-
 pub(crate) fn member(p: Proto, key: &str) -> Option<Member> {
-    members(p)
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, m)| *m)
+    members(p).iter().find(|(k, _)| *k == key).map(|(_, m)| *m)
 }
 
 /// Is `key` a member of `Object.prototype` (so that looking it up on a plain object that

@@ -250,14 +250,23 @@ mod tests {
     #[test]
     fn lookups_walk_the_prototype_chain() {
         let e = v(r#"{"s":"a😀","a":[1,2],"o":{"toString":"x"}}"#);
-        assert_eq!(read(&e, &["constructor", "name"]), Some(Value::str("Object")));
+        assert_eq!(
+            read(&e, &["constructor", "name"]),
+            Some(Value::str("Object"))
+        );
         assert_eq!(read(&e, &["__proto__"]).unwrap().to_json(), "{}");
         assert_eq!(read(&e, &["__proto__", "__proto__"]), Some(Value::Null));
         assert_eq!(read(&e, &["s", "length"]), Some(Value::Number(3.0)));
-        assert_eq!(read(&e, &["s", "constructor", "name"]), Some(Value::str("String")));
+        assert_eq!(
+            read(&e, &["s", "constructor", "name"]),
+            Some(Value::str("String"))
+        );
         assert_eq!(read(&e, &["a", "map", "length"]), Some(Value::Number(1.0)));
         assert_eq!(read(&e, &["o", "toString"]), Some(Value::str("x")));
-        assert_eq!(read(&e, &["o", "hasOwnProperty", "name"]), Some(Value::str("hasOwnProperty")));
+        assert_eq!(
+            read(&e, &["o", "hasOwnProperty", "name"]),
+            Some(Value::str("hasOwnProperty"))
+        );
         assert_eq!(read(&e, &["missing"]), None);
         assert!(get(&read(&e, &["toString"]).unwrap(), "caller").is_err());
     }
@@ -284,10 +293,16 @@ mod tests {
     fn string_conversion_throws_on_shadowed_to_string() {
         assert_eq!(to_string(&v(r#"{"toString":1}"#)), Err(NO_PRIMITIVE));
         assert_eq!(to_string(&v(r#"[{"toString":1}]"#)), Err(NO_PRIMITIVE));
-        assert_eq!(to_string(&v(r#"{"valueOf":1}"#)).as_deref(), Ok("[object Object]"));
+        assert_eq!(
+            to_string(&v(r#"{"valueOf":1}"#)).as_deref(),
+            Ok("[object Object]")
+        );
         assert_eq!(to_string(&v(r#"[1,null,[2,3]]"#)).as_deref(), Ok("1,,2,3"));
         let f = read(&v("{}"), &["constructor"]).unwrap();
-        assert_eq!(to_string(&f).as_deref(), Ok("function Object() { [native code] }"));
+        assert_eq!(
+            to_string(&f).as_deref(),
+            Ok("function Object() { [native code] }")
+        );
         assert_eq!(Value::Array(vec![f.clone()]).to_json(), "[null]");
         let mut o = Object::new();
         o.insert("f".into(), f);

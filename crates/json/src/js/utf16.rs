@@ -73,8 +73,7 @@ pub fn join_surrogate_pairs(s: String) -> String {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         if let Some(hi @ 0xD800..=0xDBFF) = lone_surrogate_unit(c) {
-            if let Some(lo @ 0xDC00..=0xDFFF) = chars.peek().and_then(|&n| lone_surrogate_unit(n))
-            {
+            if let Some(lo @ 0xDC00..=0xDFFF) = chars.peek().and_then(|&n| lone_surrogate_unit(n)) {
                 let cp = 0x10000 + ((u32::from(hi) - 0xD800) << 10) + (u32::from(lo) - 0xDC00);
                 if let Some(joined) = char::from_u32(cp) {
                     out.push(joined);

@@ -363,7 +363,9 @@ pub(super) fn own_prop<'a>(obj: &V<'a>, k: &str) -> V<'a> {
                 return V::Num(len16(s) as f64);
             }
             match is_index(k) {
-                Some(i) if i < len16(s) => usermaven_json::js::char_at(s, i).map_or(V::Undef, V::str),
+                Some(i) if i < len16(s) => {
+                    usermaven_json::js::char_at(s, i).map_or(V::Undef, V::str)
+                }
                 _ => V::Undef,
             }
         }
