@@ -13,6 +13,14 @@
 //! [`Object`] keeps its entries in JS enumeration order at all times, so iteration,
 //! serialization and every algorithm built on `Object.keys` agree with Node.
 //!
+//! The JavaScript object model the reference's code relies on lives in [`js`], once for every
+//! crate: property lookups through the prototype chain (an object's prototype replaced by
+//! assigning `__proto__` — [`Object::assign`] — then the built-in prototypes, whose functions
+//! and prototype objects are [`Value::Builtin`]s), `String(x)` with its `TypeError`, UTF-16
+//! code units. No state is shared between values: a replaced prototype belongs to the one
+//! copy it was assigned to, so nothing an event does can leak into another (there is no
+//! global `Object.prototype` to pollute).
+//!
 //! **Invariant:** this crate does no I/O and knows nothing of Segment or Usermaven.
 
 mod de;
@@ -90,9 +98,10 @@ impl std::error::Error for ParseError {}
 
 impl Value {
     /// Parse a JSON text as `JSON.parse` would (duplicate keys: last value, first position;
-    /// numbers correctly rounded, `1e400` → `Infinity`). Two deviations, both documented in
-    /// `parse.rs`: a lone UTF-16 surrogate escape (`"\ud800"`) becomes U+FFFD, since a Rust
-    /// string cannot hold it, and nesting deeper than 128 levels is an error.
+    /// numbers correctly rounded, `1e400` → `Infinity`; `__proto__` an ordinary own key). A
+    /// lone UTF-16 surrogate escape (`"\ud800"`), which a Rust string cannot hold, becomes its
+    /// stand-in character ([`lone_surrogate_char`]) and prints back as the same escape. One
+    /// deviation, documented in `parse.rs`: nesting deeper than 128 levels is an error.
     pub fn parse(text: &str) -> Result<Value, ParseError> {
         parse::parse(text)
     }

@@ -12,12 +12,20 @@
 //! **Invariants:** no I/O; the clock is never read (the `now` passed to
 //! [`Mapping::transform`] stands in for it); bad mappings or events never panic.
 //!
+//! JavaScript's object semantics come from [`usermaven_json::js`]: lookups walk the
+//! prototype chain (`$.constructor.name` is `"Object"`, `$.__proto__` is `{}`), objects are
+//! copied by assignment where the reference assigns (`resolved[key] = …`, `Object.assign`,
+//! `removeUndefined`), so an own `__proto__` key replaces the copy's prototype or vanishes,
+//! `String(obj)` throws `TypeError: Cannot convert object to primitive value` for an object
+//! whose `toString` is not a function, and strings spread and index by UTF-16 code units.
+//!
 //! Known deviations from the reference: `undefined` items of arrays become `null` in
 //! the output (the reference keeps `undefined`, which JSON prints as `null`) and in the
-//! payload that `@transform` builds; lone UTF-16 surrogates (a string's half of an
-//! astral character) cannot be represented; property lookups only know own keys plus
-//! `length` of strings and arrays (no prototype members); `@liquid` runs on the
-//! `liquid` crate, see [`liquid`](crate::liquid) for what differs from liquidjs.
+//! payload that `@transform` builds; an object whose prototype was replaced drops entries
+//! holding `undefined` (lookups read them as `undefined` either way); a built-in function
+//! called as `toString`/`toJSON` on an object is modelled for the generic built-ins only.
+//! `@liquid` runs on our own liquidjs-compatible engine ([`liquid`](crate::liquid) lists
+//! what differs from liquidjs).
 
 mod compile;
 mod error;

@@ -213,7 +213,4 @@ pub(crate) fn strict_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// UTF-16 length (`str.length`).
-pub(crate) fn utf16_len(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
-}
+pub(crate) use usermaven_json::js::utf16_len;

@@ -348,11 +348,7 @@ fn js_truthy(v: &V<'_>) -> bool {
 }
 
 fn is_index(k: &str) -> Option<usize> {
-    if usermaven_json::is_array_index(k) {
-        k.parse().ok()
-    } else {
-        None
-    }
+    usermaven_json::js::array_index(k).map(|i| i as usize)
 }
 
 /// An own property (`hasOwnProperty` + `obj[key]`).
