@@ -25,7 +25,7 @@ use usermaven_json::extract::{Extract, Kind, PathSet, Raw};
 use usermaven_json::{Object, Str, Value};
 use usermaven_mapping::Plain;
 
-use crate::perform::fast::{write_body, PV};
+use crate::perform::body_writer::{write_body, PayloadValue};
 use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, Trigger};
 
 /// The paths every fused subscription of a destination reads, gathered in one set so one
@@ -230,16 +230,16 @@ impl Fused {
             }
         }
         let mut objects = nested.iter();
-        let mut payload: Vec<(&str, PV<'_>)> = Vec::with_capacity(sub.fields.len());
+        let mut payload: Vec<(&str, PayloadValue<'_>)> = Vec::with_capacity(sub.fields.len());
         for f in &sub.fields {
             let pv = match &f.src {
-                Src::Obj(_) => PV::Obj(objects.next()?),
+                Src::Obj(_) => PayloadValue::Obj(objects.next()?),
                 src => match eval(src, ex)? {
                     Got::Undef if f.required => return None,
                     Got::Undef => continue,
                     Got::Val(r, node) => match guard(r, node, f.ty)? {
-                        Some(node) => PV::Entries(ex, node),
-                        None => PV::Raw(r),
+                        Some(node) => PayloadValue::Entries(ex, node),
+                        None => PayloadValue::Raw(r),
                     },
                 },
             };

@@ -6,11 +6,11 @@
 //! derived keys are appended, and `delete` removes keys in place.
 //!
 //! Two implementations: the `Object`-based one here is the executable specification (it
-//! follows request-params.ts step by step), and [`fast`] writes the same bytes in one pass
+//! follows request-params.ts step by step), and [`body_writer`] writes the same bytes in one pass
 //! over the payload. [`perform`] uses the fast one whenever it applies; the tests check both
 //! give identical bodies and errors.
 
-pub(crate) mod fast;
+pub(crate) mod body_writer;
 #[cfg(test)]
 mod tests;
 
@@ -47,7 +47,7 @@ pub(crate) fn perform(
     options: &Options,
     env: &mut dyn Env,
 ) -> Result<Request, ActionError> {
-    let text = match fast::body(kind, &payload, settings, options, env) {
+    let text = match body_writer::body(kind, &payload, settings, options, env) {
         Some(body) => body?,
         None => body_by_object(kind, payload, settings, options, env)?,
     };

@@ -20,7 +20,7 @@ use usermaven_json::Value;
 
 use std::borrow::Cow;
 
-use crate::js::{str_op, ActualStr, StrOp};
+use crate::convert::{str_op, ActualStr, StrOp};
 use crate::tree::{Children, Condition, ConditionKind, Group, Node, Op, Path, Root, Trigger};
 use crate::FqlError;
 
