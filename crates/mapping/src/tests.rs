@@ -499,3 +499,35 @@ fn proto_keys_are_assigned_when_objects_are_copied() {
         r#"{"m":{"0":"a","1":"\ud83d","2":"\ude00"}}"#
     );
 }
+
+#[test]
+fn prototype_pollution_does_not_escape_one_event() {
+    // One compiled mapping, reused: an event that assigns prototypes everywhere it can must
+    // leave nothing behind for the next event (or for objects of its own it did not touch).
+    let m = Mapping::compile(
+        &Value::parse(
+            r#"{"a":{"@path":"$.polluted"},"b":{"@path":"$.p.polluted"},"c":{"@path":"$.q.polluted"},
+                "d":{"@merge":{"direction":"right","objects":[{"@path":"$.p"},{}]}},
+                "e":{"@transform":{"apply":{"p":{"@path":"$.p"}},"mapping":{"x":{"@path":"$.p.polluted"}}}},
+                "__proto__":{"polluted":{"@path":"$.p"}}}"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let hostile = Value::parse(
+        r#"{"__proto__":{"polluted":1},"p":{"__proto__":{"polluted":2},"k":1},"q":{"k":2}}"#,
+    )
+    .unwrap();
+    // Expected values: the reference's (`node reference/run-cases.js` on the same transform).
+    // `JSON.parse` makes `__proto__` an own key, so only copies (here `@transform`'s) see `2`.
+    let out = m.transform(&hostile, now()).unwrap().unwrap();
+    assert_eq!(out.to_json(), r#"{"d":{"k":1},"e":{"x":2}}"#);
+    let plain = Value::parse(r#"{"p":{"k":1},"q":{"k":2}}"#).unwrap();
+    let out = m.transform(&plain, now()).unwrap().unwrap();
+    assert_eq!(out.to_json(), r#"{"d":{"k":1},"e":{}}"#);
+    assert_eq!(
+        crate::get(&plain, "p.polluted").unwrap(),
+        None,
+        "nothing was added to the built-in prototypes"
+    );
+}
