@@ -1146,6 +1146,92 @@ function require_defaults(name) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Hostile keys and values: keys special to JavaScript (`__proto__`, Object.prototype members,
+// index look-alikes) in events and mappings, values that reach built-ins through lookups, strings
+// of astral characters and lone surrogates. Hand-written cases name each behaviour; the rest are
+// random events and user-built mappings from random-cases.js with a fixed seed (agreement.js
+// draws the same kind of cases from fresh seeds).
+// ---------------------------------------------------------------------------------------------
+{
+  const g = 'hostile'
+  const p = (path) => ({ '@path': path })
+  const ev = (text) => raw(text)
+  const track = (props) => ev(`{"type":"track","event":"Signed Up","userId":"u1","messageId":"m1","timestamp":"2024-06-15T11:59:59.993Z","properties":${props},"context":{"page":{"url":"https://www.acme.io/a"}}}`)
+  // __proto__ in events: an object value becomes the copy's prototype, anything else vanishes.
+  action(g, 'event-proto-object-in-properties', 'track', track('{"plan":"pro","__proto__":{"admin":true}}'))
+  action(g, 'event-proto-primitive-in-properties', 'track', track('{"plan":"pro","__proto__":7}'))
+  action(g, 'event-proto-null-in-properties', 'track', track('{"plan":"pro","__proto__":null}'))
+  action(g, 'event-proto-array-in-properties', 'track', track('{"plan":"pro","__proto__":[1,2]}'))
+  action(g, 'event-proto-nested', 'track', track('{"a":{"__proto__":{"b":1},"c":2}}'))
+  action(g, 'event-proto-in-traits', 'identify', ev('{"type":"identify","userId":"u1","traits":{"email":"a@b.co","__proto__":{"x":1},"name":"n"}}'))
+  action(g, 'event-proto-top-level', 'track', ev('{"__proto__":{"event":"Inherited"},"type":"track","event":"Own","userId":"u1"}'))
+  action(g, 'event-shadowing-keys', 'track', track('{"toString":"x","valueOf":1,"constructor":"c","hasOwnProperty":false}'))
+  route(g, 'route-event-proto-object', track('{"plan":"pro","__proto__":{"admin":true}}'), null)
+  route(g, 'route-event-proto-primitive', track('{"__proto__":"x","plan":"pro"}'), null)
+  route(g, 'route-event-proto-in-context-page', ev('{"type":"page","userId":"u1","context":{"page":{"__proto__":{"url":"https://evil.test/"},"path":"/a"}}}'), null)
+  // __proto__ as a mapping key.
+  action(g, 'mapping-proto-key-object', 'track', track('{"plan":"pro"}'), { mapping: JSON.parse('{"event":{"@path":"$.event"},"__proto__":{"user_id":{"@path":"$.userId"}}}') })
+  action(g, 'mapping-proto-key-in-object-field', 'track', track('{"plan":"pro"}'), { mapping: JSON.parse('{"event":{"@path":"$.event"},"event_attributes":{"__proto__":{"a":{"@path":"$.properties.plan"}},"b":1}}') })
+  transform(g, 'mapping-proto-key-dropped', JSON.parse('{"__proto__":{"a":{"@path":"$.x"}},"b":{"@path":"$.x"}}'), { x: 1 })
+  transform(g, 'mapping-proto-key-primitive', JSON.parse('{"__proto__":5,"b":1}'), {})
+  transform(g, 'literal-proto-key', JSON.parse('{"v":{"@literal":{"__proto__":{"a":1},"b":2}}}'), {})
+  transform(g, 'array-path-over-replaced-prototype', JSON.parse('{"v":{"@arrayPath":[{"@literal":{"__proto__":{"x":1},"y":2}},{"x":{"@path":"$.x"},"y":{"@path":"$.y"}}]}}'), {})
+  transform(g, 'transform-sees-prototype-from-event', JSON.parse('{"@transform":{"apply":{"p":{"@path":"$.p"}},"mapping":{"a":{"@path":"$.p.a"},"own":{"@path":"$.p.b"}}}}'), JSON.parse('{"p":{"__proto__":{"a":1},"b":2}}'))
+  transform(g, 'merge-assigns-proto', JSON.parse('{"v":{"@merge":{"direction":"right","objects":[{"@path":"$.p"},{"c":3}]}}}'), JSON.parse('{"p":{"__proto__":{"a":1},"b":2}}'))
+  transform(g, 'exclude-when-null-assigns-proto', JSON.parse('{"v":{"@excludeWhenNull":{"@path":"$.p"}}}'), JSON.parse('{"p":{"__proto__":{"a":null},"b":null,"c":1}}'))
+  transform(g, 'flatten-proto-key', JSON.parse('{"v":{"@flatten":{"separator":".","value":{"@path":"$.p"}}}}'), JSON.parse('{"p":{"__proto__":{"a":1},"b":{"__proto__":2}}}'))
+  // Lookups through the prototype chain.
+  transform(g, 'path-constructor-name', { a: p('$.constructor.name'), b: p('$.s.constructor.name'), c: p('$.n.constructor.name'), d: p('$.arr.constructor.name'), e: p('$.t.constructor.name') }, { s: 'x', n: 1, arr: [], t: true })
+  transform(g, 'path-proto', { a: p('$.__proto__'), b: p('$.arr.__proto__'), c: p('$.__proto__.__proto__'), d: p('$.s.__proto__') }, { s: 'x', arr: [1] })
+  transform(g, 'path-functions', { a: p('$.toString'), b: p('$.toString.name'), c: p('$.s.trim.length'), d: p('$.arr.map.name'), e: p('$.hasOwnProperty.length') }, { s: 'x', arr: [1] })
+  transform(g, 'path-own-key-shadows', { a: p('$.p.toString'), b: p('$.p.constructor'), c: p('$.p.__proto__') }, JSON.parse('{"p":{"toString":"own","constructor":0,"__proto__":"data"}}'))
+  transform(g, 'path-length-and-index', { a: p('$.s.length'), b: p('$.s.1'), c: p('$.s.2'), d: p('$.arr.length'), e: p('$.e.length') }, { s: 'a😀b', arr: [1, 2], e: '👍🏽' })
+  transform(g, 'path-function-caller-throws', { a: p('$.toString.caller') }, {})
+  transform(g, 'template-functions-and-prototypes', { a: { '@template': '{{constructor}}|{{__proto__}}|{{s.length}}|{{s.constructor.name}}' } }, { s: 'a😀' })
+  transform(g, 'template-surrogate-halves-join', { a: { '@template': '{{s.1}}{{s.2}}|{{s.2}}{{s.1}}' } }, { s: 'a😀' })
+  transform(g, 'if-exists-inherited', { a: { '@if': { exists: p('$.constructor'), then: 'yes', else: 'no' } }, b: { '@if': { exists: p('$.nope'), then: 'yes', else: 'no' } } }, {})
+  transform(g, 'json-encode-functions', { a: { '@json': { mode: 'encode', value: p('$.constructor') } }, b: { '@json': { mode: 'encode', value: p('$.__proto__') } } }, {})
+  transform(g, 'flatten-function', { a: { '@flatten': { separator: '.', value: p('$.constructor') } }, b: { '@flatten': { separator: '.', value: p('$.__proto__') } } }, {})
+  // String(obj) throws when an own toString is not a function.
+  transform(g, 'template-string-of-shadowed-to-string', { a: { '@template': '{{p}}' } }, { p: { toString: 'x' } })
+  transform(g, 'template-string-of-shadowed-value-of', { a: { '@template': '{{p}}' } }, { p: { valueOf: 'x' } })
+  transform(g, 'template-array-holding-shadowed-object', { a: { '@template': '{{p}}' } }, { p: [1, { toString: 1 }] })
+  transform(g, 'template-null-prototype', { a: { '@template': '{{p}}' } }, JSON.parse('{"p":{"__proto__":null}}'))
+  transform(g, 'if-blank-shadowed-to-string', { a: { '@if': { blank: p('$.p'), then: 1, else: 2 } } }, { p: { toString: 1 } })
+  transform(g, 'liquid-shadowed-to-string', { a: { '@liquid': '{{ p }}' } }, { p: { toString: 'x' } })
+  transform(g, 'liquid-filter-shadowed-to-string', { a: { '@liquid': '{{ p | append: "!" }}' } }, { p: { toString: 'x' } })
+  transform(g, 'liquid-own-properties-only', { a: { '@liquid': '{{ s.constructor }}|{{ p.toString }}|{{ p.__proto__.a }}|{{ s.length }}' } }, JSON.parse('{"s":"ab","p":{"__proto__":{"a":5}}}'))
+  action(g, 'track-template-shadowed-to-string', 'track', track('{"toString":"x"}'), { mapping: { event: { '@template': '{{properties}}' } } })
+  // Functions and prototypes reach the schema as values.
+  action(g, 'field-holds-function', 'track', track('{}'), { mapping: { event: p('$.event'), user_id: p('$.toString'), event_attributes: p('$.constructor'), doc_path: p('$.event.trim') } })
+  action(g, 'field-holds-prototype', 'track', track('{}'), { mapping: { event: p('$.event'), event_attributes: p('$.__proto__'), utm: p('$.properties.__proto__'), user_id: p('$.event.__proto__') } })
+  action(g, 'object-field-with-function-inside', 'identify', ev('{"userId":"u1","traits":{"email":"a@b.co"}}'), { mapping: { user_id: p('$.userId'), user_email: p('$.traits.email'), user_custom_attributes: { f: p('$.constructor'), n: p('$.constructor.name'), list: [p('$.toString'), 1] } } })
+  // UTF-16 code units.
+  transform(g, 'merge-string-by-code-units', { a: { '@merge': { direction: 'right', objects: [p('$.s')] } } }, { s: 'a😀🇫🇷' })
+  transform(g, 'merge-lone-surrogate-string', { a: { '@merge': { direction: 'right', objects: [p('$.s')] } } }, { s: raw('"x\\ud83d"') })
+  // Actions the destination lacks, and action names Object.prototype has.
+  action(g, 'unknown-action-screen', 'screen', track('{}'))
+  action(g, 'unknown-action-with-mapping', 'alias', track('{}'), { mapping: { a: p('$.event') } })
+  action(g, 'action-named-constructor', 'constructor', track('{}'))
+  action(g, 'action-named-proto', '__proto__', track('{}'))
+  route(g, 'partner-action-object-members', track('{}'), [
+    { subscribe: 'type = "track"', partnerAction: 'toString', mapping: {} },
+    { subscribe: 'type = "track"', partnerAction: 'screen', mapping: {} },
+    { subscribe: 'type = "track"', partnerAction: 'hasOwnProperty', mapping: { '@bad': 1 } },
+    { subscribe: 'type = "track"', partnerAction: 'track', mapping: JSON.parse('{"event":{"@path":"$.event"},"__proto__":{"x":1}}') }
+  ])
+  // FQL over inherited members.
+  route(g, 'trigger-inherited-members', track('{"plan":"pro"}'), [
+    { subscribe: 'properties.constructor exists', partnerAction: 'track', mapping: { event: p('$.event') } },
+    { subscribe: 'properties.toString.name = "toString"', partnerAction: 'track', mapping: { event: p('$.event') } },
+    { subscribe: 'properties.__proto__ exists', partnerAction: 'track', mapping: { event: p('$.event') } }
+  ])
+  // Random cases.
+  const { randomCases } = require('./random-cases')
+  for (const c of randomCases({ seed: 0x5eed, count: 600, prefix: g, hostile: 1 })) push(g, c)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Write
 // ---------------------------------------------------------------------------------------------
 fs.mkdirSync(outDir, { recursive: true })

@@ -517,6 +517,43 @@ for (const fql of [
   each(`token-operators ${fql}`, fql, weirdEvents)
 }
 
+// 11. Hostile keys: paths onto members every object, array or string inherits, and events
+// whose own keys shadow them (`__proto__` is an own key after JSON.parse).
+const own = (text) => JSON.parse(text)
+const hostileEvents = {
+  'plain': track({ x: 'a', list: [1, 2], s: 'a😀' }),
+  'own __proto__ object': own('{"type":"track","properties":{"__proto__":{"x":"inherited"},"y":1}}'),
+  'own __proto__ string': own('{"type":"track","properties":{"__proto__":"p","constructor":"c","toString":1}}'),
+  'own __proto__ null': own('{"type":"track","properties":{"__proto__":null},"traits":{"valueOf":false}}'),
+  'top-level __proto__': own('{"__proto__":{"type":"track"},"properties":{"x":1}}'),
+  'shadowing traits': own('{"type":"identify","traits":{"hasOwnProperty":"h","length":2,"0":"zero"}}')
+}
+for (const fql of [
+  'properties.constructor exists',
+  'properties.__proto__ exists',
+  'properties.__proto__.x = "inherited"',
+  'properties.__proto__ = "p"',
+  'properties.constructor = "c"',
+  'properties.constructor.name = "Object"',
+  'properties.toString = 1',
+  'properties.toString.name = "toString"',
+  'properties.valueOf.length = 0',
+  'properties.list.length = 2',
+  'properties.list.map.name = "map"',
+  'properties.s.length = 3',
+  'properties.s.1 exists',
+  'properties.s.constructor.name = "String"',
+  'traits.hasOwnProperty = "h"',
+  'traits.valueOf is_false',
+  'traits.length > 1',
+  'traits.0 = "zero"',
+  'context.constructor exists',
+  'context.toString.caller exists',
+  'type = "track" and properties.isPrototypeOf exists'
+]) {
+  each(`hostile ${fql}`, fql, hostileEvents)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
 // ---------------------------------------------------------------------------------------------

@@ -349,6 +349,24 @@ for (const [name, s, template] of codecs) {
   cases.push({ id: `liquid/${name}`, kind: 'transform', mapping: { v: { '@liquid': template } }, input: { s } })
 }
 
+// Hostile keys: liquidjs reads own properties only, and String() of an object whose own
+// `toString` is not a function throws (also inside filters).
+const hostileInput = JSON.parse('{"p":{"toString":"x","__proto__":{"a":5},"b":1},"q":{"valueOf":1},"s":"a😀b","n":{"__proto__":null,"c":2},"list":[{"toString":0}]}')
+for (const [name, template] of [
+  ['hostile-own-only', '{{ s.constructor }}|{{ p.__proto__.a }}|{{ p.b }}|{{ s.length }}|{{ s.size }}|{{ n.c }}'],
+  ['hostile-output-shadowed-to-string', '{{ p }}'],
+  ['hostile-output-shadowed-value-of', '{{ q }}'],
+  ['hostile-filter-shadowed-to-string', '{{ p | append: "!" }}'],
+  ['hostile-upcase-shadowed-to-string', '{{ p | upcase }}'],
+  ['hostile-array-item-shadowed', '{{ list }}'],
+  ['hostile-json-of-proto-key', '{{ p | json }}'],
+  ['hostile-if-shadowed', '{% if p %}y{% endif %}'],
+  ['hostile-size-and-slice-astral', '{{ s | size }}|{{ s | slice: 1 }}|{{ s | slice: 2 }}'],
+  ['hostile-proto-keys', '{{ __proto__ }}|{{ constructor }}|{{ toString }}']
+]) {
+  cases.push({ id: `liquid/${name}`, kind: 'transform', mapping: { v: { '@liquid': template } }, input: hostileInput })
+}
+
 let outDir = path.join(__dirname, '..', '..', 'fixtures', 'cases')
 const i = process.argv.indexOf('--out')
 if (i !== -1) outDir = process.argv[i + 1]

@@ -194,13 +194,10 @@ fn nondeterministic(out: &mut Object, generated_id: bool) {
 }
 
 fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
-    let name = case.get("action").and_then(Value::as_str).unwrap_or("");
-    let kind = ActionKind::from_name(name).ok_or_else(|| {
-        format!(
-            "unknown action: {}",
-            case.get("action").map(Value::to_json).unwrap_or_default()
-        )
-    })?;
+    let name = case
+        .get("action")
+        .and_then(Value::as_str)
+        .ok_or("`action` must be a string")?;
     let event = require_object(case, "event")?;
     let settings = require_object(case, "settings")?;
     let mapping = match case.get("mapping") {
@@ -209,6 +206,17 @@ fn action_case(case: &Value, out: &mut Object) -> Result<(), String> {
         _ => return Err("`mapping` must be null or an object".to_string()),
     };
     let mut env = env_of(case, false)?;
+    let Some(kind) = ActionKind::from_name(name) else {
+        // executeAction sends nothing for a name that is not an action (see `unknown_action`).
+        match usermaven_destination::unknown_action(name) {
+            e if e.name == "UnknownAction" => {
+                out.set("noop", Value::Bool(true));
+                out.set("note", Value::str(&e.message));
+            }
+            e => out.set("error", error_value(&e)),
+        }
+        return Ok(());
+    };
     let mut env = CountingEnv::new(&mut env);
     // executeAction receives the settings unvalidated.
     let dest = Destination::new(Settings::raw(settings), Options::default());
@@ -289,6 +297,7 @@ fn route_case(case: &Value, event_text: Option<&str>, out: &mut Object) -> Resul
         m.set("index", Value::Number(routed.index as f64));
         m.set("action", Value::str(&routed.action_name));
         match (&routed.result, routed.action) {
+            (Err(e), None) if e.name != "UnknownAction" => m.set("error", error_value(e)),
             (_, None) => m.set("noop", Value::Bool(true)),
             (Ok(r), _) => {
                 m.set("ok", request_value(r));
@@ -324,7 +333,17 @@ fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
     let input = case.get("input").ok_or("`input` is required")?;
     let now = env_of(case, true)?.now();
     match usermaven_mapping::transform(mapping, input, now) {
-        Ok(Some(v)) => out.set("ok", v),
+        Ok(Some(v)) => {
+            // As the harness prints `{ok: value}`: through JSON.stringify (functions left
+            // out, `toJSON` called).
+            let mut wrapper = Object::new();
+            wrapper.set("ok", v);
+            if let Ok(Value::Object(printed)) = Value::parse(&Value::Object(wrapper).to_json()) {
+                for (k, v) in printed {
+                    out.insert(k, v);
+                }
+            }
+        }
         Ok(None) => {
             out.set("ok", Value::Null);
             out.set("undefined", Value::Bool(true));

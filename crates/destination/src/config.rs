@@ -498,7 +498,7 @@ fn literal_type_problem(ty: &str, v: &Value, properties: Option<&Value>) -> Opti
         Value::Number(_) => "a number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Value::Object(_) | Value::Builtin(_) => "an object",
     };
     let bad = match ty {
         "string" => matches!(v, Value::Object(_)) || matches!(v, Value::Array(a) if a.len() != 1),

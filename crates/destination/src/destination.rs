@@ -100,6 +100,23 @@ pub struct Subscription {
     mapping: Result<Arc<CompiledMapping>, ActionError>,
 }
 
+/// What `executeAction` does with a name that is not one of the destination's actions:
+/// nothing (an `UnknownAction` note: no request is made), except that it looks the name up on
+/// a plain object (`this.actions[name]`), so a member of `Object.prototype` (`constructor`,
+/// `toString`, `__proto__`, …) is found and calling its `execute` is a `TypeError`.
+pub fn unknown_action(name: &str) -> ActionError {
+    if usermaven_json::js::is_object_member(name) {
+        ActionError::new("TypeError", "action.execute is not a function")
+    } else {
+        let mut quoted = String::new();
+        usermaven_json::write_js_string(&mut quoted, name);
+        ActionError::new(
+            "UnknownAction",
+            format!("the destination has no action {quoted}: executeAction sends nothing"),
+        )
+    }
+}
+
 impl Subscription {
     /// A user-built subscription. An invalid mapping is kept: every event routed to it gets
     /// the reference's error, as Segment would report it per event.
@@ -330,10 +347,7 @@ impl Destination {
             Ok(false) => None,
             Err(e) => Some(Err(e)),
             Ok(true) => Some(match (&sub.mapping, sub.action) {
-                (_, None) => Err(ActionError::new(
-                    "UnknownAction",
-                    format!("the destination has no action {:?}", sub.action_name),
-                )),
+                (_, None) => Err(unknown_action(&sub.action_name)),
                 (Ok(m), Some(kind)) => self.execute_compiled(kind, m, event, env),
                 (Err(e), _) => Err(e.clone()),
             }),
@@ -392,10 +406,7 @@ impl Destination {
         env: &mut dyn Env,
     ) -> Result<Request, ActionError> {
         let payload = mapping.transform(event, env.now())?;
-        let payload = kind
-            .action()
-            .schema
-            .process(payload, &mapping.function_fields(event))?;
+        let payload = kind.action().schema.process(payload)?;
         audience_membership(event)?;
         let payload = match payload {
             Value::Object(o) => o,

@@ -44,7 +44,7 @@ use usermaven_json::{Object, Str, Value};
 use usermaven_mapping::Plain;
 use usermaven_schema::{FieldDef, FieldType};
 
-use crate::perform::fast::{write_body, PV};
+use crate::perform::body_writer::{write_body, PayloadValue};
 use crate::pipeline::AUDIENCE_NULL_FAILURES;
 use crate::{ActionError, ActionKind, Env, FieldInfo, Options, Settings, SubscriptionTrigger};
 
@@ -252,16 +252,16 @@ impl Fused {
             }
         }
         let mut objects = nested.iter();
-        let mut payload: Vec<(&str, PV<'_>)> = Vec::with_capacity(sub.fields.len());
+        let mut payload: Vec<(&str, PayloadValue<'_>)> = Vec::with_capacity(sub.fields.len());
         for f in &sub.fields {
             let pv = match &f.src {
-                Src::Obj(_) => PV::Obj(objects.next()?),
+                Src::Obj(_) => PayloadValue::Obj(objects.next()?),
                 src => match eval(src, ex)? {
                     Got::Undef if f.required => return None,
                     Got::Undef => continue,
                     Got::Val(r, node) => match guard(r, node, f.ty)? {
-                        Some(node) => PV::Entries(ex, node),
-                        None => PV::Raw(r),
+                        Some(node) => PayloadValue::Entries(ex, node),
+                        None => PayloadValue::Raw(r),
                     },
                 },
             };
@@ -380,6 +380,15 @@ fn fast_trigger(paths: &mut PathSet, trigger: &SubscriptionTrigger) -> Option<Fa
     }
     let fql = trigger.fql()?;
     let mut read = fql.read_paths()?;
+    // A key `Object.prototype` has is found on every object even when the text lacks it; the
+    // small event would not have it.
+    if read
+        .iter()
+        .flatten()
+        .any(|k| usermaven_json::js::is_object_member(k))
+    {
+        return None;
+    }
     read.sort_by_key(Vec::len);
     read.dedup();
     let paths = read

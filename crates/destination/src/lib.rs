@@ -30,7 +30,9 @@ mod tz;
 
 pub use actions::{Action, ActionKind, FieldInfo};
 pub use describe::{describe, describe_action};
-pub use destination::{Destination, Options, Routed, Subscription, SubscriptionTrigger};
+pub use destination::{
+    unknown_action, Destination, Options, Routed, Subscription, SubscriptionTrigger,
+};
 pub use env::{CountingEnv, Env, FixedEnv};
 pub use error::ActionError;
 pub use perform::{request_url, DEFAULT_BASE_URL};

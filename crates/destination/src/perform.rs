@@ -6,11 +6,11 @@
 //! derived keys are appended, and `delete` removes keys in place.
 //!
 //! Two implementations: the `Object`-based one here is the executable specification (it
-//! follows request-params.ts step by step), and [`fast`] writes the same bytes in one pass
+//! follows request-params.ts step by step), and [`body_writer`] writes the same bytes in one pass
 //! over the payload. [`perform`] uses the fast one whenever it applies; the tests check both
 //! give identical bodies and errors.
 
-pub(crate) mod fast;
+pub(crate) mod body_writer;
 #[cfg(test)]
 mod tests;
 
@@ -47,7 +47,7 @@ pub(crate) fn perform(
     options: &Options,
     env: &mut dyn Env,
 ) -> Result<Request, ActionError> {
-    let text = match fast::body(kind, &payload, settings, options, env) {
+    let text = match body_writer::body(kind, &payload, settings, options, env) {
         Some(body) => body?,
         None => body_by_object(kind, payload, settings, options, env)?,
     };
@@ -287,11 +287,15 @@ fn omit(value: Value, keys: &[&str]) -> Value {
             }
             Value::Object(out)
         }
+        // A string's own properties are its UTF-16 code units (lone surrogates included).
         Value::String(s) => {
             let mut out = Object::new();
-            for (i, c) in s.encode_utf16().enumerate() {
-                let ch = String::from_utf16_lossy(&[c]);
-                out.insert(Arc::from(i.to_string()), Value::from(ch));
+            let units = usermaven_json::js::utf16_len(&s);
+            for (i, unit) in (0..units)
+                .filter_map(|i| usermaven_json::js::char_at(&s, i))
+                .enumerate()
+            {
+                out.insert(Arc::from(i.to_string()), Value::from(unit));
             }
             Value::Object(out)
         }

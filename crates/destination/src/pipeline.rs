@@ -3,7 +3,7 @@
 
 use usermaven_json::Value;
 use usermaven_mapping::Mapping;
-use usermaven_schema::{CompiledSchema, FieldDef, FieldType};
+use usermaven_schema::{CompiledSchema, FieldDef};
 
 use crate::{ActionError, FieldInfo};
 
@@ -54,11 +54,6 @@ impl CompiledMapping {
         self.mapping.plain()
     }
 
-    /// The fields that hold a JS function for this event ([`Mapping::function_fields`]).
-    pub(crate) fn function_fields(&self, event: &Value) -> Vec<&str> {
-        self.mapping.function_fields(event)
-    }
-
     /// `transform(mapping, event)`; `Ok(None)` is JS `undefined`.
     pub(crate) fn transform(
         &self,
@@ -75,8 +70,6 @@ impl CompiledMapping {
 #[derive(Debug)]
 pub(crate) struct PayloadSchema {
     schema: CompiledSchema,
-    /// Field names in schema order, with the type phrase ajv-human-errors uses for them.
-    fields: Vec<(String, String, String)>,
 }
 
 impl PayloadSchema {
@@ -87,35 +80,13 @@ impl PayloadSchema {
             .collect();
         let schema =
             CompiledSchema::from_fields(&defs).expect("definition.json fields compile to a schema");
-        let fields = fields
-            .iter()
-            .map(|f| {
-                let ty = match f.def.kind {
-                    FieldType::Object => "an object",
-                    FieldType::Integer => "an integer",
-                    FieldType::Number => "a number",
-                    FieldType::Boolean => "a boolean",
-                    _ => "a string",
-                };
-                let phrase = if f.def.allow_null {
-                    format!("{ty} or null")
-                } else {
-                    ty.to_string()
-                };
-                (f.name.clone(), f.label().to_string(), phrase)
-            })
-            .collect();
-        PayloadSchema { schema, fields }
+        PayloadSchema { schema }
     }
 
-    /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys).
-    /// `function_fields` hold a JS function in the reference (`Mapping::function_fields`): ajv
-    /// reports each after the `required` errors, in field order among the property errors.
-    pub(crate) fn process(
-        &self,
-        payload: Option<Value>,
-        function_fields: &[&str],
-    ) -> Result<Value, ActionError> {
+    /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys). A field
+    /// holding a JS function (`{"@path": "$.toString"}`) is a type error the schema reports
+    /// itself, in ajv's order ("… but it was a function.").
+    pub(crate) fn process(&self, payload: Option<Value>) -> Result<Value, ActionError> {
         let Some(payload) = payload else {
             // ajv on `undefined`: only the root type check applies.
             return Err(ActionError::new(
@@ -123,57 +94,10 @@ impl PayloadSchema {
                 "The root value must be an object but it was undefined.",
             ));
         };
-        let result = self.schema.process(payload);
-        if function_fields.is_empty() {
-            return result.map_err(|e| ActionError {
-                name: e.name.to_string(),
-                message: e.message,
-                status: e.status,
-            });
-        }
-        let index = |pointer: &str| -> usize {
-            let top = pointer
-                .trim_start_matches('/')
-                .split('/')
-                .next()
-                .unwrap_or("");
-            if pointer.is_empty() {
-                0
-            } else {
-                1 + self
-                    .fields
-                    .iter()
-                    .position(|(n, _, _)| n == top)
-                    .unwrap_or(self.fields.len())
-            }
-        };
-        let mut errors: Vec<(usize, String)> = match result {
-            Ok(_) => Vec::new(),
-            Err(e) => e
-                .errors
-                .iter()
-                .map(|h| (index(&h.pointer), h.message.clone()))
-                .collect(),
-        };
-        for f in function_fields {
-            if let Some((pos, (_, label, phrase))) =
-                self.fields.iter().enumerate().find(|(_, (n, _, _))| n == f)
-            {
-                let at = errors.partition_point(|(i, _)| *i <= pos + 1);
-                errors.insert(
-                    at,
-                    (
-                        pos + 1,
-                        format!("{label} must be {phrase} but it was a function."),
-                    ),
-                );
-            }
-        }
-        let message = errors
-            .into_iter()
-            .map(|(_, m)| m)
-            .collect::<Vec<_>>()
-            .join(" ");
-        Err(ActionError::new("AggregateAjvError", message))
+        self.schema.process(payload).map_err(|e| ActionError {
+            name: e.name.to_string(),
+            message: e.message,
+            status: e.status,
+        })
     }
 }

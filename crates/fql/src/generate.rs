@@ -12,7 +12,7 @@
 
 use usermaven_json::Value;
 
-use crate::js::{value_to_number, value_to_string};
+use crate::convert::{value_to_number, value_to_string};
 use crate::tree::{Children, Condition, ConditionKind, Group, Node, Root, Trigger};
 use crate::FqlError;
 

@@ -17,8 +17,8 @@
 //! Parse errors are returned with the reference's error name and message (most failures,
 //! lexing ones included, read "Cannot read properties of undefined (reading 'type')").
 
+mod convert;
 mod generate;
-mod js;
 mod lexer;
 mod parse;
 mod tree;

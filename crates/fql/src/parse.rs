@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 
 use usermaven_json::Value;
 
-use crate::js::{string_to_number, JsText};
+use crate::convert::{string_to_number, JsText};
 use crate::lexer::{lex, Token, TokenType};
 use crate::tree::{Condition, Group, Node, Root, Trigger};
 use crate::FqlError;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use usermaven_json::{Object, Value};
 
-use crate::js::{value_to_number, value_to_string, JsText};
+use crate::convert::{value_to_number, value_to_string, JsText};
 use crate::FqlError;
 
 /// A parsed trigger (Segment stores it as a subscription's `subscribe`): the root group of

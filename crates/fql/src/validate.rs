@@ -18,7 +18,9 @@
 
 use usermaven_json::Value;
 
-use crate::js::{str_op, Actual, StrOp};
+use std::borrow::Cow;
+
+use crate::convert::{str_op, ActualStr, StrOp};
 use crate::tree::{Children, Condition, ConditionKind, Group, Node, Op, Path, Root, Trigger};
 use crate::FqlError;
 
@@ -139,27 +141,40 @@ fn eval_node(n: &Node, data: &Value) -> Result<bool, FqlError> {
     }
 }
 
+/// A value `validate` reads from the event: `None` is `undefined`.
+type Actual<'a> = Option<Cow<'a, Value>>;
+
 /// `data[key]` for the event itself.
 fn field<'a>(data: &'a Value, key: &str) -> Result<Actual<'a>, FqlError> {
     match data {
-        Value::Object(o) => Ok(o.get(key).map_or(Actual::Undefined, Actual::from_value)),
         Value::Null => Err(read_error("null", key)),
-        _ => Ok(Actual::Undefined),
+        other => property(Cow::Borrowed(other), key),
     }
+}
+
+/// `value[key]`: JS property access, through the prototype chain.
+fn property<'a>(value: Cow<'a, Value>, key: &str) -> Result<Actual<'a>, FqlError> {
+    let found = match value {
+        Cow::Borrowed(v) => usermaven_json::js::get(v, key),
+        Cow::Owned(v) => {
+            usermaven_json::js::get(&v, key).map(|r| r.map(|c| Cow::Owned(c.into_owned())))
+        }
+    };
+    found.map_err(|e| FqlError::type_error(e.message))
 }
 
 /// `get(object, path)` of `get.ts`.
 fn get<'a>(object: Actual<'a>, path: &Path) -> Result<Actual<'a>, FqlError> {
     match path {
-        Path::Undefined => Ok(Actual::Undefined),
+        Path::Undefined => Ok(None),
         Path::Throws(e) => Err(e.clone()),
         Path::Segments(segs) => {
             let mut cur = object;
             for key in segs.iter() {
-                if !cur.truthy() {
-                    break;
+                match cur {
+                    Some(v) if v.is_truthy() => cur = property(v, key)?,
+                    _ => break,
                 }
-                cur = cur.get(key)?;
             }
             Ok(cur)
         }
@@ -182,17 +197,19 @@ fn eval_condition(c: &Condition, data: &Value) -> Result<bool, FqlError> {
 
 /// `validateValue`.
 fn validate_value(actual: Actual<'_>, c: &Condition) -> bool {
+    let actual = actual.as_deref();
     let num = |f: fn(f64, f64) -> bool| match actual {
-        Actual::Num(n) => f(n, c.expected_num),
+        Some(Value::Number(n)) => f(*n, c.expected_num),
         _ => false,
     };
-    let text = |op: StrOp, negate: bool| match actual.as_str() {
+    let as_str = || actual.and_then(Value::as_str).map(ActualStr::Utf8);
+    let text = |op: StrOp, negate: bool| match as_str() {
         Some(s) => str_op(s, op, &c.expected) != negate,
         None => false,
     };
     match c.op {
         Op::Eq => text(StrOp::Eq, false),
-        Op::Ne => match actual.as_str() {
+        Op::Ne => match as_str() {
             Some(s) => !str_op(s, StrOp::Eq, &c.expected),
             None => true,
         },
@@ -208,10 +225,10 @@ fn validate_value(actual: Actual<'_>, c: &Condition) -> bool {
         Op::NotStartsWith => text(StrOp::StartsWith, true),
         Op::EndsWith => text(StrOp::EndsWith, false),
         Op::NotEndsWith => text(StrOp::EndsWith, true),
-        Op::Exists => !matches!(actual, Actual::Undefined | Actual::Null),
-        Op::NotExists => matches!(actual, Actual::Undefined | Actual::Null),
-        Op::IsTrue => matches!(actual, Actual::Bool(true)),
-        Op::IsFalse => matches!(actual, Actual::Bool(false)),
+        Op::Exists => !matches!(actual, None | Some(Value::Null)),
+        Op::NotExists => matches!(actual, None | Some(Value::Null)),
+        Op::IsTrue => matches!(actual, Some(Value::Bool(true))),
+        Op::IsFalse => matches!(actual, Some(Value::Bool(false))),
         Op::Other => false,
     }
 }

@@ -19,7 +19,8 @@
 //! (checked syntactically: no exponent, no trailing fraction zeros, not `-0`, at most 15
 //! significant digits, so the digits are the shortest round trip, and not below 1e-6);
 //! `true`/`false`/`null`; arrays and objects of canonical values with no whitespace, and
-//! objects with no repeated key and no array-index key (those would move).
+//! objects with no repeated key, no array-index key (those would move) and no `__proto__`
+//! key (copies assign it: it becomes the copy's prototype or is dropped).
 
 use crate::object::is_array_index;
 use crate::parse::{load8, scan_plain, skip_digits, skip_exponent};
@@ -713,8 +714,13 @@ impl Scanner<'_, '_> {
                         (e - a) as usize == key.len()
                             && text.as_bytes()[a as usize..e as usize] == *key.as_bytes()
                     });
-                    canonical &=
-                        c && !repeated && !is_array_index(key) && !has_stand_in(key.as_bytes());
+                    // `__proto__`: the general path's copies assign it (it becomes a prototype
+                    // or vanishes), so the text is not what the request prints.
+                    canonical &= c
+                        && !repeated
+                        && !is_array_index(key)
+                        && !has_stand_in(key.as_bytes())
+                        && key != "__proto__";
                     self.buf.keys.push((ks as u32, ke as u32));
                 }
                 if whole {

@@ -13,6 +13,14 @@
 //! [`Object`] keeps its entries in JS enumeration order at all times, so iteration,
 //! serialization and every algorithm built on `Object.keys` agree with Node.
 //!
+//! The JavaScript object model the reference's code relies on lives in [`js`], once for every
+//! crate: property lookups through the prototype chain (an object's prototype replaced by
+//! assigning `__proto__` — [`Object::assign`] — then the built-in prototypes, whose functions
+//! and prototype objects are [`Value::Builtin`]s), `String(x)` with its `TypeError`, UTF-16
+//! code units. No state is shared between values: a replaced prototype belongs to the one
+//! copy it was assigned to, so nothing an event does can leak into another (there is no
+//! global `Object.prototype` to pollute).
+//!
 //! **Invariant:** this crate does no I/O and knows nothing of Segment or Usermaven.
 
 mod de;
@@ -61,6 +69,11 @@ pub enum Value {
     String(Str),
     Array(Vec<Value>),
     Object(Object),
+    /// A built-in function or prototype, reached by a property lookup (`$.constructor`,
+    /// `$.__proto__`, `"x".toString`); never produced by parsing. `JSON.stringify` skips it
+    /// as it skips functions (prototypes print as what they are: `{}`, `[]`, `""`, `0`,
+    /// `false`). See [`js`].
+    Builtin(js::Builtin),
 }
 
 /// A JSON text that could not be parsed.
@@ -85,9 +98,10 @@ impl std::error::Error for ParseError {}
 
 impl Value {
     /// Parse a JSON text as `JSON.parse` would (duplicate keys: last value, first position;
-    /// numbers correctly rounded, `1e400` → `Infinity`). Two deviations, both documented in
-    /// `parse.rs`: a lone UTF-16 surrogate escape (`"\ud800"`) becomes U+FFFD, since a Rust
-    /// string cannot hold it, and nesting deeper than 128 levels is an error.
+    /// numbers correctly rounded, `1e400` → `Infinity`; `__proto__` an ordinary own key). A
+    /// lone UTF-16 surrogate escape (`"\ud800"`), which a Rust string cannot hold, becomes its
+    /// stand-in character ([`lone_surrogate_char`]) and prints back as the same escape. One
+    /// deviation, documented in `parse.rs`: nesting deeper than 128 levels is an error.
     pub fn parse(text: &str) -> Result<Value, ParseError> {
         parse::parse(text)
     }
@@ -186,6 +200,12 @@ impl Value {
         }
     }
 
+    /// Is this a value `JSON.stringify` leaves out of an object (a function)?
+    #[inline]
+    pub fn is_skipped_member(&self) -> bool {
+        matches!(self, Value::Builtin(b) if b.is_callable())
+    }
+
     /// JS truthiness (`!!value`).
     pub fn is_truthy(&self) -> bool {
         match self {
@@ -193,7 +213,7 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Number(n) => *n != 0.0 && !n.is_nan(),
             Value::String(s) => !s.is_empty(),
-            Value::Array(_) | Value::Object(_) => true,
+            Value::Array(_) | Value::Object(_) | Value::Builtin(_) => true,
         }
     }
 
@@ -204,17 +224,27 @@ impl Value {
             Value::Bool(_) => "boolean",
             Value::Number(_) => "number",
             Value::String(_) => "string",
+            Value::Builtin(b) => {
+                if b.is_callable() {
+                    "function"
+                } else {
+                    "object"
+                }
+            }
         }
     }
 
-    /// `String(value)`: JS ToString.
+    /// `String(value)`: JS ToString, for values whose conversion cannot throw. An object
+    /// prints `[object Object]` here even when JS would throw (an own `toString` that is not
+    /// a function, a `null` prototype): where the reference converts objects, use
+    /// [`js::to_string`], which models that.
     pub fn to_js_string(&self) -> String {
         let mut out = String::new();
         self.write_js_to_string(&mut out);
         out
     }
 
-    fn write_js_to_string(&self, out: &mut String) {
+    pub(crate) fn write_js_to_string(&self, out: &mut String) {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -231,6 +261,7 @@ impl Value {
                 }
             }
             Value::Object(_) => out.push_str("[object Object]"),
+            Value::Builtin(b) => js::write_builtin_string(out, *b),
         }
     }
 
@@ -263,6 +294,7 @@ impl PartialEq for Value {
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Array(a), Value::Array(b)) => a == b,
             (Value::Object(a), Value::Object(b)) => a == b,
+            (Value::Builtin(a), Value::Builtin(b)) => a == b,
             _ => false,
         }
     }
@@ -308,7 +340,7 @@ impl serde::Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeMap, SerializeSeq};
         match self {
-            Value::Null => serializer.serialize_unit(),
+            Value::Null | Value::Builtin(_) => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::Number(n) => {
                 if !n.is_finite() {

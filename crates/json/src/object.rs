@@ -1,6 +1,8 @@
 //! An object whose entries are always in JS enumeration order.
 
 use crate::parse::{load4, load8};
+use std::sync::Arc;
+
 use crate::{Str, Value};
 
 /// String equality tuned for object keys, cheapest tests first: length, shared
@@ -34,8 +36,9 @@ pub fn is_array_index(key: &str) -> bool {
     array_index(key).is_some()
 }
 
+/// The array index `key` names (canonical decimal below 2³² − 1), if it names one.
 #[inline]
-pub(crate) fn array_index(key: &str) -> Option<u32> {
+pub fn array_index(key: &str) -> Option<u32> {
     let b = key.as_bytes();
     if b.is_empty() || b.len() > 10 || !b[0].is_ascii_digit() {
         return None;
@@ -64,6 +67,9 @@ pub struct Object {
     entries: Vec<(Str, Value)>,
     /// How many leading entries are array-index keys.
     index_keys: usize,
+    /// The object's `[[Prototype]]` when it is not `Object.prototype`: `Value::Null` (none),
+    /// or the object an assignment to `__proto__` put there (see [`Object::assign`]).
+    proto: Option<Arc<Value>>,
 }
 
 impl Object {
@@ -75,6 +81,7 @@ impl Object {
         Object {
             entries: Vec::with_capacity(n),
             index_keys: 0,
+            proto: None,
         }
     }
 
@@ -93,6 +100,7 @@ impl Object {
         Object {
             entries,
             index_keys: 0,
+            proto: None,
         }
     }
 
@@ -123,6 +131,7 @@ impl Object {
         Object {
             entries,
             index_keys,
+            proto: None,
         }
     }
 
@@ -171,7 +180,50 @@ impl Object {
         self.position(key).is_some()
     }
 
-    /// `obj[key] = value`: an existing key keeps its position.
+    /// `obj[key] = value` as JS assignment does it: the key `__proto__` (while it reaches
+    /// `Object.prototype`'s accessor) replaces the object's prototype when `value` is an
+    /// object or `null` and is ignored otherwise; every other key is [`Object::insert`]ed.
+    /// `Object.assign`, mapping-kit's `resolved[key] = …` and `removeUndefined` copy this way.
+    pub fn assign(&mut self, key: Str, value: Value) {
+        if &*key == "__proto__" && self.proto_setter_applies() {
+            if matches!(
+                value,
+                Value::Null | Value::Object(_) | Value::Array(_) | Value::Builtin(_)
+            ) {
+                self.proto = Some(Arc::new(value));
+            }
+            return;
+        }
+        self.insert(key, value);
+    }
+
+    /// Does `obj.__proto__ = …` reach `Object.prototype`'s setter (no own or inherited data
+    /// property `__proto__` on the way, and a chain that ends in `Object.prototype`)?
+    fn proto_setter_applies(&self) -> bool {
+        if self.contains_key("__proto__") {
+            return false;
+        }
+        match self.proto.as_deref() {
+            None => true,
+            Some(Value::Object(p)) => p.proto_setter_applies(),
+            Some(Value::Null) => false,
+            Some(_) => true,
+        }
+    }
+
+    /// The prototype when it is not `Object.prototype` (`Value::Null`: none).
+    pub fn proto(&self) -> Option<&Value> {
+        self.proto.as_deref()
+    }
+
+    /// Sets the prototype (`None`: `Object.prototype`).
+    pub fn set_proto(&mut self, proto: Option<Value>) {
+        self.proto = proto.map(Arc::new);
+    }
+
+    /// An own-data-property definition (`CreateDataProperty`: what `JSON.parse`, spread and
+    /// object literals do): the key `__proto__` is an ordinary own key here. An existing key
+    /// keeps its position.
     pub fn insert(&mut self, key: Str, value: Value) {
         if let Some(i) = self.position(&key) {
             self.entries[i].1 = value;

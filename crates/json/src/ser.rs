@@ -1,6 +1,7 @@
 //! `JSON.stringify`, byte for byte.
 
-use crate::Value;
+use crate::js::{Builtin, Func, Proto};
+use crate::{Object, Value};
 
 /// ECMAScript `Number::toString` (as used by `JSON.stringify` for finite numbers).
 pub fn write_number(out: &mut String, n: f64) {
@@ -123,6 +124,24 @@ fn write_js_string_slow(out: &mut String, s: &str) {
 }
 
 pub(crate) fn write_value(out: &mut String, v: &Value) {
+    if !write_property(out, v, Holder::Root) {
+        // JSON.stringify returns `undefined`; `null` is the nearest text.
+        out.push_str("null");
+    }
+}
+
+/// Where a value sits: the key `toJSON` is called with.
+#[derive(Clone, Copy)]
+enum Holder<'k> {
+    Root,
+    Key(&'k str),
+    Index(usize),
+}
+
+/// `SerializeJSONProperty`: writes `v` and returns `true`, or writes nothing and returns
+/// `false` when JSON.stringify gives `undefined` for it (a function, or what a `toJSON`
+/// returned).
+fn write_property(out: &mut String, v: &Value, holder: Holder<'_>) -> bool {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -141,23 +160,99 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_value(out, item);
+                if !write_property(out, item, Holder::Index(i)) {
+                    out.push_str("null");
+                }
             }
             out.push(']');
         }
-        Value::Object(o) => {
-            out.push('{');
-            for (i, (k, item)) in o.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_js_string(out, k);
-                out.push(':');
-                write_value(out, item);
-            }
-            out.push('}');
+        Value::Object(o) => return write_object(out, o, holder),
+        Value::Builtin(b) if b.is_callable() => return false,
+        Value::Builtin(b) => write_builtin_json(out, *b),
+    }
+    true
+}
+
+fn write_object(out: &mut String, o: &Object, holder: Holder<'_>) -> bool {
+    let start = out.len();
+    out.push('{');
+    let mut first = true;
+    for (k, item) in o.iter() {
+        let mark = out.len();
+        if !first {
+            out.push(',');
+        }
+        write_js_string(out, k);
+        out.push(':');
+        if write_property(out, item, Holder::Key(k)) {
+            first = false;
+            continue;
+        }
+        out.truncate(mark);
+        // Members holding a function are left out; an own `toJSON` function is called first
+        // (rare: only mappings put built-in functions in objects), so the object's text so far
+        // is replaced by what it returns.
+        if let (true, Value::Builtin(Builtin::Function(f))) = (&**k == "toJSON", item) {
+            out.truncate(start);
+            return write_to_json(out, o, *f, holder);
         }
     }
+    out.push('}');
+    true
+}
+
+/// `value.toJSON(key)` for a built-in function `f` found as `value`'s own `toJSON`, and the
+/// result written. The generic built-ins are modelled; any other (a method of another
+/// prototype called on an object) is treated as returning the object itself.
+fn write_to_json(out: &mut String, o: &Object, f: Func, holder: Holder<'_>) -> bool {
+    let key = match holder {
+        Holder::Root => String::new(),
+        Holder::Key(k) => k.to_string(),
+        Holder::Index(i) => i.to_string(),
+    };
+    match f.name {
+        "Object" | "String" => write_js_string(out, &key),
+        "Number" => {
+            let n = crate::js::string_to_number(&key);
+            write_value(out, &Value::Number(n));
+        }
+        "Boolean" => out.push_str(if key.is_empty() { "false" } else { "true" }),
+        "Array" => {
+            out.push('[');
+            write_js_string(out, &key);
+            out.push(']');
+        }
+        "isPrototypeOf" => out.push_str("false"),
+        "hasOwnProperty" | "propertyIsEnumerable" => out.push_str(if o.contains_key(&key) {
+            "true"
+        } else {
+            "false"
+        }),
+        "toString" | "toLocaleString" => out.push_str("\"[object Object]\""),
+        "Function" | "__lookupGetter__" | "__lookupSetter__" | "__defineGetter__"
+        | "__defineSetter__" => return false,
+        _ => {
+            // `valueOf` and the rest: the object itself, its `toJSON` not called again.
+            let mut copy = o.clone();
+            copy.retain(|k, _| &**k != "toJSON");
+            return write_object(out, &copy, holder);
+        }
+    }
+    true
+}
+
+/// A built-in as `JSON.stringify` prints it: functions as `null` (what they give inside an
+/// array; object members holding one are skipped, see [`Value::is_skipped_member`]), prototypes
+/// as the empty value of their kind.
+fn write_builtin_json(out: &mut String, b: Builtin) {
+    out.push_str(match b {
+        Builtin::Prototype(Proto::Object) => "{}",
+        Builtin::Prototype(Proto::Array) => "[]",
+        Builtin::Prototype(Proto::String) => "\"\"",
+        Builtin::Prototype(Proto::Number) => "0",
+        Builtin::Prototype(Proto::Boolean) => "false",
+        Builtin::Function(_) | Builtin::Prototype(Proto::Function) => "null",
+    });
 }
 
 /// `JSON.stringify(v, null, gap)` for a non-empty `gap` (each level indented by `gap`).
@@ -181,12 +276,17 @@ pub(crate) fn write_indented(out: &mut String, v: &Value, gap: &str, level: usiz
             newline(out, level);
             out.push(']');
         }
-        Value::Object(o) if !o.is_empty() => {
+        Value::Object(o) if o.values().any(|v| !v.is_skipped_member()) => {
             out.push('{');
-            for (i, (k, item)) in o.iter().enumerate() {
-                if i > 0 {
+            let mut first = true;
+            for (k, item) in o.iter() {
+                if item.is_skipped_member() {
+                    continue;
+                }
+                if !first {
                     out.push(',');
                 }
+                first = false;
                 newline(out, level + 1);
                 write_js_string(out, k);
                 out.push_str(": ");

@@ -13,10 +13,10 @@ use usermaven_json::{Object, Str, Value};
 
 use crate::error::{MappingError, TransformError};
 use crate::get::Path;
-use crate::js::{js_len, real_type_of};
 use crate::liquid::Liquid;
 use crate::placeholders::Template;
 use crate::validate::{validate, MAX_PATTERN_LENGTH, MAX_REPLACEMENT_LENGTH};
+use usermaven_json::js::{real_type_of, utf16_len as js_len};
 
 /// The key under which a destination injects a root directive.
 pub(crate) const ROOT_MAPPING_FIELD_KEY: &str = "__segment_internal_directive";
@@ -136,7 +136,8 @@ pub(crate) fn mapping_to_process(mapping: &Value) -> Result<Value, MappingError>
             let mut customer = Object::new();
             for (k, v) in o.iter() {
                 if &**k != ROOT_MAPPING_FIELD_KEY {
-                    customer.insert(k.clone(), v.clone());
+                    // `customerMappings[key] = mapping[key]`: assignment.
+                    customer.assign(k.clone(), v.clone());
                 }
             }
             let mut root = o.get(ROOT_MAPPING_FIELD_KEY).cloned().unwrap_or_default();
@@ -194,10 +195,8 @@ pub(crate) fn spread(v: &Value) -> Object {
             }
         }
         Value::String(s) => {
-            let mut i = 0;
-            for c in s.chars() {
-                out.insert(Str::from(i.to_string()), Value::from(c.to_string()));
-                i += c.len_utf16();
+            for (k, v) in crate::resolved::string_entries(s) {
+                out.insert(k, v);
             }
         }
         _ => {}
@@ -243,13 +242,13 @@ pub(crate) fn build(v: &Value) -> Node {
                 return Node::Dir(Box::new(build_directive(name, o.get(name))));
             }
             if !o.values().any(contains_directive) {
-                return Node::Raw(v.clone());
+                return Node::Raw(crate::resolved::resolve_literal(v));
             }
             Node::Obj(o.iter().map(|(k, v)| (k.clone(), build(v))).collect())
         }
         Value::Array(a) => {
             if !a.iter().any(contains_directive) {
-                return Node::Raw(v.clone());
+                return Node::Raw(crate::resolved::resolve_literal(v));
             }
             Node::Arr(a.iter().map(build).collect())
         }

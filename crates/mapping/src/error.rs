@@ -89,3 +89,13 @@ impl From<MappingError> for TransformError {
         }
     }
 }
+
+/// A `TypeError` JS throws while reading a property or converting a value to a string.
+impl From<usermaven_json::js::JsError> for TransformError {
+    fn from(e: usermaven_json::js::JsError) -> TransformError {
+        TransformError {
+            name: "TypeError",
+            message: e.message.to_string(),
+        }
+    }
+}

@@ -7,39 +7,48 @@ use crate::compile::{ArrayRoot, CaseOp, Directive, IfCond, JsonMode, Node, Repla
 use crate::error::TransformError;
 use crate::flatten::flatten_js;
 use crate::get::Path;
-use crate::js::{index_key, obj_set, Js};
 use crate::placeholders::Template;
+use crate::resolved::{
+    index_key, obj_set, object_with_proto, proto_assignment, string_entries, Resolved,
+};
 
 /// What evaluation needs besides the payload.
 pub(crate) struct Cx {
     pub(crate) now: jiff::Timestamp,
 }
 
-type R<'a> = Result<Js<'a>, TransformError>;
+type R<'a> = Result<Resolved<'a>, TransformError>;
 
 pub(crate) fn resolve<'a>(node: &'a Node, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
     match node {
-        Node::Undef => Ok(Js::Undef),
-        Node::Raw(v) => Ok(Js::Ref(v)),
+        Node::Undef => Ok(Resolved::Undef),
+        Node::Raw(v) => Ok(Resolved::Ref(v)),
         Node::Obj(entries) => {
+            // `resolved[key] = resolve(…)`: assignment, so `__proto__` sets the prototype.
             let mut out = Vec::with_capacity(entries.len());
+            let mut proto = None;
             for (k, n) in entries {
-                out.push((k.clone(), resolve(n, payload, cx)?));
+                let v = resolve(n, payload, cx)?;
+                if &**k == "__proto__" {
+                    proto = proto_assignment(v);
+                } else {
+                    out.push((k.clone(), v));
+                }
             }
-            Ok(Js::Obj(out))
+            Ok(object_with_proto(out, proto))
         }
         Node::Arr(items) => {
             let mut out = Vec::with_capacity(items.len());
             for n in items {
                 out.push(resolve(n, payload, cx)?);
             }
-            Ok(Js::Arr(out))
+            Ok(Resolved::Arr(out))
         }
         Node::Dir(d) => run(d, payload, cx),
     }
 }
 
-/// `resolve(node, payload).into_value()`, without building the intermediate [`Js`] tree
+/// `resolve(node, payload).into_value()`, without building the intermediate [`Resolved`] tree
 /// for the common shapes (objects of paths, `@if`, literals): the same values, errors
 /// and evaluation order.
 pub(crate) fn resolve_value(
@@ -49,18 +58,22 @@ pub(crate) fn resolve_value(
 ) -> Result<Option<Value>, TransformError> {
     match node {
         Node::Undef => Ok(None),
-        Node::Raw(v) => Ok(Some(v.clone())),
+        Node::Raw(v) => Ok(Some(crate::resolved::remove_undefined(v))),
         Node::Obj(entries) => {
             let mut out = Vec::with_capacity(entries.len());
             for (k, n) in entries {
-                if let Some(v) = resolve_value(n, payload, cx)? {
+                if &**k == "__proto__" {
+                    // Assigned as a prototype, which `removeUndefined`'s copy then drops;
+                    // only its evaluation (and errors) remain.
+                    resolve(n, payload, cx)?;
+                } else if let Some(v) = resolve_value(n, payload, cx)? {
                     out.push((k.clone(), v));
                 }
             }
             Ok(Some(Value::Object(Object::from_unique_entries(out))))
         }
         Node::Dir(d) => match &**d {
-            Directive::Path(p) => Ok(p.lookup(payload).into_value()),
+            Directive::Path(p) => Ok(p.lookup(payload)?.into_value()),
             Directive::Literal(n) => resolve_value(n, payload, cx),
             Directive::If {
                 cond,
@@ -78,12 +91,12 @@ pub(crate) fn resolve_value(
 
 /// Resolves `node` against a payload that is not borrowed for `'a` (an item of a
 /// computed array, the output of `@transform`).
-fn resolve_owned<'a>(node: &'a Node, payload: Js<'_>, cx: &Cx) -> R<'a> {
+fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> R<'a> {
     match payload {
-        Js::Undef => resolve(node, None, cx),
-        Js::Ref(v) => Ok(resolve(node, Some(v), cx)?.into_owned()),
+        Resolved::Undef => resolve(node, None, cx),
+        Resolved::Ref(v) => Ok(resolve(node, Some(v), cx)?.into_owned()),
         other => {
-            let owned = other.into_value();
+            let owned = other.into_payload();
             Ok(resolve(node, owned.as_ref(), cx)?.into_owned())
         }
     }
@@ -118,35 +131,35 @@ fn if_condition<'a>(
         }
         IfCond::Blank(n) => {
             let v = resolve(n, payload, cx)?;
-            !v.is_undefined() && !v.is_null() && !loose_eq_empty_string(&v)
+            !v.is_undefined() && !v.is_null() && !loose_eq_empty_string(&v)?
         }
     })
 }
 
-fn string<'a>(s: String) -> Js<'a> {
-    Js::Val(Value::from(s))
+fn string<'a>(s: String) -> Resolved<'a> {
+    Resolved::Val(Value::from(s))
 }
 
-fn expected_string(name: &str, v: &Js<'_>) -> TransformError {
+fn expected_string(name: &str, v: &Resolved<'_>) -> TransformError {
     TransformError::error(format!("{name}: expected string, got {}", v.real_type()))
 }
 
 fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
     match d {
         Directive::Fail(e) => Err(e.clone()),
-        Directive::Path(p) => Ok(p.lookup(payload)),
+        Directive::Path(p) => Ok(p.lookup(payload)?),
         Directive::PathDyn(n) => {
             let v = resolve(n, payload, cx)?;
             match v.as_str() {
-                Some(s) => Ok(Path::parse_mapping_path(s).lookup(payload)),
+                Some(s) => Ok(Path::parse_mapping_path(s).lookup(payload)?),
                 None => Err(expected_string("@path", &v)),
             }
         }
-        Directive::Template(t) => Ok(string(t.render(payload))),
+        Directive::Template(t) => Ok(string(t.render(payload)?)),
         Directive::TemplateDyn(n) => {
             let v = resolve(n, payload, cx)?;
             match v.as_str() {
-                Some(s) => Ok(string(Template::parse(s).render(payload))),
+                Some(s) => Ok(string(Template::parse(s).render(payload)?)),
                 None => Err(expected_string("@template", &v)),
             }
         }
@@ -157,10 +170,12 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             otherwise,
         } => match if_branch(cond, then, otherwise, payload, cx)? {
             Some(branch) => resolve(branch, payload, cx),
-            None => Ok(Js::Undef),
+            None => Ok(Resolved::Undef),
         },
         Directive::Case { value, op } => {
-            let Some(n) = value else { return Ok(Js::Undef) };
+            let Some(n) = value else {
+                return Ok(Resolved::Undef);
+            };
             let v = resolve(n, payload, cx)?;
             match v.as_str() {
                 Some(s) => match op {
@@ -175,7 +190,7 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
         }
         Directive::Replace(r) => {
             let Some(n) = &r.value else {
-                return Ok(Js::Undef);
+                return Ok(Resolved::Undef);
             };
             let v = resolve(n, payload, cx)?;
             let text = match v.value() {
@@ -197,33 +212,35 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
         }
         Directive::ArrayPath { root, shape } => {
             let root = match root {
-                ArrayRoot::Path(p) => p.lookup(payload),
+                ArrayRoot::Path(p) => p.lookup(payload)?,
                 ArrayRoot::Node(n) => resolve(n, payload, cx)?,
             };
             let Some(shape) = shape else { return Ok(root) };
             match root.real_type() {
                 "array" => {
-                    let items: Vec<Js<'a>> = match root {
-                        Js::Ref(Value::Array(a)) => a.iter().map(Js::Ref).collect(),
-                        Js::Val(Value::Array(a)) => a.into_iter().map(Js::Val).collect(),
-                        Js::Arr(a) => a,
+                    let items: Vec<Resolved<'a>> = match root {
+                        Resolved::Ref(Value::Array(a)) => a.iter().map(Resolved::Ref).collect(),
+                        Resolved::Val(Value::Array(a)) => {
+                            a.into_iter().map(Resolved::Val).collect()
+                        }
+                        Resolved::Arr(a) => a,
                         _ => Vec::new(),
                     };
                     let mut out = Vec::with_capacity(items.len());
                     for item in items {
                         out.push(match item {
-                            Js::Ref(v) => resolve(shape, Some(v), cx)?,
+                            Resolved::Ref(v) => resolve(shape, Some(v), cx)?,
                             other => resolve_owned(shape, other, cx)?,
                         });
                     }
-                    Ok(Js::Arr(out))
+                    Ok(Resolved::Arr(out))
                 }
                 "object" => {
                     let one = match root {
-                        Js::Ref(v) => resolve(shape, Some(v), cx)?,
+                        Resolved::Ref(v) => resolve(shape, Some(v), cx)?,
                         other => resolve_owned(shape, other, cx)?,
                     };
-                    Ok(Js::Arr(vec![one]))
+                    Ok(Resolved::Arr(vec![one]))
                 }
                 _ => Ok(root),
             }
@@ -242,23 +259,23 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             let v = resolve(value, payload, cx)?;
             let mut out = Vec::new();
             flatten_js(&v, "", sep, *omit_arrays, &mut out);
-            Ok(Js::Obj(out))
+            Ok(Resolved::Obj(out))
         }
         Directive::Json { value, mode } => {
             let v = resolve(value, payload, cx)?;
             match mode {
                 JsonMode::Encode => Ok(match v.to_json() {
                     Some(s) => string(s),
-                    None => Js::Undef,
+                    None => Resolved::Undef,
                 }),
                 JsonMode::Decode => match v.as_str() {
                     Some(s) => match Value::parse(s) {
-                        Ok(parsed) => Ok(Js::Val(parsed)),
+                        Ok(parsed) => Ok(Resolved::Val(parsed)),
                         Err(_) => Ok(v),
                     },
                     None => Ok(v),
                 },
-                JsonMode::Other => Ok(Js::Undef),
+                JsonMode::Other => Ok(Resolved::Undef),
             }
         }
         Directive::Merge { direction, objects } => {
@@ -271,11 +288,12 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             if dir.as_str() == Some("left") {
                 resolved.reverse();
             }
-            let mut out: Vec<(Str, Js<'a>)> = Vec::new();
+            let mut out: Vec<(Str, Resolved<'a>)> = Vec::new();
+            let mut proto = None;
             for src in resolved {
-                assign(&mut out, src);
+                assign(&mut out, &mut proto, src);
             }
-            Ok(Js::Obj(out))
+            Ok(object_with_proto(out, proto))
         }
         Directive::Transform { apply, mapping } => {
             let empty = Value::Object(Object::new());
@@ -283,7 +301,7 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             if !matches!(data, Value::Object(_)) {
                 return Err(TransformError::error(format!(
                     "data must be an object, got {}",
-                    crate::js::real_type_of(data)
+                    usermaven_json::js::real_type_of(data)
                 )));
             }
             let apply = apply.as_ref().map_err(Clone::clone)?;
@@ -293,7 +311,7 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
         Directive::ExcludeWhenNull(n) => {
             let v = resolve(n, payload, cx)?;
             if v.is_null() {
-                return Ok(Js::Undef);
+                return Ok(Resolved::Undef);
             }
             Ok(clean_nulls(v))
         }
@@ -301,29 +319,31 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
     }
 }
 
-/// `value != ''` negated: JS loose equality with the empty string.
-fn loose_eq_empty_string(v: &Js<'_>) -> bool {
-    match v {
-        Js::Undef => false,
-        Js::Obj(_) => false,
-        Js::Arr(_) => {
+/// `value == ''`: JS loose equality with the empty string (objects and arrays are converted
+/// to a primitive first, which can throw).
+fn loose_eq_empty_string(v: &Resolved<'_>) -> Result<bool, TransformError> {
+    Ok(match v {
+        Resolved::Undef => false,
+        Resolved::Obj(_) | Resolved::Arr(_) => {
             let mut s = String::new();
-            v.write_js_string(&mut s);
+            v.write_js_string(&mut s)?;
             s.is_empty()
         }
-        Js::Ref(x) => value_loose_eq_empty(x),
-        Js::Val(x) => value_loose_eq_empty(x),
-    }
+        Resolved::Ref(x) => value_loose_eq_empty(x)?,
+        Resolved::Val(x) => value_loose_eq_empty(x)?,
+    })
 }
 
-fn value_loose_eq_empty(v: &Value) -> bool {
-    match v {
-        Value::Null | Value::Object(_) => false,
+fn value_loose_eq_empty(v: &Value) -> Result<bool, TransformError> {
+    Ok(match v {
+        Value::Null => false,
         Value::Bool(b) => !*b,
         Value::Number(n) => *n == 0.0,
         Value::String(s) => s.is_empty(),
-        Value::Array(_) => v.to_js_string().is_empty(),
-    }
+        Value::Array(_) | Value::Object(_) | Value::Builtin(_) => {
+            usermaven_json::js::to_string(v)?.is_empty()
+        }
+    })
 }
 
 fn apply_replace(r: &Replacer, text: &str) -> Result<String, TransformError> {
@@ -379,81 +399,111 @@ fn expand_replacement(rep: &str, text: &str, start: usize, end: usize, out: &mut
     }
 }
 
-/// `Object.assign(target, src)` for one source.
-fn assign<'a>(out: &mut Vec<(Str, Js<'a>)>, src: Js<'a>) {
+/// `Object.assign(target, src)` for one source: its own enumerable properties assigned in
+/// order (an own `__proto__` key replaces the target's prototype, see [`proto_assignment`]).
+fn assign<'a>(out: &mut Vec<(Str, Resolved<'a>)>, proto: &mut Option<Value>, src: Resolved<'a>) {
+    let mut set = |out: &mut Vec<(Str, Resolved<'a>)>, k: Str, v: Resolved<'a>| {
+        if &*k == "__proto__" {
+            if let Some(p) = proto_assignment(v) {
+                *proto = Some(p);
+            }
+        } else {
+            obj_set(out, k, v);
+        }
+    };
     match src {
-        Js::Undef => {}
-        Js::Obj(entries) => {
+        Resolved::Undef => {}
+        Resolved::Obj(entries) => {
             for (k, v) in entries {
-                obj_set(out, k, v);
+                set(out, k, v);
             }
         }
-        Js::Arr(items) => {
+        Resolved::Arr(items) => {
             for (i, v) in items.into_iter().enumerate() {
-                obj_set(out, index_key(i), v);
+                set(out, index_key(i), v);
             }
         }
-        Js::Ref(v) => match v {
+        Resolved::Ref(v) => match v {
             Value::Object(o) => {
                 for (k, v) in o.iter() {
-                    obj_set(out, k.clone(), Js::Ref(v));
+                    set(out, k.clone(), Resolved::Ref(v));
                 }
             }
             Value::Array(a) => {
                 for (i, v) in a.iter().enumerate() {
-                    obj_set(out, index_key(i), Js::Ref(v));
+                    set(out, index_key(i), Resolved::Ref(v));
                 }
             }
-            Value::String(_) => assign_spread(out, v),
+            Value::String(s) => {
+                for (k, v) in string_entries(s) {
+                    set(out, k, Resolved::Val(v));
+                }
+            }
             _ => {}
         },
-        Js::Val(v) => match v {
+        Resolved::Val(v) => match v {
             Value::Object(o) => {
                 for (k, v) in o {
-                    obj_set(out, k, Js::Val(v));
+                    set(out, k, Resolved::Val(v));
                 }
             }
             Value::Array(a) => {
                 for (i, v) in a.into_iter().enumerate() {
-                    obj_set(out, index_key(i), Js::Val(v));
+                    set(out, index_key(i), Resolved::Val(v));
                 }
             }
-            Value::String(_) => assign_spread(out, &v),
+            Value::String(s) => {
+                for (k, v) in string_entries(&s) {
+                    set(out, k, Resolved::Val(v));
+                }
+            }
             _ => {}
         },
     }
 }
 
-fn assign_spread<'a>(out: &mut Vec<(Str, Js<'a>)>, v: &Value) {
-    for (k, v) in crate::compile::spread(v) {
-        obj_set(out, k, Js::Val(v));
-    }
-}
-
-/// `cleanNulls`: `null` entries of an object (recursively through objects, not arrays)
-/// become `undefined`.
-fn clean_nulls(v: Js<'_>) -> Js<'_> {
+/// `cleanNulls`: a copy (`Object.assign`) of an object whose `null` entries become
+/// `undefined` and whose object entries are cleaned too (recursively through objects, not
+/// arrays). An own `__proto__` key is assigned: an object value becomes the (cleaned)
+/// prototype, `null` a `null` prototype.
+fn clean_nulls(v: Resolved<'_>) -> Resolved<'_> {
     if !v.is_object() {
         return v;
     }
-    let entries: Vec<(Str, Js<'_>)> = match v {
-        Js::Obj(o) => o,
-        Js::Ref(Value::Object(o)) => o.iter().map(|(k, v)| (k.clone(), Js::Ref(v))).collect(),
-        Js::Val(Value::Object(o)) => o.into_iter().map(|(k, v)| (k, Js::Val(v))).collect(),
+    let (entries, mut proto): (Vec<(Str, Resolved<'_>)>, Option<Value>) = match v {
+        Resolved::Obj(o) => (o, None),
+        Resolved::Ref(Value::Object(o)) => split_proto(
+            o.iter()
+                .map(|(k, v)| (k.clone(), Resolved::Ref(v)))
+                .collect(),
+        ),
+        Resolved::Val(Value::Object(o)) => {
+            split_proto(o.into_iter().map(|(k, v)| (k, Resolved::Val(v))).collect())
+        }
         other => return other,
     };
-    Js::Obj(
-        entries
-            .into_iter()
-            .map(|(k, v)| {
-                if v.is_null() {
-                    (k, Js::Undef)
-                } else if v.is_object() {
-                    (k, clean_nulls(v))
-                } else {
-                    (k, v)
-                }
-            })
-            .collect(),
-    )
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        if &*k == "__proto__" {
+            if v.is_object() {
+                proto = clean_nulls(v).into_payload();
+            }
+        } else if v.is_null() {
+            out.push((k, Resolved::Undef));
+        } else if v.is_object() {
+            out.push((k, clean_nulls(v)));
+        } else {
+            out.push((k, v));
+        }
+    }
+    object_with_proto(out, proto)
+}
+
+/// The prototype `Object.assign({}, …)` gives for own entries that may hold `__proto__`.
+fn split_proto(entries: Vec<(Str, Resolved<'_>)>) -> (Vec<(Str, Resolved<'_>)>, Option<Value>) {
+    let proto = entries
+        .iter()
+        .find(|(k, _)| &**k == "__proto__")
+        .and_then(|(_, v)| proto_assignment(v.clone()));
+    (entries, proto)
 }

@@ -7,14 +7,14 @@
 
 use usermaven_json::{Str, Value};
 
-use crate::js::{obj_set, Js};
+use crate::resolved::{obj_set, Resolved};
 
 pub(crate) fn flatten_js<'a>(
-    input: &Js<'a>,
+    input: &Resolved<'a>,
     prefix: &str,
     separator: &str,
     ignore_arrays: bool,
-    out: &mut Vec<(Str, Js<'a>)>,
+    out: &mut Vec<(Str, Resolved<'a>)>,
 ) {
     let t = input.real_type();
     if t == "object" || (!ignore_arrays && t == "array") {
@@ -31,14 +31,17 @@ pub(crate) fn flatten_js<'a>(
     }
 }
 
-fn entries<'a>(v: &Js<'a>) -> Vec<(Str, Js<'a>)> {
+fn entries<'a>(v: &Resolved<'a>) -> Vec<(Str, Resolved<'a>)> {
     match v {
-        Js::Ref(r) => match r {
-            Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), Js::Ref(v))).collect(),
+        Resolved::Ref(r) => match r {
+            Value::Object(o) => o
+                .iter()
+                .map(|(k, v)| (k.clone(), Resolved::Ref(v)))
+                .collect(),
             Value::Array(a) => a
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (crate::js::index_key(i), Js::Ref(v)))
+                .map(|(i, v)| (crate::resolved::index_key(i), Resolved::Ref(v)))
                 .collect(),
             _ => Vec::new(),
         },
@@ -53,6 +56,12 @@ fn entries<'a>(v: &Js<'a>) -> Vec<(Str, Js<'a>)> {
 /// `flattenObject(input, prefix, separator, ignoreArrays)` of flatten.ts.
 pub fn flatten_object(input: &Value, prefix: &str, separator: &str, ignore_arrays: bool) -> Value {
     let mut out = Vec::new();
-    flatten_js(&Js::Ref(input), prefix, separator, ignore_arrays, &mut out);
-    Js::Obj(out).into_value().unwrap_or(Value::Null)
+    flatten_js(
+        &Resolved::Ref(input),
+        prefix,
+        separator,
+        ignore_arrays,
+        &mut out,
+    );
+    Resolved::Obj(out).into_value().unwrap_or(Value::Null)
 }

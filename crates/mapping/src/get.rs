@@ -5,9 +5,10 @@
 //! lookup is `keys.reduce((prev, key) => prev && prev[key], obj)`: a falsy value
 //! part-way is returned as it is, strings and arrays answer `length` and indexes.
 
+use usermaven_json::js::{self, JsError};
 use usermaven_json::{Str, Value};
 
-use crate::js::{array_index, js_char_at, js_len, Js};
+use crate::resolved::Resolved;
 
 /// A parsed path, ready to be looked up many times.
 #[derive(Clone, Debug, Default)]
@@ -18,7 +19,17 @@ pub(crate) struct Path {
 #[derive(Clone, Debug)]
 struct Key {
     name: Str,
-    index: Option<u32>,
+    /// Is the key a member of `Object.prototype`, which a plain object lacking it inherits?
+    special: bool,
+}
+
+impl Key {
+    fn new(name: Str) -> Key {
+        Key {
+            special: js::is_object_member(&name),
+            name,
+        }
+    }
 }
 
 impl Path {
@@ -29,10 +40,7 @@ impl Path {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let name: String = p.chars().filter(|&c| c != '\'' && c != '"').collect();
-                Key {
-                    index: array_index(&name),
-                    name: Str::from(name),
-                }
+                Key::new(Str::from(name))
             })
             .collect();
         Path { keys }
@@ -48,39 +56,51 @@ impl Path {
         Path::parse(&strip_dollar(path))
     }
 
-    /// `get(obj, path)`; `obj` `None` is JS `undefined`.
-    pub(crate) fn lookup<'a>(&self, obj: Option<&'a Value>) -> Js<'a> {
-        // Fast path: walk borrowed objects without building intermediate `Js` values.
+    /// `get(obj, path)`; `obj` `None` is JS `undefined`. Each step is JS property access
+    /// ([`js::get`]: own keys, then the prototype chain); a falsy value part-way is returned as
+    /// it is. The error is a `TypeError` JS throws while reading (`fn.caller`).
+    pub(crate) fn lookup<'a>(&self, obj: Option<&'a Value>) -> Result<Resolved<'a>, JsError> {
+        // Fast path: walk borrowed objects without building intermediate values.
         let Some(mut cur) = obj else {
-            return Js::Undef;
+            return Ok(Resolved::Undef);
         };
         for (i, key) in self.keys.iter().enumerate() {
             match cur {
                 Value::Object(o) => match o.get(&key.name) {
                     Some(v) => cur = v,
-                    None => return Js::Undef,
+                    None if !key.special && o.proto().is_none() => return Ok(Resolved::Undef),
+                    None => return self.lookup_slow(cur, i),
                 },
-                _ if !cur.is_truthy() => return Js::Ref(cur),
-                _ => return self.lookup_slow(Js::Ref(cur), i),
+                _ if !cur.is_truthy() => return Ok(Resolved::Ref(cur)),
+                _ => return self.lookup_slow(cur, i),
             }
         }
-        Js::Ref(cur)
+        Ok(Resolved::Ref(cur))
     }
 
-    /// The general lookup from `keys[from..]` (strings and arrays answer `length` and
-    /// indexes, which may give values that do not borrow from the input).
-    fn lookup_slow<'a>(&self, mut cur: Js<'a>, from: usize) -> Js<'a> {
+    /// The general lookup from `keys[from..]`, which may give values that do not borrow from
+    /// the input (a string's `length`, a built-in function).
+    fn lookup_slow<'a>(&self, start: &'a Value, from: usize) -> Result<Resolved<'a>, JsError> {
+        let mut cur = std::borrow::Cow::Borrowed(start);
         for key in &self.keys[from..] {
             if !cur.is_truthy() {
-                return cur;
+                break;
             }
-            cur = match cur {
-                Js::Ref(v) => step_ref(v, key),
-                Js::Val(v) => step_ref(&v, key).into_owned(),
-                _ => Js::Undef,
+            let next = match &cur {
+                std::borrow::Cow::Borrowed(v) => js::get(v, &key.name)?,
+                std::borrow::Cow::Owned(v) => {
+                    js::get(v, &key.name)?.map(|n| std::borrow::Cow::Owned(n.into_owned()))
+                }
             };
+            match next {
+                Some(n) => cur = n,
+                None => return Ok(Resolved::Undef),
+            }
         }
-        cur
+        Ok(match cur {
+            std::borrow::Cow::Borrowed(v) => Resolved::Ref(v),
+            std::borrow::Cow::Owned(v) => Resolved::Val(v),
+        })
     }
 }
 
@@ -89,31 +109,6 @@ pub(crate) fn strip_dollar(path: &str) -> std::borrow::Cow<'_, str> {
     match path.find("$.") {
         Some(i) => std::borrow::Cow::Owned(format!("{}{}", &path[..i], &path[i + 2..])),
         None => std::borrow::Cow::Borrowed(path),
-    }
-}
-
-fn step_ref<'a>(v: &'a Value, key: &Key) -> Js<'a> {
-    match v {
-        Value::Object(o) => Js::from_opt(o.get(&key.name)),
-        Value::Array(a) => {
-            if &*key.name == "length" {
-                return Js::Val(Value::Number(a.len() as f64));
-            }
-            match key.index {
-                Some(i) => Js::from_opt(a.get(i as usize)),
-                None => Js::Undef,
-            }
-        }
-        Value::String(s) => {
-            if &*key.name == "length" {
-                return Js::Val(Value::Number(js_len(s) as f64));
-            }
-            match key.index.and_then(|i| js_char_at(s, i as usize)) {
-                Some(c) => Js::Val(Value::from(c)),
-                None => Js::Undef,
-            }
-        }
-        _ => Js::Undef,
     }
 }
 
@@ -145,96 +140,15 @@ fn split(path: &str) -> Vec<&str> {
     out
 }
 
-/// Members of `String.prototype` that are functions: `@path` through a non-empty string onto
-/// one of them yields the function in JS.
-const STRING_METHODS: &[&str] = &[
-    "anchor",
-    "at",
-    "big",
-    "blink",
-    "bold",
-    "charAt",
-    "charCodeAt",
-    "codePointAt",
-    "concat",
-    "constructor",
-    "endsWith",
-    "fixed",
-    "fontcolor",
-    "fontsize",
-    "includes",
-    "indexOf",
-    "isWellFormed",
-    "italics",
-    "lastIndexOf",
-    "link",
-    "localeCompare",
-    "match",
-    "matchAll",
-    "normalize",
-    "padEnd",
-    "padStart",
-    "repeat",
-    "replace",
-    "replaceAll",
-    "search",
-    "slice",
-    "small",
-    "split",
-    "startsWith",
-    "strike",
-    "sub",
-    "substr",
-    "substring",
-    "sup",
-    "toLocaleLowerCase",
-    "toLocaleUpperCase",
-    "toLowerCase",
-    "toString",
-    "toUpperCase",
-    "toWellFormed",
-    "trim",
-    "trimEnd",
-    "trimLeft",
-    "trimRight",
-    "trimStart",
-    "valueOf",
-];
-
-/// For each top-level field mapped by a plain `{"@path": P}` whose last key is a
-/// [`STRING_METHODS`] name: the field and the parsed path of the parent value.
-pub(crate) fn method_paths(mapping: &Value) -> Vec<(Str, Path)> {
-    let Some(o) = mapping.as_object() else {
-        return Vec::new();
-    };
-    o.iter()
-        .filter_map(|(field, m)| {
-            let m = m.as_object().filter(|m| m.len() == 1)?;
-            let path = m.get("@path")?.as_str()?;
-            let mut parent = Path::parse_mapping_path(path);
-            let last = parent.keys.pop()?;
-            STRING_METHODS
-                .contains(&&*last.name)
-                .then(|| (field.clone(), parent))
-        })
-        .collect()
-}
-
 /// `get(obj, path)` of get.ts, returning an owned value (`None` = `undefined`).
-pub fn get(obj: &Value, path: &str) -> Option<Value> {
-    Path::parse(path).lookup(Some(obj)).into_value()
+pub fn get(obj: &Value, path: &str) -> Result<Option<Value>, JsError> {
+    Ok(Path::parse(path).lookup(Some(obj))?.into_payload())
 }
 
 /// `get(obj, path)` with `path` given as an array of keys (no splitting).
-pub fn get_keys(obj: &Value, keys: &[&str]) -> Option<Value> {
+pub fn get_keys(obj: &Value, keys: &[&str]) -> Result<Option<Value>, JsError> {
     let path = Path {
-        keys: keys
-            .iter()
-            .map(|k| Key {
-                name: Str::from(*k),
-                index: array_index(k),
-            })
-            .collect(),
+        keys: keys.iter().map(|k| Key::new(Str::from(*k))).collect(),
     };
-    path.lookup(Some(obj)).into_value()
+    Ok(path.lookup(Some(obj))?.into_payload())
 }

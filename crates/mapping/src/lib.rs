@@ -12,21 +12,29 @@
 //! **Invariants:** no I/O; the clock is never read (the `now` passed to
 //! [`Mapping::transform`] stands in for it); bad mappings or events never panic.
 //!
+//! JavaScript's object semantics come from [`usermaven_json::js`]: lookups walk the
+//! prototype chain (`$.constructor.name` is `"Object"`, `$.__proto__` is `{}`), objects are
+//! copied by assignment where the reference assigns (`resolved[key] = …`, `Object.assign`,
+//! `removeUndefined`), so an own `__proto__` key replaces the copy's prototype or vanishes,
+//! `String(obj)` throws `TypeError: Cannot convert object to primitive value` for an object
+//! whose `toString` is not a function, and strings spread and index by UTF-16 code units.
+//!
 //! Known deviations from the reference: `undefined` items of arrays become `null` in
 //! the output (the reference keeps `undefined`, which JSON prints as `null`) and in the
-//! payload that `@transform` builds; lone UTF-16 surrogates (a string's half of an
-//! astral character) cannot be represented; property lookups only know own keys plus
-//! `length` of strings and arrays (no prototype members); `@liquid` runs on the
-//! `liquid` crate, see [`liquid`](crate::liquid) for what differs from liquidjs.
+//! payload that `@transform` builds; an object whose prototype was replaced drops entries
+//! holding `undefined` (lookups read them as `undefined` either way); a built-in function
+//! called as `toString`/`toJSON` on an object is modelled for the generic built-ins only.
+//! `@liquid` runs on our own liquidjs-compatible engine ([`liquid`](crate::liquid) lists
+//! what differs from liquidjs).
 
 mod compile;
 mod error;
 mod eval;
 mod flatten;
 mod get;
-mod js;
 pub(crate) mod liquid;
 mod placeholders;
+mod resolved;
 mod validate;
 mod value_keys;
 
@@ -45,9 +53,6 @@ use compile::Node;
 #[derive(Clone, Debug)]
 pub struct Mapping {
     root: Node,
-    /// Top-level fields mapped by a plain `@path` whose last key names a function of
-    /// `String.prototype`, with the path to the parent value (see [`Mapping::function_fields`]).
-    method_paths: Vec<(Str, get::Path)>,
 }
 
 impl Mapping {
@@ -58,23 +63,7 @@ impl Mapping {
         validate::validate(&processed, &[]).map_err(MappingError::from_verr)?;
         Ok(Mapping {
             root: compile::build(&processed),
-            method_paths: get::method_paths(&processed),
         })
-    }
-
-    /// The top-level fields that hold a JS *function* for `input`: `@path` through a
-    /// non-empty string onto a `String.prototype` method (`"x".search`). `transform` cannot
-    /// return a function (`Value` has none), so it resolves them to `undefined`; the caller
-    /// validating the payload reports them as ajv would ("… but it was a function.").
-    /// Only plain top-level `@path` fields are tracked.
-    pub fn function_fields(&self, input: &Value) -> Vec<&str> {
-        self.method_paths
-            .iter()
-            .filter(|(_, parent)| {
-                matches!(parent.lookup(Some(input)).value(), Some(Value::String(s)) if !s.is_empty())
-            })
-            .map(|(field, _)| &**field)
-            .collect()
     }
 
     /// `transform(mapping, input)`: `Ok(None)` is JS `undefined`. `now` is used only
@@ -105,7 +94,7 @@ impl Mapping {
 /// A mapping of the shape [`Mapping::plain`] recognises. Evaluating it against an object
 /// `event` as [`Mapping::transform`] does:
 /// - `Path(keys)`: `keys` looked up object by object from the root. A missing key gives
-///   `undefined`. (When a value on the way is not an object the lookup follows JS rules
+///   `undefined` (no key is a member of `Object.prototype`). (When a value on the way is not an object the lookup follows JS rules
 ///   instead — strings and arrays have members, falsy values are returned as they are — so
 ///   a caller that only walks objects must not handle that case itself.)
 /// - `IfExists`: `then` when the value at `cond` is neither `undefined` nor `null`, else
@@ -138,7 +127,14 @@ fn plain_entries(entries: &[(Str, compile::Node)]) -> Option<Vec<(Str, Plain)>> 
 fn plain_path(node: &compile::Node) -> Option<Vec<Str>> {
     match node {
         compile::Node::Dir(d) => match &**d {
-            compile::Directive::Path(p) if p.key_names().len() > 0 => {
+            // A key `Object.prototype` has (`constructor`, `__proto__`, …) is found on every
+            // object, so a walk over own keys would answer differently.
+            compile::Directive::Path(p)
+                if p.key_names().len() > 0
+                    && !p
+                        .key_names()
+                        .any(|k| usermaven_json::js::is_object_member(k)) =>
+            {
                 Some(p.key_names().cloned().collect())
             }
             _ => None,
@@ -181,7 +177,7 @@ fn check_data(input: &Value) -> Result<(), TransformError> {
     } else {
         Err(TransformError::error(format!(
             "data must be an object, got {}",
-            js::real_type_of(input)
+            usermaven_json::js::real_type_of(input)
         )))
     }
 }

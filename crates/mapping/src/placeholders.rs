@@ -8,10 +8,11 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
+use usermaven_json::js::{self, js_trim, JsError};
 use usermaven_json::Value;
 
 use crate::get::Path;
-use crate::js::Js;
+use crate::resolved::Resolved;
 
 fn triple_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -59,26 +60,23 @@ impl Pass {
         self.parts.iter().any(|p| matches!(p, Part::Var(_)))
     }
 
-    fn render(&self, data: Option<&Value>, out: &mut String) {
+    fn render(&self, data: Option<&Value>, out: &mut String) -> Result<(), JsError> {
         for part in &self.parts {
             match part {
                 Part::Lit(s) => out.push_str(s),
-                Part::Var(path) => write_placeholder(&path.lookup(data), out),
+                Part::Var(path) => write_placeholder(&path.lookup(data)?, out)?,
             }
         }
+        Ok(())
     }
 }
 
-/// JS `String.prototype.trim`.
-fn js_trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-}
-
-fn write_placeholder(v: &Js<'_>, out: &mut String) {
+/// `String(value ?? '')`, which throws for objects without a primitive value.
+fn write_placeholder(v: &Resolved<'_>, out: &mut String) -> Result<(), JsError> {
     if v.is_undefined() || v.is_null() {
-        return;
+        return Ok(());
     }
-    v.write_js_string(out);
+    v.write_js_string(out)
 }
 
 /// A parsed `@template` string.
@@ -106,28 +104,31 @@ impl Template {
         }
     }
 
-    /// `render(template, data)`; `data` `None` (undefined) renders as `{}` does.
-    pub(crate) fn render(&self, data: Option<&Value>) -> String {
+    /// `render(template, data)`; `data` `None` (undefined) renders as `{}` does. Values are
+    /// converted with `String()` (the error is its `TypeError`); halves of a surrogate pair
+    /// that end up side by side join as JS string concatenation joins them.
+    pub(crate) fn render(&self, data: Option<&Value>) -> Result<String, JsError> {
         let empty = Value::Object(Default::default());
         let data = Some(data.unwrap_or(&empty));
-        match &self.triple {
+        let out = match &self.triple {
             None => {
                 let mut out = String::new();
-                self.double.render(data, &mut out);
+                self.double.render(data, &mut out)?;
                 out
             }
             Some(first) => {
                 let mut mid = String::new();
-                first.render(data, &mut mid);
+                first.render(data, &mut mid)?;
                 let mut out = String::new();
-                Pass::parse(&mid, double_re()).render(data, &mut out);
+                Pass::parse(&mid, double_re()).render(data, &mut out)?;
                 out
             }
-        }
+        };
+        Ok(js::join_surrogate_pairs(out))
     }
 }
 
 /// `render(template, data)` of placeholders.ts.
-pub fn render(template: &str, data: &Value) -> String {
+pub fn render(template: &str, data: &Value) -> Result<String, JsError> {
     Template::parse(template).render(Some(data))
 }

@@ -426,30 +426,117 @@ fn mapping_is_send_sync_and_reusable() {
 }
 
 #[test]
-fn function_fields_are_paths_onto_string_methods_through_non_empty_strings() {
+fn paths_reach_inherited_members_and_functions_stay_functions() {
     let m = Mapping::compile(
         &Value::parse(
             r#"{"d":{"@path":"$.context.page.search"},"t":{"@path":"$.context.page.title"},
-                "n":{"@path":"$.name.trim"},"x":{"@template":"{{a.search}}"}}"#,
+                "n":{"@path":"$.name.trim"},"x":{"@template":"{{a.search}}"},
+                "c":{"@path":"$.constructor.name"},"p":{"@path":"$.__proto__"}}"#,
         )
         .unwrap(),
     )
     .unwrap();
-    let fields = |event: &str| {
-        let e = Value::parse(event).unwrap();
-        m.function_fields(&e)
-            .into_iter()
-            .map(str::to_string)
-            .collect::<Vec<_>>()
+    let e = Value::parse(r#"{"context":{"page":"undefined"},"name":"x","a":"q"}"#).unwrap();
+    let out = m.transform(&e, now()).unwrap().unwrap();
+    let func = |v: Option<&Value>| match v {
+        Some(Value::Builtin(usermaven_json::js::Builtin::Function(f))) => Some(f.name),
+        _ => None,
     };
+    assert_eq!(func(out.get("d")), Some("search"));
+    assert_eq!(func(out.get("n")), Some("trim"));
+    assert!(out.get("t").is_none());
+    // JSON.stringify leaves functions out; the prototype prints as `{}`.
     assert_eq!(
-        fields(r#"{"context":{"page":"undefined"},"name":"x"}"#),
-        ["d", "n"]
+        out.to_json(),
+        r#"{"x":"function search() { [native code] }","c":"Object","p":{}}"#
     );
-    assert_eq!(fields(r#"{"context":{"page":""}}"#), Vec::<String>::new());
+}
+
+#[test]
+fn proto_keys_are_assigned_when_objects_are_copied() {
+    let t = |mapping: &str, input: &str| {
+        let m = Mapping::compile(&Value::parse(mapping).unwrap()).unwrap();
+        match m.transform(&Value::parse(input).unwrap(), now()) {
+            Ok(v) => v.map_or("undefined".to_string(), |v| v.to_json()),
+            Err(e) => format!("{}: {}", e.name, e.message),
+        }
+    };
+    // A mapping key `__proto__` sets the prototype of the resolved object; the final copy
+    // (`removeUndefined`) drops it.
     assert_eq!(
-        fields(r#"{"context":{"page":{"search":"?q"}}}"#),
-        Vec::<String>::new()
+        t(r#"{"__proto__":{"a":{"@path":"$.x"}},"b":1}"#, r#"{"x":2}"#),
+        r#"{"b":1}"#
     );
-    assert_eq!(fields(r#"{"context":{"page":5}}"#), Vec::<String>::new());
+    // An event's own `__proto__` key becomes the copy's prototype (object) or vanishes.
+    assert_eq!(
+        t(
+            r#"{"p":{"@path":"$.p"}}"#,
+            r#"{"p":{"__proto__":{"a":1},"b":2}}"#
+        ),
+        r#"{"p":{"b":2}}"#
+    );
+    assert_eq!(
+        t(r#"{"p":{"@path":"$.p"}}"#, r#"{"p":{"__proto__":7,"b":2}}"#),
+        r#"{"p":{"b":2}}"#
+    );
+    // ... and that prototype is visible to a later lookup (`@transform` reads its own output).
+    assert_eq!(
+        t(
+            r#"{"@transform":{"apply":{"p":{"@path":"$.p"}},"mapping":{"a":{"@path":"$.p.a"},"n":{"@path":"$.p.__proto__.a"}}}}"#,
+            r#"{"p":{"__proto__":{"a":1},"b":2}}"#
+        ),
+        r#"{"a":1,"n":1}"#
+    );
+    // `String(obj)` throws when an own `toString` is not a function.
+    assert_eq!(
+        t(
+            r#"{"s":{"@template":"{{p}}"}}"#,
+            r#"{"p":{"toString":"x"}}"#
+        ),
+        "TypeError: Cannot convert object to primitive value"
+    );
+    assert_eq!(
+        t(r#"{"s":{"@template":"{{p}}"}}"#, r#"{"p":{"valueOf":"x"}}"#),
+        r#"{"s":"[object Object]"}"#
+    );
+    // `@merge` spreads a string by UTF-16 code units.
+    assert_eq!(
+        t(
+            r#"{"m":{"@merge":{"direction":"right","objects":[{"@path":"$.s"}]}}}"#,
+            r#"{"s":"a😀"}"#
+        ),
+        r#"{"m":{"0":"a","1":"\ud83d","2":"\ude00"}}"#
+    );
+}
+
+#[test]
+fn prototype_pollution_does_not_escape_one_event() {
+    // One compiled mapping, reused: an event that assigns prototypes everywhere it can must
+    // leave nothing behind for the next event (or for objects of its own it did not touch).
+    let m = Mapping::compile(
+        &Value::parse(
+            r#"{"a":{"@path":"$.polluted"},"b":{"@path":"$.p.polluted"},"c":{"@path":"$.q.polluted"},
+                "d":{"@merge":{"direction":"right","objects":[{"@path":"$.p"},{}]}},
+                "e":{"@transform":{"apply":{"p":{"@path":"$.p"}},"mapping":{"x":{"@path":"$.p.polluted"}}}},
+                "__proto__":{"polluted":{"@path":"$.p"}}}"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let hostile = Value::parse(
+        r#"{"__proto__":{"polluted":1},"p":{"__proto__":{"polluted":2},"k":1},"q":{"k":2}}"#,
+    )
+    .unwrap();
+    // Expected values: the reference's (`node reference/run-cases.js` on the same transform).
+    // `JSON.parse` makes `__proto__` an own key, so only copies (here `@transform`'s) see `2`.
+    let out = m.transform(&hostile, now()).unwrap().unwrap();
+    assert_eq!(out.to_json(), r#"{"d":{"k":1},"e":{"x":2}}"#);
+    let plain = Value::parse(r#"{"p":{"k":1},"q":{"k":2}}"#).unwrap();
+    let out = m.transform(&plain, now()).unwrap().unwrap();
+    assert_eq!(out.to_json(), r#"{"d":{"k":1},"e":{}}"#);
+    assert_eq!(
+        crate::get(&plain, "p.polluted").unwrap(),
+        None,
+        "nothing was added to the built-in prototypes"
+    );
 }

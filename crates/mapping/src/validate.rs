@@ -7,7 +7,7 @@
 
 use usermaven_json::{Object, Value};
 
-use crate::js::{js_len, real_type_of};
+use usermaven_json::js::{real_type_of, utf16_len as js_len};
 
 /// The reference's maximum `@replace` pattern / replacement length.
 pub(crate) const MAX_PATTERN_LENGTH: usize = 10;

@@ -1,16 +1,33 @@
 //! ajv's type checks and `coerceTypes: 'array'` coercion (ajv `compile/validate/dataType.ts`),
 //! plus the JavaScript number conversions they rely on (`+str`, `"" + num`, `parseInt`).
 
+use usermaven_json::js::{Builtin, Proto};
 use usermaven_json::{write_number, Value};
 
 use crate::compile::JsonType;
+
+/// What ajv's type checks make of a built-in (`Array.isArray(Array.prototype)` holds;
+/// functions are neither objects nor arrays; the other prototypes are objects).
+pub(crate) fn builtin_type(b: Builtin) -> Option<JsonType> {
+    match b {
+        Builtin::Prototype(Proto::Array) => Some(JsonType::Array),
+        _ if b.is_callable() => None,
+        _ => Some(JsonType::Object),
+    }
+}
 
 /// ajv `checkDataType` with `strictNumbers: true`.
 pub(crate) fn is_type(v: &Value, t: JsonType) -> bool {
     match t {
         JsonType::Null => v.is_null(),
-        JsonType::Array => matches!(v, Value::Array(_)),
-        JsonType::Object => matches!(v, Value::Object(_)),
+        JsonType::Array => {
+            matches!(v, Value::Array(_))
+                || matches!(v, Value::Builtin(b) if builtin_type(*b) == Some(JsonType::Array))
+        }
+        JsonType::Object => {
+            matches!(v, Value::Object(_))
+                || matches!(v, Value::Builtin(b) if builtin_type(*b) == Some(JsonType::Object))
+        }
         JsonType::Number => matches!(v, Value::Number(n) if n.is_finite()),
         JsonType::Integer => matches!(v, Value::Number(n) if n.is_finite() && n.fract() == 0.0),
         JsonType::String => matches!(v, Value::String(_)),
@@ -28,6 +45,7 @@ pub(crate) fn is_any_type_mask(v: &Value, mask: u8) -> bool {
         Value::String(_) => bit(JsonType::String),
         Value::Array(_) => bit(JsonType::Array),
         Value::Object(_) => bit(JsonType::Object),
+        Value::Builtin(b) => builtin_type(*b).is_some_and(bit),
         Value::Number(n) => {
             n.is_finite() && (bit(JsonType::Number) || (bit(JsonType::Integer) && n.fract() == 0.0))
         }
@@ -49,7 +67,9 @@ fn unwrapped_matches(d: &Value, types: &[JsonType]) -> bool {
     let mut cond = true;
     let mut rest: Vec<JsonType> = types.to_vec();
     if has(JsonType::Array) && has(JsonType::Object) {
-        let not_obj = !matches!(d, Value::Null | Value::Array(_) | Value::Object(_));
+        // `typeof data != "object"`
+        let not_obj = !matches!(d, Value::Null | Value::Array(_) | Value::Object(_))
+            && !matches!(d, Value::Builtin(b) if !b.is_callable());
         cond = if has(JsonType::Null) {
             not_obj
         } else {
@@ -193,7 +213,4 @@ pub(crate) fn strict_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// UTF-16 length (`str.length`).
-pub(crate) fn utf16_len(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
-}
+pub(crate) use usermaven_json::js::utf16_len;

@@ -42,6 +42,11 @@ pub(crate) fn humanize_type_of(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Number(_) => "a number",
         Value::Bool(_) => "a boolean",
+        Value::Builtin(b) => match crate::coerce::builtin_type(*b) {
+            None => "a function",
+            Some(crate::compile::JsonType::Array) => "an array",
+            Some(_) => "an object",
+        },
     }
 }
 

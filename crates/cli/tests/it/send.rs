@@ -50,7 +50,7 @@ fn dead_letter_lines(path: &Path) -> Vec<serde_json::Value> {
     fn conv(v: &usermaven_json::Value) -> serde_json::Value {
         use usermaven_json::Value as V;
         match v {
-            V::Null => serde_json::Value::Null,
+            V::Null | V::Builtin(_) => serde_json::Value::Null,
             V::Bool(b) => serde_json::Value::Bool(*b),
             V::Number(n) => serde_json::Number::from_f64(*n)
                 .map(|n| match n.as_f64() {

@@ -162,6 +162,15 @@ fn odd_values() -> Vec<Value> {
         "\"\\u00e9\"",
         "1e400",
         "{\"email\":\"e\",\"1\":2}",
+        // Keys special to JavaScript: copies assign `__proto__`; lookups find inherited members.
+        "{\"__proto__\":{\"a\":1},\"b\":2}",
+        "{\"b\":2,\"__proto__\":7}",
+        "{\"__proto__\":null}",
+        "{\"x\":{\"__proto__\":[1]}}",
+        "[{\"__proto__\":{}}]",
+        "{\"toString\":\"x\",\"valueOf\":1,\"constructor\":\"c\"}",
+        "\"a\\ud83d\\ude00b\"",
+        "\"\\ud83d\"",
     ]
     .iter()
     .map(|t| Value::parse(t).unwrap())
@@ -196,6 +205,13 @@ const PATHS: &[&[&str]] = &[
     &["context", "campaign", "source"],
     &["context", "traits", "email"],
     &["context", "userAgent"],
+    &["__proto__"],
+    &["properties", "__proto__"],
+    &["traits", "__proto__"],
+    &["context", "__proto__"],
+    &["context", "page", "__proto__"],
+    &["properties", "constructor"],
+    &["traits", "toString"],
 ];
 
 #[test]
@@ -267,6 +283,19 @@ fn user_subscriptions_agree() {
         "type = \"track\"",
         &plain,
     ));
+    // Mappings with keys and paths special to JavaScript: not plain, the general path decides.
+    for m in [
+        r#"{"event":{"@path":"$.event"},"__proto__":{"user_id":{"@path":"$.userId"}}}"#,
+        r#"{"event":{"@path":"$.event"},"user_id":{"@path":"$.constructor.name"}}"#,
+        r#"{"event":{"@path":"$.event"},"event_attributes":{"@path":"$.properties.__proto__"}}"#,
+    ] {
+        subs.push(Subscription::new(
+            "hostile",
+            ActionKind::Track,
+            "type = \"track\"",
+            &Value::parse(m).unwrap(),
+        ));
+    }
     // Plain, but without the required `user_email` of Identify User: every event fails.
     let no_email = Value::parse(r#"{"user_id":{"@path":"$.userId"}}"#).unwrap();
     subs.push(Subscription::new(
@@ -308,6 +337,10 @@ const TRIGGERS: &[&str] = &[
     "type = 'track'",
     "",
     "type = ",
+    "properties.constructor exists",
+    "type = \"track\" and properties.__proto__ exists",
+    "traits.toString.name = \"toString\" or context.valueOf exists",
+    "properties.__proto__.a = 1",
 ];
 
 #[test]
@@ -354,6 +387,17 @@ fn fql_triggers_agree() {
     }
 }
 
+/// Object keys, some of them special to JavaScript.
+fn arb_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-z0-9]{1,6}",
+        1 => prop::sample::select(vec![
+            "__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "length", "0",
+        ])
+        .prop_map(str::to_string),
+    ]
+}
+
 fn arb_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -365,7 +409,7 @@ fn arb_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(2, 8, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-            prop::collection::vec(("[a-z0-9]{1,6}", inner), 0..4).prop_map(|kv| {
+            prop::collection::vec((arb_key(), inner), 0..4).prop_map(|kv| {
                 let mut o = Object::new();
                 for (k, v) in kv {
                     o.set(&k, v);

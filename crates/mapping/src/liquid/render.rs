@@ -40,6 +40,7 @@ pub(super) struct Ctx<'a, 'i> {
 
 impl<'a, 'i> Ctx<'a, 'i> {
     pub(super) fn new(input: &'i [u16], env: V<'a>, now: jiff::Timestamp) -> Ctx<'a, 'i> {
+        super::value::take_conversion_error();
         Ctx {
             input,
             env,
@@ -65,7 +66,11 @@ impl<'a, 'i> Ctx<'a, 'i> {
 
     pub(super) fn render(&mut self, nodes: &[Node], out: &mut String) -> Result<(), LErr> {
         for node in nodes {
-            if let Err(e) = self.render_node(node, out) {
+            let mut result = self.render_node(node, out);
+            if result.is_ok() && super::value::take_conversion_error() {
+                result = raw("Cannot convert object to primitive value");
+            }
+            if let Err(e) = result {
                 return Err(match e {
                     RErr::L(e) => e,
                     RErr::Raw(m) => LErr::at("RenderError", m, self.input, node_pos(node)),
@@ -343,11 +348,7 @@ fn js_truthy(v: &V<'_>) -> bool {
 }
 
 fn is_index(k: &str) -> Option<usize> {
-    if usermaven_json::is_array_index(k) {
-        k.parse().ok()
-    } else {
-        None
-    }
+    usermaven_json::js::array_index(k).map(|i| i as usize)
 }
 
 /// An own property (`hasOwnProperty` + `obj[key]`).
@@ -358,7 +359,9 @@ pub(super) fn own_prop<'a>(obj: &V<'a>, k: &str) -> V<'a> {
                 return V::Num(len16(s) as f64);
             }
             match is_index(k) {
-                Some(i) if i < len16(s) => crate::js::js_char_at(s, i).map_or(V::Undef, V::str),
+                Some(i) if i < len16(s) => {
+                    usermaven_json::js::char_at(s, i).map_or(V::Undef, V::str)
+                }
                 _ => V::Undef,
             }
         }

@@ -37,6 +37,9 @@ impl<'a> V<'a> {
             Value::String(s) => V::Str(s.clone()),
             Value::Array(a) => V::RArr(a),
             Value::Object(o) => V::Obj(o),
+            // Only reachable through a payload built by `@transform`/`@arrayPath`; liquid
+            // sees it as its string.
+            Value::Builtin(_) => V::str(v.to_js_string()),
         }
     }
 
@@ -141,7 +144,13 @@ impl<'a> V<'a> {
                 }
                 out
             }
-            V::Obj(_) | V::Drop(_) => "[object Object]".into(),
+            V::Obj(o) => {
+                if usermaven_json::js::object_to_string(o).is_err() {
+                    CONVERSION_FAILED.with(|f| f.set(true));
+                }
+                "[object Object]".into()
+            }
+            V::Drop(_) => "[object Object]".into(),
         }
     }
 
@@ -200,9 +209,18 @@ pub(super) use usermaven_json::js::{
     is_js_space as js_space, js_trim, string_to_number as str_to_number,
 };
 
-/// UTF-16 length.
-pub(super) fn len16(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
+pub(super) use usermaven_json::js::utf16_len as len16;
+
+thread_local! {
+    /// Set when [`V::js_string`] met an object `String()` throws on (an own `toString` that is
+    /// not a function): the conversion is deep inside filters that cannot fail, so the
+    /// renderer turns the flag into the `TypeError` after the node (see [`take_conversion_error`]).
+    static CONVERSION_FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a `String()` conversion failed since the last call (and clears the flag).
+pub(super) fn take_conversion_error() -> bool {
+    CONVERSION_FAILED.with(|f| f.replace(false))
 }
 
 /// JS abstract relational comparison `l < r` (`None` when undefined, i.e. NaN involved).

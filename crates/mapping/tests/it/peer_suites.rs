@@ -113,11 +113,11 @@ fn path_get_jsonl() {
         let object = case.get("object").cloned().unwrap_or_default();
         let expect = case.get("expect").cloned().unwrap_or_default();
         let got = match case.get("path") {
-            Some(Value::String(p)) => get(&object, p),
+            Some(Value::String(p)) => get(&object, p).expect("no lookup throws"),
             Some(Value::Array(keys)) => {
                 let keys: Vec<String> = keys.iter().map(Value::to_js_string).collect();
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                get_keys(&object, &keys)
+                get_keys(&object, &keys).expect("no lookup throws")
             }
             // `get(obj, null)` / `get(obj, undefined)` return undefined.
             _ => None,
@@ -172,7 +172,9 @@ fn mapping_kit_helpers_jsonl() {
             Some("render") => match arg(0) {
                 Some(Value::String(t)) => {
                     let empty = Value::Object(Object::new());
-                    Ok(Value::from(render(t, arg(1).unwrap_or(&empty))))
+                    render(t, arg(1).unwrap_or(&empty))
+                        .map(Value::from)
+                        .map_err(|e| ("TypeError".to_string(), e.message.to_string()))
                 }
                 other => {
                     let t = other.map_or("undefined", |v| match v {

@@ -92,32 +92,32 @@ fn classify(k: &str) -> Field {
 /// The payload's values for the keys that matter (`None`: the payload lacks the key).
 #[derive(Default)]
 struct Found<'a> {
-    api_key: Option<PV<'a>>,
-    ids: Option<PV<'a>>,
-    doc_encoding: Option<PV<'a>>,
-    src: Option<PV<'a>>,
-    screen_resolution: Option<PV<'a>>,
-    url: Option<PV<'a>>,
+    api_key: Option<PayloadValue<'a>>,
+    ids: Option<PayloadValue<'a>>,
+    doc_encoding: Option<PayloadValue<'a>>,
+    src: Option<PayloadValue<'a>>,
+    screen_resolution: Option<PayloadValue<'a>>,
+    url: Option<PayloadValue<'a>>,
     doc_host: bool,
-    screen: Option<PV<'a>>,
+    screen: Option<PayloadValue<'a>>,
     vp_size: bool,
-    timezone: Option<PV<'a>>,
+    timezone: Option<PayloadValue<'a>>,
     local_tz_offset: bool,
-    event: Option<PV<'a>>,
+    event: Option<PayloadValue<'a>>,
     event_type: bool,
     user: bool,
-    user_id: Option<PV<'a>>,
-    user_anonymous_id: Option<PV<'a>>,
-    user_email: Option<PV<'a>>,
-    user_first_name: Option<PV<'a>>,
-    user_last_name: Option<PV<'a>>,
-    user_custom_attributes: Option<PV<'a>>,
-    user_created_at: Option<PV<'a>>,
+    user_id: Option<PayloadValue<'a>>,
+    user_anonymous_id: Option<PayloadValue<'a>>,
+    user_email: Option<PayloadValue<'a>>,
+    user_first_name: Option<PayloadValue<'a>>,
+    user_last_name: Option<PayloadValue<'a>>,
+    user_custom_attributes: Option<PayloadValue<'a>>,
+    user_created_at: Option<PayloadValue<'a>>,
     company: bool,
-    company_id: Option<PV<'a>>,
-    company_name: Option<PV<'a>>,
-    company_created_at: Option<PV<'a>>,
-    company_custom_attributes: Option<PV<'a>>,
+    company_id: Option<PayloadValue<'a>>,
+    company_name: Option<PayloadValue<'a>>,
+    company_created_at: Option<PayloadValue<'a>>,
+    company_custom_attributes: Option<PayloadValue<'a>>,
 }
 
 /// How many leading payload keys have their classification remembered between the scan
@@ -125,7 +125,10 @@ struct Found<'a> {
 const REMEMBERED: usize = 32;
 
 impl<'a> Found<'a> {
-    fn scan(payload: &[(&'a str, PV<'a>)], fields: &mut [Field; REMEMBERED]) -> Found<'a> {
+    fn scan(
+        payload: &[(&'a str, PayloadValue<'a>)],
+        fields: &mut [Field; REMEMBERED],
+    ) -> Found<'a> {
         let mut f = Found::default();
         for (i, &(k, v)) in payload.iter().enumerate() {
             let field = classify(k);
@@ -170,8 +173,9 @@ impl<'a> Found<'a> {
 /// by the fused path ([`crate::fused`]), which only ever hands over canonical text (what
 /// `JSON.stringify` would print for it).
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum PV<'a> {
-    Dom(&'a Value),
+pub(crate) enum PayloadValue<'a> {
+    /// A value of a parsed payload.
+    Parsed(&'a Value),
     /// A canonical scalar.
     Raw(Raw<'a>),
     /// A canonical object at a whole node of an extraction.
@@ -180,23 +184,23 @@ pub(crate) enum PV<'a> {
     Obj(&'a [(&'a str, Raw<'a>)]),
 }
 
-impl<'a> PV<'a> {
+impl<'a> PayloadValue<'a> {
     fn is_truthy(&self) -> bool {
         match self {
-            PV::Dom(v) => v.is_truthy(),
-            PV::Raw(r) => r.truthy().unwrap_or(true),
-            PV::Entries(..) | PV::Obj(_) => true,
+            PayloadValue::Parsed(v) => v.is_truthy(),
+            PayloadValue::Raw(r) => r.truthy().unwrap_or(true),
+            PayloadValue::Entries(..) | PayloadValue::Obj(_) => true,
         }
     }
 
     fn write_json(&self, out: &mut String) {
         match self {
-            PV::Dom(v) => v.write_json(out),
-            PV::Raw(r) => out.push_str(r.text),
-            PV::Entries(ex, node) => {
+            PayloadValue::Parsed(v) => v.write_json(out),
+            PayloadValue::Raw(r) => out.push_str(r.text),
+            PayloadValue::Entries(ex, node) => {
                 out.push_str(ex.get(*node).map_or("{}", |r| r.text));
             }
-            PV::Obj(entries) => {
+            PayloadValue::Obj(entries) => {
                 out.push('{');
                 for (i, (k, r)) in entries.iter().enumerate() {
                     if i > 0 {
@@ -212,32 +216,32 @@ impl<'a> PV<'a> {
     }
 
     /// `value[key]` of an object (`None` for other values, whose members are not needed).
-    fn get(&self, key: &str) -> Option<PV<'a>> {
+    fn get(&self, key: &str) -> Option<PayloadValue<'a>> {
         match *self {
-            PV::Dom(v) => v.get(key).map(PV::Dom),
-            PV::Raw(_) => None,
-            PV::Entries(ex, node) => ex
+            PayloadValue::Parsed(v) => v.get(key).map(PayloadValue::Parsed),
+            PayloadValue::Raw(_) => None,
+            PayloadValue::Entries(ex, node) => ex
                 .entries(node)
                 .find(|(k, _)| *k == key)
-                .map(|(_, r)| PV::Raw(r)),
-            PV::Obj(entries) => entries
+                .map(|(_, r)| PayloadValue::Raw(r)),
+            PayloadValue::Obj(entries) => entries
                 .iter()
                 .find(|(k, _)| &**k == key)
-                .map(|(_, r)| PV::Raw(*r)),
+                .map(|(_, r)| PayloadValue::Raw(*r)),
         }
     }
 
     /// `String(value)` appended to `out`.
     fn push_js_string(&self, out: &mut String) {
         match self {
-            PV::Dom(Value::String(s)) => out.push_str(s),
-            PV::Dom(Value::Number(n)) => write_number(out, *n),
-            PV::Dom(other) => out.push_str(&other.to_js_string()),
-            PV::Raw(r) => match r.kind {
+            PayloadValue::Parsed(Value::String(s)) => out.push_str(s),
+            PayloadValue::Parsed(Value::Number(n)) => write_number(out, *n),
+            PayloadValue::Parsed(other) => out.push_str(&other.to_js_string()),
+            PayloadValue::Raw(r) => match r.kind {
                 Kind::String => out.push_str(r.plain_str().unwrap_or_default()),
                 _ => out.push_str(r.text),
             },
-            PV::Entries(..) | PV::Obj(_) => out.push_str("[object Object]"),
+            PayloadValue::Entries(..) | PayloadValue::Obj(_) => out.push_str("[object Object]"),
         }
     }
 
@@ -248,17 +252,22 @@ impl<'a> PV<'a> {
     }
 }
 
-fn truthy(v: Option<PV<'_>>) -> Option<PV<'_>> {
-    v.filter(PV::is_truthy)
+fn truthy(v: Option<PayloadValue<'_>>) -> Option<PayloadValue<'_>> {
+    v.filter(PayloadValue::is_truthy)
 }
 
 /// The payload's entries as the body writer takes them.
-pub(crate) fn entries(payload: &Object) -> Vec<(&str, PV<'_>)> {
-    payload.iter().map(|(k, v)| (&**k, PV::Dom(v))).collect()
+pub(crate) fn entries(payload: &Object) -> Vec<(&str, PayloadValue<'_>)> {
+    payload
+        .iter()
+        .map(|(k, v)| (&**k, PayloadValue::Parsed(v)))
+        .collect()
 }
 
-/// The request body for `payload`, or `None` when the payload has an array-index key (the
-/// caller then takes the `Object`-based path).
+/// The request body for `payload`, or `None` when the payload has an array-index key or a
+/// field holding a function (a payload validation did not see; JSON.stringify leaves such a
+/// field out where request-params.ts copies it), and the caller then takes the
+/// `Object`-based path.
 pub(super) fn body(
     kind: ActionKind,
     payload: &Object,
@@ -267,7 +276,9 @@ pub(super) fn body(
     env: &mut dyn Env,
 ) -> Option<Result<String, ActionError>> {
     // Array-index keys enumerate first, so checking the first key is enough.
-    if payload.keys().next().is_some_and(|k| is_array_index(k)) {
+    if payload.keys().next().is_some_and(|k| is_array_index(k))
+        || payload.values().any(Value::is_skipped_member)
+    {
         return None;
     }
     Some(write_body(kind, &entries(payload), settings, options, env))
@@ -276,7 +287,7 @@ pub(super) fn body(
 /// The body for a payload given as entries in JS order, none of them an array index.
 pub(crate) fn write_body(
     kind: ActionKind,
-    payload: &[(&str, PV<'_>)],
+    payload: &[(&str, PayloadValue<'_>)],
     settings: &Settings,
     options: &Options,
     env: &mut dyn Env,
@@ -288,8 +299,8 @@ pub(crate) fn write_body(
     let url = match truthy(f.url) {
         Some(u) => Some(
             match u {
-                PV::Dom(Value::String(s)) => doc_host(s),
-                PV::Raw(r) if r.plain_str().is_some() => {
+                PayloadValue::Parsed(Value::String(s)) => doc_host(s),
+                PayloadValue::Raw(r) if r.plain_str().is_some() => {
                     doc_host(r.plain_str().unwrap_or_default())
                 }
                 other => doc_host(&other.js_string()).map(|h| h.into_owned().into()),
@@ -330,7 +341,9 @@ pub(crate) fn write_body(
     let api_key_default = settings.api_key.as_ref();
     if let Some(k) = api_key_default {
         out.push_str("\"api_key\":");
-        f.api_key.unwrap_or(PV::Dom(k)).write_json(&mut out);
+        f.api_key
+            .unwrap_or(PayloadValue::Parsed(k))
+            .write_json(&mut out);
         out.push(',');
     }
     out.push_str("\"ids\":");
@@ -409,6 +422,8 @@ pub(crate) fn write_body(
                 out.push_str(",\"event_attributes\":");
                 write_omit(&mut out, v, &["email", "created_at"]);
             }
+            // JSON.stringify leaves out members holding a function.
+            _ if matches!(v, PayloadValue::Parsed(d) if d.is_skipped_member()) => {}
             _ => {
                 out.push(',');
                 write_js_string(&mut out, k);
@@ -458,7 +473,7 @@ fn write_host(out: &mut String, host: Option<&Cow<'_, str>>) {
 }
 
 /// `eventType || event`, the value `event_type` ends with when one of them is set.
-fn write_event_type(out: &mut String, forced: Option<&str>, event: Option<PV<'_>>) {
+fn write_event_type(out: &mut String, forced: Option<&str>, event: Option<PayloadValue<'_>>) {
     match (forced, event) {
         (Some(t), _) => write_js_string(out, t),
         (None, Some(v)) => v.write_json(out),
@@ -466,7 +481,7 @@ fn write_event_type(out: &mut String, forced: Option<&str>, event: Option<PV<'_>
     }
 }
 
-fn field(out: &mut String, name: &str, v: Option<PV<'_>>) {
+fn field(out: &mut String, name: &str, v: Option<PayloadValue<'_>>) {
     if let Some(v) = v {
         out.push_str(",\"");
         out.push_str(name);
@@ -510,7 +525,7 @@ fn write_user(out: &mut String, f: &Found<'_>, generated_id: Option<&str>) {
 fn write_company(out: &mut String, f: &Found<'_>, options: &Options) {
     out.push_str("{\"id\":");
     f.company_id
-        .unwrap_or(PV::Dom(&Value::Null))
+        .unwrap_or(PayloadValue::Parsed(&Value::Null))
         .write_json(out);
     field(out, "name", f.company_name);
     field(out, "created_at", f.company_created_at);
@@ -530,10 +545,10 @@ fn write_company(out: &mut String, f: &Found<'_>, options: &Options) {
 }
 
 /// [`omit`] written as JSON; objects (the usual case) are filtered while writing.
-fn write_omit(out: &mut String, value: PV<'_>, keys: &[&str]) {
+fn write_omit(out: &mut String, value: PayloadValue<'_>, keys: &[&str]) {
     let value = match value {
-        PV::Dom(v) => v,
-        PV::Entries(ex, node) => {
+        PayloadValue::Parsed(v) => v,
+        PayloadValue::Entries(ex, node) => {
             out.push('{');
             let mut first = true;
             for (k, r) in ex.entries(node).filter(|(k, _)| !keys.contains(k)) {
@@ -551,16 +566,16 @@ fn write_omit(out: &mut String, value: PV<'_>, keys: &[&str]) {
             out.push('}');
             return;
         }
-        PV::Obj(entries) => {
+        PayloadValue::Obj(entries) => {
             let kept: Vec<(&str, Raw<'_>)> = entries
                 .iter()
                 .filter(|(k, _)| !keys.contains(k))
                 .copied()
                 .collect();
-            PV::Obj(&kept).write_json(out);
+            PayloadValue::Obj(&kept).write_json(out);
             return;
         }
-        PV::Raw(r) => {
+        PayloadValue::Raw(r) => {
             let v = Value::parse(r.text).unwrap_or_default();
             return omit(v, keys).write_json(out);
         }
@@ -569,7 +584,11 @@ fn write_omit(out: &mut String, value: PV<'_>, keys: &[&str]) {
         Value::Object(o) => {
             out.push('{');
             let mut first = true;
-            for (k, v) in o.iter().filter(|(k, _)| !keys.contains(&&***k)) {
+            // JSON.stringify leaves out members holding a function.
+            for (k, v) in o
+                .iter()
+                .filter(|(k, v)| !keys.contains(&&***k) && !v.is_skipped_member())
+            {
                 if !first {
                     out.push(',');
                 }
