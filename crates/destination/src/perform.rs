@@ -185,9 +185,11 @@ fn resolve_request_payload(
         p.remove("screen");
     }
 
-    // timezone → local_tz_offset at *now*.
+    // timezone → local_tz_offset at *now* (or at the event's time, as an option).
     if let Some(zone) = p.get("timezone").filter(|v| v.is_truthy()) {
-        let offset = tz::local_tz_offset(&zone.to_js_string(), env.now())?;
+        let event_time = || p.get("utc_time").map(Value::to_js_string);
+        let at = tz::offset_instant(options, event_time, env.now());
+        let offset = tz::local_tz_offset(&zone.to_js_string(), at, options.fix_tz_midnight)?;
         p.set(
             "local_tz_offset",
             offset.map(Value::Number).unwrap_or(Value::Null),
