@@ -51,6 +51,12 @@ pub(crate) struct SendArgs {
     /// Apply the documented fix for the reference's company.custom bug.
     #[arg(long)]
     fix_company_custom: bool,
+    /// Compute local_tz_offset at the event's time (`utc_time`) instead of now (for replays).
+    #[arg(long)]
+    tz_offset_at_event_time: bool,
+    /// Apply the documented fix for the reference's local-midnight offset bug.
+    #[arg(long)]
+    fix_tz_midnight: bool,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
     concurrency: u64,
@@ -120,6 +126,8 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
     let options = Options {
         fix_company_custom: args.fix_company_custom,
+        tz_offset_at_event_time: args.tz_offset_at_event_time,
+        fix_tz_midnight: args.fix_tz_midnight,
         ..Options::default()
     };
     let dest = if args.replay.is_some() {

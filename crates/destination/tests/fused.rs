@@ -45,6 +45,9 @@ fn corpus() -> Vec<(String, String)> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
+        // tz-offsets repeats tz-names' events at other instants (its `now`, which this test
+        // fixes): 14k events that add nothing here.
+        .filter(|p| !p.to_string_lossy().ends_with("tz-offsets.cases.ndjson"))
         .collect();
     files.sort();
     for f in files {

@@ -40,7 +40,7 @@ fn check(kind: ActionKind, payload: &Object, settings: &Settings, options: &Opti
 }
 
 /// Every action kind, with and without a settings api_key, with and without the
-/// company.custom fix.
+/// fixes (company.custom, time-zone offset at the event's time, local midnight).
 fn check_all(payload: &Object, raw_settings: Option<&Value>) -> usize {
     let mut settings = vec![Settings::new("k", "t")];
     if let Some(s) = raw_settings {
@@ -56,6 +56,8 @@ fn check_all(payload: &Object, raw_settings: Option<&Value>) -> usize {
             for fix in [false, true] {
                 let options = Options {
                     fix_company_custom: fix,
+                    tz_offset_at_event_time: fix,
+                    fix_tz_midnight: fix,
                     ..Options::default()
                 };
                 fast += usize::from(check(kind, payload, s, &options));
@@ -72,7 +74,10 @@ fn case_files() -> Vec<PathBuf> {
         if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
             files.extend(
                 rd.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson")),
+                    .filter(|p| p.to_string_lossy().ends_with(".cases.ndjson"))
+                    // tz-offsets repeats tz-names' payloads at other instants (its `now`,
+                    // which this test fixes): 14k payloads that add nothing here.
+                    .filter(|p| !p.to_string_lossy().ends_with("tz-offsets.cases.ndjson")),
             );
         }
     }
@@ -351,4 +356,70 @@ fn plain_host_agrees_with_the_url_parser() {
     ] {
         assert_eq!(plain_host(s), None, "{s}");
     }
+}
+
+/// The time-zone fixes, on both implementations: the offset at the payload's `utc_time`
+/// (falling back to now when it is missing or not a date-time), and local midnight read as
+/// hour 0.
+#[test]
+fn time_zone_fixes() {
+    let body = |payload: &str, options: &Options, now: &str| {
+        let Value::Object(p) = Value::parse(payload).unwrap() else {
+            panic!("object")
+        };
+        let now: jiff::Timestamp = now.parse().unwrap();
+        let mut env = FixedEnv::new(now, 1);
+        let slow = body_by_object(
+            ActionKind::Track,
+            p.clone(),
+            &Settings::new("k", "t"),
+            options,
+            &mut env,
+        )
+        .unwrap();
+        let mut env = FixedEnv::new(now, 1);
+        let fast = fast::body(
+            ActionKind::Track,
+            &p,
+            &Settings::new("k", "t"),
+            options,
+            &mut env,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(fast, slow);
+        let v = Value::parse(&fast).unwrap();
+        v.get("local_tz_offset").unwrap().to_json()
+    };
+    let reference = Options::default();
+    let at_event = Options {
+        tz_offset_at_event_time: true,
+        ..Options::default()
+    };
+    let midnight = Options {
+        fix_tz_midnight: true,
+        ..Options::default()
+    };
+    let winter = r#"{"event":"e","timezone":"Europe/Amsterdam","utc_time":"2024-01-10T09:00:00.000Z","user_anonymous_id":"a"}"#;
+    let summer_now = "2024-06-15T12:00:00Z";
+    assert_eq!(body(winter, &reference, summer_now), "-120");
+    assert_eq!(body(winter, &at_event, summer_now), "-60");
+    // An old event, in the 1930s: ICU's history for Amsterdam (no backzone) is Brussels'
+    // (Belgian summer time, +1:00; Amsterdam's own was +1:19:32). Node 20 prints -60 too.
+    let old = r#"{"event":"e","timezone":"Europe/Amsterdam","utc_time":"1937-07-01T09:00:00Z","user_anonymous_id":"a"}"#;
+    assert_eq!(body(old, &at_event, summer_now), "-60");
+    for unusable in [
+        r#"{"event":"e","timezone":"Europe/Amsterdam","user_anonymous_id":"a"}"#,
+        r#"{"event":"e","timezone":"Europe/Amsterdam","utc_time":"yesterday","user_anonymous_id":"a"}"#,
+    ] {
+        assert_eq!(body(unusable, &at_event, summer_now), "-120");
+    }
+    // Local midnight in Amsterdam (22:00Z in summer): the reference's hour "24".
+    let at_midnight = "2024-06-14T22:00:00Z";
+    let a_minute_later = "2024-06-14T22:01:00Z";
+    let tz = r#"{"event":"e","timezone":"Europe/Amsterdam","user_anonymous_id":"a"}"#;
+    assert_eq!(body(tz, &reference, at_midnight), "-1560");
+    assert_eq!(body(tz, &reference, a_minute_later), "null");
+    assert_eq!(body(tz, &midnight, at_midnight), "-120");
+    assert_eq!(body(tz, &midnight, a_minute_later), "-120");
 }
