@@ -200,11 +200,15 @@ function buildTable(names) {
   }
   for (const [canonical, members] of [...byCanonical].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     // The zone is named by the first member ICU knows under the canonical spelling, if any.
-    const head = members.includes(canonical) ? canonical : members[0]
-    const data = scan(formatterFor(head))
-    zones.set(head, data)
+    // Zones with identical data (IANA links ICU keeps as separate canonical IDs, such as
+    // Europe/Amsterdam and Europe/Brussels) share one record.
+    const scanned = members.includes(canonical) ? canonical : members[0]
+    const data = scan(formatterFor(scanned))
+    const twin = [...zones].find(([, d]) => sameData(d, data))
+    const head = twin ? twin[0] : scanned
+    if (!twin) zones.set(head, data)
     for (const name of members) {
-      if (name === head) {
+      if (name === scanned) {
         nameToZone.set(name, head)
         continue
       }
