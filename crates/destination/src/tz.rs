@@ -26,10 +26,11 @@
 //! `posixrules`); a tz database compiled by zic (such as jiff's bundled one) differs on all
 //! of these. The table is parsed once, on first use.
 //!
-//! Known limits of the table (outside the range the reference corpus checks, 1900–2037):
-//! before 1800-01-01 the offset of 1800-01-01 applies (ICU's data has no earlier change for
-//! any zone we know of, but this was not measured); after 2101-01-01 the last offset of 2100
-//! applies, without daylight saving time.
+//! Range of the table: before 1800-01-01 the offset of 1800-01-01 applies, which is also
+//! ICU's (no zone changes earlier: checked for every name at 1000, 1500, 1700 and 1799).
+//! After 2101-01-01 the last offset of 2100 applies: ICU would go on with the zone's
+//! daylight-saving rule there, so for zones with DST this is a known gap (far outside the
+//! 1900–2037 range the reference corpus checks).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -423,3 +423,31 @@ fn time_zone_fixes() {
     assert_eq!(body(tz, &midnight, at_midnight), "-120");
     assert_eq!(body(tz, &midnight, a_minute_later), "-120");
 }
+
+/// A `#` in a setting: the fragment stays in the request URL (the exact serializations are
+/// checked against the reference by the `settings` cases), and the redacted URL hides all
+/// of the token, fragment included.
+#[test]
+fn fragment_stays_in_the_url_and_is_redacted() {
+    let options = Options::default();
+    for (key, token) in [
+        ("key#frag", "tok3n-secret"),
+        ("k#a b'c{d}", "srv_s3cret"),
+        ("k3y-secret", "t#ok3n-secret"),
+        ("#", "#"),
+    ] {
+        let (url, host) = super::request_url(&Settings::new(key, token), &options);
+        assert_eq!(host, "events.usermaven.com");
+        let url = url.expose().to_string();
+        assert!(url.contains('#'), "{url}");
+        let redacted = crate::redact_url(&url);
+        for secret in [key, token]
+            .iter()
+            .flat_map(|s| s.split(['#', ' ', '\'', '{', '}']))
+            .filter(|p| p.len() >= 3)
+        {
+            assert!(!redacted.contains(secret), "{redacted} shows {secret}");
+        }
+        assert!(redacted.ends_with("token=REDACTED#REDACTED"), "{redacted}");
+    }
+}
