@@ -429,6 +429,9 @@ mod tests {
         assert_eq!(off("UTC", "2025-01-15T00:30:00Z"), Ok(None));
         assert_eq!(off("UTC", "1931-01-15T00:59:59Z"), Ok(None));
         assert_eq!(off("UTC", "1931-01-15T01:00:00Z"), Ok(Some(0.0)));
+        // Before 1970 too, the printed time drops the milliseconds (floor, not truncation).
+        assert_eq!(off("UTC", "1931-01-15T00:00:00.999Z"), Ok(Some(-1440.0)));
+        assert_eq!(off("UTC", "1931-01-14T23:59:59.999Z"), Ok(Some(0.0)));
     }
 
     #[test]
