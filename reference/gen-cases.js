@@ -891,7 +891,19 @@ function require_defaults(name) {
     ['extra-keys', { api_key: 'abc', server_token: 'tok', region: 'eu', apiKey: 'other' }],
     ['dynamic-auth-settings', { api_key: 'abc', server_token: 'tok', dynamicAuthSettings: { bearer: 'x' } }],
     ['oauth-and-subscriptions-keys', { api_key: 'abc', server_token: 'tok', oauth: { access_token: 'at' }, subscriptions: 'x', subcription: 'typo' }],
-    ['very-long', { api_key: 'k'.repeat(2000), server_token: 't'.repeat(10) }]
+    ['very-long', { api_key: 'k'.repeat(2000), server_token: 't'.repeat(10) }],
+    // `#` starts a fragment: kept in the request's URL (escaped as Node's URL and then
+    // node-fetch's legacy url.format escape it), never sent.
+    ['hash-key-frag', { api_key: 'key#frag', server_token: 'tok' }],
+    ['hash-empty-fragment', { api_key: 'key#', server_token: 'tok' }],
+    ['hash-only', { api_key: '#', server_token: '#' }],
+    ['hash-in-both', { api_key: 'k#a', server_token: 't#b' }],
+    ['hash-fragment-spaces-quotes', { api_key: 'k#a b"c<d>e`f\'g', server_token: ' t ' }],
+    ['hash-fragment-legacy-escapes', { api_key: 'k#{a|b}^\\c', server_token: 't' }],
+    ['hash-fragment-unicode', { api_key: 'k#ключ😀', server_token: 'トークン' }],
+    ['hash-fragment-controls', { api_key: 'k#a\tb\nc\rd', server_token: 't\u0001' }],
+    ['hash-fragment-query-chars', { api_key: 'k#?a=b&c=%41%zz+/x', server_token: 't' }],
+    ['hash-fragment-lone-surrogate', { api_key: 'k#\ud800', server_token: 't' }]
   ]
   for (const [name, s] of variants) {
     action(g, `action-track-${name}`, 'track', baseTrack, { settings: s })

@@ -168,10 +168,14 @@ const ACTIONS = Object.keys(definition.actions)
   const realFetch = fetchModule.default
   fetchModule.default = async (request, init) => {
     fetchCalls += 1
+    // The request's URL as node-fetch holds it (WHATWG-parsed, then re-escaped by the legacy
+    // url.parse/format), fragment included: the `url` of a result.
+    fetchUrls.push(typeof request === 'string' ? request : request.url)
     return realFetch(request, init)
   }
 }
 let fetchCalls = 0
+let fetchUrls = []
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -233,8 +237,16 @@ function requestResult() {
   for (const [k, v] of c.headers) {
     headers[k] = k in headers ? `${headers[k]}, ${v}` : v
   }
+  // The URL is the request's own (a `#` in a setting starts a fragment that stays in it);
+  // what went on the wire must be that URL up to the fragment.
+  const url = fetchUrls[0]
+  const wire = `https://${host}${c.target}`
+  const hash = url.indexOf('#')
+  if ((hash < 0 ? url : url.slice(0, hash)) !== wire) {
+    throw new Error('reference harness: the request URL up to its fragment is not what went on the wire')
+  }
   return {
-    url: `https://${host}${c.target}`,
+    url,
     method: c.method.toUpperCase(),
     headers,
     body: c.body.toString('utf8')
@@ -247,6 +259,7 @@ function requestResult() {
 async function execute(actionName, event, mapping, settings, forRoute) {
   captured = []
   fetchCalls = 0
+  fetchUrls = []
   const randomBefore = randomCalls
   try {
     await destination.executeAction(actionName, {

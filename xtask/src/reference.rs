@@ -9,6 +9,10 @@
 //! `<group>.expected.ndjson` next to it, and `node reference/describe.js` into
 //! `destination-definition.json` (the definition as data, for `describe`). Without `--check` the staged files are copied into
 //! `fixtures/cases/`; with `--check` they are compared with the committed files instead.
+//! `node reference/tz/gen-tz.js` reads the reference's own time-zone data (every name the
+//! bundled tz database ships, tried through ICU) and writes the zone table the destination
+//! compiles in (`crates/destination/src/tz/icu-zones.txt`) plus the `tz-names` and
+//! `tz-offsets` case groups.
 //! Node runs with `TZ=UTC` (the destination's timezone code depends on the process timezone).
 
 use anyhow::{bail, Context, Result};
@@ -42,6 +46,9 @@ const EXPECTED_SUFFIX: &str = ".expected.ndjson";
 const DEFINITION_FILE: &str = "destination-definition.json";
 /// Random FQL through the reference (`reference/fql/fuzz-fql.js`, fixed seed).
 const FQL_TREES_FILE: &str = "fql-trees.jsonl";
+/// The zone table `reference/tz/gen-tz.js` reads out of the reference's ICU, and where it lives.
+const TZ_TABLE_FILE: &str = "icu-zones.txt";
+const TZ_TABLE_PATH: &str = "crates/destination/src/tz/icu-zones.txt";
 
 pub fn run(root: &Path, mode: Mode) -> Result<()> {
     let node_version = tool_version("node")?;
@@ -69,6 +76,27 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
         ],
     )
     .context("generating cases (reference/gen-cases.js)")?;
+
+    // Time zones: candidate names are every name of the tz database jiff bundles (the
+    // generator adds the names ICU lists and legacy/odd ones).
+    let names_file = staging.path().join("tzdb-names.txt");
+    let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    names.sort();
+    fs::write(&names_file, names.join("\n") + "\n")?;
+    node(
+        root,
+        &[
+            reference.join("tz/gen-tz.js").into_os_string(),
+            "--names".into(),
+            names_file.clone().into_os_string(),
+            "--table".into(),
+            staging.path().join(TZ_TABLE_FILE).into_os_string(),
+            "--out".into(),
+            staging.path().into(),
+        ],
+    )
+    .context("reading the reference's time-zone data (reference/tz/gen-tz.js)")?;
+    fs::remove_file(&names_file)?;
 
     // Generators other helpers own: each writes `<group>.cases.ndjson` into `--out`. When one
     // is missing, its committed cases are reused.
@@ -162,8 +190,15 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
     staged.push(DEFINITION_FILE.to_string());
     staged.push(FQL_TREES_FILE.to_string());
     let stale = stale_files(&cases_dir, &staged)?;
+    let tz_table = fs::read(staging.path().join(TZ_TABLE_FILE))?;
+    let tz_table_path = root.join(TZ_TABLE_PATH);
     match mode {
         Mode::Write => {
+            if fs::read(&tz_table_path).ok().as_deref() != Some(tz_table.as_slice()) {
+                fs::write(&tz_table_path, &tz_table)
+                    .with_context(|| format!("writing {TZ_TABLE_PATH}"))?;
+                println!("reference: {TZ_TABLE_PATH} changed");
+            }
             fs::create_dir_all(&cases_dir)
                 .with_context(|| format!("creating {}", cases_dir.display()))?;
             let mut changed = 0usize;
@@ -189,6 +224,14 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
         }
         Mode::Check => {
             let mut problems = Vec::new();
+            match fs::read(&tz_table_path) {
+                Ok(old) if old == tz_table => {}
+                Ok(old) => problems.push(format!(
+                    "{TZ_TABLE_PATH} differs ({})",
+                    first_difference(&old, &tz_table)
+                )),
+                Err(_) => problems.push(format!("{TZ_TABLE_PATH} is missing")),
+            }
             for name in &staged {
                 let new = fs::read(staging.path().join(name))?;
                 match fs::read(cases_dir.join(name)) {

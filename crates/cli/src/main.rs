@@ -177,6 +177,12 @@ struct MapArgs {
     /// Apply the documented fix for the reference's company.custom bug.
     #[arg(long)]
     fix_company_custom: bool,
+    /// Compute local_tz_offset at the event's time (`utc_time`) instead of now (for replays).
+    #[arg(long)]
+    tz_offset_at_event_time: bool,
+    /// Apply the documented fix for the reference's local-midnight offset bug.
+    #[arg(long)]
+    fix_tz_midnight: bool,
     /// A destination configuration (any of Segment's shapes; settings it lacks come from
     /// --api-key/--server-token); default: the four presets.
     #[arg(long)]
@@ -223,6 +229,8 @@ pub(crate) fn destination_from(
 fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
     let options = Options {
         fix_company_custom: args.fix_company_custom,
+        tz_offset_at_event_time: args.tz_offset_at_event_time,
+        fix_tz_midnight: args.fix_tz_midnight,
         ..Options::default()
     };
     let dest = destination_from(args.config.as_deref(), &args.credentials, options)?;

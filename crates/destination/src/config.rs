@@ -262,6 +262,10 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
                 for (k, v) in o.iter() {
                     match (&**k, v) {
                         ("fix_company_custom", Value::Bool(b)) => options.fix_company_custom = *b,
+                        ("tz_offset_at_event_time", Value::Bool(b)) => {
+                            options.tz_offset_at_event_time = *b
+                        }
+                        ("fix_tz_midnight", Value::Bool(b)) => options.fix_tz_midnight = *b,
                         ("base_url", Value::String(s)) => options.base_url = s.to_string(),
                         _ => problems.push(problem(
                             format!("options.{k}"),

@@ -83,10 +83,14 @@ pub(crate) fn request(text: String, target: &Target) -> Request {
     }
 }
 
-/// `${apiBaseUrl}/api/v1/s2s/event?token=${api_key}.${server_token}` as it goes on the wire
-/// (and the `host` header): parsed by the WHATWG URL parser (tabs and newlines dropped, `#`
-/// starts a fragment that is never sent, spaces, quotes and non-ASCII percent-encoded), plus
-/// the characters Node's HTTP client escapes on top (`{ } | \ ^` and backtick).
+/// `${apiBaseUrl}/api/v1/s2s/event?token=${api_key}.${server_token}` as the reference's
+/// request holds it (and the `host` header): parsed by the WHATWG URL parser (tabs and
+/// newlines dropped, leading and trailing controls and spaces trimmed, a lone surrogate read
+/// as U+FFFD, spaces, quotes and non-ASCII percent-encoded), plus the characters node-fetch's
+/// legacy `url.parse` escapes on top (`{ } | \ ^ ' ` and backtick; `'` is already escaped in
+/// the query, not in a fragment). A `#` in a setting starts a fragment, which stays in the URL
+/// as Node serializes it (`…?token=key#frag.tok`) but never goes on the wire: HTTP clients
+/// (the sender, the reference's) send the path and query only.
 pub fn request_url(settings: &Settings, options: &Options) -> (Secret, String) {
     let raw = format!(
         "{}/api/v1/s2s/event?token={}.{}",
@@ -94,9 +98,19 @@ pub fn request_url(settings: &Settings, options: &Options) -> (Secret, String) {
         settings.api_key(),
         settings.server_token()
     );
+    // JS strings may hold lone surrogates (our stand-ins): URL parsing sees U+FFFD.
+    let raw: String = raw
+        .chars()
+        .map(|c| {
+            if usermaven_json::lone_surrogate_unit(c).is_some() {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect();
     match url::Url::parse(&raw) {
-        Ok(mut u) => {
-            u.set_fragment(None);
+        Ok(u) => {
             let host = url_host(&u);
             let mut s = String::with_capacity(raw.len() + 16);
             for c in String::from(u).chars() {
@@ -107,6 +121,7 @@ pub fn request_url(settings: &Settings, options: &Options) -> (Secret, String) {
                     '\\' => s.push_str("%5C"),
                     '^' => s.push_str("%5E"),
                     '`' => s.push_str("%60"),
+                    '\'' => s.push_str("%27"),
                     _ => s.push(c),
                 }
             }
@@ -185,9 +200,11 @@ fn resolve_request_payload(
         p.remove("screen");
     }
 
-    // timezone → local_tz_offset at *now*.
+    // timezone → local_tz_offset at *now* (or at the event's time, as an option).
     if let Some(zone) = p.get("timezone").filter(|v| v.is_truthy()) {
-        let offset = tz::local_tz_offset(&zone.to_js_string(), env.now())?;
+        let event_time = || p.get("utc_time").map(Value::to_js_string);
+        let at = tz::offset_instant(options, event_time, env.now());
+        let offset = tz::local_tz_offset(&zone.to_js_string(), at, options.fix_tz_midnight)?;
         p.set(
             "local_tz_offset",
             offset.map(Value::Number).unwrap_or(Value::Null),

@@ -62,6 +62,8 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
     let options = Options {
         fix_company_custom: args.fix_company_custom,
+        tz_offset_at_event_time: args.tz_offset_at_event_time,
+        fix_tz_midnight: args.fix_tz_midnight,
         ..Options::default()
     };
     let dest = if args.replay.is_some() {

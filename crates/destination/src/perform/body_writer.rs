@@ -319,11 +319,20 @@ pub(crate) fn write_body(
         Some(s)
     });
     let tz_offset = match truthy(f.timezone) {
-        Some(zone) => Some(
-            tz::local_tz_offset(&zone.js_string(), env.now())?
-                .map(Value::Number)
-                .unwrap_or(Value::Null),
-        ),
+        Some(zone) => {
+            let event_time = || {
+                payload
+                    .iter()
+                    .find(|(k, _)| *k == "utc_time")
+                    .map(|(_, v)| v.js_string())
+            };
+            let at = tz::offset_instant(options, event_time, env.now());
+            Some(
+                tz::local_tz_offset(&zone.js_string(), at, options.fix_tz_midnight)?
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null),
+            )
+        }
         None => None,
     };
     let event = truthy(f.event);

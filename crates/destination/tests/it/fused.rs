@@ -27,7 +27,12 @@ fn corpus() -> Vec<(String, String)> {
             out.push((format!("{name}:{}", i + 1), line.to_string()));
         }
     }
-    for f in files("fixtures/cases", ".cases.ndjson") {
+    for f in files("fixtures/cases", ".cases.ndjson")
+        .into_iter()
+        // tz-offsets repeats tz-names' events at other instants (its `now`, which this test
+        // fixes): 14k events that add nothing here.
+        .filter(|p| !p.to_string_lossy().ends_with("tz-offsets.cases.ndjson"))
+    {
         for (i, line) in std::fs::read_to_string(&f).unwrap().lines().enumerate() {
             let Ok(case) = Value::parse(line) else {
                 continue;
