@@ -2,8 +2,10 @@
 //!
 //! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
 //! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
+//! - [`fuzz`]: the fuzzing gate (`cargo xtask fuzz`).
 
 pub mod conformance;
+pub mod fuzz;
 pub mod reference;
 
 use std::path::PathBuf;
