@@ -29,12 +29,13 @@ commands:
                         the mock; --reference also runs generated cases through Segment's code
                         (node) and shrinks and saves mismatches. Reports: target/conformance/
                         (summary.txt, summary.json, junit.xml). Defaults: 256 cases, fixed seed.
-  fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--all-mismatches] [--replay FILE]
+  fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--all-mismatches] [--replay FILE] [--ci]
                         the fuzzing gate: targets json-route, mapping, fql, mock, sender, reference
                         (default: all), each with an oracle; --time is the budget of the whole run
                         (default 60), split evenly; --execs caps executions per target. Findings
                         are saved under target/fuzz/findings/<target>/; exit 1 if any.
-                        --replay FILE runs one saved input through --target's oracle
+                        --replay FILE runs one saved input through --target's oracle; --ci is the
+                        pass `ci` runs (options after it still apply)
   ci                    cargo fmt --check, clippy -D warnings, cargo test --workspace, the
                         conformance run (with --reference when node is available) and a short
                         deterministic fuzz pass (fixed seed and executions per target)";
@@ -127,8 +128,11 @@ fn fuzz_options(args: &[&str]) -> Result<fuzz::Options> {
                 opts.execs = Some(parse_u64(it.next().context("--execs needs a number")?)?);
             }
             "--seed" => opts.seed = parse_u64(it.next().context("--seed needs a number")?)?,
+            "--ci" => opts = fuzz::Options::ci(),
             "--all-mismatches" => opts.all_mismatches = true,
-            "--replay" => opts.replay.push(it.next().context("--replay needs a file")?.into()),
+            "--replay" => opts
+                .replay
+                .push(it.next().context("--replay needs a file")?.into()),
             "--require-reference" => opts.require_reference = true,
             other => bail!("unknown fuzz option {other}\n\n{USAGE}"),
         }

@@ -14,11 +14,54 @@ use super::seeds::Seeds;
 use super::Target;
 
 const TOKENS: &[&str] = &[
-    " and ", " or ", "!", "(", ")", " = ", " != ", " > ", " >= ", " < ", " <= ", "\"", "\\", "\\\"",
-    "type", "event", "properties.", "traits.", "context.", "userId", " exists", "null", "true",
-    "false", "contains(", "match(", "lowercase(", "length(", "number_", ",", "0", "-1.5", "1e3",
-    "1e400", "\"track\"", "\"*\"", "\"?\"", "__proto__", "constructor", "🎉", "\u{0}", " ", "\n",
-    "\"\\ud800\"", "'", "[0]", ".", "*",
+    " and ",
+    " or ",
+    "!",
+    "(",
+    ")",
+    " = ",
+    " != ",
+    " > ",
+    " >= ",
+    " < ",
+    " <= ",
+    "\"",
+    "\\",
+    "\\\"",
+    "type",
+    "event",
+    "properties.",
+    "traits.",
+    "context.",
+    "userId",
+    " exists",
+    "null",
+    "true",
+    "false",
+    "contains(",
+    "match(",
+    "lowercase(",
+    "length(",
+    "number_",
+    ",",
+    "0",
+    "-1.5",
+    "1e3",
+    "1e400",
+    "\"track\"",
+    "\"*\"",
+    "\"?\"",
+    "__proto__",
+    "constructor",
+    "🎉",
+    "\u{0}",
+    " ",
+    "\n",
+    "\"\\ud800\"",
+    "'",
+    "[0]",
+    ".",
+    "*",
 ];
 
 pub struct Fql {
@@ -60,7 +103,9 @@ pub fn ordinary(tree: &Value) -> bool {
             });
             let name_ok = o.get("name").and_then(Value::as_str).is_none_or(|n| {
                 n.split('.').all(|seg| {
-                    seg.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                    seg.bytes()
+                        .next()
+                        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
                         && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 })
             });
@@ -197,7 +242,7 @@ impl Target for Fql {
             // A fresh trigger from tokens.
             let mut s = String::new();
             for _ in 0..1 + rng.small(12) {
-                s.push_str(*rng.pick(TOKENS));
+                s.push_str(rng.pick::<&str>(TOKENS));
             }
             return s.into_bytes();
         }
@@ -221,10 +266,8 @@ impl Target for Fql {
             .iter()
             .map(|i| String::from_utf8_lossy(i).into_owned())
             .collect();
-        let mut results: Vec<Result<(), String>> = texts
-            .iter()
-            .map(|t| check_text(t, &self.event))
-            .collect();
+        let mut results: Vec<Result<(), String>> =
+            texts.iter().map(|t| check_text(t, &self.event)).collect();
         let failed: Vec<usize> = (0..texts.len()).filter(|i| results[*i].is_err()).collect();
         if failed.is_empty() {
             return results;
@@ -235,7 +278,9 @@ impl Target for Fql {
         });
         for (n, i) in failed.iter().enumerate() {
             let quirk = match &theirs {
-                Some(theirs) => theirs.get(n).is_some_and(|t| *t == our_round_trip(&texts[*i])),
+                Some(theirs) => theirs
+                    .get(n)
+                    .is_some_and(|t| *t == our_round_trip(&texts[*i])),
                 None => usermaven_fql::parse(&texts[*i])
                     .map(|t| !ordinary(&t.to_value()))
                     .unwrap_or(false),

@@ -186,11 +186,18 @@ impl S<'_> {
                     let n = self.non_space()?;
                     if n == if obj { b'}' } else { b']' } {
                         stack.pop();
-                        if obj { "object" } else { "array" }
+                        if obj {
+                            "object"
+                        } else {
+                            "array"
+                        }
                     } else {
                         if obj {
                             if n != b'"' {
-                                return Err(invalid(n, "looking for beginning of object key string"));
+                                return Err(invalid(
+                                    n,
+                                    "looking for beginning of object key string",
+                                ));
                             }
                             self.key()?;
                             c = self.non_space()?;

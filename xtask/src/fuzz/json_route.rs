@@ -34,7 +34,11 @@ pub struct JsonRoute {
     pairs: Vec<(Destination, Destination)>,
 }
 
-fn pair(settings: &Settings, fix: bool, subs: Option<Vec<Subscription>>) -> (Destination, Destination) {
+fn pair(
+    settings: &Settings,
+    fix: bool,
+    subs: Option<Vec<Subscription>>,
+) -> (Destination, Destination) {
     let fast = Options {
         fix_company_custom: fix,
         ..Options::default()
@@ -70,7 +74,12 @@ impl JsonRoute {
         }
         for (i, m) in seeds.mappings.iter().take(40).enumerate() {
             let kind = ActionKind::PRESET_ORDER[i % ActionKind::PRESET_ORDER.len()];
-            subs.push(Subscription::new(&format!("m{i}"), kind, TRIGGERS[i % 4], m));
+            subs.push(Subscription::new(
+                &format!("m{i}"),
+                kind,
+                TRIGGERS[i % 4],
+                m,
+            ));
         }
         let pairs = vec![
             pair(&settings, false, None),
@@ -103,7 +112,9 @@ fn summary(r: &[Routed]) -> Vec<String> {
 
 /// The two paths on one text; `Err` describes the difference.
 pub fn compare(fast: &Destination, general: &Destination, text: &str) -> Result<(), String> {
-    let now = "2025-03-14T09:30:00Z".parse().map_err(|_| "bad now".to_string())?;
+    let now = "2025-03-14T09:30:00Z"
+        .parse()
+        .map_err(|_| "bad now".to_string())?;
     let mut env_a = FixedEnv::new(now, 11);
     let mut env_b = FixedEnv::new(now, 11);
     let a = fast.route_text(text, &mut env_a);
@@ -154,7 +165,7 @@ impl Target for JsonRoute {
                     .map(|i| at + i)
                     .unwrap_or(text.len());
                 let mut out = text[..at].to_string();
-                out.push_str(*rng.pick(HOSTILE_VALUES));
+                out.push_str(rng.pick::<&str>(HOSTILE_VALUES));
                 out.push_str(&text[end..]);
                 out.into_bytes()
             }

@@ -77,7 +77,15 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 /// How the request authenticates, and what the mock must say when it does not.
-const AUTH: &[&str] = &["query", "header", "bearer", "none", "wrong", "client-key", "p-query"];
+const AUTH: &[&str] = &[
+    "query",
+    "header",
+    "bearer",
+    "none",
+    "wrong",
+    "client-key",
+    "p-query",
+];
 
 fn event(rng: &mut Rng, events: &[Value]) -> Value {
     let mut e = events[rng.below(events.len())].clone();
@@ -101,7 +109,10 @@ fn body(rng: &mut Rng, events: &[Value]) -> Vec<u8> {
         3 => {
             let mut e = event(rng, events);
             if let Value::Object(o) = &mut e {
-                o.set("pad", Value::str(&"x".repeat(MAX_EVENT - 100 + rng.below(200))));
+                o.set(
+                    "pad",
+                    Value::str(&"x".repeat(MAX_EVENT - 100 + rng.below(200))),
+                );
             }
             e.to_json()
         }
@@ -172,7 +183,10 @@ fn expect_body(body: &[u8]) -> Expect {
         };
     }
     if first == b'{' && body.len() > MAX_EVENT {
-        return err(format!("Event size {} exceeds limit: {MAX_EVENT}", body.len()));
+        return err(format!(
+            "Event size {} exceeds limit: {MAX_EVENT}",
+            body.len()
+        ));
     }
     match scan(body) {
         Err(e) => err(format!("error parsing HTTP body: {e}")),
@@ -250,7 +264,9 @@ impl Target for Mock {
             _ => {}
         }
         for _ in 0..rng.small(3) {
-            let v = rng.pick(&["", "%", "%zz", "%00", "a+b", "🎉", "=", "%E2%82", "x&&y", "a;b"]);
+            let v = rng.pick(&[
+                "", "%", "%zz", "%00", "a+b", "🎉", "=", "%E2%82", "x&&y", "a;b",
+            ]);
             query.insert(rng.below(query.len() + 1), format!("x{}={v}", rng.below(9)));
         }
         for _ in 0..rng.small(4) {
@@ -277,7 +293,11 @@ impl Target for Mock {
         o.set("query", Value::str(&query.join("&")));
         o.set("headers", Value::Array(headers));
         match std::str::from_utf8(&body) {
-            Ok(t) if !t.chars().any(|c| usermaven_json::lone_surrogate_unit(c).is_some()) => {
+            Ok(t)
+                if !t
+                    .chars()
+                    .any(|c| usermaven_json::lone_surrogate_unit(c).is_some()) =>
+            {
                 o.set("body", Value::str(t))
             }
             _ => o.set("body_hex", Value::str(&hex(&body))),
@@ -335,7 +355,11 @@ impl Target for Mock {
         let expect = expect_auth(&auth).unwrap_or_else(|| expect_body(&body));
         let got_message = serde_json::from_slice::<serde_json::Value>(&resp_body)
             .ok()
-            .and_then(|j| j.get("message").and_then(|m| m.as_str()).map(str::to_string));
+            .and_then(|j| {
+                j.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            });
         if status != expect.status {
             return Err(format!(
                 "status {status}, the rules say {} ({})\n  response: {}",
@@ -346,7 +370,11 @@ impl Target for Mock {
         }
         if let Some(m) = &expect.message {
             let got = got_message.as_deref().unwrap_or("");
-            let same = if expect.prefix { got.starts_with(m.as_str()) } else { got == m };
+            let same = if expect.prefix {
+                got.starts_with(m.as_str())
+            } else {
+                got == m
+            };
             if !same {
                 return Err(format!(
                     "message differs from the Go decoder's\n  expected: {m}\n  response: {}",

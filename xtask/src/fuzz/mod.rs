@@ -21,12 +21,12 @@
 //! fixed ones are committed under `fixtures/fuzz/<target>/`, where `replay.rs` runs each of
 //! them through its target on every `cargo test`.
 
+mod fql;
 mod go_scan;
 mod json_route;
 mod mapping;
 mod mock;
 mod mutate;
-mod fql;
 mod reference;
 pub mod replay;
 mod rng;
@@ -100,7 +100,10 @@ pub fn target(root: &Path, name: &str, opts: &Options) -> Result<Option<Box<dyn 
                 return Ok(None);
             }
         },
-        other => bail!("unknown fuzz target {other} (targets: {})", TARGETS.join(", ")),
+        other => bail!(
+            "unknown fuzz target {other} (targets: {})",
+            TARGETS.join(", ")
+        ),
     }))
 }
 
@@ -308,7 +311,10 @@ fn hang_limit(batch: usize) -> Duration {
 }
 
 fn findings_dir(root: &Path, target: &str) -> PathBuf {
-    root.join("target").join("fuzz").join("findings").join(target)
+    root.join("target")
+        .join("fuzz")
+        .join("findings")
+        .join(target)
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
@@ -385,7 +391,8 @@ fn run_target(
     // abort no thread can catch (a stack overflow) leaves its input behind.
     let trace = std::env::var_os("FUZZ_TRACE").is_some();
     loop {
-        if time.is_some_and(|d| started.elapsed() >= d) || execs.is_some_and(|n| report.execs >= n) {
+        if time.is_some_and(|d| started.elapsed() >= d) || execs.is_some_and(|n| report.execs >= n)
+        {
             break;
         }
         let n = match execs {
@@ -399,7 +406,9 @@ fn run_target(
         }
         if trace {
             let _ = std::fs::write(
-                root.join("target").join("fuzz").join(format!("current.{}", t.ext())),
+                root.join("target")
+                    .join("fuzz")
+                    .join(format!("current.{}", t.ext())),
                 &inputs[0],
             );
         }
@@ -409,8 +418,7 @@ fn run_target(
         let results = if n == 1 {
             vec![catching(|| t.check(&inputs[0]))]
         } else {
-            catching(|| Ok(t.check_batch(&inputs)))
-                .unwrap_or_else(|e| vec![Err(e); inputs.len()])
+            catching(|| Ok(t.check_batch(&inputs))).unwrap_or_else(|e| vec![Err(e); inputs.len()])
         };
         inflight.started_ms.store(0, Ordering::Relaxed);
         report.execs += n as u64;
@@ -488,7 +496,13 @@ pub fn run(root: &Path, opts: &Options) -> Result<Report> {
             skipped: Vec::new(),
         }
         .summary();
-        print!("{}", line.lines().take_while(|l| !l.starts_with("fuzz total")).map(|l| format!("{l}\n")).collect::<String>());
+        print!(
+            "{}",
+            line.lines()
+                .take_while(|l| !l.starts_with("fuzz total"))
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+        );
         report.targets.push(r);
     }
     Ok(report)

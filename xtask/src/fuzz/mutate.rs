@@ -98,10 +98,45 @@ pub const HOSTILE_VALUES: &[&str] = &[
 
 /// Tokens worth inserting into JSON text.
 pub const JSON_TOKENS: &[&str] = &[
-    "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "\\ud800", "\\udc00", "\\u0000", "\\n", "null",
-    "true", "false", "-", "0", "1e", "1e400", ".5", "-0", " ", "\t", "\n", "\u{feff}", "\u{a0}",
-    "🎉", "\"__proto__\":", "\"constructor\":", "\"toString\":", "\"type\":\"track\",",
-    "\"type\":\"identify\",", "\"userId\":\"u\",", "{\"a\":", "[[[[", "]]]]", "\u{0}", "\u{7f}",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "\\",
+    "\\u",
+    "\\ud800",
+    "\\udc00",
+    "\\u0000",
+    "\\n",
+    "null",
+    "true",
+    "false",
+    "-",
+    "0",
+    "1e",
+    "1e400",
+    ".5",
+    "-0",
+    " ",
+    "\t",
+    "\n",
+    "\u{feff}",
+    "\u{a0}",
+    "🎉",
+    "\"__proto__\":",
+    "\"constructor\":",
+    "\"toString\":",
+    "\"type\":\"track\",",
+    "\"type\":\"identify\",",
+    "\"userId\":\"u\",",
+    "{\"a\":",
+    "[[[[",
+    "]]]]",
+    "\u{0}",
+    "\u{7f}",
 ];
 
 pub fn hostile_key(rng: &mut Rng) -> String {
@@ -113,7 +148,7 @@ pub fn hostile_key(rng: &mut Rng) -> String {
 }
 
 pub fn hostile_value(rng: &mut Rng) -> Value {
-    Value::parse(*rng.pick(HOSTILE_VALUES)).unwrap_or(Value::Null)
+    Value::parse(rng.pick::<&str>(HOSTILE_VALUES)).unwrap_or(Value::Null)
 }
 
 /// A random value of bounded size, hostile parts included.
@@ -128,7 +163,11 @@ pub fn random_value(rng: &mut Rng, depth: usize) -> Value {
         })
         .finite_or_null(),
         3 => Value::str(&random_string(rng)),
-        4 => Value::Array((0..rng.small(4)).map(|_| random_value(rng, depth - 1)).collect()),
+        4 => Value::Array(
+            (0..rng.small(4))
+                .map(|_| random_value(rng, depth - 1))
+                .collect(),
+        ),
         _ => {
             let mut o = Object::new();
             for _ in 0..rng.small(5) {
@@ -159,16 +198,47 @@ impl FiniteOrNull for Value {
 
 pub fn random_string(rng: &mut Rng) -> String {
     const PIECES: &[&str] = &[
-        "a", "b", "x", "track", "identify", "page", "group", "🎉", "é", "\u{0}", "\n", " ", "\"",
-        "\\", "{{", "}}", "{%", "%}", "$", ".", "[0]", "__proto__", "%", "#", "?", "&", "=",
-        "\u{10ffff}", "\u{2028}", "\u{feff}", "<", ">", "1", "-",
+        "a",
+        "b",
+        "x",
+        "track",
+        "identify",
+        "page",
+        "group",
+        "🎉",
+        "é",
+        "\u{0}",
+        "\n",
+        " ",
+        "\"",
+        "\\",
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "$",
+        ".",
+        "[0]",
+        "__proto__",
+        "%",
+        "#",
+        "?",
+        "&",
+        "=",
+        "\u{10ffff}",
+        "\u{2028}",
+        "\u{feff}",
+        "<",
+        ">",
+        "1",
+        "-",
     ];
     let mut s = String::new();
     for _ in 0..rng.small(6) {
         if rng.chance(1, 10) {
             s.push(lone_surrogate_char(0xD800 + rng.below(0x800) as u16));
         } else {
-            s.push_str(*rng.pick(PIECES));
+            s.push_str(rng.pick::<&str>(PIECES));
         }
     }
     s
@@ -277,28 +347,32 @@ pub fn mutate_value(rng: &mut Rng, v: &mut Value, pool: &[Value]) {
         random_string(rng)
     };
     let remove_at = rng.next_u64() as usize;
-    edit_nth(v, &mut n, &mut |node: &mut Value| match (choice, &mut *node) {
-        (0..=2, Value::Object(o)) => {
-            o.insert(key.clone().into(), std::mem::take(&mut piece));
-        }
-        (3, Value::Object(o)) if !o.is_empty() => {
-            let k = o.keys().nth(remove_at % o.len()).cloned();
-            if let Some(k) = k {
-                o.remove(&k);
+    edit_nth(
+        v,
+        &mut n,
+        &mut |node: &mut Value| match (choice, &mut *node) {
+            (0..=2, Value::Object(o)) => {
+                o.insert(key.clone().into(), std::mem::take(&mut piece));
             }
-        }
-        (3, Value::Array(a)) if !a.is_empty() => {
-            a.remove(remove_at % a.len());
-        }
-        (4, Value::Array(a)) => a.push(std::mem::take(&mut piece)),
-        (5, _) => {
-            let inner = std::mem::take(node);
-            let mut o = Object::new();
-            o.insert(key.clone().into(), inner);
-            *node = Value::Object(o);
-        }
-        _ => *node = std::mem::take(&mut piece),
-    });
+            (3, Value::Object(o)) if !o.is_empty() => {
+                let k = o.keys().nth(remove_at % o.len()).cloned();
+                if let Some(k) = k {
+                    o.remove(&k);
+                }
+            }
+            (3, Value::Array(a)) if !a.is_empty() => {
+                a.remove(remove_at % a.len());
+            }
+            (4, Value::Array(a)) => a.push(std::mem::take(&mut piece)),
+            (5, _) => {
+                let inner = std::mem::take(node);
+                let mut o = Object::new();
+                o.insert(key.clone().into(), inner);
+                *node = Value::Object(o);
+            }
+            _ => *node = std::mem::take(&mut piece),
+        },
+    );
 }
 
 /// All sub-values of `v` that are objects with a key starting with `@` (mapping directives)

@@ -21,11 +21,7 @@ pub fn inputs(root: &Path, target: &str) -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.is_file()
-                && !matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("txt" | "md")
-                )
+            p.is_file() && !matches!(p.extension().and_then(|e| e.to_str()), Some("txt" | "md"))
         })
         .collect();
     out.sort();
@@ -49,79 +45,91 @@ pub fn reference_case(text: &str, all_mismatches: bool) -> Result<bool, String> 
     Err(format!("reference mismatch\n{}", describe(expected, &got)))
 }
 
-/// Replays every committed input of every target; one line per failure.
-pub fn replay_all(root: &Path) -> Vec<String> {
-    let mut failures = Vec::new();
-    for name in super::TARGETS {
-        let files = inputs(root, name);
-        if files.is_empty() {
-            continue;
-        }
-        if *name == "reference" {
-            for f in files {
-                let text = std::fs::read_to_string(&f).unwrap_or_default();
-                if let Err(e) = catching(|| reference_case(&text, false)) {
-                    failures.push(format!("{}: {e}", f.display()));
-                }
-            }
-            continue;
-        }
-        let mut t = match super::target(root, name, &Options::new()) {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                failures.push(format!("{name}: target unavailable"));
-                continue;
-            }
-            Err(e) => {
-                failures.push(format!("{name}: {e:#}"));
-                continue;
-            }
-        };
-        for f in files {
-            let bytes = std::fs::read(&f).unwrap_or_default();
-            if let Err(e) = catching(|| t.check(&bytes)) {
-                failures.push(format!("{}: {e}", f.display()));
-            }
-        }
+/// Every committed input, as (target, file).
+pub fn all_inputs(root: &Path) -> Vec<(&'static str, PathBuf)> {
+    super::TARGETS
+        .iter()
+        .flat_map(|name| inputs(root, name).into_iter().map(move |f| (*name, f)))
+        .collect()
+}
+
+/// Replays one committed input of `target`.
+pub fn replay_one(root: &Path, target: &str, file: &Path) -> Result<(), String> {
+    if target == "reference" {
+        let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+        return catching(|| reference_case(&text, false)).map(|_| ());
     }
-    failures
+    let mut t = match super::target(root, target, &Options::new()) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Err(format!("{target}: target unavailable")),
+        Err(e) => return Err(format!("{target}: {e:#}")),
+    };
+    let bytes = std::fs::read(file).map_err(|e| e.to_string())?;
+    catching(|| t.check(&bytes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Runs in a child process of the test binary (see below): an input that aborts the
-    /// process (a stack overflow) fails this test instead of killing the whole run.
+    /// Each input is replayed in a child process of the test binary (on an 8 MiB thread, as
+    /// `map` would run it): an input that aborts the process (a stack overflow) fails this
+    /// test, with its file named, instead of killing the whole test run.
     #[test]
     fn committed_fuzz_findings_pass_their_oracles() {
-        if std::env::var_os("FUZZ_REPLAY_CHILD").is_some() {
-            let root = crate::workspace_root();
-            let failures = std::thread::Builder::new()
+        let root = crate::workspace_root();
+        if let (Some(t), Some(f)) = (
+            std::env::var_os("FUZZ_REPLAY_TARGET"),
+            std::env::var_os("FUZZ_REPLAY_FILE"),
+        ) {
+            let target = t.to_string_lossy().into_owned();
+            let file = PathBuf::from(f);
+            let r = std::thread::Builder::new()
                 .stack_size(8 << 20)
-                .spawn(move || replay_all(&root))
+                .spawn(move || replay_one(&root, &target, &file))
                 .expect("thread")
                 .join()
                 .expect("replay");
-            assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+            if let Err(e) = r {
+                panic!("{e}");
+            }
             return;
         }
-        let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
-            .args([
-                "--exact",
-                "fuzz::replay::tests::committed_fuzz_findings_pass_their_oracles",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("FUZZ_REPLAY_CHILD", "1")
-            .output()
-            .expect("running the replay");
+        let mut failures = Vec::new();
+        let all = all_inputs(&root);
+        for (target, file) in &all {
+            let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+                .args([
+                    "--exact",
+                    "fuzz::replay::tests::committed_fuzz_findings_pass_their_oracles",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env("FUZZ_REPLAY_TARGET", target)
+                .env("FUZZ_REPLAY_FILE", file)
+                .output()
+                .expect("running the replay");
+            if !out.status.success() {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let why: Vec<&str> = stderr
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("at ") && !l.contains("note: "))
+                    .take(12)
+                    .collect();
+                failures.push(format!(
+                    "{target} {} ({}):\n{}",
+                    file.display(),
+                    out.status,
+                    why.join("\n")
+                ));
+            }
+        }
         assert!(
-            out.status.success(),
-            "replaying fixtures/fuzz failed ({}):\n{}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            failures.is_empty(),
+            "{} of {} committed fuzz finding(s) fail again:\n\n{}",
+            failures.len(),
+            all.len(),
+            failures.join("\n\n")
         );
     }
 

@@ -73,7 +73,8 @@ impl Seeds {
             }
         }
         for f in ["samples/events.ndjson", "bench/track-events.ndjson"] {
-            s.events.extend(lines(&fx.join(f)).into_iter().filter(|l| !l.is_empty()));
+            s.events
+                .extend(lines(&fx.join(f)).into_iter().filter(|l| !l.is_empty()));
         }
         for f in files(&fx.join("mappings"), ".json") {
             if let Ok(v) = Value::parse(&std::fs::read_to_string(&f).unwrap_or_default()) {
@@ -89,10 +90,12 @@ impl Seeds {
         s.fql.sort();
         s.fql.dedup();
         if s.events.is_empty() {
-            s.events.push(r#"{"type":"track","event":"E","userId":"u"}"#.into());
+            s.events
+                .push(r#"{"type":"track","event":"E","userId":"u"}"#.into());
         }
         if s.mappings.is_empty() {
-            s.mappings.push(Value::parse(r#"{"a":{"@path":"$.a"}}"#).unwrap_or_default());
+            s.mappings
+                .push(Value::parse(r#"{"a":{"@path":"$.a"}}"#).unwrap_or_default());
         }
         if s.fql.is_empty() {
             s.fql.push("type = \"track\"".into());

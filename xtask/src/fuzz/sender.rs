@@ -27,8 +27,18 @@ const RETRY_AFTER_CAP: Duration = Duration::from_millis(20);
 const MAX_BODY: usize = 64;
 
 const KINDS: &[&str] = &[
-    "full", "full", "full", "full", "chunked", "truncated", "reset", "garbage", "early", "endless",
-    "silent", "bad-status",
+    "full",
+    "full",
+    "full",
+    "full",
+    "chunked",
+    "truncated",
+    "reset",
+    "garbage",
+    "early",
+    "endless",
+    "silent",
+    "bad-status",
 ];
 
 #[derive(Clone, Debug)]
@@ -144,7 +154,8 @@ async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) {
         let body = step.body.as_bytes();
         let w = match step.kind.as_str() {
             "full" | "early" => {
-                let mut out = head(&step, &format!("Content-Length: {}\r\n", body.len())).into_bytes();
+                let mut out =
+                    head(&step, &format!("Content-Length: {}\r\n", body.len())).into_bytes();
                 out.extend_from_slice(body);
                 stream.write_all(&out).await
             }
@@ -259,13 +270,20 @@ fn steps_of(v: &Value) -> Vec<Step> {
     steps
         .iter()
         .map(|s| Step {
-            kind: s.get("kind").and_then(Value::as_str).unwrap_or("full").into(),
+            kind: s
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("full")
+                .into(),
             status: s
                 .get("status")
                 .and_then(Value::as_f64)
                 .map(|n| n.clamp(100.0, 999.0) as u16)
                 .unwrap_or(200),
-            retry_after: s.get("retry_after").and_then(Value::as_str).map(str::to_string),
+            retry_after: s
+                .get("retry_after")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             body: s.get("body").and_then(Value::as_str).unwrap_or("").into(),
             close: s.get("close").and_then(Value::as_bool).unwrap_or(true),
         })
@@ -314,7 +332,9 @@ fn judge(steps: &[Step], attempts: u32, d: &Delivery) -> Result<(), String> {
     let step = |i: usize| steps.get(i).unwrap_or(&default);
     let got_attempts = d.attempts() as usize;
     if got_attempts == 0 || got_attempts > attempts as usize {
-        return Err(format!("{got_attempts} attempt(s) reported, at most {attempts} allowed"));
+        return Err(format!(
+            "{got_attempts} attempt(s) reported, at most {attempts} allowed"
+        ));
     }
     let last = step(got_attempts - 1);
     // Every attempt before the last must have been one the sender could retry.
@@ -335,7 +355,9 @@ fn judge(steps: &[Step], attempts: u32, d: &Delivery) -> Result<(), String> {
             status, message, ..
         } => {
             if message.len() > MAX_BODY + 8 {
-                return Err(format!("rejection message over {MAX_BODY} bytes: {message:?}"));
+                return Err(format!(
+                    "rejection message over {MAX_BODY} bytes: {message:?}"
+                ));
             }
             allowed.contains(&Class::Rejected(*status)) && reason.contains(&status.to_string())
         }
