@@ -298,7 +298,7 @@ impl Target for Fql {
             return Vec::new();
         }
         vec![format!(
-            "{} round trip(s) failed on trees the reference does not round-trip either (odd operators or name segments)",
+            "{} round trip(s) failed exactly as they do in the reference (node, reference/fql-roundtrip.js): its own generateFql quirks",
             self.quirks
         )]
     }

@@ -164,10 +164,10 @@ impl Default for Options {
 /// magnitude between a JSON parse and a node batch).
 fn ci_execs(name: &str) -> u64 {
     match name {
-        "json-route" => 20_000,
+        "json-route" => 10_000,
         "mapping" => 6_000,
         "fql" => 30_000,
-        "mock" => 8_000,
+        "mock" => 5_000,
         "sender" => 150,
         "reference" => 400,
         _ => 1_000,
