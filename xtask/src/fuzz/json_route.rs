@@ -32,6 +32,10 @@ pub struct JsonRoute {
     values: Vec<Value>,
     /// (fast path on, fast path off) pairs.
     pairs: Vec<(Destination, Destination)>,
+    /// Results compared, and how many of them the fused fast path produced.
+    results: u64,
+    fused: u64,
+    parse_errors: u64,
 }
 
 fn pair(
@@ -95,6 +99,9 @@ impl JsonRoute {
             seeds: seeds.events,
             values,
             pairs,
+            results: 0,
+            fused: 0,
+            parse_errors: 0,
         }
     }
 }
@@ -110,8 +117,13 @@ fn summary(r: &[Routed]) -> Vec<String> {
         .collect()
 }
 
-/// The two paths on one text; `Err` describes the difference.
-pub fn compare(fast: &Destination, general: &Destination, text: &str) -> Result<(), String> {
+/// The two paths on one text; `Err` describes the difference. `Ok` holds how many results
+/// there were and how many came from the fused path (`None`: the text does not parse).
+pub fn compare(
+    fast: &Destination,
+    general: &Destination,
+    text: &str,
+) -> Result<Option<(u64, u64)>, String> {
     let now = "2025-03-14T09:30:00Z"
         .parse()
         .map_err(|_| "bad now".to_string())?;
@@ -130,9 +142,12 @@ pub fn compare(fast: &Destination, general: &Destination, text: &str) -> Result<
             if env_a.generate_id() != env_b.generate_id() {
                 return Err("route_text and route used the id stream differently".into());
             }
-            Ok(())
+            Ok(Some((
+                a.len() as u64,
+                a.iter().filter(|r| r.fused).count() as u64,
+            )))
         }
-        (Err(a), Err(b)) if a == b => Ok(()),
+        (Err(a), Err(b)) if a == b => Ok(None),
         _ => Err(format!(
             "route_text and parse+route disagree on the parse\n  route_text: {:?}\n  parse: {:?}",
             a.as_ref().map(|r| summary(r)),
@@ -147,7 +162,12 @@ impl Target for JsonRoute {
     }
 
     fn input(&mut self, rng: &mut Rng) -> Vec<u8> {
-        match rng.below(10) {
+        match rng.below(12) {
+            // A seed event as it is, printed one of several ways (the fast path's home ground).
+            10 | 11 => {
+                let v = &self.values[rng.below(self.values.len())];
+                print(rng, v).into_bytes()
+            }
             // Structural edits of a seed event, printed one of several ways.
             0..=4 => {
                 let mut v = self.values[rng.below(self.values.len())].clone();
@@ -186,8 +206,21 @@ impl Target for JsonRoute {
     fn check(&mut self, input: &[u8]) -> Result<(), String> {
         let text = String::from_utf8_lossy(input);
         for (fast, general) in &self.pairs {
-            compare(fast, general, &text)?;
+            match compare(fast, general, &text)? {
+                Some((n, f)) => {
+                    self.results += n;
+                    self.fused += f;
+                }
+                None => self.parse_errors += 1,
+            }
         }
         Ok(())
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![format!(
+            "{} results compared, {} of them from the fused fast path; {} texts did not parse (same error on both paths)",
+            self.results, self.fused, self.parse_errors
+        )]
     }
 }

@@ -87,6 +87,9 @@ pub struct MappingTarget {
     baseline: Value,
     now: jiff::Timestamp,
     limit: Duration,
+    /// Mappings that compiled, and transforms that gave a value (not an error).
+    compiled: u64,
+    transformed: u64,
 }
 
 impl MappingTarget {
@@ -112,6 +115,8 @@ impl MappingTarget {
             } else {
                 Duration::from_millis(500)
             },
+            compiled: 0,
+            transformed: 0,
         }
     }
 }
@@ -151,9 +156,9 @@ pub fn check_pair(
     baseline: &Value,
     now: jiff::Timestamp,
     limit: Duration,
-) -> Result<(), String> {
+) -> Result<Counted, String> {
     let Ok(m) = Mapping::compile(mapping) else {
-        return Ok(());
+        return Ok(Counted::default());
     };
     let before = outcome(&m.transform(baseline, now));
     let t = Instant::now();
@@ -179,7 +184,17 @@ pub fn check_pair(
     }
     let _ = m.function_fields(event);
     let _ = m.plain();
-    Ok(())
+    Ok(Counted {
+        compiled: true,
+        transformed: !first.starts_with("error: "),
+    })
+}
+
+/// What one input got to.
+#[derive(Default)]
+pub struct Counted {
+    pub compiled: bool,
+    pub transformed: bool,
 }
 
 impl Target for MappingTarget {
@@ -208,6 +223,16 @@ impl Target for MappingTarget {
             .map_err(|e| format!("unreadable input: {e}"))?;
         let mapping = v.get("mapping").cloned().unwrap_or_default();
         let event = v.get("event").cloned().unwrap_or_default();
-        check_pair(&mapping, &event, &self.baseline, self.now, self.limit)
+        let c = check_pair(&mapping, &event, &self.baseline, self.now, self.limit)?;
+        self.compiled += u64::from(c.compiled);
+        self.transformed += u64::from(c.transformed);
+        Ok(())
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![format!(
+            "{} mappings compiled, {} transforms gave a value rather than an error",
+            self.compiled, self.transformed
+        )]
     }
 }

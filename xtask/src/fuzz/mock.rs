@@ -28,6 +28,8 @@ pub struct Mock {
     events: Vec<Value>,
     state: Option<MockState>,
     uses: u32,
+    /// Responses by status, for the report.
+    statuses: std::collections::BTreeMap<u16, u64>,
 }
 
 impl Mock {
@@ -49,6 +51,7 @@ impl Mock {
             events,
             state: None,
             uses: 0,
+            statuses: Default::default(),
         })
     }
 
@@ -229,6 +232,15 @@ impl Target for Mock {
         "mock"
     }
 
+    fn notes(&self) -> Vec<String> {
+        let by: Vec<String> = self
+            .statuses
+            .iter()
+            .map(|(s, n)| format!("{s}: {n}"))
+            .collect();
+        vec![format!("answers by status: {}", by.join(", "))]
+    }
+
     fn input(&mut self, rng: &mut Rng) -> Vec<u8> {
         let mut o = Object::new();
         let s2s = rng.chance(7, 8);
@@ -345,6 +357,7 @@ impl Target for Mock {
             Ok::<_, String>((status, bytes))
         })?;
         let stored = state.events().len().saturating_sub(before);
+        *self.statuses.entry(status).or_default() += 1;
         let s2s = path == "/api/v1/s2s/event" && text("method") == "POST";
         if !s2s || auth == "any" {
             return match status {

@@ -60,6 +60,8 @@ pub struct SenderTarget {
     rt: tokio::runtime::Runtime,
     shared: Arc<Mutex<Shared>>,
     base: String,
+    /// Deliveries by kind, for the report.
+    kinds: std::collections::BTreeMap<&'static str, u64>,
 }
 
 impl SenderTarget {
@@ -77,7 +79,12 @@ impl SenderTarget {
                 tokio::spawn(serve(stream, s.clone()));
             }
         });
-        Ok(SenderTarget { rt, shared, base })
+        Ok(SenderTarget {
+            rt,
+            shared,
+            base,
+            kinds: Default::default(),
+        })
     }
 }
 
@@ -389,6 +396,15 @@ impl Target for SenderTarget {
         "sender"
     }
 
+    fn notes(&self) -> Vec<String> {
+        let by: Vec<String> = self
+            .kinds
+            .iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect();
+        vec![format!("deliveries by kind: {}", by.join(", "))]
+    }
+
     fn input(&mut self, rng: &mut Rng) -> Vec<u8> {
         let attempts = 1 + rng.below(4);
         let mut o = Object::new();
@@ -443,6 +459,7 @@ impl Target for SenderTarget {
             .rt
             .block_on(async { tokio::time::timeout(bound, sender.send(&request)).await })
             .map_err(|_| format!("send did not finish within {bound:?}"))?;
+        *self.kinds.entry(delivery.kind()).or_default() += 1;
         let seen = self.shared.lock().map(|s| s.seen).unwrap_or(0);
         if seen > delivery.attempts() as usize {
             return Err(format!(
