@@ -29,13 +29,14 @@ commands:
                         the mock; --reference also runs generated cases through Segment's code
                         (node) and shrinks and saves mismatches. Reports: target/conformance/
                         (summary.txt, summary.json, junit.xml). Defaults: 256 cases, fixed seed.
-  fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--all-mismatches] [--replay FILE] [--ci]
+  fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--all-mismatches] [--replay FILE] [--ci] [--afl]
                         the fuzzing gate: targets json-route, mapping, fql, mock, sender, reference
                         (default: all), each with an oracle; --time is the budget of the whole run
                         (default 60), split evenly; --execs caps executions per target. Findings
                         are saved under target/fuzz/findings/<target>/; exit 1 if any.
                         --replay FILE runs one saved input through --target's oracle; --ci is the
-                        pass `ci` runs (options after it still apply)
+                        pass `ci` runs (options after it still apply); --afl fuzzes json-route,
+                        mapping, fql and mock coverage-guided with AFL++ (needs cargo-afl)
   ci                    cargo fmt --check, clippy -D warnings, cargo test --workspace, the
                         conformance run (with --reference when node is available) and a short
                         deterministic fuzz pass (fixed seed and executions per target)";
@@ -129,6 +130,7 @@ fn fuzz_options(args: &[&str]) -> Result<fuzz::Options> {
             }
             "--seed" => opts.seed = parse_u64(it.next().context("--seed needs a number")?)?,
             "--ci" => opts = fuzz::Options::ci(),
+            "--afl" => opts.afl = true,
             "--all-mismatches" => opts.all_mismatches = true,
             "--replay" => opts
                 .replay

@@ -267,3 +267,95 @@ pub fn scan(body: &[u8]) -> Result<Scanned, String> {
         _ => Scanned::Other,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts `json.NewDecoder(r).Decode(&v)` gives for these inputs, from the states and
+    /// messages of Go's `encoding/json/scanner.go` and `stream.go`.
+    #[test]
+    fn go_scanner_texts() {
+        let cases: &[(&[u8], &str)] = &[
+            (
+                b"{\"a\":tru}",
+                "invalid character '}' in literal true (expecting 'e')",
+            ),
+            (
+                b"{\"a\":nul}",
+                "invalid character '}' in literal null (expecting 'l')",
+            ),
+            (
+                b"{\"a\":1,}",
+                "invalid character '}' looking for beginning of object key string",
+            ),
+            (
+                b"{\"a\":[1 2]}",
+                "invalid character '2' after array element",
+            ),
+            (b"{\"a\" 1}", "invalid character '1' after object key"),
+            (
+                b"{\"a\":1 \"b\":2}",
+                "invalid character '\"' after object key:value pair",
+            ),
+            (
+                b"{\"a\":\"\x01\"}",
+                "invalid character '\\x01' in string literal",
+            ),
+            (b"{\"a\":-}", "invalid character '}' in numeric literal"),
+            (
+                b"{\"a\":1.}",
+                "invalid character '}' after decimal point in numeric literal",
+            ),
+            (
+                b"{\"a\":1e}",
+                "invalid character '}' in exponent of numeric literal",
+            ),
+            (
+                b"{\"a\":\"\\q\"}",
+                "invalid character 'q' in string escape code",
+            ),
+            (
+                b"{\"a\":\"\\u12x4\"}",
+                "invalid character 'x' in \\u hexadecimal character escape",
+            ),
+            (
+                b"{\"a\":01}",
+                "invalid character '1' after object key:value pair",
+            ),
+            (
+                b"{'a':1}",
+                "invalid character '\\'' looking for beginning of object key string",
+            ),
+            (b"[1,2", "unexpected EOF"),
+            (b"{\"a\":", "unexpected EOF"),
+            (
+                b"[\xc3]",
+                "invalid character '\u{c3}' looking for beginning of value",
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                scan(input).unwrap_err(),
+                *want,
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        assert_eq!(
+            scan(b"[{}, null, 1, \"s\", true, []] trailing").unwrap(),
+            Scanned::Array(vec!["object", "null", "number", "string", "bool", "array"])
+        );
+        assert_eq!(scan(b"{\"a\":\"\xff\"}x").unwrap(), Scanned::Object);
+        let deep = |n: usize| {
+            let mut s = "[".repeat(n);
+            s.push_str(&"]".repeat(n));
+            s
+        };
+        assert!(scan(deep(10_000).as_bytes()).is_ok());
+        assert_eq!(
+            scan(deep(10_001).as_bytes()).unwrap_err(),
+            "invalid character '[' exceeded max depth"
+        );
+    }
+}

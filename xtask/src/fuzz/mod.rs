@@ -21,6 +21,7 @@
 //! fixed ones are committed under `fixtures/fuzz/<target>/`, where `replay.rs` runs each of
 //! them through its target on every `cargo test`.
 
+pub mod afl;
 mod fql;
 mod go_scan;
 mod json_route;
@@ -85,7 +86,9 @@ pub fn target(root: &Path, name: &str, opts: &Options) -> Result<Option<Box<dyn 
         "json-route" => Box::new(json_route::JsonRoute::new(seeds)),
         "mapping" => Box::new(mapping::MappingTarget::new(seeds)),
         "fql" => {
-            let node = reference::prepare(root).is_ok();
+            // `FUZZ_NO_NODE`: the AFL harness checks one input per call and cannot afford node.
+            let node =
+                std::env::var_os("FUZZ_NO_NODE").is_none() && reference::prepare(root).is_ok();
             Box::new(fql::Fql::new(seeds, node.then(|| root.to_path_buf())))
         }
         "mock" => Box::new(mock::Mock::new()?),
@@ -122,6 +125,8 @@ pub struct Options {
     pub all_mismatches: bool,
     /// Saved inputs to run once each instead of fuzzing.
     pub replay: Vec<PathBuf>,
+    /// Coverage-guided, through AFL++ (`afl.rs`) instead of the built-in loop.
+    pub afl: bool,
 }
 
 /// The seed `cargo xtask ci` uses.
@@ -138,6 +143,7 @@ impl Options {
             require_reference: false,
             all_mismatches: false,
             replay: Vec::new(),
+            afl: false,
         }
     }
 
@@ -444,6 +450,9 @@ fn run_target(
 
 /// Runs the selected targets one after the other and prints a line per target.
 pub fn run(root: &Path, opts: &Options) -> Result<Report> {
+    if opts.afl {
+        return afl::run(root, opts);
+    }
     let mut report = Report::default();
     let count = opts.targets.len().max(1) as u32;
     for name in &opts.targets {
