@@ -470,3 +470,47 @@ impl Target for SenderTarget {
         judge(&steps, attempts, &delivery)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(kind: &str, status: u16) -> Step {
+        Step {
+            kind: kind.into(),
+            status,
+            retry_after: None,
+            body: String::new(),
+            close: true,
+        }
+    }
+
+    #[test]
+    fn judge_follows_the_script() {
+        let script = [step("full", 503), step("full", 200)];
+        let delivered = Delivery::Delivered {
+            status: 200,
+            attempts: 2,
+        };
+        assert!(judge(&script, 3, &delivered).is_ok());
+        // Delivered on the first attempt, which was a 503: wrong.
+        let early = Delivery::Delivered {
+            status: 200,
+            attempts: 1,
+        };
+        assert!(judge(&script, 3, &early).is_err());
+        // A final status retried: wrong.
+        let script = [step("full", 400), step("full", 200)];
+        assert!(judge(&script, 3, &delivered).is_err());
+        let rejected = Delivery::Rejected {
+            status: 400,
+            message: String::new(),
+            attempts: 1,
+        };
+        assert!(judge(&script, 3, &rejected).is_ok());
+        // A reset may only lead to another attempt.
+        let script = [step("reset", 200), step("full", 200)];
+        assert!(judge(&script, 3, &early).is_err());
+        assert!(judge(&script, 3, &delivered).is_ok());
+    }
+}
