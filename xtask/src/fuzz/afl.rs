@@ -27,6 +27,13 @@ fn cargo() -> String {
 /// Builds the instrumented harness; its path.
 fn build(root: &Path) -> Result<PathBuf> {
     let manifest = root.join("xtask/src/fuzz/afl/Cargo.toml");
+    // The workspace's versions: the harness's own lockfile starts as a copy of the root one
+    // (cargo adds afl to it), so the instrumented build uses the crates everything else does.
+    std::fs::copy(
+        root.join("Cargo.lock"),
+        root.join("xtask/src/fuzz/afl/Cargo.lock"),
+    )
+    .context("copying Cargo.lock for the AFL harness")?;
     let target_dir = root.join("target").join("afl");
     let status = Command::new(cargo())
         .args(["afl", "build", "--release", "--manifest-path"])

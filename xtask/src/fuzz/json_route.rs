@@ -190,7 +190,7 @@ impl Target for JsonRoute {
                 out.into_bytes()
             }
             6 => {
-                let depth = 1 + rng.small(200_000);
+                let depth = 1 + rng.small(50_000);
                 let close = rng.chance(1, 2);
                 deep_nesting(rng, depth, close).into_bytes()
             }
