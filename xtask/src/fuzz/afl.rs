@@ -68,13 +68,15 @@ pub fn run(root: &Path, opts: &Options) -> Result<Report> {
         .map(String::as_str)
         .filter(|t| AFL_TARGETS.contains(t))
         .collect();
-    let mut report = Report::default();
-    report.skipped = opts
-        .targets
-        .iter()
-        .filter(|t| !AFL_TARGETS.contains(&t.as_str()))
-        .cloned()
-        .collect();
+    let mut report = Report {
+        targets: Vec::new(),
+        skipped: opts
+            .targets
+            .iter()
+            .filter(|t| !AFL_TARGETS.contains(&t.as_str()))
+            .cloned()
+            .collect(),
+    };
     let total = opts.time.unwrap_or(Duration::from_secs(60));
     let share = (total / targets.len().max(1) as u32).max(Duration::from_secs(10));
     for name in targets {
