@@ -10,12 +10,11 @@
 //! | `mock` | method, path, query, headers, body | the mock never panics and answers as Go's `encoding/json` decoder rules say (an independent scanner model, `go_scan.rs`) |
 //! | `sender` | a script of server behaviours per attempt | the sender never panics or hangs, and its `Delivery` says what the server did |
 //!
-//! **Coverage-free.** Inputs come from a seeded mutation loop (byte havoc for parsers,
-//! structure-aware edits with JS-special keys and values for events and mappings) over the
-//! committed fixtures; no coverage feedback steers it. Coverage-guided fuzzing on this
-//! machine's stable toolchain would need `cargo-afl` plus instrumented builds of separate
-//! binaries (or LibAFL with `-C passes=sancov-module` and `unsafe` callbacks), which the
-//! workspace's one-build `cargo xtask ci` cannot afford; see README.md.
+//! **Engines.** The default is a seeded mutation loop (byte havoc for parsers, structure-aware
+//! edits with JS-special keys and values for events and mappings) over the committed fixtures,
+//! with no coverage feedback: it needs nothing beyond the workspace build, so `cargo xtask ci`
+//! can run it. `--afl` (`afl.rs`) runs the in-process targets coverage-guided under AFL++,
+//! through afl.rs and `cargo-afl`, with a separately instrumented build.
 //!
 //! A finding (panic, oracle failure or hang) is saved under `target/fuzz/findings/<target>/`;
 //! fixed ones are committed under `fixtures/fuzz/<target>/`, where `replay.rs` runs each of
