@@ -3,9 +3,11 @@
 //! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
 //! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
 //! - [`example_cases`]: reference cases for the worked example (written by `reference`).
+//! - [`fuzz`]: the fuzzing gate (`cargo xtask fuzz`).
 
 pub mod conformance;
 pub mod example_cases;
+pub mod fuzz;
 pub mod reference;
 
 use std::path::PathBuf;

@@ -5,14 +5,16 @@
 //!   reference implementation (see `reference.rs` and `reference/README.md`).
 //! - `conformance [--reference] [--cases N] [--seed S] [--no-e2e]`: the conformance harness
 //!   (see `conformance/mod.rs`).
-//! - `ci`: fmt check, clippy, the test suite and the conformance run.
+//! - `fuzz [--target T] [--time SECONDS] [--execs N] [--seed S] [--all-mismatches]`: the
+//!   fuzzing gate (see `fuzz/mod.rs`).
+//! - `ci`: fmt check, clippy, the test suite, the conformance run and a short fuzz pass.
 
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use xtask::conformance::{self, ReferenceMode};
-use xtask::{reference, workspace_root};
+use xtask::{fuzz, reference, workspace_root};
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -27,8 +29,17 @@ commands:
                         the mock; --reference also runs generated cases through Segment's code
                         (node) and shrinks and saves mismatches. Reports: target/conformance/
                         (summary.txt, summary.json, junit.xml). Defaults: 256 cases, fixed seed.
-  ci                    cargo fmt --check, clippy -D warnings, cargo test --workspace, and the
-                        conformance run (with --reference when node is available)";
+  fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--all-mismatches] [--replay FILE] [--ci] [--afl]
+                        the fuzzing gate: targets json-route, mapping, fql, mock, sender, reference
+                        (default: all), each with an oracle; --time is the budget of the whole run
+                        (default 60), split evenly; --execs caps executions per target. Findings
+                        are saved under target/fuzz/findings/<target>/; exit 1 if any.
+                        --replay FILE runs one saved input through --target's oracle; --ci is the
+                        pass `ci` runs (options after it still apply); --afl fuzzes json-route,
+                        mapping, fql and mock coverage-guided with AFL++ (needs cargo-afl)
+  ci                    cargo fmt --check, clippy -D warnings, cargo test --workspace, the
+                        conformance run (with --reference when node is available) and a short
+                        deterministic fuzz pass (fixed seed and executions per target)";
 
 fn main() {
     match run() {
@@ -51,6 +62,12 @@ fn run() -> Result<bool> {
         ["conformance", rest @ ..] => {
             let opts = conformance_options(rest)?;
             let report = conformance::run(&root, &opts)?;
+            Ok(report.ok())
+        }
+        ["fuzz", rest @ ..] => {
+            let opts = fuzz_options(rest)?;
+            let report = fuzz::run(&root, &opts)?;
+            println!("{}", report.total_line());
             Ok(report.ok())
         }
         ["ci"] => ci(),
@@ -90,6 +107,40 @@ fn conformance_options(args: &[&str]) -> Result<conformance::Options> {
     }
     if cases_given {
         opts.reference_events = opts.cases;
+    }
+    Ok(opts)
+}
+
+fn fuzz_options(args: &[&str]) -> Result<fuzz::Options> {
+    let mut opts = fuzz::Options::new();
+    let mut targets = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--target" => {
+                let t = it.next().context("--target needs a name")?;
+                targets.extend(t.split(',').map(str::to_string));
+            }
+            "--time" => {
+                let s = parse_u64(it.next().context("--time needs seconds")?)?;
+                opts.time = Some(std::time::Duration::from_secs(s));
+            }
+            "--execs" => {
+                opts.execs = Some(parse_u64(it.next().context("--execs needs a number")?)?);
+            }
+            "--seed" => opts.seed = parse_u64(it.next().context("--seed needs a number")?)?,
+            "--ci" => opts = fuzz::Options::ci(),
+            "--afl" => opts.afl = true,
+            "--all-mismatches" => opts.all_mismatches = true,
+            "--replay" => opts
+                .replay
+                .push(it.next().context("--replay needs a file")?.into()),
+            "--require-reference" => opts.require_reference = true,
+            other => bail!("unknown fuzz option {other}\n\n{USAGE}"),
+        }
+    }
+    if !targets.is_empty() {
+        opts.targets = targets;
     }
     Ok(opts)
 }
@@ -148,6 +199,18 @@ fn ci() -> Result<bool> {
     );
     if !report.ok() {
         failed.push("conformance");
+    }
+    let t = Instant::now();
+    println!("$ cargo xtask fuzz  (ci pass: fixed seed, fixed executions per target)");
+    let fuzzed = fuzz::run(&root, &fuzz::Options::ci())?;
+    println!("{}", fuzzed.total_line());
+    println!(
+        "== fuzz: {} ({:.0}s)",
+        if fuzzed.ok() { "ok" } else { "FAILED" },
+        t.elapsed().as_secs_f64()
+    );
+    if !fuzzed.ok() {
+        failed.push("fuzz");
     }
     println!(
         "ci: {} in {:.0}s",

@@ -261,10 +261,8 @@ fn run_cases(args: CasesArgs) -> anyhow::Result<ExitCode> {
     while let Some(item) = lines.next_line() {
         buf.clear();
         match item {
-            Ok(line) => {
-                usermaven_cases::run_line_numbered(line.text, line.number as usize)
-                    .write_json(&mut buf)
-            }
+            Ok(line) => usermaven_cases::run_line_numbered(line.text, line.number as usize)
+                .write_json(&mut buf),
             // An unreadable line is an invalid case of its own, like a line that is not JSON.
             Err(e) => {
                 unreadable += 1;
