@@ -1097,3 +1097,35 @@ fn js_min(a: f64, b: f64, missing: bool) -> f64 {
         a.min(b)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::b64_decode;
+
+    /// Every short text over characters the lenient decoder treats differently (alphabet,
+    /// URL-safe, padding, skipped) decodes without a panic, as `Buffer.from` never throws.
+    #[test]
+    fn base64_decode_takes_any_text() {
+        let chars = ["Q", "/", "-", "_", "=", "!", " ", "é"];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            texts = texts
+                .iter()
+                .flat_map(|t| chars.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            for t in &texts {
+                let _ = b64_decode(t);
+            }
+        }
+        // What Node gives for these (`Buffer.from(s, "base64")`).
+        assert_eq!(b64_decode("SGk"), b"Hi");
+        assert_eq!(b64_decode("S G k = junk"), b"Hi");
+        assert_eq!(b64_decode("-_-_"), [0xfb, 0xff, 0xbf]);
+        assert_eq!(b64_decode("QUJD\nRA"), b"ABCD");
+        assert_eq!(b64_decode("QUJDR"), b"ABC");
+        assert_eq!(b64_decode("QQ=QUJD"), b"A");
+        assert_eq!(b64_decode("Q=Q"), b"");
+        assert_eq!(b64_decode("QUJD=QUJD"), b"ABC");
+        assert_eq!(b64_decode("a\u{e9}b\u{e9}"), [105]);
+    }
+}
