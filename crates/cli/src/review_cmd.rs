@@ -54,8 +54,11 @@ pub(crate) fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let credentials = with_stand_ins(&args.credentials);
     let base = config_cmd::load(&args.base, &credentials)?;
     let head = config_cmd::load(&args.head, &credentials)?;
-    let (mut inputs, unreadable) = if args.events.is_empty() {
-        (Vec::new(), Vec::new())
+    let events::ReadEvents {
+        events: mut inputs,
+        unreadable,
+    } = if args.events.is_empty() {
+        events::ReadEvents::default()
     } else {
         events::read_all(&args.events)?
     };

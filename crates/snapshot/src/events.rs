@@ -61,9 +61,17 @@ pub fn read(path: &str, label: &str) -> anyhow::Result<Vec<EventInput>> {
         .collect())
 }
 
-/// Every event named by command-line arguments, plus the lines that could not be read
-/// (label, why): files, directories (every file under them, sorted), `-` for stdin.
-pub fn read_all(args: &[String]) -> anyhow::Result<(Vec<EventInput>, Vec<(String, String)>)> {
+/// What [`read_all`] found.
+#[derive(Debug, Default)]
+pub struct ReadEvents {
+    pub events: Vec<EventInput>,
+    /// Lines that could not be read (label, why): invalid UTF-8, too long.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// Every event named by command-line arguments, plus the lines that could not be read:
+/// files, directories (every file under them, sorted), `-` for stdin.
+pub fn read_all(args: &[String]) -> anyhow::Result<ReadEvents> {
     let sources = usermaven_input::sources(args).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut events = Vec::new();
     let mut bad = Vec::new();
@@ -94,7 +102,10 @@ pub fn read_all(args: &[String]) -> anyhow::Result<(Vec<EventInput>, Vec<(String
             }
         }
     }
-    Ok((events, bad))
+    Ok(ReadEvents {
+        events,
+        unreadable: bad,
+    })
 }
 
 /// Route one event; `Err` when its text is not a JSON object.
