@@ -2,7 +2,9 @@
 //!
 //! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
 //! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
+//! - [`bench`]: whole-process benchmarks (`cargo xtask bench map`).
 
+pub mod bench;
 pub mod conformance;
 pub mod reference;
 
