@@ -5,6 +5,8 @@
 //!   reference implementation (see `reference.rs` and `reference/README.md`).
 //! - `conformance [--reference] [--cases N] [--seed S] [--no-e2e]`: the conformance harness
 //!   (see `conformance/mod.rs`).
+//! - `bench map [--events N] [--runs R]`: whole-process `map` next to in-process
+//!   `route_text` on the same events, plain and gzip (see `bench.rs`).
 //! - `fuzz [--target T] [--time SECONDS] [--execs N] [--seed S] [--all-mismatches]`: the
 //!   fuzzing gate (see `fuzz/mod.rs`).
 //! - `ci`: fmt check, clippy, the test suite, the conformance run and a short fuzz pass.
@@ -29,6 +31,10 @@ commands:
                         the mock; --reference also runs generated cases through Segment's code
                         (node) and shrinks and saves mismatches. Reports: target/conformance/
                         (summary.txt, summary.json, junit.xml). Defaults: 256 cases, fixed seed.
+  bench map [--events N] [--runs R]
+                        release build; map as a whole process (read, map, write to /dev/null) on N
+                        copies of the bench corpus, plain and gzip, next to in-process route_text on
+                        the same events (defaults: 200000 events, best of 3 runs)
   fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--all-mismatches] [--replay FILE] [--ci] [--afl]
                         the fuzzing gate: targets json-route, mapping, fql, mock, sender, reference
                         (default: all), each with an oracle; --time is the budget of the whole run
@@ -69,6 +75,19 @@ fn run() -> Result<bool> {
             let report = fuzz::run(&root, &opts)?;
             println!("{}", report.total_line());
             Ok(report.ok())
+        }
+        ["bench", "map", rest @ ..] => {
+            let mut opts = xtask::bench::Options::default();
+            let mut it = rest.iter();
+            while let Some(a) = it.next() {
+                let value = it.next().with_context(|| format!("{a} needs a value"))?;
+                match *a {
+                    "--events" => opts.events = parse_u64(value)? as usize,
+                    "--runs" => opts.runs = parse_u64(value)?.max(1) as usize,
+                    _ => bail!("unknown option {a}\n\n{USAGE}"),
+                }
+            }
+            xtask::bench::map(&root, &opts).map(|()| true)
         }
         ["ci"] => ci(),
         [] | ["help"] | ["--help"] | ["-h"] => {

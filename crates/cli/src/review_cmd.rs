@@ -18,7 +18,8 @@ pub(crate) struct DiffArgs {
     base: String,
     /// The configuration after the change.
     head: String,
-    /// Event files: `.json` (an event or an array of events) or NDJSON; `-` for stdin.
+    /// Event files: `.json` (an event or an array of events) or NDJSON (gzip/zstd too);
+    /// directories (every file under them); `-` for stdin.
     events: Vec<String>,
     /// Also compare N events drawn from the conformance harness's seeded generator (stream of
     /// its property stage, seeded with --seed).
@@ -53,26 +54,37 @@ pub(crate) fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     let credentials = with_stand_ins(&args.credentials);
     let base = config_cmd::load(&args.base, &credentials)?;
     let head = config_cmd::load(&args.head, &credentials)?;
-    let mut events: Vec<EventInput> = Vec::new();
-    for path in &args.events {
-        events.extend(events::read(
-            path,
-            if path == "-" { "stdin" } else { path },
-        )?);
-    }
+    let events::ReadEvents {
+        events: mut inputs,
+        unreadable,
+    } = if args.events.is_empty() {
+        events::ReadEvents::default()
+    } else {
+        events::read_all(&args.events)?
+    };
     if let Some(n) = args.generate {
         for (i, e) in usermaven_eventgen::generate(args.seed, n)
             .iter()
             .enumerate()
         {
-            events.push(EventInput {
+            inputs.push(EventInput {
                 label: format!("generated #{i} (seed {})", args.seed),
                 text: e.to_json(),
             });
         }
     }
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
-    let (diffs, summary) = compare::compare(&base, &head, &events, now, args.seed);
+    let (mut diffs, mut summary) = compare::compare(&base, &head, &inputs, now, args.seed);
+    // Lines that could not be read at all (invalid UTF-8, too long) are bad input too.
+    for (label, why) in unreadable {
+        summary.events += 1;
+        summary.bad_events += 1;
+        diffs.push(compare::EventDiff {
+            label,
+            pairs: Vec::new(),
+            bad_input: Some(why),
+        });
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(

@@ -31,7 +31,9 @@ impl Request {
     }
 }
 
-/// Replace the value of every `token=` query parameter, and any fragment, with `REDACTED`.
+/// Replace the value of the `token=` query parameter, and any fragment, with `REDACTED`.
+/// The token is sent as given, so it may itself hold `&` (the URL parser leaves it in the
+/// query): everything from `token=` to the end of the query is replaced.
 pub fn redact_url(url: &str) -> String {
     let (head, query) = match url.split_once('?') {
         Some((h, q)) => (h, q),
@@ -53,6 +55,7 @@ pub fn redact_url(url: &str) -> String {
                 out.push_str(k);
                 out.push('=');
                 out.push_str(REDACTED_TOKEN);
+                break;
             }
             _ => out.push_str(part),
         }
@@ -62,4 +65,22 @@ pub fn redact_url(url: &str) -> String {
         out.push_str(REDACTED_TOKEN);
     }
     out
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact_url;
+
+    #[test]
+    fn a_token_holding_an_ampersand_is_redacted_whole() {
+        assert_eq!(
+            redact_url("https://h/api/v1/s2s/event?token=k&ey.s&ec=ret#frag"),
+            "https://h/api/v1/s2s/event?token=REDACTED#REDACTED"
+        );
+        assert_eq!(
+            redact_url("http://h/p?x=1&token=a.b"),
+            "http://h/p?x=1&token=REDACTED"
+        );
+        assert_eq!(redact_url("http://h/p"), "http://h/p");
+    }
 }

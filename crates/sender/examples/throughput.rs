@@ -12,11 +12,9 @@ use usermaven_sender::{channel, Batching, CancellationToken, Envelope, Sender, S
 const KEY: &str = "bench-key";
 const TOKEN: &str = "bench-token";
 
-fn request(i: u64) -> Request {
+fn request(base: &str, i: u64) -> Request {
     Request {
-        url: Secret::new(format!(
-            "https://events.usermaven.com/api/v1/s2s/event?token={KEY}.{TOKEN}"
-        )),
+        url: Secret::new(format!("{base}/api/v1/s2s/event?token={KEY}.{TOKEN}")),
         method: "POST",
         headers: vec![
             ("user-agent".into(), "Segment (Actions)".into()),
@@ -35,7 +33,6 @@ async fn measure(events: u64, concurrency: usize, batch: usize) -> (f64, u64, u6
         .await
         .expect("mock");
     let sender = Sender::new(SenderConfig {
-        base_url: Some(mock.uri()),
         concurrency,
         timeout: Duration::from_secs(30),
         batching: Batching {
@@ -47,13 +44,14 @@ async fn measure(events: u64, concurrency: usize, batch: usize) -> (f64, u64, u6
     .expect("sender");
     let (tx, rx) = channel(4096);
     let started = Instant::now();
+    let base = mock.uri();
     tokio::spawn(async move {
         for i in 1..=events {
             if tx
                 .send(Envelope {
                     id: i,
                     meta: (),
-                    request: request(i),
+                    request: request(&base, i),
                 })
                 .await
                 .is_err()

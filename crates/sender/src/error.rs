@@ -79,10 +79,6 @@ impl SendError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// `base_url` is not an absolute http(s) URL. The value is not repeated: it might carry
-    /// credentials.
-    #[error("base_url is not an absolute http(s) URL ({0})")]
-    BaseUrl(String),
     /// The HTTP client could not be built (TLS backend).
     #[error("HTTP client: {0}")]
     Client(#[source] reqwest::Error),

@@ -8,7 +8,8 @@
 //! ```no_run
 //! # async fn demo(requests: Vec<usermaven_destination::Request>) -> Result<(), Box<dyn std::error::Error>> {
 //! use usermaven_sender::{channel, CancellationToken, Envelope, Sender, SenderConfig};
-//! let sender = Sender::new(SenderConfig { base_url: Some("http://127.0.0.1:8080".into()), ..Default::default() })?;
+//! // Each request goes to its own URL: the destination's `Options::base_url` chooses it.
+//! let sender = Sender::new(SenderConfig::default())?;
 //! let (tx, rx) = channel(1024);
 //! tokio::spawn(async move {
 //!     for (i, request) in requests.into_iter().enumerate() {
@@ -34,8 +35,8 @@ mod error;
 mod report;
 pub mod retry;
 mod rng;
+mod scrub;
 mod sender;
-mod target;
 
 pub use error::{BuildError, SendError};
 pub use report::{Delivery, EventResult, Report};

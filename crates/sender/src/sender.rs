@@ -14,7 +14,7 @@ use usermaven_destination::{Header, Request};
 use crate::breaker::{Breaker, Signal};
 use crate::report::{Delivery, EventResult, Report};
 use crate::retry::{classify, delays, retry_after, Backoff, Outcome};
-use crate::target::{BaseUrl, Scrubber};
+use crate::scrub::Scrubber;
 use crate::{BuildError, SendError};
 
 /// Usermaven's `max_event_size`: a single event body over this many bytes is rejected.
@@ -42,9 +42,6 @@ impl Default for Batching {
 /// How the sender behaves. The defaults follow Segment: 10 s timeout, no batching.
 #[derive(Clone, Debug)]
 pub struct SenderConfig {
-    /// Replaces scheme, host and port of every request URL (path and query are kept; a
-    /// non-root path is prefixed). `None` sends to the URL in the request.
-    pub base_url: Option<String>,
     /// Requests (single events or batches) in flight at once. 0 acts as 1.
     pub concurrency: usize,
     /// Per attempt, from connecting until the response body is read.
@@ -66,7 +63,6 @@ pub struct SenderConfig {
 impl Default for SenderConfig {
     fn default() -> SenderConfig {
         SenderConfig {
-            base_url: None,
             concurrency: 16,
             timeout: Duration::from_secs(10),
             backoff: Backoff::default(),
@@ -104,7 +100,6 @@ pub struct Sender {
 struct Inner {
     client: reqwest::Client,
     config: SenderConfig,
-    base: Option<BaseUrl>,
     breaker: Breaker,
 }
 
@@ -117,7 +112,6 @@ struct Response {
 
 impl Sender {
     pub fn new(config: SenderConfig) -> Result<Sender, BuildError> {
-        let base = config.base_url.as_deref().map(BaseUrl::parse).transpose()?;
         let client = reqwest::Client::builder()
             // A redirect would re-send the token to wherever the server points.
             .redirect(reqwest::redirect::Policy::none())
@@ -131,7 +125,6 @@ impl Sender {
                 client,
                 breaker: Breaker::new(config.down_timeout),
                 config,
-                base,
             }),
         })
     }
@@ -305,13 +298,16 @@ impl Sender {
 
     async fn deliver_batch<M>(
         &self,
-        batch: Vec<Envelope<M>>,
+        mut batch: Vec<Envelope<M>>,
         soft: CancellationToken,
         hard: CancellationToken,
     ) -> (u32, Vec<EventResult<M>>) {
         let n = batch.len();
-        let body = if n == 1 {
-            Bytes::from(batch[0].request.body.clone())
+        let single = n == 1;
+        let body = if single {
+            // The body moves into the shared buffer every attempt sends (no copy) and comes
+            // back into the request for the result.
+            Bytes::from(std::mem::take(&mut batch[0].request.body))
         } else {
             let len = 1 + batch
                 .iter()
@@ -330,8 +326,14 @@ impl Sender {
         };
         let backoff = self.inner.config.backoff.for_event(batch[0].id);
         let delivery = self
-            .deliver(&batch[0].request, body, backoff, &soft, &hard)
+            .deliver(&batch[0].request, body.clone(), backoff, &soft, &hard)
             .await;
+        if single {
+            // Unshared by now (the attempts are over), so this takes the buffer back.
+            let bytes = Vec::from(body);
+            batch[0].request.body = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        }
         let attempts = delivery.attempts();
         let mut out = Vec::with_capacity(n);
         for e in batch {
@@ -357,21 +359,9 @@ impl Sender {
         hard: &CancellationToken,
     ) -> Delivery {
         let cfg = &self.inner.config;
-        let raw_url = request.url.expose();
-        let scrubber = Scrubber::for_url(raw_url);
-        let url = match &self.inner.base {
-            Some(base) => match base.apply(raw_url) {
-                Some(u) => u,
-                None => {
-                    let e = SendError::InvalidRequest("the request URL does not parse".into());
-                    return Delivery::GaveUp {
-                        attempts: 0,
-                        last_error: e,
-                    };
-                }
-            },
-            None => raw_url.to_string(),
-        };
+        // The URL as the destination built it (its `Options::base_url` says where to).
+        let url = request.url.expose();
+        let scrubber = Scrubber::for_url(url);
         let method = match reqwest::Method::from_bytes(request.method.as_bytes()) {
             Ok(m) => m,
             Err(_) => {
@@ -386,7 +376,7 @@ impl Sender {
         let mut attempts = 0u32;
         let breaker = &self.inner.breaker;
         let unreachable = || SendError::Unreachable {
-            origin: origin(&url),
+            origin: origin(url),
             after: breaker.down_timeout(),
         };
         let mut last_error: Option<SendError> = None;
@@ -407,7 +397,7 @@ impl Sender {
             attempts += 1;
             let attempt = self.attempt(
                 method.clone(),
-                &url,
+                url,
                 &request.headers,
                 body.clone(),
                 &scrubber,

@@ -1,5 +1,7 @@
 //! Event files as a suite and `diff` read them: a `.json` file holds one event (an object) or
-//! an array of events; any other file (or `-`, stdin) is NDJSON, one event per line.
+//! an array of events; any other file (or `-`, stdin) is NDJSON, one event per line. [`read_all`]
+//! takes command-line arguments the way `map` and `send` do (`usermaven-input`: directories
+//! recursively in sorted order, gzip/zstd, per-line errors that do not stop the run).
 
 use std::io::Read;
 use std::path::Path;
@@ -57,6 +59,53 @@ pub fn read(path: &str, label: &str) -> anyhow::Result<Vec<EventInput>> {
             text: l.to_string(),
         })
         .collect())
+}
+
+/// What [`read_all`] found.
+#[derive(Debug, Default)]
+pub struct ReadEvents {
+    pub events: Vec<EventInput>,
+    /// Lines that could not be read (label, why): invalid UTF-8, too long.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// Every event named by command-line arguments, plus the lines that could not be read:
+/// files, directories (every file under them, sorted), `-` for stdin.
+pub fn read_all(args: &[String]) -> anyhow::Result<ReadEvents> {
+    let sources = usermaven_input::sources(args).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut events = Vec::new();
+    let mut bad = Vec::new();
+    for source in sources {
+        let is_json = source
+            .path
+            .as_ref()
+            .and_then(|p| p.extension())
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if is_json {
+            let path = source
+                .path
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned());
+            events.extend(read(path.as_deref().unwrap_or("-"), &source.name)?);
+            continue;
+        }
+        let name = source.name.clone();
+        let mut lines =
+            usermaven_input::Lines::new(vec![source], usermaven_input::Options::default());
+        while let Some(line) = lines.next_line() {
+            match line {
+                Ok(l) => events.push(EventInput {
+                    label: format!("{name}:{}", l.number),
+                    text: l.text.to_string(),
+                }),
+                Err(e) => bad.push((format!("{name}:{}", e.line), e.to_string())),
+            }
+        }
+    }
+    Ok(ReadEvents {
+        events,
+        unreadable: bad,
+    })
 }
 
 /// Route one event; `Err` when its text is not a JSON object.

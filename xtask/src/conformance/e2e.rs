@@ -54,16 +54,29 @@ async fn run_async(
         .await
         .map_err(|e| anyhow!("starting the mock: {e}"))?;
     let sender = Sender::new(SenderConfig {
-        base_url: Some(mock.uri()),
         concurrency: 1,
         ..SenderConfig::default()
     })
     .map_err(|e| anyhow!("building the sender: {e}"))?;
+    // The requests were built for Usermaven; the same destination aimed at the mock builds
+    // this URL (`Options::base_url` is the one place the target is set).
+    let mock_url = usermaven_destination::request_url(
+        &usermaven_destination::Settings::new(fixed.api_key.clone(), fixed.server_token.clone()),
+        &usermaven_destination::Options {
+            base_url: mock.uri(),
+            ..usermaven_destination::Options::default()
+        },
+    )
+    .0;
 
     let mut seen_warnings: HashMap<usize, BTreeSet<String>> = HashMap::new();
     let mut sent = 0usize;
     for p in produced {
         let Some(request) = &p.request else { continue };
+        let request = &usermaven_destination::Request {
+            url: mock_url.clone(),
+            ..request.clone()
+        };
         sent += 1;
         let fixture = &events[p.fixture];
         let before = mock.events().len();

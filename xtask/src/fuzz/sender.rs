@@ -430,7 +430,6 @@ impl Target for SenderTarget {
             s.seen = 0;
         }
         let config = SenderConfig {
-            base_url: Some(self.base.clone()),
             concurrency: 1,
             timeout: TIMEOUT,
             backoff: Backoff {
@@ -446,8 +445,10 @@ impl Target for SenderTarget {
         // A fresh client per input: no pooled connection carries over from another script.
         let sender = Sender::new(config).map_err(|e| format!("sender: {e}"))?;
         let request = Request {
+            // The URL decides where the request goes (the destination's base URL builds it).
             url: Secret::new(format!(
-                "https://events.usermaven.com/api/v1/s2s/event?token=fuzzkey.{SECRET}"
+                "{}/api/v1/s2s/event?token=fuzzkey.{SECRET}",
+                self.base
             )),
             method: "POST",
             headers: vec![("content-type".into(), "application/json".into())],

@@ -99,12 +99,24 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         (Some(e), _) => e.clone(),
         (None, m) => m.as_ref().map(|m| m.uri()).unwrap_or_default(),
     };
-    // How messages name the endpoint: scheme, host and port only.
-    let origin = url::Url::parse(&base_url)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_else(|_| "the endpoint".into());
+    // How messages name the endpoint: scheme, host and port only (the value itself is never
+    // repeated: it might carry credentials).
+    let origin = match url::Url::parse(&base_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            u.origin().ascii_serialization()
+        }
+        _ => anyhow::bail!("--endpoint must be an absolute http(s) URL with a host"),
+    };
+    // The one base-URL setting: the destination builds every request URL for the endpoint.
+    let dest = Destination::with_subscriptions(
+        dest.settings().clone(),
+        Options {
+            base_url,
+            ..dest.options().clone()
+        },
+        dest.subscriptions().to_vec(),
+    );
     let sender = Sender::new(SenderConfig {
-        base_url: Some(base_url),
         concurrency: args.concurrency as usize,
         timeout: args.timeout,
         backoff: Backoff {
@@ -120,7 +132,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         down_timeout: args.down_timeout,
         ..SenderConfig::default()
     })
-    .context("--endpoint")?;
+    .context("cannot set up the HTTP client")?;
     if let Some(m) = &mock {
         eprintln!(
             "send: no --endpoint: delivering to an embedded mock Usermaven at {} \

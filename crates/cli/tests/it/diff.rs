@@ -158,6 +158,34 @@ fn bad_input_exits_2() {
         text.contains("bad.ndjson:2: bad input: invalid JSON"),
         "{text}"
     );
+    // Read like map's inputs: a gzip file, a line of invalid UTF-8 is bad input for that line
+    // alone, and the other events are still compared.
+    let gz = dir.path().join("events.ndjson.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(
+        &mut enc,
+        b"{\"type\":\"group\",\"userId\":\"u\",\"groupId\":\"g\"}\n\xff\xfe\n",
+    )
+    .unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let (out, text) = run(bin().args(["diff"]).arg(&config).arg(&config).arg(&gz));
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("events.ndjson.gz:2: bad input: invalid UTF-8"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2 events compared, 0 differ, 1 bad; requests: 1 unchanged"),
+        "{text}"
+    );
+    // A directory stands for every file under it.
+    let (out, text) = run(bin()
+        .args(["diff"])
+        .arg(&config)
+        .arg(&config)
+        .arg(example("events")));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("8 events compared, 0 differ"), "{text}");
     // No events at all, or an unreadable configuration: usage errors, exit 2.
     let (out, text) = run(bin().args(["diff"]).arg(&config).arg(&config));
     assert_eq!(out.status.code(), Some(2), "{text}");

@@ -6,7 +6,7 @@ use usermaven_sender::{
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{accepting, assert_results_clean, config, request, request_with_body, KEY};
+use crate::{accepting, assert_results_clean, body, config, request_at, request_with_body_at, KEY};
 
 /// Queue every request first (so batches can fill), then run to completion.
 async fn run_all(
@@ -49,19 +49,14 @@ fn batching(max_events: usize, max_bytes: usize) -> Batching {
 #[tokio::test]
 async fn batches_are_cut_at_max_events() {
     let server = accepting(3).await;
-    let mut cfg = config(&server.uri());
+    let mut cfg = config();
     cfg.concurrency = 1;
     cfg.batching = batching(4, 1_000_000);
     let sender = Sender::new(cfg).expect("sender");
-    let reqs: Vec<_> = (1..=10).map(request).collect();
+    let reqs: Vec<_> = (1..=10).map(|i| request_at(&server.uri(), i)).collect();
     let want: Vec<String> = [(1..=4), (5..=8), (9..=10)]
         .into_iter()
-        .map(|r| {
-            format!(
-                "[{}]",
-                r.map(|i| request(i).body).collect::<Vec<_>>().join(",")
-            )
-        })
+        .map(|r| format!("[{}]", r.map(body).collect::<Vec<_>>().join(",")))
         .collect();
     let (report, results) = run_all(&sender, reqs).await;
     assert_eq!(bodies(&server).await, want);
@@ -82,8 +77,8 @@ async fn batches_are_cut_at_max_events() {
 
 #[tokio::test]
 async fn batches_are_cut_at_max_bytes_exactly() {
-    let len = request(1).body.len();
-    assert_eq!(len, request(9).body.len());
+    let len = body(1).len();
+    assert_eq!(len, body(9).len());
     // Three bodies, two commas, two brackets.
     let three = 3 * len + 2 + 2;
     for (max_bytes, want_sizes) in [(three, vec![3, 3, 3]), (three - 1, vec![2, 2, 2, 2, 1])] {
@@ -92,11 +87,15 @@ async fn batches_are_cut_at_max_bytes_exactly() {
             .respond_with(ResponseTemplate::new(200))
             .mount(&server)
             .await;
-        let mut cfg = config(&server.uri());
+        let mut cfg = config();
         cfg.concurrency = 1;
         cfg.batching = batching(100, max_bytes);
         let sender = Sender::new(cfg).expect("sender");
-        let (report, _) = run_all(&sender, (1..=9).map(request).collect()).await;
+        let (report, _) = run_all(
+            &sender,
+            (1..=9).map(|i| request_at(&server.uri(), i)).collect(),
+        )
+        .await;
         let got = bodies(&server).await;
         let sizes: Vec<usize> = got
             .iter()
@@ -127,16 +126,23 @@ async fn oversize_events_are_sent_alone_and_reported() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
-    let mut cfg = config(&server.uri());
+    let mut cfg = config();
     cfg.concurrency = 1;
     cfg.batching = batching(10, 1_000_000);
     let sender = Sender::new(cfg).expect("sender");
     let filler = "x".repeat(MAX_EVENT_BYTES);
-    let big = request_with_body(format!(
-        r#"{{"api_key":"{KEY}","event_id":"big","pad":"{filler}"}}"#
-    ));
+    let big = request_with_body_at(
+        &server.uri(),
+        format!(r#"{{"api_key":"{KEY}","event_id":"big","pad":"{filler}"}}"#),
+    );
     let big_body = big.body.clone();
-    let reqs = vec![request(1), request(2), big, request(4), request(5)];
+    let reqs = vec![
+        request_at(&server.uri(), 1),
+        request_at(&server.uri(), 2),
+        big,
+        request_at(&server.uri(), 4),
+        request_at(&server.uri(), 5),
+    ];
     let (report, results) = run_all(&sender, reqs).await;
     let got = bodies(&server).await;
     assert_eq!(
@@ -145,9 +151,9 @@ async fn oversize_events_are_sent_alone_and_reported() {
         "{:?}",
         got.iter().map(String::len).collect::<Vec<_>>()
     );
-    assert_eq!(got[0], format!("[{},{}]", request(1).body, request(2).body));
+    assert_eq!(got[0], format!("[{},{}]", body(1), body(2)));
     assert_eq!(got[1], big_body);
-    assert_eq!(got[2], format!("[{},{}]", request(4).body, request(5).body));
+    assert_eq!(got[2], format!("[{},{}]", body(4), body(5)));
     assert_eq!((report.oversize, report.delivered), (1, 5));
     assert!(results[2].oversize && results[2].batch_size == 1);
     assert!(results
@@ -159,12 +165,15 @@ async fn oversize_events_are_sent_alone_and_reported() {
 #[tokio::test]
 async fn per_event_content_length_does_not_split_batches() {
     let server = accepting(1).await;
-    let mut cfg = config(&server.uri());
+    let mut cfg = config();
     cfg.batching = batching(10, 1_000_000);
     let sender = Sender::new(cfg).expect("sender");
     let reqs = (1..=3)
         .map(|i| {
-            let mut r = request_with_body(format!(r#"{{"event_id":"{}"}}"#, "x".repeat(i)));
+            let mut r = request_with_body_at(
+                &server.uri(),
+                format!(r#"{{"event_id":"{}"}}"#, "x".repeat(i)),
+            );
             r.headers
                 .push(("content-length".into(), r.body.len().to_string().into()));
             r
@@ -183,10 +192,14 @@ async fn a_batch_shares_one_outcome() {
         .expect(1)
         .mount(&server)
         .await;
-    let mut cfg = config(&server.uri());
+    let mut cfg = config();
     cfg.batching = batching(5, 1_000_000);
     let sender = Sender::new(cfg).expect("sender");
-    let (report, results) = run_all(&sender, (1..=5).map(request).collect()).await;
+    let (report, results) = run_all(
+        &sender,
+        (1..=5).map(|i| request_at(&server.uri(), i)).collect(),
+    )
+    .await;
     assert_eq!(
         (report.events, report.rejected, report.http_requests),
         (5, 5, 1)
@@ -203,11 +216,15 @@ async fn a_batch_shares_one_outcome() {
 #[tokio::test]
 async fn without_batching_bodies_are_sent_as_is() {
     let server = accepting(5).await;
-    let mut cfg = config(&server.uri());
+    let mut cfg = config();
     cfg.concurrency = 1;
     let sender = Sender::new(cfg).expect("sender");
-    let (report, _) = run_all(&sender, (1..=5).map(request).collect()).await;
-    let want: Vec<String> = (1..=5).map(|i| request(i).body).collect();
+    let (report, _) = run_all(
+        &sender,
+        (1..=5).map(|i| request_at(&server.uri(), i)).collect(),
+    )
+    .await;
+    let want: Vec<String> = (1..=5).map(body).collect();
     assert_eq!(bodies(&server).await, want);
     assert_eq!(report.batches, 5);
     server.verify().await;

@@ -9,7 +9,7 @@ use axum::routing::post;
 use axum::Router;
 use usermaven_sender::{channel, CancellationToken, Delivery, Envelope, EventResult, Sender};
 
-use crate::{assert_results_clean, config, request};
+use crate::{assert_results_clean, config, request_at};
 
 #[derive(Clone, Default)]
 struct Gauge {
@@ -49,7 +49,7 @@ async fn gauge_server(delay_ms: u64) -> (String, Gauge) {
 async fn concurrency_limit_is_respected_server_side() {
     for limit in [1usize, 3, 8] {
         let (base, g) = gauge_server(20).await;
-        let mut cfg = config(&base);
+        let mut cfg = config();
         cfg.concurrency = limit;
         let sender = Sender::new(cfg).expect("sender");
         let (tx, rx) = channel(16);
@@ -59,7 +59,7 @@ async fn concurrency_limit_is_respected_server_side() {
                     .send(Envelope {
                         id: i,
                         meta: (),
-                        request: request(i),
+                        request: request_at(&base, i),
                     })
                     .await
                     .is_err()
@@ -80,7 +80,7 @@ async fn the_producer_is_held_back_by_a_slow_server() {
     // Backpressure: with a channel of 4 and 2 requests in flight, the producer can never be
     // more than 4 + 2 + 1 events ahead of what the server has finished.
     let (base, g) = gauge_server(15).await;
-    let mut cfg = config(&base);
+    let mut cfg = config();
     cfg.concurrency = 2;
     let sender = Sender::new(cfg).expect("sender");
     let (tx, rx) = channel(4);
@@ -93,7 +93,7 @@ async fn the_producer_is_held_back_by_a_slow_server() {
                 .send(Envelope {
                     id: i,
                     meta: (),
-                    request: request(i),
+                    request: request_at(&base, i),
                 })
                 .await
                 .is_err()
@@ -114,7 +114,7 @@ async fn the_producer_is_held_back_by_a_slow_server() {
 #[tokio::test]
 async fn shutdown_finishes_in_flight_and_reports_the_rest() {
     let (base, g) = gauge_server(300).await;
-    let mut cfg = config(&base);
+    let mut cfg = config();
     cfg.concurrency = 2;
     cfg.drain_timeout = Duration::from_secs(5);
     let sender = Sender::new(cfg).expect("sender");
@@ -123,7 +123,7 @@ async fn shutdown_finishes_in_flight_and_reports_the_rest() {
         tx.send(Envelope {
             id: i,
             meta: i,
-            request: request(i),
+            request: request_at(&base, i),
         })
         .await
         .expect("queue");
@@ -141,7 +141,7 @@ async fn shutdown_finishes_in_flight_and_reports_the_rest() {
         .send(Envelope {
             id: 51,
             meta: 51,
-            request: request(51)
+            request: request_at(&base, 51)
         })
         .await
         .is_err());
@@ -165,7 +165,7 @@ async fn shutdown_finishes_in_flight_and_reports_the_rest() {
 #[tokio::test]
 async fn shutdown_abandons_in_flight_requests_at_the_deadline() {
     let (base, _g) = gauge_server(10_000).await;
-    let mut cfg = config(&base);
+    let mut cfg = config();
     cfg.concurrency = 3;
     cfg.timeout = Duration::from_secs(30);
     cfg.drain_timeout = Duration::from_millis(200);
@@ -175,7 +175,7 @@ async fn shutdown_abandons_in_flight_requests_at_the_deadline() {
         tx.send(Envelope {
             id: i,
             meta: (),
-            request: request(i),
+            request: request_at(&base, i),
         })
         .await
         .expect("queue");
@@ -216,7 +216,7 @@ async fn shutdown_stops_retries() {
         .respond_with(wiremock::ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let mut cfg = config(&server.uri());
+    let mut cfg = config();
     cfg.backoff.initial = Duration::from_secs(30);
     cfg.backoff.cap = Duration::from_secs(30);
     cfg.backoff.seed = 3;
@@ -225,7 +225,7 @@ async fn shutdown_stops_retries() {
     tx.send(Envelope {
         id: 1,
         meta: (),
-        request: request(1),
+        request: request_at(&server.uri(), 1),
     })
     .await
     .expect("queue");

@@ -21,18 +21,20 @@ use usermaven_sender::{Backoff, Delivery, EventResult, SenderConfig};
 pub const KEY: &str = "pk_live_7f3a9c";
 pub const TOKEN: &str = "sk_SECRET_b81e4d2a";
 
-/// The request the destination would produce, aimed at the real host (tests re-target it).
-pub fn request(i: u64) -> Request {
-    request_with_body(format!(
-        r#"{{"api_key":"{KEY}","event_id":"ev-{i}","event_type":"test"}}"#
-    ))
+/// The request the destination would produce with its base URL set to `base` (a test
+/// server's origin).
+pub fn request_at(base: &str, i: u64) -> Request {
+    request_with_body_at(base, body(i))
 }
 
-pub fn request_with_body(body: String) -> Request {
+/// The body of event `i`.
+pub fn body(i: u64) -> String {
+    format!(r#"{{"api_key":"{KEY}","event_id":"ev-{i}","event_type":"test"}}"#)
+}
+
+pub fn request_with_body_at(base: &str, body: String) -> Request {
     Request {
-        url: Secret::new(format!(
-            "https://events.usermaven.com/api/v1/s2s/event?token={KEY}.{TOKEN}"
-        )),
+        url: Secret::new(format!("{base}/api/v1/s2s/event?token={KEY}.{TOKEN}")),
         method: "POST",
         headers: vec![
             ("content-type".into(), "application/json".into()),
@@ -54,9 +56,8 @@ pub async fn accepting(n: u64) -> wiremock::MockServer {
 }
 
 /// Fast retries so tests stay quick.
-pub fn config(base_url: &str) -> SenderConfig {
+pub fn config() -> SenderConfig {
     SenderConfig {
-        base_url: Some(base_url.to_string()),
         concurrency: 4,
         timeout: Duration::from_secs(5),
         backoff: Backoff {

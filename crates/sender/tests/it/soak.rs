@@ -11,7 +11,7 @@ use usermaven_sender::{
     channel, Backoff, Batching, CancellationToken, Envelope, Sender, SenderConfig,
 };
 
-use crate::{assert_no_token, request_with_body, KEY, TOKEN};
+use crate::{assert_no_token, request_with_body_at, KEY, TOKEN};
 
 struct Figures {
     events: u64,
@@ -44,7 +44,6 @@ async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
         },
     );
     let sender = Sender::new(SenderConfig {
-        base_url: Some(mock.uri()),
         concurrency: 32,
         timeout: Duration::from_secs(10),
         backoff: Backoff {
@@ -62,6 +61,7 @@ async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
 
     let started = Instant::now();
     let (tx, rx) = channel(256);
+    let base = mock.uri();
     tokio::spawn(async move {
         for i in 1..=events {
             let body = format!(
@@ -72,7 +72,7 @@ async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
                 .send(Envelope {
                     id: i,
                     meta: (),
-                    request: request_with_body(body),
+                    request: request_with_body_at(&base, body),
                 })
                 .await
                 .is_err()

@@ -6,7 +6,7 @@ use usermaven_sender::{Delivery, SendError, Sender};
 use wiremock::matchers::{body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{assert_no_token, config, request, KEY, TOKEN};
+use crate::{assert_no_token, config, request_at, KEY, TOKEN};
 
 const RETRYABLE: [u16; 9] = [408, 423, 429, 500, 502, 503, 504, 507, 599];
 const FINAL: [u16; 10] = [400, 401, 403, 404, 405, 409, 413, 422, 501, 302];
@@ -26,8 +26,8 @@ async fn retryable_statuses_are_retried_until_success() {
             .expect(1)
             .mount(&server)
             .await;
-        let sender = Sender::new(config(&server.uri())).expect("sender");
-        let d = sender.send(&request(1)).await;
+        let sender = Sender::new(config()).expect("sender");
+        let d = sender.send(&request_at(&server.uri(), 1)).await;
         assert!(
             matches!(
                 d,
@@ -51,8 +51,8 @@ async fn retryable_statuses_give_up_after_max_attempts() {
             .expect(4)
             .mount(&server)
             .await;
-        let sender = Sender::new(config(&server.uri())).expect("sender");
-        let d = sender.send(&request(1)).await;
+        let sender = Sender::new(config()).expect("sender");
+        let d = sender.send(&request_at(&server.uri(), 1)).await;
         match &d {
             Delivery::GaveUp {
                 attempts: 4,
@@ -77,8 +77,8 @@ async fn final_statuses_are_never_retried() {
             .expect(1)
             .mount(&server)
             .await;
-        let sender = Sender::new(config(&server.uri())).expect("sender");
-        let d = sender.send(&request(1)).await;
+        let sender = Sender::new(config()).expect("sender");
+        let d = sender.send(&request_at(&server.uri(), 1)).await;
         match &d {
             Delivery::Rejected {
                 status: s,
@@ -100,8 +100,8 @@ async fn other_success_statuses_are_delivered() {
             .expect(1)
             .mount(&server)
             .await;
-        let sender = Sender::new(config(&server.uri())).expect("sender");
-        let d = sender.send(&request(1)).await;
+        let sender = Sender::new(config()).expect("sender");
+        let d = sender.send(&request_at(&server.uri(), 1)).await;
         assert!(
             matches!(d, Delivery::Delivered { status: s, attempts: 1 } if s == status),
             "{d:?}"
@@ -112,7 +112,7 @@ async fn other_success_statuses_are_delivered() {
 #[tokio::test]
 async fn request_keeps_path_query_headers_and_body() {
     let server = MockServer::start().await;
-    let req = request(7);
+    let req = request_at(&server.uri(), 7);
     Mock::given(method("POST"))
         .and(path("/api/v1/s2s/event"))
         .and(query_param("token", format!("{KEY}.{TOKEN}")))
@@ -123,7 +123,7 @@ async fn request_keeps_path_query_headers_and_body() {
         .expect(1)
         .mount(&server)
         .await;
-    let sender = Sender::new(config(&server.uri())).expect("sender");
+    let sender = Sender::new(config()).expect("sender");
     let d = sender.send(&req).await;
     assert!(d.is_delivered(), "{d:?}");
     server.verify().await;
@@ -134,7 +134,7 @@ async fn connection_headers_are_derived_from_the_real_target_and_body() {
     // The destination records the headers Segment's client sends, host and content-length
     // included; those must describe the request actually made.
     let server = MockServer::start().await;
-    let mut req = request(3);
+    let mut req = request_at(&server.uri(), 3);
     req.headers.extend([
         ("accept".into(), "*/*".into()),
         ("content-length".into(), "3".into()),
@@ -155,7 +155,7 @@ async fn connection_headers_are_derived_from_the_real_target_and_body() {
         .expect(1)
         .mount(&server)
         .await;
-    let sender = Sender::new(config(&server.uri())).expect("sender");
+    let sender = Sender::new(config()).expect("sender");
     let d = sender.send(&req).await;
     assert!(d.is_delivered(), "{d:?}");
     let got = server.received_requests().await.unwrap_or_default();
@@ -173,9 +173,9 @@ async fn retry_after_seconds_is_honoured() {
         ResponseTemplate::new(429).insert_header("retry-after", "1"),
     )
     .await;
-    let sender = Sender::new(config(&server.uri())).expect("sender");
+    let sender = Sender::new(config()).expect("sender");
     let t = Instant::now();
-    let d = sender.send(&request(1)).await;
+    let d = sender.send(&request_at(&server.uri(), 1)).await;
     let elapsed = t.elapsed();
     assert!(
         matches!(d, Delivery::Delivered { attempts: 2, .. }),
@@ -196,9 +196,9 @@ async fn retry_after_http_date_is_honoured() {
         ResponseTemplate::new(503).insert_header("retry-after", at.as_str()),
     )
     .await;
-    let sender = Sender::new(config(&server.uri())).expect("sender");
+    let sender = Sender::new(config()).expect("sender");
     let t = Instant::now();
-    let d = sender.send(&request(1)).await;
+    let d = sender.send(&request_at(&server.uri(), 1)).await;
     let elapsed = t.elapsed();
     assert!(
         matches!(d, Delivery::Delivered { attempts: 2, .. }),
@@ -217,11 +217,11 @@ async fn retry_after_is_capped() {
         ResponseTemplate::new(429).insert_header("retry-after", "3600"),
     )
     .await;
-    let mut cfg = config(&server.uri());
+    let mut cfg = config();
     cfg.retry_after_cap = Duration::from_millis(200);
     let sender = Sender::new(cfg).expect("sender");
     let t = Instant::now();
-    let d = sender.send(&request(1)).await;
+    let d = sender.send(&request_at(&server.uri(), 1)).await;
     let elapsed = t.elapsed();
     assert!(
         matches!(d, Delivery::Delivered { attempts: 2, .. }),
@@ -241,8 +241,8 @@ async fn retry_after_on_a_final_status_does_not_cause_a_retry() {
         .expect(1)
         .mount(&server)
         .await;
-    let sender = Sender::new(config(&server.uri())).expect("sender");
-    let d = sender.send(&request(1)).await;
+    let sender = Sender::new(config()).expect("sender");
+    let d = sender.send(&request_at(&server.uri(), 1)).await;
     assert!(
         matches!(
             d,
@@ -265,8 +265,8 @@ async fn server_messages_echoing_the_token_are_scrubbed() {
         .respond_with(ResponseTemplate::new(401).set_body_string(body))
         .mount(&server)
         .await;
-    let sender = Sender::new(config(&server.uri())).expect("sender");
-    let d = sender.send(&request(1)).await;
+    let sender = Sender::new(config()).expect("sender");
+    let d = sender.send(&request_at(&server.uri(), 1)).await;
     match &d {
         Delivery::Rejected {
             status: 401,
@@ -288,8 +288,8 @@ async fn server_messages_echoing_the_token_are_scrubbed() {
         .respond_with(ResponseTemplate::new(502).set_body_string(body))
         .mount(&server)
         .await;
-    let sender = Sender::new(config(&server.uri())).expect("sender");
-    let d = sender.send(&request(1)).await;
+    let sender = Sender::new(config()).expect("sender");
+    let d = sender.send(&request_at(&server.uri(), 1)).await;
     assert!(matches!(d, Delivery::GaveUp { .. }), "{d:?}");
     assert_no_token(&d);
 }
@@ -301,10 +301,10 @@ async fn long_response_bodies_are_truncated() {
         .respond_with(ResponseTemplate::new(400).set_body_string("x".repeat(100_000)))
         .mount(&server)
         .await;
-    let mut cfg = config(&server.uri());
+    let mut cfg = config();
     cfg.max_response_bytes = 100;
     let sender = Sender::new(cfg).expect("sender");
-    match sender.send(&request(1)).await {
+    match sender.send(&request_at(&server.uri(), 1)).await {
         Delivery::Rejected { message, .. } => assert_eq!(message.len(), 100),
         other => panic!("{other:?}"),
     }
