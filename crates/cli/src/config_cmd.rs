@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use usermaven_destination::config::{self, Checked, Inputs, Target};
+use usermaven_destination::config::{self, Checked, Fixes, Inputs, Target};
 use usermaven_destination::Destination;
 use usermaven_json::Value;
 
@@ -55,7 +55,7 @@ fn read_json(path: &str) -> anyhow::Result<Value> {
     Value::parse(&text).map_err(|e| anyhow::anyhow!("{path}: invalid JSON: {e}"))
 }
 
-fn check_file(value: &Value, credentials: &Credentials) -> Checked {
+fn check_file(value: &Value, credentials: &Credentials, fixes: Fixes) -> Checked {
     let env = |k: &str| std::env::var(k).ok();
     config::check_with(
         value,
@@ -64,14 +64,20 @@ fn check_file(value: &Value, credentials: &Credentials) -> Checked {
             api_key: credentials.api_key.clone(),
             server_token: credentials.server_token.clone(),
             ignore_file_settings: false,
+            fixes,
         },
     )
 }
 
 /// Load a configuration for a run: warnings are printed once (stderr), errors stop it.
-pub(crate) fn load(path: &str, credentials: &Credentials) -> anyhow::Result<Destination> {
+/// `fixes` (the command line's `--fix-…` flags) are turned on over the file's `options`.
+pub(crate) fn load(
+    path: &str,
+    credentials: &Credentials,
+    fixes: Fixes,
+) -> anyhow::Result<Destination> {
     let value = read_json(path)?;
-    let checked = check_file(&value, credentials);
+    let checked = check_file(&value, credentials, fixes);
     for w in checked.warnings() {
         eprintln!("warning: {path}: {w}");
     }
@@ -105,7 +111,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
-    let checked = check_file(&value, &args.credentials);
+    let checked = check_file(&value, &args.credentials, Fixes::default());
     let subscriptions = checked
         .destination
         .as_ref()

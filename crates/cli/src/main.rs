@@ -210,7 +210,12 @@ pub(crate) fn destination_from(
     options: Options,
 ) -> anyhow::Result<Destination> {
     if let Some(path) = config {
-        return config_cmd::load(path, credentials);
+        let fixes = usermaven_destination::config::Fixes {
+            fix_company_custom: options.fix_company_custom,
+            tz_offset_at_event_time: options.tz_offset_at_event_time,
+            fix_tz_midnight: options.fix_tz_midnight,
+        };
+        return config_cmd::load(path, credentials, fixes);
     }
     let api_key = credentials
         .api_key

@@ -52,8 +52,8 @@ pub(crate) fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("no events: give event files, `-` for stdin, or --generate N");
     }
     let credentials = with_stand_ins(&args.credentials);
-    let base = config_cmd::load(&args.base, &credentials)?;
-    let head = config_cmd::load(&args.head, &credentials)?;
+    let base = config_cmd::load(&args.base, &credentials, Default::default())?;
+    let head = config_cmd::load(&args.head, &credentials, Default::default())?;
     let events::ReadEvents {
         events: mut inputs,
         unreadable,

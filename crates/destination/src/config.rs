@@ -106,6 +106,18 @@ pub struct Inputs<'a> {
     /// Use `api_key`/`server_token` even where the file has settings (snapshot tests run
     /// with stand-in credentials, whatever the file holds).
     pub ignore_file_settings: bool,
+    /// Fixes turned on from outside the file (the command line's `--fix-…` flags): each one
+    /// set here is on whatever the file's `options` say.
+    pub fixes: Fixes,
+}
+
+/// The documented fixes of the reference's bugs (see [`Options`]), as switches that can only be
+/// turned on from outside a configuration file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fixes {
+    pub fix_company_custom: bool,
+    pub tz_offset_at_event_time: bool,
+    pub fix_tz_midnight: bool,
 }
 
 /// Resolve a secret: literal, `{"$env": NAME}` or `"${NAME}"`.
@@ -154,6 +166,7 @@ pub fn check(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Checked {
             api_key: None,
             server_token: None,
             ignore_file_settings: false,
+            fixes: Default::default(),
         },
     )
 }
@@ -277,6 +290,10 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
             None => problems.push(problem("options", "must be an object")),
         }
     }
+
+    options.fix_company_custom |= inputs.fixes.fix_company_custom;
+    options.tz_offset_at_event_time |= inputs.fixes.tz_offset_at_event_time;
+    options.fix_tz_midnight |= inputs.fixes.fix_tz_midnight;
 
     // Subscriptions.
     let subscriptions = layout

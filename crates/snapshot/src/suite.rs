@@ -58,6 +58,7 @@ pub fn load(dir: &Path, config_path: Option<&Path>) -> anyhow::Result<Suite> {
             api_key: Some(API_KEY.into()),
             server_token: Some(SERVER_TOKEN.into()),
             ignore_file_settings: true,
+            fixes: Default::default(),
         },
     );
     let warnings = checked.warnings().map(|w| w.to_string()).collect();

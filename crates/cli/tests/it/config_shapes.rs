@@ -1,5 +1,7 @@
 //! `config check`, `config convert` and `--config` on Segment's Public API shapes.
 
+use std::path::Path;
+
 use crate::{bin, root, run, scratch};
 
 const NOW: &str = "2025-03-01T00:00:00Z";
@@ -211,4 +213,48 @@ fn config_convert_round_trips_between_the_shapes() {
             .and_then(|s| s[0].get("enabled")),
         Some(&usermaven_json::Value::Bool(false))
     );
+}
+
+/// The command line's `--fix-…` flags apply over a configuration file's `options`, the same as
+/// the option written in the file (they used to be ignored once `--config` was given).
+#[test]
+fn fix_flags_apply_over_a_configuration_file() {
+    let dir = scratch();
+    let events = dir.path().join("events.ndjson");
+    // A summer event replayed in winter: its New York offset at the event's time (240, in the
+    // reference's sign convention) is not the offset at `now` (300).
+    std::fs::write(
+        &events,
+        r#"{"type":"track","event":"Played","userId":"u1","messageId":"m1","timestamp":"2024-07-04T12:00:00.000Z","properties":{"timezone":"America/New_York"}}"#,
+    )
+    .unwrap();
+    // Settings only: the four presets apply.
+    let preset = dir.path().join("presets.json");
+    std::fs::write(
+        &preset,
+        r#"{"settings":{"api_key":"um_live_flags","server_token":"flags-token"}}"#,
+    )
+    .unwrap();
+    let with_option = dir.path().join("with-option.json");
+    std::fs::write(
+        &with_option,
+        r#"{"settings":{"api_key":"um_live_flags","server_token":"flags-token"},"options":{"tz_offset_at_event_time":true}}"#,
+    )
+    .unwrap();
+
+    let map = |config: &Path, extra: &[&str]| {
+        let (out, text) = run(bin()
+            .args(["map", "--now", NOW, "--seed", "5", "--config"])
+            .arg(config)
+            .args(extra)
+            .arg(&events));
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = map(&preset, &[]);
+    let flagged = map(&preset, &["--tz-offset-at-event-time"]);
+    let in_file = map(&with_option, &[]);
+    assert!(plain.contains(r#"\"local_tz_offset\":300"#), "{plain}");
+    assert!(flagged.contains(r#"\"local_tz_offset\":240"#), "{flagged}");
+    assert_eq!(flagged, in_file);
 }

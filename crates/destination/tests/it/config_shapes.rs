@@ -11,6 +11,7 @@ fn inputs() -> Inputs<'static> {
         api_key: Some("flag-key".into()),
         server_token: Some("flag-token".into()),
         ignore_file_settings: false,
+        fixes: Default::default(),
     }
 }
 
