@@ -365,6 +365,9 @@ function runTransform(c) {
   try {
     const value = core.transform(clone(c.mapping), clone(c.input))
     if (value === undefined) return { ok: null, undefined: true }
+    // A result JSON.stringify cannot print (a built-in `toJSON` that throws, which only a
+    // mapping can put there) is reported as the error printing it throws.
+    JSON.stringify({ ok: value })
     return { ok: value }
   } catch (err) {
     return { error: cleanMessage(err && err.message !== undefined ? err.message : err) }
