@@ -2,7 +2,9 @@
 //!
 //! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
 //! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
+//! - [`bench_mock`]: the mock's speed and memory (`cargo xtask bench mock`).
 
+pub mod bench_mock;
 pub mod conformance;
 pub mod reference;
 
