@@ -55,6 +55,13 @@ pub(crate) struct MockArgs {
     /// Keep the newest N requests in the request journal (and N injected faults in their log).
     #[arg(long, value_name = "N", default_value_t = usermaven_mock::DEFAULT_MAX_REQUESTS)]
     max_requests: usize,
+    /// Faults to arm at start, as the JSON `POST /__mock/faults` takes: a fault object, an array
+    /// of them, or {"faults":[...],"random":{"seed":N,...}}.
+    #[arg(long, value_name = "JSON", conflicts_with = "faults_file")]
+    faults: Option<String>,
+    /// The same, read from a file.
+    #[arg(long, value_name = "FILE")]
+    faults_file: Option<PathBuf>,
     /// Collector max_event_size in bytes.
     #[arg(long, default_value_t = 51_200)]
     max_event_size: usize,
@@ -214,8 +221,30 @@ fn outcome(stats: &usermaven_mock::Stats, name: &str) -> u64 {
     stats.by_outcome.get(name).copied().unwrap_or(0)
 }
 
+/// The fault specification of `--faults` / `--faults-file`, if any.
+fn faults_spec(args: &MockArgs) -> anyhow::Result<Option<String>> {
+    match (&args.faults, &args.faults_file) {
+        (Some(json), _) => Ok(Some(json.clone())),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading --faults-file {}", path.display()))
+            .map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
 pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args)?;
+    let faults = faults_spec(&args)?;
+    // Checked before anything binds, so a bad specification is an error, not a mock without it.
+    if let Some(spec) = &faults {
+        let probe = MockState::new(MockConfig {
+            store: None,
+            ..config.clone()
+        })?;
+        probe
+            .apply_faults_json(spec)
+            .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -233,6 +262,13 @@ pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
             mock.events().len(),
             mock.uri()
         );
+        if let Some(spec) = &faults {
+            mock.state()
+                .apply_faults_json(spec)
+                .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+            let pending = mock.state().pending_faults().len();
+            println!("faults armed from the command line: {pending} scripted entr(y/ies){}", if mock.state().random_faults_armed() { ", random faults on" } else { "" });
+        }
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = print_notices(notices, mock.state().clone()) => {}

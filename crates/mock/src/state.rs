@@ -234,11 +234,22 @@ impl MockState {
         self.lock().random = Some((SplitMix64::new(seed), probs));
     }
 
+    /// Arms the faults of a JSON fault specification (the body `POST /__mock/faults` takes: one
+    /// fault object, an array of them, or `{"faults":[…],"random":{"seed":…,…}}`).
+    pub fn apply_faults_json(&self, json: &str) -> Result<(), String> {
+        crate::admin::apply_faults(self, json.as_bytes())
+    }
+
     /// Disarms scripted and random faults.
     pub fn clear_faults(&self) {
         let mut inner = self.lock();
         inner.script.clear();
         inner.random = None;
+    }
+
+    /// Whether seeded random faults are armed.
+    pub fn random_faults_armed(&self) -> bool {
+        self.lock().random.is_some()
     }
 
     /// Scripted faults still pending, with their remaining counts.
@@ -265,7 +276,7 @@ impl Inner {
         let roll = rng.next_f64();
         let pick = rng.next_u64();
         let mut acc = 0.0;
-        let kinds: [(f64, &dyn Fn() -> Fault); 5] = [
+        let kinds: [(f64, &dyn Fn() -> Fault); 7] = [
             (p.status, &|| {
                 let statuses = if p.statuses.is_empty() {
                     vec![503]
@@ -287,6 +298,8 @@ impl Inner {
             (p.slow, &|| Fault::Slow {
                 byte_delay_ms: p.slow_byte_delay_ms.max(1),
             }),
+            (p.reset, &|| Fault::Reset),
+            (p.partial_read, &|| Fault::PartialRead),
         ];
         for (prob, make) in kinds {
             acc += prob.clamp(0.0, 1.0);
