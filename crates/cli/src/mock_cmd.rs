@@ -235,13 +235,13 @@ fn faults_spec(args: &MockArgs) -> anyhow::Result<Option<String>> {
 pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args)?;
     let faults = faults_spec(&args)?;
-    // Checked before anything binds, so a bad specification is an error, not a mock without it.
+    let workspaces = config.workspaces.len();
+    let strict = config.strict;
+    let state = MockState::new(config).context("starting the mock")?;
+    // Armed before anything binds: the first request already meets them, and a bad
+    // specification is an error, not a mock without it.
     if let Some(spec) = &faults {
-        let probe = MockState::new(MockConfig {
-            store: None,
-            ..config.clone()
-        })?;
-        probe
+        state
             .apply_faults_json(spec)
             .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
     }
@@ -250,9 +250,7 @@ pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let workspaces = config.workspaces.len();
-        let strict = config.strict;
-        let mock = MockUsermaven::start(config).await.context("starting the mock")?;
+        let mock = MockUsermaven::serve(state).await.context("starting the mock")?;
         let notices = mock.state().subscribe();
         println!(
             "mock Usermaven listening on {} ({} workspace(s), strict mode {:?}, {} stored event(s)); admin API at {}/__mock/",
@@ -262,10 +260,7 @@ pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
             mock.events().len(),
             mock.uri()
         );
-        if let Some(spec) = &faults {
-            mock.state()
-                .apply_faults_json(spec)
-                .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+        if faults.is_some() {
             let pending = mock.state().pending_faults().len();
             println!("faults armed from the command line: {pending} scripted entr(y/ies){}", if mock.state().random_faults_armed() { ", random faults on" } else { "" });
         }

@@ -30,8 +30,12 @@ impl MockUsermaven {
     /// Binds `config.bind` (default `127.0.0.1:0`) and serves until [`MockUsermaven::shutdown`]
     /// or drop. Loads `config.store` first when set.
     pub async fn start(config: MockConfig) -> Result<Self, MockError> {
-        let bind = config.bind;
-        let state = MockState::new(config)?;
+        Self::serve(MockState::new(config)?).await
+    }
+
+    /// Serves an existing state (prepared first, e.g. with faults armed) on its `config.bind`.
+    pub async fn serve(state: MockState) -> Result<Self, MockError> {
+        let bind = state.config().bind;
         let listener = TcpListener::bind(bind)
             .await
             .map_err(|source| MockError::Bind { addr: bind, source })?;
