@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+mod clients;
 mod faults;
 mod ingest;
 mod persistence;
