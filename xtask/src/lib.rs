@@ -3,10 +3,12 @@
 //! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
 //! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
 //! - [`bench`]: whole-process benchmarks (`cargo xtask bench map`).
+//! - [`bench_mock`]: the mock's speed and memory (`cargo xtask bench mock`).
 //! - [`example_cases`]: reference cases for the worked example (written by `reference`).
 //! - [`fuzz`]: the fuzzing gate (`cargo xtask fuzz`).
 
 pub mod bench;
+pub mod bench_mock;
 pub mod conformance;
 pub mod example_cases;
 pub mod fuzz;

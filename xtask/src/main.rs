@@ -7,6 +7,8 @@
 //!   (see `conformance/mod.rs`).
 //! - `bench map [--events N] [--runs R]`: whole-process `map` next to in-process
 //!   `route_text` on the same events, plain and gzip (see `bench.rs`).
+//! - `bench mock [--rounds N] [--seconds S] [--singles N]`: the mock's req/s next to a minimal
+//!   handler, its RSS, and `send` batched vs unbatched into it (see `bench_mock.rs`).
 //! - `fuzz [--target T] [--time SECONDS] [--execs N] [--seed S] [--all-mismatches]`: the
 //!   fuzzing gate (see `fuzz/mod.rs`).
 //! - `ci`: fmt check, clippy, the test suite, the conformance run and a short fuzz pass.
@@ -35,6 +37,10 @@ commands:
                         release build; map as a whole process (read, map, write to /dev/null) on N
                         copies of the bench corpus, plain and gzip, next to in-process route_text on
                         the same events (defaults: 200000 events, best of 3 runs)
+  bench mock [--rounds N] [--seconds S] [--singles N]
+                        release builds of the mock and of a minimal axum handler: req/s with wrk
+                        (-t1 -c32, same body, alternating rounds), VmRSS after one 5,000-event batch
+                        and after N (200,000) single events, send unbatched vs --batch-size 100
   fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--all-mismatches] [--replay FILE] [--ci] [--afl]
                         the fuzzing gate: targets json-route, mapping, fql, mock, sender, reference
                         (default: all), each with an oracle; --time is the budget of the whole run
@@ -90,6 +96,20 @@ fn run() -> Result<bool> {
             xtask::bench::map(&root, &opts).map(|()| true)
         }
         ["ci"] => ci(),
+        ["bench", "mock", rest @ ..] => {
+            let mut opts = xtask::bench_mock::Options::default();
+            let mut it = rest.iter();
+            while let Some(a) = it.next() {
+                let mut num = || -> Result<u64> { parse_u64(it.next().context("a number")?) };
+                match *a {
+                    "--rounds" => opts.rounds = u32::try_from(num()?.max(1))?,
+                    "--seconds" => opts.seconds = u32::try_from(num()?.max(1))?,
+                    "--singles" => opts.singles = usize::try_from(num()?)?,
+                    other => bail!("unknown bench option {other}\n\n{USAGE}"),
+                }
+            }
+            xtask::bench_mock::run(&root, &opts).map(|()| true)
+        }
         [] | ["help"] | ["--help"] | ["-h"] => {
             println!("{USAGE}");
             Ok(true)

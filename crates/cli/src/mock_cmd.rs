@@ -55,6 +55,13 @@ pub(crate) struct MockArgs {
     /// Keep the newest N requests in the request journal (and N injected faults in their log).
     #[arg(long, value_name = "N", default_value_t = usermaven_mock::DEFAULT_MAX_REQUESTS)]
     max_requests: usize,
+    /// Faults to arm at start, as the JSON `POST /__mock/faults` takes: a fault object, an array
+    /// of them, or {"faults":[...],"random":{"seed":N,...}}.
+    #[arg(long, value_name = "JSON", conflicts_with = "faults_file")]
+    faults: Option<String>,
+    /// The same, read from a file.
+    #[arg(long, value_name = "FILE")]
+    faults_file: Option<PathBuf>,
     /// Collector max_event_size in bytes.
     #[arg(long, default_value_t = 51_200)]
     max_event_size: usize,
@@ -239,16 +246,36 @@ fn outcome(stats: &usermaven_mock::Stats, name: &str) -> u64 {
     stats.by_outcome.get(name).copied().unwrap_or(0)
 }
 
+/// The fault specification of `--faults` / `--faults-file`, if any.
+fn faults_spec(args: &MockArgs) -> anyhow::Result<Option<String>> {
+    match (&args.faults, &args.faults_file) {
+        (Some(json), _) => Ok(Some(json.clone())),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading --faults-file {}", path.display()))
+            .map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
 pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args)?;
+    let faults = faults_spec(&args)?;
+    let workspaces = config.workspaces.len();
+    let strict = config.strict;
+    let state = MockState::new(config).context("starting the mock")?;
+    // Armed before anything binds: the first request already meets them, and a bad
+    // specification is an error, not a mock without it.
+    if let Some(spec) = &faults {
+        state
+            .apply_faults_json(spec)
+            .map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let workspaces = config.workspaces.len();
-        let strict = config.strict;
-        let mock = MockUsermaven::start(config).await.context("starting the mock")?;
+        let mock = MockUsermaven::serve(state).await.context("starting the mock")?;
         let notices = mock.state().subscribe();
         println!(
             "mock Usermaven listening on {} ({} workspace(s), strict mode {:?}, {} stored event(s)); admin API at {}/__mock/",
@@ -259,6 +286,10 @@ pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
             mock.uri()
         );
         println!("{}", page_line(&mock));
+        if faults.is_some() {
+            let pending = mock.state().pending_faults().len();
+            println!("faults armed from the command line: {pending} scripted entr(y/ies){}", if mock.state().random_faults_armed() { ", random faults on" } else { "" });
+        }
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = print_notices(notices, mock.state().clone()) => {}

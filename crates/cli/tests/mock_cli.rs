@@ -1,40 +1,16 @@
-//! `usermaven-actions mock`: the start-up lines name the live page; beyond loopback they carry
-//! the admin token once, and `/__mock/` answers nothing without it.
+//! `usermaven-actions mock` flags end to end over loopback: `--faults`, `--faults-file`,
+//! `--max-events`; a bad fault specification is an error before anything binds.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
+
+const KEY: &str = "pk_mock_cli";
+const TOKEN: &str = "sk_mock_cli_secret";
 
 struct Mock {
     child: Child,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Mock {
-    fn start(extra: &[&str]) -> Mock {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
-            .args([
-                "mock",
-                "--port",
-                "0",
-                "--api-key",
-                "k_cli",
-                "--server-token",
-            ])
-            .arg("srv-token-cli-1")
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn mock");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Mock { child, stdout }
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("a start-up line");
-        line
-    }
+    addr: String,
 }
 
 impl Drop for Mock {
@@ -44,70 +20,132 @@ impl Drop for Mock {
     }
 }
 
-/// `http://HOST:PORT/__mock/…` from a start-up line.
-fn page_url(line: &str) -> &str {
-    let start = line.find("http://").expect("a URL");
-    line[start..].split_whitespace().next().expect("URL")
+fn start(extra: &[&str]) -> Mock {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
+        .args([
+            "mock",
+            "--port",
+            "0",
+            "--api-key",
+            KEY,
+            "--server-token",
+            TOKEN,
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a first line").expect("read");
+    let addr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .expect("an address")
+        .to_owned();
+    std::thread::spawn(move || for _ in lines {});
+    Mock { child, addr }
 }
 
-/// One HTTP/1.0 request over loopback (no chunked body to decode); the status line and body.
-fn get(port: &str, path: &str, headers: &str) -> (String, String) {
-    let mut s = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
-    write!(
-        s,
-        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n"
+/// One request on its own connection; the status, or `None` if the connection ended first.
+fn request(mock: &Mock, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    let mut conn = TcpStream::connect(&mock.addr).expect("connect");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).ok()?;
+    conn.write_all(body.as_bytes()).ok()?;
+    let mut text = String::new();
+    conn.read_to_string(&mut text).ok()?;
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+fn ingest(mock: &Mock) -> Option<u16> {
+    let event = format!(
+        r#"{{"api_key":"{KEY}","event_type":"t","event_id":"e","user":{{"anonymous_id":"a"}}}}"#
+    );
+    request(
+        mock,
+        "POST",
+        &format!("/api/v1/s2s/event?token={KEY}.{TOKEN}"),
+        &event,
+    )
+    .map(|(s, _)| s)
+}
+
+fn stats(mock: &Mock) -> serde_json::Value {
+    let (status, body) = request(mock, "GET", "/__mock/stats", "").expect("stats");
+    assert_eq!(status, 200);
+    serde_json::from_str(&body).expect("json")
+}
+
+#[test]
+fn faults_from_the_command_line_are_armed_at_start() {
+    let mock = start(&[
+        "--faults",
+        r#"[{"kind":"status","status":503,"times":2},{"kind":"reset"}]"#,
+    ]);
+    assert_eq!(ingest(&mock), Some(503));
+    assert_eq!(ingest(&mock), Some(503));
+    assert_eq!(ingest(&mock), None, "reset: no response");
+    assert_eq!(ingest(&mock), Some(200));
+    assert_eq!(stats(&mock)["faults_injected"], 3);
+}
+
+#[test]
+fn faults_file_and_seeded_random_faults() {
+    let dir = std::env::temp_dir().join(format!("um-mock-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("faults.json");
+    std::fs::write(
+        &file,
+        r#"{"random":{"seed":5,"status":0.5,"statuses":[500]}}"#,
     )
     .expect("write");
-    let mut text = String::new();
-    s.read_to_string(&mut text).expect("read");
-    let status = text.lines().next().unwrap_or("").to_owned();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-    (status, body)
-}
-
-fn port_of(url: &str) -> String {
-    let rest = url.strip_prefix("http://").expect("http");
-    let host_port = rest.split('/').next().expect("host");
-    host_port.rsplit(':').next().expect("port").to_owned()
+    let run = || {
+        let mock = start(&["--faults-file", file.to_str().expect("utf-8 path")]);
+        (0..16).map(|_| ingest(&mock)).collect::<Vec<_>>()
+    };
+    let a = run();
+    assert_eq!(a, run(), "the same seed gives the same faults");
+    assert!(a.contains(&Some(500)) && a.contains(&Some(200)), "{a:?}");
 }
 
 #[test]
-fn loopback_prints_the_page_url() {
-    let mut mock = Mock::start(&[]);
-    let first = mock.line();
-    assert!(first.starts_with("mock Usermaven listening on"), "{first}");
-    let second = mock.line();
-    assert!(second.starts_with("live page: "), "{second}");
-    let url = page_url(&second);
+fn a_bad_fault_specification_is_an_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
+        .args([
+            "mock",
+            "--port",
+            "0",
+            "--api-key",
+            KEY,
+            "--server-token",
+            TOKEN,
+        ])
+        .args(["--faults", r#"{"kind":"sometimes"}"#])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        url.ends_with("/__mock/") && !second.contains("admin_token"),
-        "{second}"
+        err.contains("--faults") && err.contains("invalid fault"),
+        "{err}"
     );
-    let (status, body) = get(&port_of(url), "/__mock/", "");
-    assert!(status.contains(" 200 "), "{status}");
-    assert!(body.contains("Usermaven mock"));
-    assert!(!body.contains("srv-token-cli-1"));
+    assert!(!err.contains(TOKEN));
 }
 
 #[test]
-fn beyond_loopback_the_token_is_printed_once_and_required() {
-    let mut mock = Mock::start(&["--host", "0.0.0.0", "--admin-token", "cli-admin-7d1e"]);
-    mock.line();
-    let second = mock.line();
-    let url = page_url(&second);
-    assert!(
-        url.ends_with("/__mock/?admin_token=cli-admin-7d1e"),
-        "{second}"
-    );
-    let port = port_of(url.split('?').next().unwrap());
-    let (status, body) = get(&port, "/__mock/events", "");
-    assert!(status.contains(" 401 "), "{status}");
-    assert!(!body.contains("cli-admin-7d1e"));
-    let (status, body) = get(
-        &port,
-        "/__mock/events",
-        "X-Mock-Admin-Token: cli-admin-7d1e\r\n",
-    );
-    assert!(status.contains(" 200 "), "{status}");
-    assert_eq!(body.trim_end(), "[]");
+fn max_events_bounds_retention_while_counters_count_all() {
+    let mock = start(&["--max-events", "2"]);
+    for _ in 0..5 {
+        assert_eq!(ingest(&mock), Some(200));
+    }
+    let s = stats(&mock);
+    assert_eq!(s["events"], 5);
+    assert_eq!(s["retained_events"], 2);
+    assert_eq!(s["evicted_events"], 3);
 }

@@ -272,12 +272,11 @@ struct FaultsBody {
     random: Option<RandomSpec>,
 }
 
-/// `POST /__mock/faults`: one fault object, an array of them, or `{"faults":[…],"random":{…}}`.
-pub(crate) async fn post_faults(State(state): State<MockState>, body: Bytes) -> Response {
-    let value: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return bad_request(format!("invalid JSON: {e}")),
-    };
+/// Arms the faults of a fault specification: one fault object, an array of them, or
+/// `{"faults":[…],"random":{…}}` (what `POST /__mock/faults`, `mock --faults` and
+/// `mock --faults-file` take).
+pub(crate) fn apply_faults(state: &MockState, text: &[u8]) -> Result<(), String> {
+    let value: Value = serde_json::from_slice(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let parsed: Result<FaultsBody, serde_json::Error> = match &value {
         Value::Array(_) => serde_json::from_value(value.clone()).map(|faults| FaultsBody {
             faults,
@@ -291,17 +290,22 @@ pub(crate) async fn post_faults(State(state): State<MockState>, body: Bytes) -> 
         }
         _ => serde_json::from_value(value.clone()),
     };
-    let body = match parsed {
-        Ok(b) => b,
-        Err(e) => return bad_request(format!("invalid fault specification: {e}")),
-    };
+    let body = parsed.map_err(|e| format!("invalid fault specification: {e}"))?;
     for f in body.faults {
         state.inject_n(f.fault, f.times);
     }
     if let Some(r) = body.random {
         state.set_random_faults(r.seed, r.probs);
     }
-    faults_view(&state).into_response()
+    Ok(())
+}
+
+/// `POST /__mock/faults`: see [`apply_faults`].
+pub(crate) async fn post_faults(State(state): State<MockState>, body: Bytes) -> Response {
+    match apply_faults(&state, &body) {
+        Ok(()) => faults_view(&state).into_response(),
+        Err(e) => bad_request(e),
+    }
 }
 
 fn faults_view(state: &MockState) -> Json<Value> {

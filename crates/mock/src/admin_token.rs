@@ -11,8 +11,9 @@
 //! - Bound to anything but loopback, every request under `/__mock/` (page, stream, API) needs
 //!   the token: that header, `Authorization: Bearer TOKEN`, the cookie the page sets, or (GET
 //!   only, to open the page from the printed link) `?admin_token=TOKEN`.
-//! - On a loopback bind the `Host` header must name a loopback host, so that a site whose name
-//!   is re-bound to 127.0.0.1 (DNS rebinding) cannot read the page and its token.
+//! - On a loopback bind, a request whose `Host` header does not name a loopback host is treated
+//!   as on a non-loopback bind (token required), so that a site whose name is re-bound to
+//!   127.0.0.1 (DNS rebinding) cannot read the page and its token.
 //!
 //! The token is random per process (122 random bits of a v4 UUID) unless configured.
 
@@ -52,7 +53,7 @@ impl std::fmt::Debug for AdminGuard {
 /// Why a request was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    /// A non-loopback `Host` on a loopback bind.
+    /// A non-loopback `Host` on a loopback bind, without the token.
     ForeignHost,
     /// No token, or a wrong one.
     Token,
@@ -117,24 +118,28 @@ impl AdminGuard {
         query: &str,
         headers: &HeaderMap,
     ) -> Result<(), Refusal> {
-        if self.loopback && !host_is_loopback(headers) {
-            return Err(Refusal::ForeignHost);
-        }
+        // Loopback, reached under a loopback name: the open case. Under any other name (DNS
+        // rebinding, or a name of the user's own for 127.0.0.1) the token rules of a
+        // non-loopback bind apply.
+        let open = self.loopback && host_is_loopback(headers);
+        let refusal = if self.loopback && !open {
+            Refusal::ForeignHost
+        } else {
+            Refusal::Token
+        };
         let header_ok = Self::header_token(headers).is_some_and(|t| self.is_token(t));
         let reads = matches!(*method, Method::GET | Method::HEAD);
-        if !reads {
+        let ok = if reads {
+            open || header_ok || self.cookie_token(headers) || self.query_token(query)
+        } else {
             let from_browser =
                 headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site");
-            return if header_ok || (self.loopback && !from_browser) {
-                Ok(())
-            } else {
-                Err(Refusal::Token)
-            };
-        }
-        if self.loopback || header_ok || self.cookie_token(headers) || self.query_token(query) {
+            header_ok || (open && !from_browser)
+        };
+        if ok {
             Ok(())
         } else {
-            Err(Refusal::Token)
+            Err(refusal)
         }
     }
 
@@ -182,7 +187,7 @@ pub(crate) async fn guard(State(state): State<MockState>, req: Request, next: Ne
         Err(Refusal::ForeignHost) => (
             StatusCode::FORBIDDEN,
             Json(json!({
-                "message": "the mock is bound to loopback; use a loopback host name (127.0.0.1, localhost) in the URL",
+                "message": format!("the mock is bound to loopback: use a loopback host name (127.0.0.1, localhost) in the URL, or send the admin token (set it with --admin-token; header {ADMIN_TOKEN_HEADER})"),
                 "error": "",
             })),
         )
@@ -257,6 +262,17 @@ mod tests {
                 "{ok}"
             );
         }
+        let with_token = AdminGuard::new(Some("tok-9".into()), true);
+        let named = headers(&[("host", "my-mock.test:8000"), (ADMIN_TOKEN_HEADER, "tok-9")]);
+        assert_eq!(with_token.check(&Method::GET, "", &named), Ok(()));
+        assert_eq!(
+            with_token.check(
+                &Method::GET,
+                "admin_token=tok-9",
+                &headers(&[("host", "my-mock.test")])
+            ),
+            Ok(())
+        );
         for bad in [
             "evil.example",
             "evil.example:8000",

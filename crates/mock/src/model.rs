@@ -629,6 +629,11 @@ pub enum Fault {
     Partial,
     /// Process, then trickle the response body one byte every `byte_delay_ms`.
     Slow { byte_delay_ms: u64 },
+    /// Reset the connection (TCP RST) before any response byte, without processing.
+    Reset,
+    /// Read only part of the request body (the first half of it), then close the connection
+    /// without processing or answering.
+    PartialRead,
 }
 
 impl Fault {
@@ -665,6 +670,8 @@ impl Fault {
             } => "drop connection".into(),
             Fault::Partial => "partial response".into(),
             Fault::Slow { byte_delay_ms } => format!("slow response ({byte_delay_ms} ms/byte)"),
+            Fault::Reset => "connection reset".into(),
+            Fault::PartialRead => "close after reading part of the body".into(),
         }
     }
 }
@@ -685,6 +692,10 @@ pub struct RandomFaults {
     pub partial: f64,
     pub slow: f64,
     pub slow_byte_delay_ms: u64,
+    /// Probability of [`Fault::Reset`].
+    pub reset: f64,
+    /// Probability of [`Fault::PartialRead`].
+    pub partial_read: f64,
 }
 
 /// A fault that was actually injected.

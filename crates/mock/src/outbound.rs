@@ -16,6 +16,7 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use http_body_util::BodyExt;
+use hyper::body::Body as _;
 use memchr::memmem;
 
 use crate::state::MockState;
@@ -72,8 +73,16 @@ pub(crate) async fn scrub(State(state): State<MockState>, req: Request, next: Ne
     if secrets.is_empty() {
         return Response::from_parts(parts, body);
     }
-    // A replacement changes the length.
+    // A replacement changes the length: a complete answer is scrubbed whole and keeps an exact
+    // length (hyper sets Content-Length from it); a streamed one (NDJSON, the live stream) has
+    // none and is scrubbed a frame at a time (a frame is whole events or one message).
     parts.headers.remove(header::CONTENT_LENGTH);
+    if body.size_hint().exact().is_some() {
+        return match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => Response::from_parts(parts, Body::from(scrub_bytes(bytes, &secrets))),
+            Err(_) => Response::from_parts(parts, Body::empty()),
+        };
+    }
     let body = body.map_frame(move |f| f.map_data(|d| scrub_bytes(d, &secrets)));
     Response::from_parts(parts, Body::new(body))
 }

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
@@ -31,8 +31,12 @@ impl MockUsermaven {
     /// Binds `config.bind` (default `127.0.0.1:0`) and serves until [`MockUsermaven::shutdown`]
     /// or drop. Loads `config.store` first when set.
     pub async fn start(config: MockConfig) -> Result<Self, MockError> {
-        let bind = config.bind;
-        let state = MockState::new(config)?;
+        Self::serve(MockState::new(config)?).await
+    }
+
+    /// Serves an existing state (prepared first, e.g. with faults armed) on its `config.bind`.
+    pub async fn serve(state: MockState) -> Result<Self, MockError> {
+        let bind = state.config().bind;
         let listener = TcpListener::bind(bind)
             .await
             .map_err(|source| MockError::Bind { addr: bind, source })?;
@@ -194,7 +198,12 @@ impl Drop for MockUsermaven {
 }
 
 async fn serve_connection(stream: tokio::net::TcpStream, remote: SocketAddr, router: axum::Router) {
-    let abort = Arc::new(Notify::new());
+    // A second handle on the socket, kept to set SO_LINGER to zero (close = RST) for the reset
+    // fault; the hyper connection owns the first.
+    let Ok((stream, handle)) = split_handle(stream) else {
+        return;
+    };
+    let abort = ConnAbort::default();
     let for_requests = abort.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let router = router.clone();
@@ -202,7 +211,7 @@ async fn serve_connection(stream: tokio::net::TcpStream, remote: SocketAddr, rou
         async move {
             let mut req = req.map(Body::new);
             req.extensions_mut().insert(ConnectInfo(remote));
-            req.extensions_mut().insert(ConnAbort(abort));
+            req.extensions_mut().insert(abort);
             router.oneshot(req).await
         }
     });
@@ -211,6 +220,18 @@ async fn serve_connection(stream: tokio::net::TcpStream, remote: SocketAddr, rou
         .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = conn => {}
-        _ = abort.notified() => {}
+        _ = abort.notify.notified() => {
+            if abort.reset.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = socket2::SockRef::from(&handle).set_linger(Some(std::time::Duration::ZERO));
+            }
+        }
     }
+}
+
+fn split_handle(
+    stream: tokio::net::TcpStream,
+) -> std::io::Result<(tokio::net::TcpStream, std::net::TcpStream)> {
+    let std_stream = stream.into_std()?;
+    let handle = std_stream.try_clone()?;
+    Ok((tokio::net::TcpStream::from_std(std_stream)?, handle))
 }

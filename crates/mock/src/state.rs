@@ -262,6 +262,12 @@ impl MockState {
         self.changed();
     }
 
+    /// Arms the faults of a JSON fault specification (the body `POST /__mock/faults` takes: one
+    /// fault object, an array of them, or `{"faults":[…],"random":{"seed":…,…}}`).
+    pub fn apply_faults_json(&self, json: &str) -> Result<(), String> {
+        crate::admin::apply_faults(self, json.as_bytes())
+    }
+
     /// Disarms scripted and random faults.
     pub fn clear_faults(&self) {
         let mut inner = self.lock();
@@ -269,6 +275,11 @@ impl MockState {
         inner.random = None;
         drop(inner);
         self.changed();
+    }
+
+    /// Whether seeded random faults are armed.
+    pub fn random_faults_armed(&self) -> bool {
+        self.lock().random.is_some()
     }
 
     /// Scripted faults still pending, with their remaining counts.
@@ -295,7 +306,7 @@ impl Inner {
         let roll = rng.next_f64();
         let pick = rng.next_u64();
         let mut acc = 0.0;
-        let kinds: [(f64, &dyn Fn() -> Fault); 5] = [
+        let kinds: [(f64, &dyn Fn() -> Fault); 7] = [
             (p.status, &|| {
                 let statuses = if p.statuses.is_empty() {
                     vec![503]
@@ -317,6 +328,8 @@ impl Inner {
             (p.slow, &|| Fault::Slow {
                 byte_delay_ms: p.slow_byte_delay_ms.max(1),
             }),
+            (p.reset, &|| Fault::Reset),
+            (p.partial_read, &|| Fault::PartialRead),
         ];
         for (prob, make) in kinds {
             acc += prob.clamp(0.0, 1.0);

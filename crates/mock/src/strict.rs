@@ -239,6 +239,12 @@ pub(crate) fn check_event(
     }
 
     match obj.get("company") {
+        // An empty `company` is no company: Usermaven's browser SDK sends `"company": {}` on
+        // every event of a visitor not tied to one.
+        Some(Value::Object(company)) if company.is_empty() && event_type == "group" => {
+            c.error("/company", "group event without company")
+        }
+        Some(Value::Object(company)) if company.is_empty() => {}
         None if event_type == "group" => c.error("/company", "group event without company"),
         None => {}
         Some(Value::Object(company)) => {
@@ -281,6 +287,29 @@ mod tests {
         out.iter()
             .map(|p| format!("{:?} {} {}", p.severity, p.path, p.message))
             .collect()
+    }
+
+    #[test]
+    fn an_empty_company_is_no_company() {
+        let base = json!({
+            "api_key": "K", "event_type": "pageview", "source_ip": "1.2.3.4",
+            "user": {"anonymous_id": "a1"}, "company": {}
+        });
+        assert!(problems(base.clone()).is_empty(), "{:?}", problems(base));
+        let mut group = json!({
+            "api_key": "K", "event_type": "group", "source_ip": "1.2.3.4",
+            "user": {"id": "u1"}, "company": {}
+        });
+        assert_eq!(
+            problems(group.clone()),
+            ["Error /company group event without company"]
+        );
+        group["company"] = json!({"id": "c1"});
+        let p = problems(group);
+        assert!(
+            p.iter().any(|m| m.contains("missing company.name")),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -23,21 +23,28 @@ pub(crate) fn store(
     let state = &ctx.state;
     let inputs = Arc::new(EnrichInputs {
         channel,
-        rc: request_context(&ctx.head, events.iter().map(|e| &e.event)),
+        rc: request_context(
+            &ctx.head,
+            events
+                .iter()
+                .filter_map(|e| e.object().ok())
+                .map(|m| m.get("source_ip").cloned()),
+        ),
         api_key: api_key.to_owned(),
         now: ctx.received_at.clone(),
     });
     let mut problems = problems.into_iter().peekable();
     // Built outside the lock; ids are given under it, in arrival order.
-    let mut stored: Vec<StoredEvent> = events
-        .into_iter()
-        .enumerate()
-        .map(|(i, parsed)| {
-            let ParsedEvent {
-                mut event,
-                text,
-                whole,
-            } = parsed;
+    let mut stored: Vec<StoredEvent> = Vec::with_capacity(events.len());
+    for (i, parsed) in events.into_iter().enumerate() {
+        let (mut event, text, whole) = match parsed.into_object() {
+            Ok(x) => x,
+            Err(msg) => {
+                let msg = format!("Error parsing events body: {msg}");
+                return Outcome::reject(StatusCode::BAD_REQUEST, &msg, msg.clone());
+            }
+        };
+        stored.push({
             let rc = &inputs.rc;
             let generated = enrich(&mut event, channel, rc, api_key, &inputs.now, None);
             // Findings come in event order.
@@ -63,8 +70,8 @@ pub(crate) fn store(
                 "the stored copy derives to what was enriched"
             );
             e
-        })
-        .collect();
+        });
+    }
     let mut inner = state.lock();
     for (i, e) in stored.iter_mut().enumerate() {
         e.id = inner.next_event_id + i as u64;

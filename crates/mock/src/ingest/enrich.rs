@@ -18,16 +18,16 @@ pub(crate) struct ReqContext {
     pub(crate) compliant: bool,
 }
 
-pub(crate) fn request_context<'a>(
+/// `source_ips` are the events' `source_ip` values in order (looked at until one is a string).
+pub(crate) fn request_context(
     head: &Head,
-    events: impl IntoIterator<Item = &'a Map<String, Value>>,
+    source_ips: impl IntoIterator<Item = Option<Value>>,
 ) -> ReqContext {
-    let mut client_ip = events
+    let mut client_ip = source_ips
         .into_iter()
-        .find_map(|e| {
-            e.get("source_ip")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+        .find_map(|ip| match ip {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
         })
         .unwrap_or_else(|| {
             let mut ip = header_str(&head.headers, "x-forwarded-for").to_owned();

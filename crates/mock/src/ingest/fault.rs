@@ -13,9 +13,13 @@ use super::respond::{response, Outcome};
 use crate::model::{Fault, FaultRecord, Notice};
 use crate::state::MockState;
 
-/// Inserted into request extensions by the socket server: notifying it closes the connection.
-#[derive(Clone)]
-pub(crate) struct ConnAbort(pub(crate) Arc<Notify>);
+/// Inserted into request extensions by the socket server: notifying it closes the connection;
+/// with `reset` set first, it is reset (RST) instead of closed.
+#[derive(Clone, Default)]
+pub(crate) struct ConnAbort {
+    pub(crate) notify: Arc<Notify>,
+    pub(crate) reset: Arc<std::sync::atomic::AtomicBool>,
+}
 
 /// Gives the request its journal id and draws its fault (script first, then the dice); an
 /// injected fault is logged and announced.
@@ -79,6 +83,13 @@ pub(crate) async fn before(fault: Option<&Fault>) -> Option<Outcome> {
             "fault",
             Some("injected drop connection".into()),
         )),
+        f @ (Fault::Reset | Fault::PartialRead) => Some(Outcome::new(
+            StatusCode::BAD_GATEWAY,
+            None,
+            String::new(),
+            "fault",
+            Some(format!("injected {}", f.label())),
+        )),
         _ => None,
     }
 }
@@ -89,13 +100,25 @@ pub(crate) struct Delivery {
     /// The status sent; `None` when the connection is dropped without an answer.
     pub(crate) status: Option<u16>,
     pub(crate) drop: bool,
+    /// Reset rather than close (with `drop`).
+    pub(crate) reset: bool,
+    /// The fault's name for the socket-less stand-in answer.
+    pub(crate) kind: &'static str,
 }
 
 /// Applies the delivery faults (drop, partial, slow) to `res` and notes them in `out`.
 pub(crate) fn after(fault: Option<&Fault>, out: &mut Outcome, mut res: Response) -> Delivery {
     let mut status = Some(out.status.as_u16());
     let mut drop = false;
+    let mut reset = false;
+    let mut kind = "drop";
     match fault {
+        Some(Fault::Reset) => {
+            (status, drop, reset, kind) = (None, true, true, "reset");
+        }
+        Some(Fault::PartialRead) => {
+            (status, drop, kind) = (None, true, "partial_read");
+        }
         Some(Fault::Drop { .. }) => {
             status = None;
             drop = true;
@@ -130,6 +153,8 @@ pub(crate) fn after(fault: Option<&Fault>, out: &mut Outcome, mut res: Response)
         response: res,
         status,
         drop,
+        reset,
+        kind,
     }
 }
 
@@ -139,8 +164,11 @@ pub(crate) async fn deliver(d: Delivery, abort: Option<&ConnAbort>) -> Response 
         return d.response;
     }
     match abort {
-        Some(ConnAbort(notify)) => {
-            notify.notify_one();
+        Some(abort) => {
+            abort
+                .reset
+                .store(d.reset, std::sync::atomic::Ordering::SeqCst);
+            abort.notify.notify_one();
             // The connection task drops the connection; never answer.
             std::future::pending::<()>().await;
             d.response
@@ -149,7 +177,7 @@ pub(crate) async fn deliver(d: Delivery, abort: Option<&ConnAbort>) -> Response 
             // No socket (`app().oneshot`): the closest thing is an empty 502 marked as a fault.
             let mut res = response(StatusCode::BAD_GATEWAY, None, String::new());
             res.headers_mut()
-                .insert("x-mock-fault", HeaderValue::from_static("drop"));
+                .insert("x-mock-fault", HeaderValue::from_static(d.kind));
             res
         }
     }

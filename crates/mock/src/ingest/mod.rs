@@ -7,9 +7,9 @@
 //!
 //! 1. [`cors`]: browser paths get CORS headers; unknown browser tokens are answered here.
 //! 2. [`route`]: OPTIONS, `/ping`, gin's trailing-slash redirect and 404; else the channel.
-//! 3. [`body`]: the body is read (up to the mock's size guard).
-//! 4. [`fault`]: the request gets its journal id and, maybe, an injected fault; faults that act
-//!    before processing answer now (mock-only).
+//! 3. [`fault`]: the request gets its journal id and, maybe, an injected fault (mock-only).
+//! 4. [`body`]: the body is read (up to the mock's size guard; part of it for the partial-read
+//!    fault); faults that act before processing answer now.
 //! 5. [`token`] + [`auth`]: the token is found and its workspace looked up.
 //! 6. [`parse`]: the body becomes events (Go decoding, size limits, templates).
 //! 7. [`strict_gate`]: strict-mode findings; reject mode answers 400 (mock-only).
@@ -124,12 +124,17 @@ pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Respo
         Ok(channel) => channel,
         Err(e) => return early(*e, head, extra).await,
     };
-    let body = match body::read(body, state.config().max_body_bytes).await {
-        Ok(b) => b,
-        Err(e) => return early(e, head, extra).await,
-    };
     let (token, token_source) = token::extract_token(&head.query, &head.headers);
+    // The fault is drawn before the body is read: one of them stops reading it part way.
     let (request_id, fault) = fault::assign(&state, &head.path);
+    let body = if fault == Some(Fault::PartialRead) {
+        body::read_part(body, &head.headers).await
+    } else {
+        match body::read(body, state.config().max_body_bytes).await {
+            Ok(b) => b,
+            Err(e) => return early(e, head, extra).await,
+        }
+    };
     let mut ctx = Ctx {
         state: state.clone(),
         head,

@@ -7,12 +7,70 @@ use serde_json::{Map, Value};
 use super::respond::Outcome;
 use crate::gojson::{self, GoJsonError, Target};
 
-/// One event of a body: its parsed value and its own text as received.
+/// Batches with at least this many events are not decoded all at once: their syntax is checked
+/// in one pass that builds nothing, and each event is decoded when a step needs it and dropped
+/// after. A 5,000-event batch decoded at once peaks at ~8 KB of `Value` per event; this keeps
+/// the peak at about the body plus one event.
+const LAZY_FROM: usize = 64;
+
+/// One event of a body: its parsed value (or `None`: decode `text` when needed) and its own
+/// text as received.
 pub(crate) struct ParsedEvent {
-    pub(crate) event: Map<String, Value>,
+    pub(crate) event: Option<Map<String, Value>>,
     pub(crate) text: String,
     /// `text` parses back to `event` (not so for a template's partial events).
     pub(crate) whole: bool,
+}
+
+impl ParsedEvent {
+    /// The event as an object: the parsed one, or `text` decoded now.
+    pub(crate) fn object(&self) -> Result<std::borrow::Cow<'_, Map<String, Value>>, String> {
+        match &self.event {
+            Some(m) => Ok(std::borrow::Cow::Borrowed(m)),
+            None => decode_object(&self.text).map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// The event as an owned object (decoded now when it was not).
+    pub(crate) fn into_object(self) -> Result<(Map<String, Value>, String, bool), String> {
+        let event = match self.event {
+            Some(m) => m,
+            None => decode_object(&self.text)?,
+        };
+        Ok((event, self.text, self.whole))
+    }
+}
+
+fn decode_object(text: &str) -> Result<Map<String, Value>, String> {
+    match gojson::decode(text.as_bytes(), Target::Event) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err("error parsing HTTP body: unexpected value".into()),
+        Err(e) => Err(format!("error parsing HTTP body: {e}")),
+    }
+}
+
+/// A large batch's elements, if its syntax is valid and every element is an object or `null`
+/// (then Go's decoder accepts it too: `serde_json` is stricter about UTF-8, surrogates, depth
+/// and trailing bytes, and anything it refuses goes through the Go decoder for Go's answer).
+fn lazy_batch(body: &[u8]) -> Option<Vec<Result<ParsedEvent, ParseError>>> {
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body).ok()?;
+    if items.len() < LAZY_FROM {
+        return None;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for raw in items {
+        let text = raw.get();
+        out.push(match text.as_bytes().first() {
+            Some(b'{') => Ok(ParsedEvent {
+                event: None,
+                text: text.to_owned(),
+                whole: true,
+            }),
+            _ if text == "null" => Err(ParseError::NullEvent),
+            _ => return None,
+        });
+    }
+    Some(out)
 }
 
 enum ParseError {
@@ -68,13 +126,21 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Pa
             };
             Ok(expand_template(&obj).unwrap_or_else(|| {
                 vec![ParsedEvent {
-                    event: obj,
+                    event: Some(obj),
                     text: lossy(body),
                     whole: true,
                 }]
             }))
         }
         b'[' => {
+            if let Some(items) = lazy_batch(body) {
+                if body.len() > max_event_size.saturating_mul(items.len()) {
+                    return Err(ParseError::Go(format!(
+                        "Size of one of events exceeds limit: {max_event_size}"
+                    )));
+                }
+                return items.into_iter().collect();
+            }
             let (items, spans) = gojson::decode_with_spans(body, Target::EventSlice).map_err(go)?;
             let Value::Array(items) = items else {
                 return Err(ParseError::Go(
@@ -91,7 +157,7 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Pa
                 .zip(spans)
                 .map(|(v, span)| match v {
                     Value::Object(event) => Ok(ParsedEvent {
-                        event,
+                        event: Some(event),
                         text: lossy(&body[span]),
                         whole: true,
                     }),
@@ -119,7 +185,7 @@ fn expand_template(obj: &Map<String, Value>) -> Option<Vec<ParsedEvent>> {
             event.insert(k.clone(), v.clone());
         }
         out.push(ParsedEvent {
-            event,
+            event: Some(event),
             text: p.to_string(),
             whole: false,
         });

@@ -20,7 +20,11 @@ pub(crate) fn check(
     let mut problems: Vec<Problem> = Vec::new();
     if mode != StrictMode::Off {
         for (i, e) in events.iter().enumerate() {
-            strict::check_event(&e.event, i, api_key, channel, &mut problems);
+            let event = e.object().map_err(|msg| {
+                let msg = format!("Error parsing events body: {msg}");
+                Box::new(Outcome::reject(StatusCode::BAD_REQUEST, &msg, msg.clone()))
+            })?;
+            strict::check_event(&event, i, api_key, channel, &mut problems);
         }
     }
     let errors: Vec<&Problem> = problems

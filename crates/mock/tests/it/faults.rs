@@ -204,3 +204,146 @@ async fn scripted_faults_run_before_random_ones_and_clear() {
     assert_eq!(send(&mock).await.unwrap().status(), 200);
     mock.shutdown().await;
 }
+
+/// Writes `head` and `body` on a raw connection and reads what comes back: the bytes, or the
+/// error the read ended with.
+async fn raw_exchange(
+    mock: &MockUsermaven,
+    declared: usize,
+    body: &[u8],
+) -> (Vec<u8>, Option<std::io::ErrorKind>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    let head = format!(
+        "POST /api/v1/s2s/event?token={} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\r\n",
+        s2s_token()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    // The server may stop reading: a failed write is part of what is observed.
+    let _ = conn.write_all(body).await;
+    let mut got = Vec::new();
+    let end = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut got))
+        .await
+        .expect("the server ends the connection");
+    (got, end.err().map(|e| e.kind()))
+}
+
+#[tokio::test]
+async fn reset_sends_rst_before_any_response_byte() {
+    let mock = start().await;
+    mock.inject(Fault::Reset);
+    let body = event("pageview").to_string();
+    let (got, err) = raw_exchange(&mock, body.len(), body.as_bytes()).await;
+    assert!(
+        got.is_empty(),
+        "no response byte: {:?}",
+        String::from_utf8_lossy(&got)
+    );
+    assert_eq!(err, Some(std::io::ErrorKind::ConnectionReset));
+    assert!(mock.events().is_empty(), "nothing processed");
+    let r = &mock.requests()[0];
+    assert_eq!((r.status, r.outcome.as_str()), (None, "fault"));
+    assert_eq!(r.fault, Some(Fault::Reset));
+    // reqwest sees a failed request, and the next one works.
+    mock.inject(Fault::Reset);
+    assert!(send(&mock).await.is_err());
+    assert_eq!(send(&mock).await.unwrap().status(), 200);
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn partial_read_closes_after_part_of_the_body() {
+    let mock = start().await;
+    mock.inject(Fault::PartialRead);
+    // Declare 400 KB, send 300 KB slowly enough that the server sees it in several chunks.
+    let declared = 400_000;
+    let (got, _) = {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut conn = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+        let head = format!(
+            "POST /api/v1/s2s/event?token={} HTTP/1.1\r\nhost: x\r\ncontent-length: {declared}\r\n\r\n[",
+            s2s_token()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let chunk = vec![b' '; 10_000];
+        let mut write_failed = false;
+        for _ in 0..30 {
+            if conn.write_all(&chunk).await.is_err() {
+                write_failed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let mut got = Vec::new();
+        let end = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut got))
+            .await
+            .expect("the server ends the connection");
+        (got, (write_failed, end.is_err()))
+    };
+    assert!(
+        got.is_empty(),
+        "no response: {:?}",
+        String::from_utf8_lossy(&got)
+    );
+    let r = &mock.requests()[0];
+    assert_eq!(r.fault, Some(Fault::PartialRead));
+    assert_eq!(r.status, None);
+    assert!(
+        r.body_len >= declared / 2 && r.body_len < declared,
+        "read {} of {declared} bytes",
+        r.body_len
+    );
+    assert!(mock.events().is_empty());
+    assert_eq!(send(&mock).await.unwrap().status(), 200);
+    mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn connection_faults_are_drawn_reproducibly_too() {
+    async fn kinds(seed: u64) -> Vec<String> {
+        let mock = start().await;
+        mock.set_random_faults(
+            seed,
+            RandomFaults {
+                reset: 0.3,
+                partial_read: 0.3,
+                ..Default::default()
+            },
+        );
+        for _ in 0..20 {
+            let _ = send(&mock).await;
+        }
+        let out = mock
+            .requests()
+            .iter()
+            .map(|r| r.fault.as_ref().map_or("none".to_owned(), Fault::label))
+            .collect();
+        mock.shutdown().await;
+        out
+    }
+    let a = kinds(9).await;
+    assert_eq!(a, kinds(9).await);
+    assert!(a.iter().any(|k| k == "connection reset"), "{a:?}");
+    assert!(
+        a.iter().any(|k| k.starts_with("close after reading")),
+        "{a:?}"
+    );
+    assert!(a.iter().any(|k| k == "none"), "{a:?}");
+}
+
+#[tokio::test]
+async fn faults_json_is_what_the_admin_api_takes() {
+    let mock = start().await;
+    mock.state()
+        .apply_faults_json(r#"{"faults":[{"kind":"status","status":503,"times":2},{"kind":"reset"}],"random":{"seed":3,"drop":0.0}}"#)
+        .unwrap();
+    assert_eq!(send(&mock).await.unwrap().status(), 503);
+    assert_eq!(send(&mock).await.unwrap().status(), 503);
+    assert!(send(&mock).await.is_err());
+    assert_eq!(send(&mock).await.unwrap().status(), 200);
+    let err = mock
+        .state()
+        .apply_faults_json(r#"{"kind":"nope"}"#)
+        .unwrap_err();
+    assert!(err.contains("invalid fault specification"), "{err}");
+}

@@ -224,3 +224,16 @@ async fn over_the_socket_source_ip_is_the_peer() {
     assert_eq!(mock.events()[0].event()["source_ip"], "127.0.0.1");
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn negative_zero_is_stored_as_go_decodes_it() {
+    let s = state(StrictMode::Off);
+    let body = r#"{"event_type":"t","a":-0,"b":[-0],"c":-0.5,"d":"x:-0","e":1e2}"#;
+    assert_eq!(post(&s, &s2s_uri(), body).await.status, StatusCode::OK);
+    let e = s.events()[0].event();
+    assert_eq!(e["a"].to_string(), "0", "Go decodes -0 to 0");
+    assert_eq!(e["b"][0].to_string(), "0");
+    assert_eq!(e["c"].to_string(), "-0.5");
+    assert_eq!(e["d"], "x:-0");
+    assert_eq!(e["e"].to_string(), "100.0");
+}

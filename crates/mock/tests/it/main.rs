@@ -6,6 +6,7 @@
 mod admin;
 mod auth;
 mod browser;
+mod clients;
 mod faults;
 mod ingest;
 mod page;

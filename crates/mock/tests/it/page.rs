@@ -202,6 +202,18 @@ async fn page_is_self_contained_and_never_holds_the_token() {
         assert!(!text.contains(mock.admin_token()), "{path}");
     }
     assert!(mock.events()[0].body.contains(SECRET), "stored as received");
+    // Scrubbed answers keep an exact Content-Length (raw HTTP/1.1 clients read them as before).
+    let r = client()
+        .get(format!("{}/__mock/events/1", mock.uri()))
+        .send()
+        .await
+        .unwrap();
+    let len: usize = r.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(len, r.text().await.unwrap().len());
     let r = client()
         .get(format!("{}/__mock", mock.uri()))
         .send()

@@ -122,3 +122,46 @@ async fn summaries_carry_verdict_findings_and_the_redacted_request() {
     let text = serde_json::to_string(&s.summarize(&s.events()[0])).unwrap();
     assert!(!text.contains(SECRET), "{text}");
 }
+
+#[tokio::test]
+async fn large_batches_answer_like_small_ones() {
+    let s = bounded(10_000, 10);
+    let one = event("track").to_string();
+    let many = |last: &str| {
+        let mut items = vec![one.as_str(); 99];
+        items.push(last);
+        format!("[ {} ]", items.join(" ,\n"))
+    };
+    // A number among objects: Go's type error, nothing stored.
+    let r = post(&s, &s2s_uri(), many("3")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body
+            .contains("cannot unmarshal number into Go value of type events.Event"),
+        "{}",
+        r.body
+    );
+    // A null element: the collector's 500.
+    assert_eq!(
+        post(&s, &s2s_uri(), many("null")).await.status,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    // Trailing bytes after the array are ignored, as by Go's decoder.
+    let r = post(&s, &s2s_uri(), format!("{} trailing", many(&one))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let events = s.events();
+    assert_eq!(events.len(), 100);
+    assert!(
+        events.iter().all(|e| e.body == one),
+        "each keeps its own text"
+    );
+    // Strict findings point at the right event of a large batch.
+    let mut bad = event("track");
+    bad["user"] = json!({});
+    let r = post(&s, &s2s_uri(), many(&bad.to_string())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let last = s.events().last().cloned().unwrap();
+    assert_eq!(last.index, 99);
+    assert_eq!(last.verdict(), Verdict::Error);
+    assert!(s.events()[s.events().len() - 2].warnings.is_empty());
+}

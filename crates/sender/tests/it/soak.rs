@@ -26,9 +26,12 @@ struct Figures {
 }
 
 async fn soak(events: u64, batching: Batching, seed: u64) -> Figures {
-    let mock = MockUsermaven::start(MockConfig::new(KEY, TOKEN).with_strict(StrictMode::Off))
-        .await
-        .expect("mock");
+    // The journal must hold every request of the run (the check below reads which requests lost
+    // their response; at most 12 attempts per event); the mock keeps the newest 10,000 by default.
+    let config = MockConfig::new(KEY, TOKEN)
+        .with_strict(StrictMode::Off)
+        .with_max_requests(events as usize * 12);
+    let mock = MockUsermaven::start(config).await.expect("mock");
     mock.set_random_faults(
         seed,
         RandomFaults {
