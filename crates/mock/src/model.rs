@@ -71,7 +71,7 @@ pub struct MockConfig {
     /// keep counting them). Default 100,000.
     pub max_events: usize,
     /// The request journal (and the injected-fault log) keep the newest this many entries.
-    /// Default 10,000.
+    /// Default 100,000.
     pub max_requests: usize,
     /// Mock-only guard: bodies larger than this get 413 (default 32 MiB).
     pub max_body_bytes: usize,
@@ -85,7 +85,7 @@ pub struct MockConfig {
 /// Default of [`MockConfig::max_events`].
 pub const DEFAULT_MAX_EVENTS: usize = 100_000;
 /// Default of [`MockConfig::max_requests`].
-pub const DEFAULT_MAX_REQUESTS: usize = 10_000;
+pub const DEFAULT_MAX_REQUESTS: usize = 100_000;
 
 /// The api key of [`MockConfig::default`]'s workspace.
 pub const DEFAULT_API_KEY: &str = "mock-api-key";
