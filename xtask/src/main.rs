@@ -5,7 +5,7 @@
 //!   reference implementation (see `reference.rs` and `reference/README.md`).
 //! - `conformance [--reference] [--cases N] [--seed S] [--no-e2e]`: the conformance harness
 //!   (see `conformance/mod.rs`).
-//! - `bench mock [--rounds N] [--seconds S] [--singles N]`: the mock's req/s next to a minimal
+//! - `bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N]`: the mock's req/s next to a minimal
 //!   handler, its RSS, and `send` batched vs unbatched into it (see `bench_mock.rs`).
 //! - `ci`: fmt check, clippy, the test suite and the conformance run.
 
@@ -29,10 +29,11 @@ commands:
                         the mock; --reference also runs generated cases through Segment's code
                         (node) and shrinks and saves mismatches. Reports: target/conformance/
                         (summary.txt, summary.json, junit.xml). Defaults: 256 cases, fixed seed.
-  bench mock [--rounds N] [--seconds S] [--singles N]
+  bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N]
                         release builds of the mock and of a minimal axum handler: req/s with wrk
                         (-t1 -c32, same body, alternating rounds), VmRSS after one 5,000-event batch
-                        and after N (200,000) single events, send unbatched vs --batch-size 100
+                        and after N (200,000) single events, send of N (100,000) events unbatched
+                        vs --batch-size 100
   ci                    cargo fmt --check, clippy -D warnings, cargo test --workspace, and the
                         conformance run (with --reference when node is available)";
 
@@ -69,6 +70,7 @@ fn run() -> Result<bool> {
                     "--rounds" => opts.rounds = u32::try_from(num()?.max(1))?,
                     "--seconds" => opts.seconds = u32::try_from(num()?.max(1))?,
                     "--singles" => opts.singles = usize::try_from(num()?)?,
+                    "--send-events" => opts.send_events = usize::try_from(num()?.max(1))?,
                     other => bail!("unknown bench option {other}\n\n{USAGE}"),
                 }
             }
