@@ -432,7 +432,6 @@ impl Target for SenderTarget {
             s.seen = 0;
         }
         let config = SenderConfig {
-            base_url: Some(self.base.clone()),
             concurrency: 1,
             timeout: TIMEOUT,
             backoff: Backoff {
@@ -449,7 +448,8 @@ impl Target for SenderTarget {
         let sender = Sender::new(config).map_err(|e| format!("sender: {e}"))?;
         let request = Request {
             url: Secret::new(format!(
-                "https://events.usermaven.com/api/v1/s2s/event?token=fuzzkey.{SECRET}"
+                "{}/api/v1/s2s/event?token=fuzzkey.{SECRET}",
+                self.base
             )),
             method: "POST",
             headers: vec![("content-type".into(), "application/json".into())],
