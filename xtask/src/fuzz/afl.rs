@@ -108,6 +108,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<Report> {
             .env("AFL_SKIP_CRASHES", "1")
             .current_dir(root)
             .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.join("afl-fuzz.log"))?)
             .status()
             .context("running cargo afl fuzz")?;
         let stats = std::fs::read_to_string(output.join("default").join("fuzzer_stats"))

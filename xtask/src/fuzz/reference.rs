@@ -153,7 +153,10 @@ impl Reference {
         if same(expected, &got) {
             return Ok(());
         }
-        let text = format!("reference mismatch\n{}", describe(expected, &got));
+        let diff = describe(expected, &got);
+        // The first difference names the kind of mismatch (findings are grouped by first line).
+        let first = diff.lines().next().unwrap_or("").trim().to_string();
+        let text = format!("reference mismatch: {first}\n{diff}");
         if js_special(line) && !self.all_mismatches {
             self.known += 1;
             if self.examples.len() < 3 {
