@@ -87,14 +87,14 @@ impl PayloadSchema {
     /// holding a JS function (`{"@path": "$.toString"}`) is a type error the schema reports
     /// itself, in ajv's order ("… but it was a function.").
     pub(crate) fn process(&self, payload: Option<Value>) -> Result<Value, ActionError> {
-        let Some(payload) = payload else {
-            // ajv on `undefined`: only the root type check applies.
-            return Err(ActionError::new(
-                "AggregateAjvError",
-                "The root value must be an object but it was undefined.",
-            ));
+        let e = match payload {
+            Some(payload) => match self.schema.process(payload) {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            },
+            None => usermaven_schema::ValidationError::root_undefined(),
         };
-        self.schema.process(payload).map_err(|e| ActionError {
+        Err(ActionError {
             name: e.name.to_string(),
             message: e.message,
             status: e.status,

@@ -84,6 +84,21 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
+    /// ajv on `undefined` against an object schema: the root type check is all that applies.
+    pub fn root_undefined() -> ValidationError {
+        let message = "The root value must be an object but it was undefined.".to_string();
+        ValidationError {
+            name: "AggregateAjvError",
+            message: message.clone(),
+            errors: vec![HumanError {
+                path: human::json_path(""),
+                pointer: String::new(),
+                message,
+            }],
+            status: None,
+        }
+    }
+
     fn from_records(records: Vec<validate::ErrorRec>) -> ValidationError {
         let errors: Vec<HumanError> = records
             .into_iter()
@@ -193,10 +208,13 @@ impl CompiledSchema {
 
     /// What `Action.execute` does after `transform`: `removeEmptyValues(payload, schema, true)`
     /// then `validateSchema(payload, schema, { exempt: ['dynamicAuthSettings'] })`.
+    ///
+    /// A payload that `removeEmptyValues` turns into `undefined` (a root `null` or `""`, as
+    /// `{"@literal": null}` maps) fails as ajv fails on `undefined`: only the root type check.
     pub fn process(&self, payload: Value) -> Result<Value, ValidationError> {
-        let mut payload = self
-            .remove_empty_values(payload, true)
-            .unwrap_or(Value::Null);
+        let Some(mut payload) = self.remove_empty_values(payload, true) else {
+            return Err(ValidationError::root_undefined());
+        };
         self.validate_schema(
             &mut payload,
             ValidateOptions {
