@@ -95,9 +95,11 @@ pub(super) fn read_events(
             }
             if t.resume.done(&names[source], line_no) {
                 skipped += 1;
-                if t.resume.complete.contains(&*names[source]) {
-                    drop(item);
-                    lines.skip_source();
+                // Routed and dropped, not sent: generated ids (a missing anonymous id) are drawn
+                // from one seeded stream in line order, so the lines after the checkpoint get
+                // the ids one uninterrupted run gives them.
+                if let Ok(line) = item {
+                    let _ = usermaven_actions::map::route_line(dest, env, line.text);
                 }
                 continue;
             }

@@ -13,15 +13,20 @@ pub const KEY: &str = "pk_cp_31c9";
 pub const TOKEN: &str = "sk_CP_SECRET_0b7e";
 const CONCURRENCY: usize = 4;
 
-/// `n` track events with distinct message ids (the mock's event ids), index in the id.
+/// `n` track events with distinct message ids (the mock's event ids), index in the id. Every
+/// fifth has no anonymous id, so the destination draws one from the seeded id stream.
 pub fn numbered_events(path: &Path, n: usize) {
     let mut text = String::new();
     for i in 0..n {
+        let anonymous = if i % 5 == 0 {
+            String::new()
+        } else {
+            format!(r#""anonymousId":"a{}","#, i % 17)
+        };
         text.push_str(&format!(
-            r#"{{"type":"track","event":"Step {}","userId":"u{}","anonymousId":"a{}","messageId":"ev-{i}","timestamp":"2025-01-01T00:00:00Z","properties":{{"i":{i}}}}}"#,
+            r#"{{"type":"track","event":"Step {}","userId":"u{}",{anonymous}"messageId":"ev-{i}","timestamp":"2025-01-01T00:00:00Z","properties":{{"i":{i}}}}}"#,
             i % 7,
             i % 13,
-            i % 17
         ));
         text.push('\n');
     }
@@ -41,6 +46,17 @@ fn stored(m: &MockUsermaven) -> HashMap<String, u32> {
     for e in m.events() {
         *out.entry(e.event_id().expect("event id").to_string())
             .or_default() += 1;
+    }
+    out
+}
+
+/// Event id → the bodies the mock stored under it.
+fn bodies(m: &MockUsermaven) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for e in m.events() {
+        out.entry(e.event_id().expect("event id").to_string())
+            .or_default()
+            .push(e.body.clone());
     }
     out
 }
@@ -133,6 +149,18 @@ fn a_kill_mid_run_resumes_with_nothing_lost() {
     let got = stored(&target);
     for (id, n) in &want {
         assert!(got.get(id).is_some_and(|g| g >= n), "{id} lost");
+    }
+    // The same bodies as the clean run, generated anonymous ids included (skipped lines still
+    // draw theirs, so the seeded stream lines up).
+    let (clean_bodies, got_bodies) = (bodies(&clean), bodies(&target));
+    for (id, want_bodies) in &clean_bodies {
+        for b in want_bodies {
+            assert!(
+                got_bodies[id].contains(b),
+                "{id}: the resumed run stored {:?}, the clean run {b}",
+                got_bodies[id]
+            );
+        }
     }
     let mut duplicated: Vec<u64> = got
         .iter()
