@@ -11,6 +11,7 @@
 //!   error lines, key order), and the JSON-value diff with JSON-pointer paths `diff` prints.
 //! - [`check`]: compare produced snapshots with a directory, write pending or accepted files,
 //!   find stale ones.
+//! - [`junit`]: XML escaping for the JUnit reports (this crate's and the harness').
 //! - [`suite`]: a team's snapshot suite, a directory of a configuration, event files
 //!   ([`events`]) and `snapshots/`: what `usermaven-actions test` runs and the reference cases
 //!   of the worked example are made from.
@@ -19,6 +20,7 @@ pub mod check;
 pub mod diff;
 pub mod events;
 pub mod file;
+pub mod junit;
 pub mod render;
 pub mod suite;
 

@@ -11,6 +11,7 @@
 //! [`API_KEY`], `server_token` [`SERVER_TOKEN`]) instead of the file's, so snapshots hold no
 //! real key and CI needs no secrets.
 
+use crate::junit::xml_escape as xml;
 use std::path::{Path, PathBuf};
 
 use crate::file::Meta;
@@ -236,24 +237,6 @@ pub fn failure_text(case: &Case, status: &Status) -> Option<String> {
             Some(s)
         }
     }
-}
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => {
-                out.push_str(&format!("&#x{:x};", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A JUnit XML report: one test case per snapshot (and per stale snapshot or bad event).
