@@ -10,7 +10,7 @@
 //! - `bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N]`: the mock's req/s
 //!   next to a minimal
 //!   handler, its RSS, and `send` batched vs unbatched into it (see `bench_mock.rs`).
-//! - `fuzz [--target T] [--time SECONDS] [--execs N] [--seed S] [--all-mismatches]`: the
+//! - `fuzz [--target T] [--time SECONDS] [--execs N] [--seed S]`: the
 //!   fuzzing gate (see `fuzz/mod.rs`).
 //! - `ci`: fmt check, clippy, the test suite, the conformance run and a short fuzz pass.
 
@@ -43,7 +43,7 @@ commands:
                         (-t1 -c32, same body, alternating rounds), VmRSS after one 5,000-event batch
                         and after N (200,000) single events, send of N (100,000) events unbatched
                         vs --batch-size 100
-  fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--all-mismatches] [--replay FILE] [--ci] [--afl]
+  fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--replay FILE] [--ci] [--afl]
                         the fuzzing gate: targets json-route, mapping, fql, mock, sender, reference
                         (default: all), each with an oracle; --time is the budget of the whole run
                         (default 60), split evenly; --execs caps executions per target. Findings
@@ -173,7 +173,6 @@ fn fuzz_options(args: &[&str]) -> Result<fuzz::Options> {
             "--seed" => opts.seed = parse_u64(it.next().context("--seed needs a number")?)?,
             "--ci" => opts = fuzz::Options::ci(),
             "--afl" => opts.afl = true,
-            "--all-mismatches" => opts.all_mismatches = true,
             "--replay" => opts
                 .replay
                 .push(it.next().context("--replay needs a file")?.into()),

@@ -86,7 +86,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<Report> {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&input)?;
         // Seeds: the target's own generator (small inputs first; AFL trims and mutates them).
-        let mut t = super::target(root, name, opts)?.context("target unavailable")?;
+        let mut t = super::target(root, name)?.context("target unavailable")?;
         let mut rng = super::Rng::for_stream(opts.seed, name);
         let mut seeds: Vec<Vec<u8>> = (0..200).map(|_| t.input(&mut rng)).collect();
         seeds.sort_by_key(Vec::len);

@@ -79,7 +79,7 @@ pub const TARGETS: &[&str] = &[
 ];
 
 /// Builds a target; `Ok(None)` when it cannot run here (the reference without node).
-pub fn target(root: &Path, name: &str, opts: &Options) -> Result<Option<Box<dyn Target>>> {
+pub fn target(root: &Path, name: &str) -> Result<Option<Box<dyn Target>>> {
     let seeds = seeds::Seeds::load(root);
     Ok(Some(match name {
         "json-route" => Box::new(json_route::JsonRoute::new(seeds)),
@@ -93,10 +93,7 @@ pub fn target(root: &Path, name: &str, opts: &Options) -> Result<Option<Box<dyn 
         "mock" => Box::new(mock::Mock::new()?),
         "sender" => Box::new(sender::SenderTarget::new()?),
         "reference" => match reference::Reference::new(root, seeds) {
-            Ok(mut t) => {
-                t.all_mismatches = opts.all_mismatches;
-                Box::new(t)
-            }
+            Ok(t) => Box::new(t),
             Err(e) => {
                 eprintln!("fuzz: reference target skipped: {e:#}");
                 return Ok(None);
@@ -120,8 +117,6 @@ pub struct Options {
     pub seed: u64,
     /// The reference target must run (fail when node is missing) instead of being skipped.
     pub require_reference: bool,
-    /// Count the reference target's known mismatches (issue 12) as findings.
-    pub all_mismatches: bool,
     /// Saved inputs to run once each instead of fuzzing.
     pub replay: Vec<PathBuf>,
     /// Coverage-guided, through AFL++ (`afl.rs`) instead of the built-in loop.
@@ -140,7 +135,6 @@ impl Options {
             execs: None,
             seed: 1,
             require_reference: false,
-            all_mismatches: false,
             replay: Vec::new(),
             afl: false,
         }
@@ -455,7 +449,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<Report> {
     let mut report = Report::default();
     let count = opts.targets.len().max(1) as u32;
     for name in &opts.targets {
-        let Some(mut t) = target(root, name, opts)? else {
+        let Some(mut t) = target(root, name)? else {
             if opts.require_reference {
                 bail!("the reference target needs node and the reference project");
             }

@@ -5,10 +5,9 @@
 //! `node reference/run-cases.js` (so node's start-up is paid once per batch) and through
 //! `usermaven_actions::cases`. Results must be equal, bodies byte for byte.
 //!
-//! Mismatches on cases that hold a key special to a JavaScript object or a UTF-16 edge case
-//! are what issue 12 ("JavaScript object semantics on hostile keys") is about; until that
-//! lands they are counted and listed as *known* (`--all-mismatches` makes them findings),
-//! every other mismatch is a finding.
+//! Every mismatch is a finding, those on keys special to a JavaScript object (`__proto__`,
+//! `constructor`, …) and on UTF-16 edge cases included: the value layer models JS objects
+//! (`usermaven_json::js`), so such cases must agree like any other.
 //!
 //! Input file: one case (the `reference/run-cases.js` contract); a committed regression case
 //! is `{"case": …, "expected": …}` with the reference's answer.
@@ -36,38 +35,6 @@ pub struct Reference {
     pieces: Vec<Value>,
     fixed: Fixed,
     next_id: u64,
-    /// Count of known mismatches (issue 12) and a few examples.
-    pub known: u64,
-    examples: Vec<String>,
-    /// Treat known mismatches as findings too.
-    pub all_mismatches: bool,
-}
-
-/// Keys and text that JavaScript treats specially: a mismatch on a case holding one of them
-/// is a known difference (issue 12) until our value layer models JS objects.
-pub fn js_special(case_text: &str) -> bool {
-    const SPECIAL: &[&str] = &[
-        "__proto__",
-        "constructor",
-        "toString",
-        "valueOf",
-        "hasOwnProperty",
-        "isPrototypeOf",
-        "propertyIsEnumerable",
-        "toLocaleString",
-        "__defineGetter__",
-        "__lookupGetter__",
-        "prototype",
-        "\\ud8",
-        "\\ud9",
-        "\\uda",
-        "\\udb",
-        "\\udc",
-        "\\udd",
-        "\\ude",
-        "\\udf",
-    ];
-    SPECIAL.iter().any(|s| case_text.contains(s)) || case_text.chars().any(|c| c as u32 > 0xFFFF)
 }
 
 /// Is node there and does the reference project set up?
@@ -103,9 +70,6 @@ impl Reference {
             pieces,
             fixed: Fixed::default(),
             next_id: 0,
-            known: 0,
-            examples: Vec::new(),
-            all_mismatches: false,
         })
     }
 
@@ -156,15 +120,7 @@ impl Reference {
         let diff = describe(expected, &got);
         // The first difference names the kind of mismatch (findings are grouped by first line).
         let first = diff.lines().next().unwrap_or("").trim().to_string();
-        let text = format!("reference mismatch: {first}\n{diff}");
-        if js_special(line) && !self.all_mismatches {
-            self.known += 1;
-            if self.examples.len() < 3 {
-                self.examples.push(format!("{line}\n{text}"));
-            }
-            return Ok(());
-        }
-        Err(text)
+        Err(format!("reference mismatch: {first}\n{diff}"))
     }
 }
 
@@ -242,19 +198,5 @@ impl Target for Reference {
             .map(|i| Value::parse(&String::from_utf8_lossy(i)).unwrap_or_default())
             .collect();
         self.compare(&cases)
-    }
-
-    fn notes(&self) -> Vec<String> {
-        if self.known == 0 {
-            return Vec::new();
-        }
-        let mut v = vec![format!(
-            "{} known mismatch(es) on JS-special keys or UTF-16 edge cases (issue 12, JS object semantics; --all-mismatches makes them findings)",
-            self.known
-        )];
-        if let Some(e) = self.examples.first() {
-            v.push(format!("first example:\n{e}"));
-        }
-        v
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use usermaven_json::Value;
 
-use super::{catching, Options};
+use super::catching;
 use crate::conformance::corpus::describe;
 use usermaven_cases::same_result as same;
 
@@ -29,19 +29,15 @@ pub fn inputs(root: &Path, target: &str) -> Vec<PathBuf> {
     out
 }
 
-/// A committed reference case against our runner. Known mismatches (issue 12) pass unless
-/// `all_mismatches`; `Ok(true)` means it was one.
-pub fn reference_case(text: &str, all_mismatches: bool) -> Result<bool, String> {
+/// A committed reference case against our runner: it must agree with the reference's answer.
+pub fn reference_case(text: &str) -> Result<(), String> {
     let v = Value::parse(text).map_err(|e| format!("unreadable: {e}"))?;
     let case = v.get("case").ok_or("no `case`")?;
     let expected = v.get("expected").ok_or("no `expected`")?;
     let line = case.to_json();
     let got = usermaven_cases::run_line(&line);
     if same(expected, &got) {
-        return Ok(false);
-    }
-    if super::reference::js_special(&line) && !all_mismatches {
-        return Ok(true);
+        return Ok(());
     }
     Err(format!("reference mismatch\n{}", describe(expected, &got)))
 }
@@ -58,9 +54,9 @@ pub fn all_inputs(root: &Path) -> Vec<(&'static str, PathBuf)> {
 pub fn replay_one(root: &Path, target: &str, file: &Path) -> Result<(), String> {
     if target == "reference" {
         let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
-        return catching(|| reference_case(&text, false)).map(|_| ());
+        return catching(|| reference_case(&text));
     }
-    let mut t = match super::target(root, target, &Options::new()) {
+    let mut t = match super::target(root, target) {
         Ok(Some(t)) => t,
         Ok(None) => return Err(format!("{target}: target unavailable")),
         Err(e) => return Err(format!("{target}: {e:#}")),
@@ -143,8 +139,8 @@ mod tests {
             "invalid character '1' after object key"
         );
         let bad = r#"{"case":{"id":"x","kind":"fql","fql":"type = \"track\"","event":{"type":"track"}},"expected":{"id":"x","ok":false}}"#;
-        assert!(reference_case(bad, false).is_err());
+        assert!(reference_case(bad).is_err());
         let good = r#"{"case":{"id":"x","kind":"fql","fql":"type = \"track\"","event":{"type":"track"}},"expected":{"id":"x","ok":true}}"#;
-        assert_eq!(reference_case(good, false), Ok(false));
+        assert_eq!(reference_case(good), Ok(()));
     }
 }

@@ -8,8 +8,7 @@ fn main() {
     let name = std::env::var("FUZZ_TARGET").unwrap_or_else(|_| "json-route".into());
     std::env::set_var("FUZZ_NO_NODE", "1");
     let root = xtask::workspace_root();
-    let opts = xtask::fuzz::Options::new();
-    let mut target = match xtask::fuzz::target(&root, &name, &opts) {
+    let mut target = match xtask::fuzz::target(&root, &name) {
         Ok(Some(t)) => AssertUnwindSafe(t),
         Ok(None) => panic!("fuzz target {name} is not available here"),
         Err(e) => panic!("fuzz target {name}: {e:#}"),
