@@ -11,6 +11,8 @@
 //! - `checkpoint`: `send --checkpoint` killed mid-run and resumed.
 //! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`), for good or for a while.
 //! - `shell`: `completions` and `man`.
+//! - `mock_flags`: `mock --faults`, `--faults-file`, `--max-events` over loopback.
+//! - `mock_page`: `mock`'s start-up lines (the live page, the admin token beyond loopback).
 
 mod checkpoint;
 mod config_shapes;
@@ -18,6 +20,8 @@ mod diff;
 mod endpoint_down;
 mod input;
 mod map;
+mod mock_flags;
+mod mock_page;
 mod proxy;
 mod send;
 mod shell;
