@@ -39,15 +39,8 @@ impl DeadLetter {
                 .open(&self.path)?;
             self.file = Some(std::io::BufWriter::new(f));
         }
-        use usermaven_json::{Object, Value};
-        let mut o = Object::new();
-        if let Some(file) = &r.meta.file {
-            o.set("file", Value::str(file));
-        }
-        o.set("line", Value::Number(r.meta.line as f64));
-        o.set("action", Value::str(&r.meta.action));
-        o.set("subscription", Value::str(&r.meta.subscription));
-        o.set("outcome", Value::str(r.delivery.kind()));
+        use usermaven_json::Value;
+        let mut o = super::results::result_head(r);
         o.set("reason", Value::from(r.delivery.reason()));
         o.set("url", Value::from(r.request.redacted_url()));
         o.set("method", Value::str(r.request.method));

@@ -24,14 +24,7 @@ impl Results {
     }
 
     pub(super) fn write(&mut self, r: &EventResult<Meta>) -> std::io::Result<()> {
-        let mut o = Object::new();
-        if let Some(file) = &r.meta.file {
-            o.set("file", Value::str(file));
-        }
-        o.set("line", Value::Number(r.meta.line as f64));
-        o.set("action", Value::str(&r.meta.action));
-        o.set("subscription", Value::str(&r.meta.subscription));
-        o.set("outcome", Value::str(r.delivery.kind()));
+        let mut o = result_head(r);
         let status = match &r.delivery {
             Delivery::Delivered { status, .. } | Delivery::Rejected { status, .. } => {
                 Value::Number(f64::from(*status))
@@ -50,4 +43,18 @@ impl Results {
     pub(super) fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
+}
+
+/// What the `--output` line and the dead-letter line of a request begin with: where it came
+/// from (`file` when there are several inputs, `line`, `action`, `subscription`) and its outcome.
+pub(super) fn result_head(r: &EventResult<Meta>) -> Object {
+    let mut o = Object::new();
+    if let Some(file) = &r.meta.file {
+        o.set("file", Value::str(file));
+    }
+    o.set("line", Value::Number(r.meta.line as f64));
+    o.set("action", Value::str(&r.meta.action));
+    o.set("subscription", Value::str(&r.meta.subscription));
+    o.set("outcome", Value::str(r.delivery.kind()));
+    o
 }
