@@ -27,6 +27,7 @@
 mod admin;
 mod admin_token;
 mod counters;
+mod deep;
 mod events;
 mod gojson;
 mod ingest;
