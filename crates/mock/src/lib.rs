@@ -29,6 +29,7 @@ mod admin_token;
 mod counters;
 mod deep;
 mod events;
+mod fields;
 mod gojson;
 mod ingest;
 mod live;

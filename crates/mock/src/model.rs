@@ -243,20 +243,36 @@ struct EventKeys {
 
 impl EventKeys {
     fn of(event: &Value) -> Self {
-        let at = |parent: Option<&str>, key: &str| {
-            let node = match parent {
-                Some(p) => event.get(p)?,
-                None => event,
-            };
-            node.get(key).and_then(Value::as_str).map(Box::from)
+        use crate::fields::Fields;
+        let Some(event) = event.as_object() else {
+            return EventKeys::default();
         };
+        let top = Fields::of(
+            event,
+            &[
+                "event_type",
+                "user",
+                "company",
+                "eventn_ctx_event_id",
+                "eventn_ctx",
+            ],
+        );
+        let str_at = |v: Option<&Value>| v.and_then(Value::as_str).map(Box::from);
+        let child = |parent: &str, names: &'static [&'static str]| {
+            top.get(parent)
+                .and_then(Value::as_object)
+                .map(|m| Fields::of(m, names))
+        };
+        let user = child("user", &["id", "anonymous_id"]);
+        let company = child("company", &["id"]);
+        let ctx = child("eventn_ctx", &["event_id"]);
         EventKeys {
-            event_type: at(None, "event_type"),
-            user_id: at(Some("user"), "id"),
-            anonymous_id: at(Some("user"), "anonymous_id"),
-            company_id: at(Some("company"), "id"),
-            event_id: at(None, "eventn_ctx_event_id")
-                .or_else(|| at(Some("eventn_ctx"), "event_id")),
+            event_type: str_at(top.get("event_type")),
+            user_id: str_at(user.as_ref().and_then(|u| u.get("id"))),
+            anonymous_id: str_at(user.as_ref().and_then(|u| u.get("anonymous_id"))),
+            company_id: str_at(company.as_ref().and_then(|c| c.get("id"))),
+            event_id: str_at(top.get("eventn_ctx_event_id"))
+                .or_else(|| str_at(ctx.as_ref().and_then(|c| c.get("event_id")))),
         }
     }
 }

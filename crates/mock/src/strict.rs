@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::fields::Fields;
 use crate::model::{Problem, Severity};
 
 /// Which kind of endpoint received the event.
@@ -139,6 +140,45 @@ fn is_iso_time(s: &str) -> bool {
     s.parse::<jiff::Timestamp>().is_ok() || s.parse::<jiff::civil::DateTime>().is_ok()
 }
 
+/// Every top-level field [`check_event`] reads.
+const TOP_FIELDS: &[&str] = &[
+    "api_key",
+    "event_type",
+    "event_id",
+    "url",
+    "referer",
+    "page_title",
+    "doc_path",
+    "doc_host",
+    "doc_search",
+    "doc_encoding",
+    "user_agent",
+    "user_language",
+    "src",
+    "source_ip",
+    "ids",
+    "event_attributes",
+    "utm",
+    "click_id",
+    "_timestamp",
+    "local_tz_offset",
+    "screen_resolution",
+    "vp_size",
+    "utc_time",
+    "user",
+    "company",
+];
+const USER_FIELDS: &[&str] = &[
+    "id",
+    "anonymous_id",
+    "email",
+    "created_at",
+    "first_name",
+    "last_name",
+    "custom",
+];
+const COMPANY_FIELDS: &[&str] = &["id", "name", "created_at", "custom"];
+
 /// Appends every finding for event `index` to `out`.
 pub(crate) fn check_event(
     obj: &Map<String, Value>,
@@ -148,8 +188,9 @@ pub(crate) fn check_event(
     out: &mut Vec<Problem>,
 ) {
     let mut c = Checker { index, out };
+    let top = Fields::of(obj, TOP_FIELDS);
 
-    match obj.get("api_key") {
+    match top.get("api_key") {
         None => c.error("/api_key", "missing api_key (required)"),
         Some(Value::String(s)) if s != api_key => c.error(
             "/api_key",
@@ -157,26 +198,26 @@ pub(crate) fn check_event(
         ),
         Some(v) => c.expect_string("/api_key", v),
     }
-    c.required_string("/event_type", obj.get("event_type"), "event_type");
+    c.required_string("/event_type", top.get("event_type"), "event_type");
 
     for &f in STRING_FIELDS {
-        if let Some(v) = obj.get(f) {
+        if let Some(v) = top.get(f) {
             c.field_string("", f, v);
         }
     }
     for &f in OBJECT_FIELDS {
-        if let Some(v) = obj.get(f) {
+        if let Some(v) = top.get(f) {
             c.field_object("", f, v);
         }
     }
-    if let Some(v) = obj.get("_timestamp") {
+    if let Some(v) = top.get("_timestamp") {
         c.expect_integer("/_timestamp", v);
     }
-    if let Some(v) = obj.get("local_tz_offset") {
+    if let Some(v) = top.get("local_tz_offset") {
         c.expect_integer("/local_tz_offset", v);
     }
     for f in ["screen_resolution", "vp_size"] {
-        match obj.get(f) {
+        match top.get(f) {
             Some(Value::String(s)) if !is_resolution(s) => {
                 c.error(&format!("/{f}"), "must look like \"WIDTHxHEIGHT\" or \"0\"")
             }
@@ -184,14 +225,15 @@ pub(crate) fn check_event(
             None => {}
         }
     }
-    match obj.get("utc_time") {
+    match top.get("utc_time") {
         Some(Value::String(s)) if !is_iso_time(s) => {
             c.error("/utc_time", "must be an ISO 8601 timestamp")
         }
         Some(v) => c.expect_string("/utc_time", v),
         None => {}
     }
-    if let Some(Value::Object(utm)) = obj.get("utm") {
+    if let Some(Value::Object(utm)) = top.get("utm") {
+        let utm = Fields::of(utm, UTM_FIELDS);
         for &f in UTM_FIELDS {
             if let Some(v) = utm.get(f) {
                 c.field_string("/utm", f, v);
@@ -199,10 +241,11 @@ pub(crate) fn check_event(
         }
     }
 
-    let event_type = obj.get("event_type").and_then(Value::as_str).unwrap_or("");
-    match obj.get("user") {
+    let event_type = top.get("event_type").and_then(Value::as_str).unwrap_or("");
+    match top.get("user") {
         None => c.error("/user", "missing user (required)"),
         Some(Value::Object(user)) => {
+            let user = Fields::of(user, USER_FIELDS);
             for &f in USER_STRING_FIELDS {
                 if let Some(v) = user.get(f) {
                     c.field_string("/user", f, v);
@@ -238,7 +281,7 @@ pub(crate) fn check_event(
         Some(v) => c.expect_object("/user", v),
     }
 
-    match obj.get("company") {
+    match top.get("company") {
         // An empty `company` is no company: Usermaven's browser SDK sends `"company": {}` on
         // every event of a visitor not tied to one.
         Some(Value::Object(company)) if company.is_empty() && event_type == "group" => {
@@ -248,6 +291,7 @@ pub(crate) fn check_event(
         None if event_type == "group" => c.error("/company", "group event without company"),
         None => {}
         Some(Value::Object(company)) => {
+            let company = Fields::of(company, COMPANY_FIELDS);
             c.required_string("/company/id", company.get("id"), "company.id");
             c.required_string("/company/name", company.get("name"), "company.name");
             c.required_string(
@@ -262,7 +306,7 @@ pub(crate) fn check_event(
         Some(v) => c.expect_object("/company", v),
     }
 
-    if channel == Channel::S2s && !obj.contains_key("source_ip") {
+    if channel == Channel::S2s && top.get("source_ip").is_none() {
         c.advice(
             "/source_ip",
             "s2s event without source_ip (Segment's client sends it)",
