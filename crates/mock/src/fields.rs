@@ -12,10 +12,8 @@ const MAX_NAMES: usize = 32;
 /// Comparing each entry's key with the few names wanted costs a fraction of that; keys are
 /// unique, so the entry found is the one `Map::get` returns.
 pub(crate) struct Fields<'a> {
-    names: &'static [&'static str],
-    /// `values[i]` is the value of `names[i]` (inline: no allocation).
+    /// `values[i]` is the value of the `i`-th name given to [`Fields::of`] (inline: no allocation).
     values: [Option<&'a Value>; MAX_NAMES],
-    obj: &'a Map<String, Value>,
 }
 
 impl<'a> Fields<'a> {
@@ -27,17 +25,38 @@ impl<'a> Fields<'a> {
                 values[i] = Some(v);
             }
         }
-        Fields { names, values, obj }
+        Fields { values }
     }
 
-    /// `obj.get(name)`.
-    pub(crate) fn get(&self, name: &str) -> Option<&'a Value> {
-        match self.names.iter().position(|n| *n == name) {
-            Some(i) => self.values[i],
-            None => {
-                debug_assert!(false, "{name} is not a picked field");
-                self.obj.get(name)
-            }
-        }
+    /// The value of the `i`-th name (see [`pick!`]).
+    pub(crate) fn at(&self, i: usize) -> Option<&'a Value> {
+        self.values[i]
     }
 }
+
+/// The position of `name` in `names`, at compile time (a missing name fails the build).
+pub(crate) const fn index_of(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not one of the names");
+}
+
+/// `pick!(fields, NAMES, "name")`: `fields.get("name")` with the index found at compile time.
+macro_rules! pick {
+    ($fields:expr, $names:expr, $name:literal) => {
+        $fields.at(const { $crate::fields::index_of($names, $name) })
+    };
+}
+pub(crate) use pick;

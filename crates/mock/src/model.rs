@@ -243,36 +243,36 @@ struct EventKeys {
 
 impl EventKeys {
     fn of(event: &Value) -> Self {
-        use crate::fields::Fields;
+        use crate::fields::{pick, Fields};
+        const TOP: &[&str] = &[
+            "event_type",
+            "user",
+            "company",
+            "eventn_ctx_event_id",
+            "eventn_ctx",
+        ];
+        const USER: &[&str] = &["id", "anonymous_id"];
+        const ID: &[&str] = &["id"];
+        const CTX: &[&str] = &["event_id"];
         let Some(event) = event.as_object() else {
             return EventKeys::default();
         };
-        let top = Fields::of(
-            event,
-            &[
-                "event_type",
-                "user",
-                "company",
-                "eventn_ctx_event_id",
-                "eventn_ctx",
-            ],
-        );
+        let top = Fields::of(event, TOP);
         let str_at = |v: Option<&Value>| v.and_then(Value::as_str).map(Box::from);
-        let child = |parent: &str, names: &'static [&'static str]| {
-            top.get(parent)
-                .and_then(Value::as_object)
-                .map(|m| Fields::of(m, names))
-        };
-        let user = child("user", &["id", "anonymous_id"]);
-        let company = child("company", &["id"]);
-        let ctx = child("eventn_ctx", &["event_id"]);
+        fn child<'a>(v: Option<&'a Value>, names: &'static [&'static str]) -> Option<Fields<'a>> {
+            v.and_then(Value::as_object).map(|m| Fields::of(m, names))
+        }
+        let user = child(pick!(top, TOP, "user"), USER);
+        let company = child(pick!(top, TOP, "company"), ID);
         EventKeys {
-            event_type: str_at(top.get("event_type")),
-            user_id: str_at(user.as_ref().and_then(|u| u.get("id"))),
-            anonymous_id: str_at(user.as_ref().and_then(|u| u.get("anonymous_id"))),
-            company_id: str_at(company.as_ref().and_then(|c| c.get("id"))),
-            event_id: str_at(top.get("eventn_ctx_event_id"))
-                .or_else(|| str_at(ctx.as_ref().and_then(|c| c.get("event_id")))),
+            event_type: str_at(pick!(top, TOP, "event_type")),
+            user_id: str_at(user.as_ref().and_then(|u| pick!(u, USER, "id"))),
+            anonymous_id: str_at(user.as_ref().and_then(|u| pick!(u, USER, "anonymous_id"))),
+            company_id: str_at(company.as_ref().and_then(|c| pick!(c, ID, "id"))),
+            event_id: str_at(pick!(top, TOP, "eventn_ctx_event_id")).or_else(|| {
+                let ctx = child(pick!(top, TOP, "eventn_ctx"), CTX)?;
+                str_at(pick!(ctx, CTX, "event_id"))
+            }),
         }
     }
 }
