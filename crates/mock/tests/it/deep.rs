@@ -139,3 +139,41 @@ async fn nesting_up_to_go_limit_is_ingested_and_served_back() {
     assert_eq!(mock.events().len(), id as usize);
     mock.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deep_event_is_persisted_and_reloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.ndjson");
+    let config = || {
+        MockConfig::new(KEY, SECRET)
+            .with_strict(StrictMode::Off)
+            .with_max_event_size(1 << 20)
+            .with_store(&path)
+    };
+    let body = array(10_000);
+    let mock = MockUsermaven::start(config()).await.unwrap();
+    let url = format!("{}/api/v1/s2s/event?token={}", mock.uri(), s2s_token());
+    let res = reqwest::Client::new()
+        .post(&url)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    mock.shutdown().await;
+
+    // A fresh server reads the store file back (on this test thread, 2 MiB of stack).
+    let mock = MockUsermaven::start(config()).await.unwrap();
+    let events = mock.events();
+    assert_eq!(events.len(), 1, "the deep event survives a restart");
+    assert_eq!(events[0].body, body);
+    assert_eq!(events[0].event_type(), Some("deep"));
+    let one = reqwest::get(format!("{}/__mock/events/1", mock.uri()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(depth_of(&one), 10_000 + 1);
+    mock.shutdown().await;
+}
