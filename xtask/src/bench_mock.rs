@@ -34,6 +34,8 @@ pub struct Options {
     pub singles: usize,
     /// Events per `send` run.
     pub send_events: usize,
+    /// An earlier `usermaven-actions` binary, measured in the same req/s rounds (before/after).
+    pub baseline: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             singles: 200_000,
             // Large enough that `send`'s start-up does not dominate the batched run.
             send_events: 100_000,
+            baseline: None,
         }
     }
 }
@@ -266,17 +269,30 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
             c
         })?;
         let server = mock(&bin)?;
+        let baseline = opts.baseline.as_deref().map(mock).transpose()?;
         let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
+        let mut base_ratios = Vec::new();
         for round in 1..=opts.rounds {
             let m = wrk(root, &ingest_url(&minimal.uri), &body_path, opts.seconds)?;
             let k = wrk(root, &ingest_url(&server.uri), &body_path, opts.seconds)?;
+            let base = match &baseline {
+                Some(s) => {
+                    let x = wrk(root, &ingest_url(&s.uri), &body_path, opts.seconds)?;
+                    base_ratios.push(x / m);
+                    format!("   baseline {x:>9.0} req/s   ratio {:.2}", x / m)
+                }
+                None => String::new(),
+            };
             println!(
-                "   round {round}: minimal handler {m:>9.0} req/s   mock {k:>9.0} req/s   ratio {:.2}",
+                "   round {round}: minimal handler {m:>9.0} req/s   mock {k:>9.0} req/s   ratio {:.2}{base}",
                 k / m
             );
             a.push(m);
             b.push(k);
             r.push(k / m);
+        }
+        if !base_ratios.is_empty() {
+            println!("   baseline median ratio {:.2}", median(base_ratios));
         }
         println!(
             "   median: minimal handler {:.0} req/s, mock {:.0} req/s, ratio {:.2} (mock RSS after: {} MB)",

@@ -7,11 +7,11 @@
 //!   (see `conformance/mod.rs`).
 //! - `bench map [--events N] [--runs R]`: whole-process `map` next to in-process
 //!   `route_text` on the same events, plain and gzip (see `bench.rs`).
-//! - `bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N]`: the mock's req/s
-//!   next to a minimal
-//!   handler, its RSS, and `send` batched vs unbatched into it (see `bench_mock.rs`).
-//! - `fuzz [--target T] [--time SECONDS] [--execs N] [--seed S]`: the
-//!   fuzzing gate (see `fuzz/mod.rs`).
+//! - `bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N] [--baseline BIN]`:
+//!   the mock's req/s next to a minimal handler, its RSS, and `send` batched vs unbatched into it
+//!   (see `bench_mock.rs`).
+//! - `fuzz [--target T] [--time SECONDS] [--execs N] [--seed S]`: the fuzzing gate (see
+//!   `fuzz/mod.rs`).
 //! - `ci`: fmt check, clippy, the test suite, the conformance run and a short fuzz pass.
 
 use std::process::Command;
@@ -38,11 +38,12 @@ commands:
                         release build; map as a whole process (read, map, write to /dev/null) on N
                         copies of the bench corpus, plain and gzip, next to in-process route_text on
                         the same events (defaults: 200000 events, best of 3 runs)
-  bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N]
+  bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N] [--baseline BIN]
                         release builds of the mock and of a minimal axum handler: req/s with wrk
                         (-t1 -c32, same body, alternating rounds), VmRSS after one 5,000-event batch
                         and after N (200,000) single events, send of N (100,000) events unbatched
-                        vs --batch-size 100
+                        vs --batch-size 100; --baseline: an earlier usermaven-actions binary
+                        measured in the same alternating req/s rounds (before/after)
   fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--replay FILE] [--ci] [--afl]
                         the fuzzing gate: targets json-route, mapping, fql, mock, sender, reference
                         (default: all), each with an oracle; --time is the budget of the whole run
@@ -108,6 +109,10 @@ fn run() -> Result<bool> {
                     "--seconds" => opts.seconds = u32::try_from(num()?.max(1))?,
                     "--singles" => opts.singles = usize::try_from(num()?)?,
                     "--send-events" => opts.send_events = usize::try_from(num()?.max(1))?,
+                    "--baseline" => {
+                        let bin = it.next().context("--baseline needs a binary")?;
+                        opts.baseline = Some(bin.into());
+                    }
                     other => bail!("unknown bench option {other}\n\n{USAGE}"),
                 }
             }

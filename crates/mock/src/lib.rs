@@ -27,7 +27,9 @@
 mod admin;
 mod admin_token;
 mod counters;
+mod deep;
 mod events;
+mod fields;
 mod gojson;
 mod ingest;
 mod live;

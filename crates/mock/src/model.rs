@@ -243,20 +243,36 @@ struct EventKeys {
 
 impl EventKeys {
     fn of(event: &Value) -> Self {
-        let at = |parent: Option<&str>, key: &str| {
-            let node = match parent {
-                Some(p) => event.get(p)?,
-                None => event,
-            };
-            node.get(key).and_then(Value::as_str).map(Box::from)
+        use crate::fields::{pick, Fields};
+        const TOP: &[&str] = &[
+            "event_type",
+            "user",
+            "company",
+            "eventn_ctx_event_id",
+            "eventn_ctx",
+        ];
+        const USER: &[&str] = &["id", "anonymous_id"];
+        const ID: &[&str] = &["id"];
+        const CTX: &[&str] = &["event_id"];
+        let Some(event) = event.as_object() else {
+            return EventKeys::default();
         };
+        let top = Fields::of(event, TOP);
+        let str_at = |v: Option<&Value>| v.and_then(Value::as_str).map(Box::from);
+        fn child<'a>(v: Option<&'a Value>, names: &'static [&'static str]) -> Option<Fields<'a>> {
+            v.and_then(Value::as_object).map(|m| Fields::of(m, names))
+        }
+        let user = child(pick!(top, TOP, "user"), USER);
+        let company = child(pick!(top, TOP, "company"), ID);
         EventKeys {
-            event_type: at(None, "event_type"),
-            user_id: at(Some("user"), "id"),
-            anonymous_id: at(Some("user"), "anonymous_id"),
-            company_id: at(Some("company"), "id"),
-            event_id: at(None, "eventn_ctx_event_id")
-                .or_else(|| at(Some("eventn_ctx"), "event_id")),
+            event_type: str_at(pick!(top, TOP, "event_type")),
+            user_id: str_at(user.as_ref().and_then(|u| pick!(u, USER, "id"))),
+            anonymous_id: str_at(user.as_ref().and_then(|u| pick!(u, USER, "anonymous_id"))),
+            company_id: str_at(company.as_ref().and_then(|c| pick!(c, ID, "id"))),
+            event_id: str_at(pick!(top, TOP, "eventn_ctx_event_id")).or_else(|| {
+                let ctx = child(pick!(top, TOP, "eventn_ctx"), CTX)?;
+                str_at(pick!(ctx, CTX, "event_id"))
+            }),
         }
     }
 }
@@ -297,29 +313,33 @@ enum EventOut<'a> {
 
 impl Serialize for StoredEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        StoredEventOut {
-            id: self.id,
-            request_id: self.request_id,
-            index: self.index,
-            received_at: &self.received_at,
-            path: &self.path,
-            body: &self.body,
-            event: match &self.enriched {
-                Enriched::Text(raw) => EventOut::Raw(raw),
-                Enriched::Derived { .. } => EventOut::Value(self.event()),
-            },
-            warnings: &self.warnings,
-        }
-        .serialize(s)
+        crate::deep::on_stack_for(self.depth_text(), || {
+            StoredEventOut {
+                id: self.id,
+                request_id: self.request_id,
+                index: self.index,
+                received_at: &self.received_at,
+                path: &self.path,
+                body: &self.body,
+                event: match &self.enriched {
+                    Enriched::Text(raw) => EventOut::Raw(raw),
+                    Enriched::Derived { .. } => EventOut::Value(self.event()),
+                },
+                warnings: &self.warnings,
+            }
+            .serialize(s)
+        })
     }
 }
 
 impl<'de> Deserialize<'de> for StoredEvent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = StoredEventIn::deserialize(d)?;
-        let keys = serde_json::from_str::<Value>(w.event.get())
-            .map(|v| EventKeys::of(&v))
-            .unwrap_or_default();
+        let keys = crate::deep::on_stack_for(w.event.get().as_bytes(), || {
+            crate::deep::parse_unbounded(w.event.get())
+                .map(|v| EventKeys::of(&v))
+                .unwrap_or_default()
+        });
         Ok(StoredEvent {
             id: w.id,
             request_id: w.request_id,
@@ -382,10 +402,19 @@ impl StoredEvent {
         }
     }
 
-    /// The enriched event, parsed (original key order).
+    /// The text whose nesting bounds the enriched copy's (for [`crate::deep::on_stack_for`]).
+    fn depth_text(&self) -> &[u8] {
+        match &self.enriched {
+            Enriched::Text(raw) => raw.get().as_bytes(),
+            Enriched::Derived { .. } => self.body.as_bytes(),
+        }
+    }
+
+    /// The enriched event, parsed (original key order). An event may be nested up to 10,000
+    /// levels deep: hold and drop the value on a stack that allows it.
     pub fn event(&self) -> Value {
         match &self.enriched {
-            Enriched::Text(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+            Enriched::Text(raw) => crate::deep::parse_unbounded(raw.get()).unwrap_or(Value::Null),
             Enriched::Derived { inputs, generated } => inputs
                 .derive(&self.body, generated.as_deref())
                 .map_or(Value::Null, Value::Object),
@@ -396,7 +425,9 @@ impl StoredEvent {
     pub fn event_text(&self) -> String {
         match &self.enriched {
             Enriched::Text(raw) => raw.get().to_owned(),
-            Enriched::Derived { .. } => self.event().to_string(),
+            Enriched::Derived { .. } => {
+                crate::deep::on_stack_for(self.body.as_bytes(), || self.event().to_string())
+            }
         }
     }
 
@@ -421,9 +452,9 @@ impl StoredEvent {
         self.keys.event_id.as_deref()
     }
 
-    /// The event's text as received, parsed again.
+    /// The event's text as received, parsed again (at any depth: see [`StoredEvent::event`]).
     pub fn body_json(&self) -> Option<Value> {
-        serde_json::from_str(&self.body).ok()
+        crate::deep::parse_unbounded(&self.body).ok()
     }
 
     /// `ok`, `advice` or `error` from the worst finding.
@@ -497,8 +528,10 @@ impl PartialEq for StoredEvent {
             && self.received_at == other.received_at
             && self.path == other.path
             && self.body == other.body
-            && self.event() == other.event()
             && self.warnings == other.warnings
+            && crate::deep::on_stack_for(self.depth_text(), || {
+                crate::deep::on_stack_for(other.depth_text(), || self.event() == other.event())
+            })
     }
 }
 

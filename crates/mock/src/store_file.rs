@@ -68,7 +68,7 @@ impl StoreFile {
                         good_len += n as u64;
                         continue;
                     }
-                    match serde_json::from_str::<StoredEvent>(&text) {
+                    match read_event(&text) {
                         Ok(e) => {
                             good_len += n as u64;
                             needs_newline = !complete;
@@ -156,4 +156,15 @@ fn rewrite(path: &Path, events: &EventStore) -> Result<(), MockError> {
         .sync_all()
         .map_err(&err)?;
     std::fs::rename(&tmp, path).map_err(&err)
+}
+
+/// A store-file line as an event, at any nesting depth.
+fn read_event(text: &str) -> serde_json::Result<StoredEvent> {
+    crate::deep::on_stack_for(text.as_bytes(), || {
+        let mut de = serde_json::Deserializer::from_str(text);
+        de.disable_recursion_limit();
+        let e = serde::Deserialize::deserialize(&mut de)?;
+        de.end()?;
+        Ok(e)
+    })
 }

@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::fields::{pick, Fields};
 use crate::model::{Problem, Severity};
 
 /// Which kind of endpoint received the event.
@@ -139,6 +140,46 @@ fn is_iso_time(s: &str) -> bool {
     s.parse::<jiff::Timestamp>().is_ok() || s.parse::<jiff::civil::DateTime>().is_ok()
 }
 
+/// Every top-level field [`check_event`] reads: [`STRING_FIELDS`], then [`OBJECT_FIELDS`], then
+/// the rest (the loops below index the first two by position).
+const TOP_FIELDS: &[&str] = &[
+    "event_id",
+    "url",
+    "referer",
+    "page_title",
+    "doc_path",
+    "doc_host",
+    "doc_search",
+    "doc_encoding",
+    "user_agent",
+    "user_language",
+    "src",
+    "source_ip",
+    "ids",
+    "event_attributes",
+    "utm",
+    "click_id",
+    "api_key",
+    "event_type",
+    "_timestamp",
+    "local_tz_offset",
+    "screen_resolution",
+    "vp_size",
+    "utc_time",
+    "user",
+    "company",
+];
+const USER_FIELDS: &[&str] = &[
+    "id",
+    "anonymous_id",
+    "email",
+    "created_at",
+    "first_name",
+    "last_name",
+    "custom",
+];
+const COMPANY_FIELDS: &[&str] = &["id", "name", "created_at", "custom"];
+
 /// Appends every finding for event `index` to `out`.
 pub(crate) fn check_event(
     obj: &Map<String, Value>,
@@ -148,8 +189,9 @@ pub(crate) fn check_event(
     out: &mut Vec<Problem>,
 ) {
     let mut c = Checker { index, out };
+    let top = Fields::of(obj, TOP_FIELDS);
 
-    match obj.get("api_key") {
+    match pick!(top, TOP_FIELDS, "api_key") {
         None => c.error("/api_key", "missing api_key (required)"),
         Some(Value::String(s)) if s != api_key => c.error(
             "/api_key",
@@ -157,26 +199,36 @@ pub(crate) fn check_event(
         ),
         Some(v) => c.expect_string("/api_key", v),
     }
-    c.required_string("/event_type", obj.get("event_type"), "event_type");
+    c.required_string(
+        "/event_type",
+        pick!(top, TOP_FIELDS, "event_type"),
+        "event_type",
+    );
 
-    for &f in STRING_FIELDS {
-        if let Some(v) = obj.get(f) {
+    for (i, &f) in STRING_FIELDS.iter().enumerate() {
+        if let Some(v) = top.at(i) {
             c.field_string("", f, v);
         }
     }
-    for &f in OBJECT_FIELDS {
-        if let Some(v) = obj.get(f) {
+    for (i, &f) in OBJECT_FIELDS.iter().enumerate() {
+        if let Some(v) = top.at(STRING_FIELDS.len() + i) {
             c.field_object("", f, v);
         }
     }
-    if let Some(v) = obj.get("_timestamp") {
+    if let Some(v) = pick!(top, TOP_FIELDS, "_timestamp") {
         c.expect_integer("/_timestamp", v);
     }
-    if let Some(v) = obj.get("local_tz_offset") {
+    if let Some(v) = pick!(top, TOP_FIELDS, "local_tz_offset") {
         c.expect_integer("/local_tz_offset", v);
     }
-    for f in ["screen_resolution", "vp_size"] {
-        match obj.get(f) {
+    for (f, v) in [
+        (
+            "screen_resolution",
+            pick!(top, TOP_FIELDS, "screen_resolution"),
+        ),
+        ("vp_size", pick!(top, TOP_FIELDS, "vp_size")),
+    ] {
+        match v {
             Some(Value::String(s)) if !is_resolution(s) => {
                 c.error(&format!("/{f}"), "must look like \"WIDTHxHEIGHT\" or \"0\"")
             }
@@ -184,51 +236,57 @@ pub(crate) fn check_event(
             None => {}
         }
     }
-    match obj.get("utc_time") {
+    match pick!(top, TOP_FIELDS, "utc_time") {
         Some(Value::String(s)) if !is_iso_time(s) => {
             c.error("/utc_time", "must be an ISO 8601 timestamp")
         }
         Some(v) => c.expect_string("/utc_time", v),
         None => {}
     }
-    if let Some(Value::Object(utm)) = obj.get("utm") {
-        for &f in UTM_FIELDS {
-            if let Some(v) = utm.get(f) {
+    if let Some(Value::Object(utm)) = pick!(top, TOP_FIELDS, "utm") {
+        let utm = Fields::of(utm, UTM_FIELDS);
+        for (i, &f) in UTM_FIELDS.iter().enumerate() {
+            if let Some(v) = utm.at(i) {
                 c.field_string("/utm", f, v);
             }
         }
     }
 
-    let event_type = obj.get("event_type").and_then(Value::as_str).unwrap_or("");
-    match obj.get("user") {
+    let event_type = pick!(top, TOP_FIELDS, "event_type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    match pick!(top, TOP_FIELDS, "user") {
         None => c.error("/user", "missing user (required)"),
         Some(Value::Object(user)) => {
-            for &f in USER_STRING_FIELDS {
-                if let Some(v) = user.get(f) {
+            let user = Fields::of(user, USER_FIELDS);
+            for (i, &f) in USER_STRING_FIELDS.iter().enumerate() {
+                if let Some(v) = user.at(i) {
                     c.field_string("/user", f, v);
                 }
             }
-            if let Some(v) = user.get("custom") {
+            if let Some(v) = pick!(user, USER_FIELDS, "custom") {
                 c.expect_object("/user/custom", v);
             }
-            if !non_empty_str(user.get("id")) && !non_empty_str(user.get("anonymous_id")) {
+            if !non_empty_str(pick!(user, USER_FIELDS, "id"))
+                && !non_empty_str(pick!(user, USER_FIELDS, "anonymous_id"))
+            {
                 c.error("/user", "needs user.id or user.anonymous_id");
             }
             if event_type == "user_identify" {
-                if !non_empty_str(user.get("id")) {
+                if !non_empty_str(pick!(user, USER_FIELDS, "id")) {
                     c.advice(
                         "/user/id",
                         "identify without user.id (the Segment and Python clients require it)",
                     );
                 }
-                if !non_empty_str(user.get("email")) {
+                if !non_empty_str(pick!(user, USER_FIELDS, "email")) {
                     c.advice(
                         "/user/email",
                         "identify without user.email (the Segment and Python clients require it)",
                     );
                 }
             }
-            if event_type == "group" && !non_empty_str(user.get("id")) {
+            if event_type == "group" && !non_empty_str(pick!(user, USER_FIELDS, "id")) {
                 c.advice(
                     "/user/id",
                     "group without user.id (the Segment client requires it)",
@@ -238,7 +296,7 @@ pub(crate) fn check_event(
         Some(v) => c.expect_object("/user", v),
     }
 
-    match obj.get("company") {
+    match pick!(top, TOP_FIELDS, "company") {
         // An empty `company` is no company: Usermaven's browser SDK sends `"company": {}` on
         // every event of a visitor not tied to one.
         Some(Value::Object(company)) if company.is_empty() && event_type == "group" => {
@@ -248,21 +306,30 @@ pub(crate) fn check_event(
         None if event_type == "group" => c.error("/company", "group event without company"),
         None => {}
         Some(Value::Object(company)) => {
-            c.required_string("/company/id", company.get("id"), "company.id");
-            c.required_string("/company/name", company.get("name"), "company.name");
+            let company = Fields::of(company, COMPANY_FIELDS);
+            c.required_string(
+                "/company/id",
+                pick!(company, COMPANY_FIELDS, "id"),
+                "company.id",
+            );
+            c.required_string(
+                "/company/name",
+                pick!(company, COMPANY_FIELDS, "name"),
+                "company.name",
+            );
             c.required_string(
                 "/company/created_at",
-                company.get("created_at"),
+                pick!(company, COMPANY_FIELDS, "created_at"),
                 "company.created_at",
             );
-            if let Some(v) = company.get("custom") {
+            if let Some(v) = pick!(company, COMPANY_FIELDS, "custom") {
                 c.expect_object("/company/custom", v);
             }
         }
         Some(v) => c.expect_object("/company", v),
     }
 
-    if channel == Channel::S2s && !obj.contains_key("source_ip") {
+    if channel == Channel::S2s && pick!(top, TOP_FIELDS, "source_ip").is_none() {
         c.advice(
             "/source_ip",
             "s2s event without source_ip (Segment's client sends it)",
@@ -273,6 +340,18 @@ pub(crate) fn check_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn picked_fields_start_with_the_looped_lists() {
+        let n = STRING_FIELDS.len();
+        assert_eq!(&TOP_FIELDS[..n], STRING_FIELDS);
+        assert_eq!(&TOP_FIELDS[n..n + OBJECT_FIELDS.len()], OBJECT_FIELDS);
+        assert_eq!(&USER_FIELDS[..USER_STRING_FIELDS.len()], USER_STRING_FIELDS);
+        let mut all = TOP_FIELDS.to_vec();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), TOP_FIELDS.len(), "no name twice");
+    }
     use serde_json::json;
 
     fn problems(event: Value) -> Vec<String> {

@@ -149,7 +149,11 @@ pub(crate) async fn entry(State(state): State<MockState>, req: Request) -> Respo
     };
     let out = match fault::before(ctx.fault.as_ref()).await {
         Some(out) => out,
-        None => process(&mut ctx, channel),
+        // A body nested deeper than the worker stack allows is processed on a grown stack.
+        None => {
+            let body = ctx.body.clone();
+            crate::deep::on_stack_for(&body, || process(&mut ctx, channel))
+        }
     };
     finish(ctx, out, &extra, abort).await
 }

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod browser;
 mod clients;
+mod deep;
 mod faults;
 mod ingest;
 mod page;
