@@ -1,6 +1,11 @@
 //! The circuit breaker: when the endpoint stops accepting connections, stop treating each
 //! request alone.
 //!
+//! A refused connection never uses up one of a request's attempts (`max_attempts` counts
+//! attempts that reached the endpoint, or failed in a way that says nothing about it): the
+//! down-timeout bounds connection failures instead, so an endpoint that comes back within it
+//! loses nothing.
+//!
 //! Closed (normal): every request is attempted and retried on its own. After
 //! [`OPEN_AFTER`] connection failures in a row (refused, DNS, TLS, reset while connecting;
 //! any HTTP response, whatever its status, is a working connection) the breaker opens:
@@ -134,15 +139,23 @@ impl Breaker {
         }
     }
 
-    /// Report an attempt. Returns whether the breaker is open afterwards (the caller then
-    /// waits in [`Breaker::admit`] instead of spending one of its attempts).
-    pub(crate) fn record(&self, signal: Signal, permit: Permit) -> bool {
+    /// Report an attempt that began at `started`. Returns whether the breaker is open
+    /// afterwards (the caller then waits in [`Breaker::admit`] instead of spending one of its
+    /// attempts).
+    ///
+    /// A response to an attempt that began before the current run of connection failures says
+    /// nothing about the endpoint now (it was sent while the endpoint was still up, and answered
+    /// just as it went down), so it does not end that run: otherwise a few such late answers,
+    /// interleaved with the first failures, would keep the breaker closed while other requests
+    /// use up their attempts on refused connections.
+    pub(crate) fn record(&self, signal: Signal, permit: Permit, started: Instant) -> bool {
         let mut s = self.lock();
         let now = Instant::now();
         if permit == Permit::Probe {
             s.probing = false;
         }
         match signal {
+            Signal::Connected if s.failing_since.is_some_and(|since| started < since) => {}
             Signal::Connected => {
                 let was_open = s.open;
                 s.failures_in_a_row = 0;
@@ -192,26 +205,29 @@ mod tests {
     async fn opens_probes_closes_and_declares_down() {
         let b = Breaker::new(Duration::from_secs(5));
         for _ in 0..OPEN_AFTER - 1 {
-            assert!(!b.record(Signal::ConnectFailed, Permit::Normal));
+            assert!(!b.record(Signal::ConnectFailed, Permit::Normal, Instant::now()));
         }
         assert_eq!(b.admit().await, Some(Permit::Normal));
-        assert!(b.record(Signal::ConnectFailed, Permit::Normal), "open");
+        assert!(
+            b.record(Signal::ConnectFailed, Permit::Normal, Instant::now()),
+            "open"
+        );
         // Open: the next admission is a probe, after the first interval.
         let t = Instant::now();
         assert_eq!(b.admit().await, Some(Permit::Probe));
         assert_eq!(t.elapsed(), FIRST_PROBE);
         // The probe succeeds: closed, waiting requests go on.
-        assert!(!b.record(Signal::Connected, Permit::Probe));
+        assert!(!b.record(Signal::Connected, Permit::Probe, Instant::now()));
         assert_eq!(b.admit().await, Some(Permit::Normal));
 
         // Down for good: probes fail until the down-timeout, then everything gives up.
         let start = Instant::now();
         for _ in 0..OPEN_AFTER {
-            b.record(Signal::ConnectFailed, Permit::Normal);
+            b.record(Signal::ConnectFailed, Permit::Normal, Instant::now());
         }
         while let Some(p) = b.admit().await {
             assert_eq!(p, Permit::Probe);
-            b.record(Signal::ConnectFailed, p);
+            b.record(Signal::ConnectFailed, p, Instant::now());
         }
         let took = start.elapsed();
         assert!(
@@ -226,11 +242,29 @@ mod tests {
     async fn a_response_of_any_status_resets_the_count() {
         let b = Breaker::new(Duration::from_secs(5));
         for _ in 0..10 {
-            b.record(Signal::ConnectFailed, Permit::Normal);
-            b.record(Signal::ConnectFailed, Permit::Normal);
-            assert!(!b.record(Signal::Connected, Permit::Normal));
-            b.record(Signal::Unknown, Permit::Normal);
+            b.record(Signal::ConnectFailed, Permit::Normal, Instant::now());
+            b.record(Signal::ConnectFailed, Permit::Normal, Instant::now());
+            assert!(!b.record(Signal::Connected, Permit::Normal, Instant::now()));
+            b.record(Signal::Unknown, Permit::Normal, Instant::now());
         }
         assert_eq!(b.admit().await, Some(Permit::Normal));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_answer_to_an_earlier_attempt_does_not_close_it() {
+        let b = Breaker::new(Duration::from_secs(5));
+        let before = Instant::now();
+        tokio::time::advance(Duration::from_millis(10)).await;
+        // The endpoint goes down: failures begin; an attempt sent before that is answered late.
+        b.record(Signal::ConnectFailed, Permit::Normal, Instant::now());
+        assert!(!b.record(Signal::Connected, Permit::Normal, before));
+        b.record(Signal::ConnectFailed, Permit::Normal, Instant::now());
+        assert!(
+            b.record(Signal::ConnectFailed, Permit::Normal, Instant::now()),
+            "three failures in a row open it, the late answer notwithstanding"
+        );
+        // An answer to an attempt begun since then does close it.
+        tokio::time::advance(Duration::from_millis(10)).await;
+        assert!(!b.record(Signal::Connected, Permit::Normal, Instant::now()));
     }
 }

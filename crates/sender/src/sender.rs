@@ -372,6 +372,12 @@ impl Sender {
                 };
             }
         };
+        // Waits after refused connections: they spend no attempt (the breaker's down-timeout
+        // bounds them instead), so this stream never runs out.
+        let mut connect_waits = delays(&Backoff {
+            max_attempts: u32::MAX,
+            ..backoff
+        });
         let mut delays = delays(&backoff);
         let mut attempts = 0u32;
         let breaker = &self.inner.breaker;
@@ -395,6 +401,7 @@ impl Sender {
                 },
             };
             attempts += 1;
+            let started = tokio::time::Instant::now();
             let attempt = self.attempt(
                 method.clone(),
                 url,
@@ -411,11 +418,24 @@ impl Sender {
                 Err(SendError::Connect(_)) => Signal::ConnectFailed,
                 Err(_) => Signal::Unknown,
             };
-            if breaker.record(signal, permit) && signal == Signal::ConnectFailed {
-                // Open: wait for the endpoint with every other request, attempts unspent.
+            if signal == Signal::ConnectFailed {
+                // The endpoint refused the connection: no attempt is spent. Open, the breaker
+                // holds this request with every other until the endpoint is back or declared
+                // down; still closed, it waits a backoff delay first. Either way an endpoint
+                // that comes back within the down-timeout loses nothing.
+                let open = breaker.record(signal, permit, started);
                 last_error = result.err();
+                if !open {
+                    let wait = connect_waits.next().unwrap_or(backoff.cap);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = soft.cancelled() => return Delivery::Interrupted { attempts, last_error },
+                        _ = breaker.down().cancelled() => return Delivery::GaveUp { attempts, last_error: unreachable() },
+                    }
+                }
                 continue;
             }
+            breaker.record(signal, permit, started);
             let (error, wait_at_least) = match result {
                 Ok(resp) => match classify(resp.status) {
                     Outcome::Delivered => {
