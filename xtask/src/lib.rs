@@ -24,3 +24,31 @@ pub fn workspace_root() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or(manifest_dir)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every workspace crate declares the workspace's toolchain floor (the one CI builds with),
+    /// so a new crate cannot silently leave it out.
+    #[test]
+    fn every_crate_inherits_rust_version() {
+        let root = super::workspace_root();
+        let mut manifests = vec![root.join("xtask/Cargo.toml")];
+        for entry in std::fs::read_dir(root.join("crates")).expect("crates/") {
+            let manifest = entry.expect("entry").path().join("Cargo.toml");
+            if manifest.is_file() {
+                manifests.push(manifest);
+            }
+        }
+        assert!(manifests.len() > 10, "{manifests:?}");
+        let missing: Vec<_> = manifests
+            .iter()
+            .filter(|m| {
+                let text = std::fs::read_to_string(m).expect("manifest");
+                !text
+                    .lines()
+                    .any(|l| l.trim() == "rust-version.workspace = true")
+            })
+            .collect();
+        assert!(missing.is_empty(), "no rust-version.workspace: {missing:?}");
+    }
+}
