@@ -131,6 +131,10 @@ async fn delete_resets() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(get_json(&s, "/__mock/events").await, json!([]));
     assert_eq!(get_json(&s, "/__mock/requests").await, json!([]));
+    // The counters go with the events.
+    let stats = get_json(&s, "/__mock/stats").await;
+    assert_eq!(stats["events"], 0, "{stats}");
+    assert_eq!(stats["requests"], 0, "{stats}");
     // Ids keep growing after a reset.
     seed(&s).await;
     assert_eq!(s.events()[0].id, 4);

@@ -216,24 +216,6 @@ async fn rust_handle_filters_and_waits() {
 }
 
 #[tokio::test]
-async fn delete_clears_events_and_counters() {
-    let s = state(StrictMode::Reject);
-    seed(&s).await;
-    let r = call(
-        &s,
-        Request::delete("/__mock/events")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(get_json(&s, "/__mock/events").await, json!([]));
-    let stats = get_json(&s, "/__mock/stats").await;
-    assert_eq!(stats["events"], 0, "{stats}");
-    assert_eq!(stats["requests"], 0, "{stats}");
-}
-
-#[tokio::test]
 async fn event_detail_and_request_by_id() {
     let s = state(StrictMode::Warn);
     // Key order as sent, with an integer-like key that JSON.parse would move first.
