@@ -16,29 +16,13 @@ pub(crate) enum Channel {
     Browser,
 }
 
-const STRING_FIELDS: &[&str] = &[
-    "event_id",
-    "url",
-    "referer",
-    "page_title",
-    "doc_path",
-    "doc_host",
-    "doc_search",
-    "doc_encoding",
-    "user_agent",
-    "user_language",
-    "src",
-    "source_ip",
-];
-const OBJECT_FIELDS: &[&str] = &["ids", "event_attributes", "utm", "click_id"];
-const USER_STRING_FIELDS: &[&str] = &[
-    "id",
-    "anonymous_id",
-    "email",
-    "created_at",
-    "first_name",
-    "last_name",
-];
+/// The top-level fields that must be strings when present: the first entries of
+/// [`TOP_FIELDS`], so one list says both what is checked and where [`Fields`] finds it.
+const STRING_FIELDS: &[&str] = TOP_FIELDS.split_at(12).0;
+/// The top-level fields that must be objects when present: the next entries of [`TOP_FIELDS`].
+const OBJECT_FIELDS: &[&str] = TOP_FIELDS.split_at(12).1.split_at(4).0;
+/// `user.*` fields that must be strings: the first entries of [`USER_FIELDS`].
+const USER_STRING_FIELDS: &[&str] = USER_FIELDS.split_at(6).0;
 const UTM_FIELDS: &[&str] = &["source", "medium", "campaign", "term", "content"];
 
 struct Checker<'a> {
@@ -343,10 +327,17 @@ mod tests {
 
     #[test]
     fn picked_fields_start_with_the_looped_lists() {
-        let n = STRING_FIELDS.len();
-        assert_eq!(&TOP_FIELDS[..n], STRING_FIELDS);
-        assert_eq!(&TOP_FIELDS[n..n + OBJECT_FIELDS.len()], OBJECT_FIELDS);
-        assert_eq!(&USER_FIELDS[..USER_STRING_FIELDS.len()], USER_STRING_FIELDS);
+        // The split points cut the lists where the kinds change.
+        assert_eq!(
+            (STRING_FIELDS.first(), STRING_FIELDS.last()),
+            (Some(&"event_id"), Some(&"source_ip"))
+        );
+        assert_eq!(
+            OBJECT_FIELDS,
+            ["ids", "event_attributes", "utm", "click_id"]
+        );
+        assert_eq!(USER_STRING_FIELDS.last(), Some(&"last_name"));
+        assert_eq!(USER_FIELDS[USER_STRING_FIELDS.len()], "custom");
         let mut all = TOP_FIELDS.to_vec();
         all.sort_unstable();
         all.dedup();
