@@ -28,7 +28,7 @@ mod shell;
 mod snapshot_dir;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 
 /// The binary under test.
 pub fn bin() -> Command {
@@ -58,4 +58,22 @@ pub fn run(cmd: &mut Command) -> (Output, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     (out, text)
+}
+
+/// `usermaven-actions mock` on a free loopback port, with one workspace.
+pub fn mock_command(api_key: &str, server_token: &str) -> Command {
+    let mut c = bin();
+    c.args(["mock", "--port", "0", "--api-key", api_key])
+        .args(["--server-token", server_token]);
+    c
+}
+
+/// A child process, killed and reaped when dropped (a failing test leaves no server behind).
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

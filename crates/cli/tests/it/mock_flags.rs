@@ -3,34 +3,20 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
+
+use crate::{mock_command, Killed};
 
 const KEY: &str = "pk_mock_cli";
 const TOKEN: &str = "sk_mock_cli_secret";
 
 struct Mock {
-    child: Child,
+    _child: Killed,
     addr: String,
 }
 
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(extra: &[&str]) -> Mock {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
-        .args([
-            "mock",
-            "--port",
-            "0",
-            "--api-key",
-            KEY,
-            "--server-token",
-            TOKEN,
-        ])
+    let mut child = mock_command(KEY, TOKEN)
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -44,7 +30,10 @@ fn start(extra: &[&str]) -> Mock {
         .expect("an address")
         .to_owned();
     std::thread::spawn(move || for _ in lines {});
-    Mock { child, addr }
+    Mock {
+        _child: Killed(child),
+        addr,
+    }
 }
 
 /// One request on its own connection; the status, or `None` if the connection ended first.
@@ -116,16 +105,7 @@ fn faults_file_and_seeded_random_faults() {
 
 #[test]
 fn a_bad_fault_specification_is_an_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
-        .args([
-            "mock",
-            "--port",
-            "0",
-            "--api-key",
-            KEY,
-            "--server-token",
-            TOKEN,
-        ])
+    let out = mock_command(KEY, TOKEN)
         .args(["--faults", r#"{"kind":"sometimes"}"#])
         .output()
         .expect("run");

@@ -3,44 +3,33 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Stdio};
+
+use crate::{mock_command, Killed};
 
 struct Mock {
-    child: Child,
+    _child: Killed,
     stdout: BufReader<ChildStdout>,
 }
 
 impl Mock {
     fn start(extra: &[&str]) -> Mock {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_usermaven-actions"))
-            .args([
-                "mock",
-                "--port",
-                "0",
-                "--api-key",
-                "k_cli",
-                "--server-token",
-            ])
-            .arg("srv-token-cli-1")
+        let mut child = mock_command("k_cli", "srv-token-cli-1")
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .expect("spawn mock");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Mock { child, stdout }
+        Mock {
+            _child: Killed(child),
+            stdout,
+        }
     }
 
     fn line(&mut self) -> String {
         let mut line = String::new();
         self.stdout.read_line(&mut line).expect("a start-up line");
         line
-    }
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
