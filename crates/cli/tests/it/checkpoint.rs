@@ -11,7 +11,7 @@ use crate::{bin, run, scratch};
 
 pub const KEY: &str = "pk_cp_31c9";
 pub const TOKEN: &str = "sk_CP_SECRET_0b7e";
-const CONCURRENCY: usize = 4;
+pub const CONCURRENCY: usize = 4;
 
 /// `n` track events with distinct message ids (the mock's event ids), index in the id. Every
 /// fifth has no anonymous id, so the destination draws one from the seeded id stream.
@@ -61,7 +61,9 @@ fn bodies(m: &MockUsermaven) -> HashMap<String, Vec<String>> {
     out
 }
 
-fn send(endpoint: &str) -> std::process::Command {
+/// `send` into `endpoint` with this file's credentials, a fixed `now` and seed, and
+/// [`CONCURRENCY`] requests in flight (also what `endpoint_down` runs).
+pub fn send(endpoint: &str) -> std::process::Command {
     let mut c = bin();
     c.args([
         "send",

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use usermaven_mock::{Fault, MockConfig, MockUsermaven, StrictMode};
 
-use crate::checkpoint::{acknowledged, numbered_events, KEY, TOKEN};
+use crate::checkpoint::{acknowledged, numbered_events, send, KEY, TOKEN};
 use crate::proxy::Proxy;
-use crate::{bin, scratch};
+use crate::scratch;
 
 const EVENTS: usize = 3000;
 
@@ -28,32 +28,13 @@ fn start_mock(rt: &tokio::runtime::Runtime) -> MockUsermaven {
 
 fn spawn_send(endpoint: &str, dir: &Path, extra: &[&str]) -> Child {
     let stderr = std::fs::File::create(dir.join("stderr.txt")).expect("stderr file");
-    bin()
-        .args([
-            "send",
-            "--endpoint",
-            endpoint,
-            "--api-key",
-            KEY,
-            "--server-token",
-            TOKEN,
-        ])
-        .args([
-            "--now",
-            "2025-01-01T00:00:00Z",
-            "--seed",
-            "1",
-            "--concurrency",
-            "4",
-        ])
+    send(endpoint)
         .arg("--checkpoint")
         .arg(dir.join("cp"))
         .arg("--dead-letter")
         .arg(dir.join("dl.ndjson"))
         .args(extra)
         .arg(dir.join("events.ndjson"))
-        .env_remove("USERMAVEN_API_KEY")
-        .env_remove("USERMAVEN_SERVER_TOKEN")
         .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
