@@ -1,27 +1,28 @@
-//! Reading a few named fields of a JSON object without a hashed lookup per field.
+//! Reading a few named fields of a JSON object in one pass over its entries.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use crate::lite::Lite;
 
 /// Names one [`Fields`] can pick.
 const MAX_NAMES: usize = 32;
 
 /// The fields of one object that a step reads, found in one pass over its entries.
 ///
-/// `serde_json`'s ordered map hashes every looked-up key with SipHash: the strict checks' ~40 lookups
-/// per event were a tenth of a request's instructions (callgrind, `examples/ingest_count.rs`).
-/// Comparing each entry's key with the few names wanted costs a fraction of that; keys are
-/// unique, so the entry found is the one `Map::get` returns.
-pub(crate) struct Fields<'a> {
+/// The strict checks read ~40 fields per event: one pass comparing each entry's key with the
+/// few names wanted costs less than a lookup per name. A later entry with the same key
+/// replaces an earlier one, so the value found is the one [`crate::lite::get`] returns.
+pub(crate) struct Fields<'e, 'a> {
     /// `values[i]` is the value of the `i`-th name given to [`Fields::of`] (inline: no allocation).
-    values: [Option<&'a Value>; MAX_NAMES],
+    values: [Option<&'e Lite<'a>>; MAX_NAMES],
 }
 
-impl<'a> Fields<'a> {
-    pub(crate) fn of(obj: &'a Map<String, Value>, names: &'static [&'static str]) -> Self {
+impl<'e, 'a> Fields<'e, 'a> {
+    pub(crate) fn of(obj: &'e [(Cow<'a, str>, Lite<'a>)], names: &'static [&'static str]) -> Self {
         assert!(names.len() <= MAX_NAMES, "at most {MAX_NAMES} names");
         let mut values = [None; MAX_NAMES];
         for (k, v) in obj {
-            if let Some(i) = names.iter().position(|n| *n == k.as_str()) {
+            if let Some(i) = names.iter().position(|n| *n == k.as_ref()) {
                 values[i] = Some(v);
             }
         }
@@ -29,7 +30,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The value of the `i`-th name (see [`pick!`]).
-    pub(crate) fn at(&self, i: usize) -> Option<&'a Value> {
+    pub(crate) fn at(&self, i: usize) -> Option<&'e Lite<'a>> {
         self.values[i]
     }
 }

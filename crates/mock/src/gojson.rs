@@ -8,7 +8,11 @@
 //! events.Event`), and Go's string encoder (HTML-safe escapes). Like a Go `Decoder`, parsing stops
 //! after the first complete top-level value and ignores whatever follows it.
 
-use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
+
+use serde_json::{Number, Value};
+
+use crate::lite::{Entries, Lite};
 
 /// Go's `maxNestingDepth` in `encoding/json/scanner.go`.
 const MAX_DEPTH: usize = 10_000;
@@ -35,18 +39,25 @@ pub(crate) enum Target {
 /// Decodes the first JSON value of `input` the way Go's `Decoder.Decode` does for `target`.
 ///
 /// Array elements that are `null` decode to `Value::Null` (Go decodes them to a nil map).
+#[cfg(test)]
 pub(crate) fn decode(input: &[u8], target: Target) -> Result<Value, GoJsonError> {
+    decode_lite(input, target).map(Lite::into_value)
+}
+
+/// [`decode`] into the borrowed form the request path reads ([`crate::lite`]).
+pub(crate) fn decode_lite(input: &[u8], target: Target) -> Result<Lite<'_>, GoJsonError> {
     decode_with_spans(input, target).map(|(v, _)| v)
 }
 
-/// [`decode`], plus the byte range of each element of a top-level array (for
+/// [`decode_lite`], plus the byte range of each element of a top-level array (for
 /// [`Target::EventSlice`]; empty otherwise), so each event can keep its own text.
 pub(crate) fn decode_with_spans(
     input: &[u8],
     target: Target,
-) -> Result<(Value, Vec<std::ops::Range<usize>>), GoJsonError> {
+) -> Result<(Lite<'_>, Vec<std::ops::Range<usize>>), GoJsonError> {
     let mut p = Parser {
         input,
+        text: std::str::from_utf8(input).ok(),
         pos: 0,
         depth: 0,
         type_error: None,
@@ -63,13 +74,16 @@ pub(crate) fn decode_with_spans(
     Ok((value, p.spans))
 }
 
-enum Frame {
-    Array(Vec<Value>),
-    Object(Map<String, Value>, String),
+enum Frame<'a> {
+    Array(Vec<Lite<'a>>),
+    Object(Entries<'a>, Cow<'a, str>),
 }
 
 struct Parser<'a> {
     input: &'a [u8],
+    /// `input` as text when it is valid UTF-8 (every body but a few), so that strings without
+    /// escapes are slices of it, not validated one by one.
+    text: Option<&'a str>,
     pos: usize,
     depth: usize,
     type_error: Option<&'static str>,
@@ -83,7 +97,7 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.input.get(self.pos).copied()
     }
@@ -125,8 +139,8 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn parse_value(&mut self) -> Result<Value, GoJsonError> {
-        let mut stack: Vec<Frame> = Vec::new();
+    fn parse_value(&mut self) -> Result<Lite<'a>, GoJsonError> {
+        let mut stack: Vec<Frame<'a>> = Vec::new();
         'value: loop {
             // Parse one value start (scanner state "begin value").
             let c = self.next_byte()?;
@@ -135,17 +149,17 @@ impl Parser<'_> {
             if batch_element {
                 self.span_start = self.pos - 1;
             }
-            let mut done: Value = match c {
+            let mut done: Lite<'a> = match c {
                 b'{' => {
                     self.push(c)?;
                     let c2 = self.next_byte()?;
                     if c2 == b'}' {
                         self.depth -= 1;
-                        Value::Object(Map::new())
+                        Lite::Object(Vec::new())
                     } else if c2 == b'"' {
                         let key = self.parse_string_body()?;
                         self.expect_colon()?;
-                        stack.push(Frame::Object(Map::new(), key));
+                        stack.push(Frame::Object(Vec::new(), key));
                         continue 'value;
                     } else {
                         return Err(Self::err(c2, "looking for beginning of object key string"));
@@ -160,7 +174,7 @@ impl Parser<'_> {
                         Some(b']') => {
                             self.pos += 1;
                             self.depth -= 1;
-                            Value::Array(Vec::new())
+                            Lite::Array(Vec::new())
                         }
                         Some(_) => {
                             stack.push(Frame::Array(Vec::new()));
@@ -170,7 +184,7 @@ impl Parser<'_> {
                 }
                 b'"' => {
                     self.check_element("string");
-                    Value::String(self.parse_string_body()?)
+                    Lite::String(self.parse_string_body()?)
                 }
                 b'-' | b'0'..=b'9' => {
                     self.check_element("number");
@@ -179,16 +193,16 @@ impl Parser<'_> {
                 b't' => {
                     self.check_element("bool");
                     self.literal(b"rue", "true")?;
-                    Value::Bool(true)
+                    Lite::Bool(true)
                 }
                 b'f' => {
                     self.check_element("bool");
                     self.literal(b"alse", "false")?;
-                    Value::Bool(false)
+                    Lite::Bool(false)
                 }
                 b'n' => {
                     self.literal(b"ull", "null")?;
-                    Value::Null
+                    Lite::Null
                 }
                 _ => return Err(Self::err(c, "looking for beginning of value")),
             };
@@ -213,13 +227,13 @@ impl Parser<'_> {
                                 let Some(Frame::Array(items)) = stack.pop() else {
                                     return Err(internal_error());
                                 };
-                                done = Value::Array(items);
+                                done = Lite::Array(items);
                             }
                             _ => return Err(Self::err(c, "after array element")),
                         }
                     }
                     Frame::Object(map, key) => {
-                        map.insert(std::mem::take(key), done);
+                        map.push((std::mem::take(key), done));
                         match c {
                             b',' => {
                                 let c2 = self.next_byte()?;
@@ -238,7 +252,7 @@ impl Parser<'_> {
                                 let Some(Frame::Object(map, _)) = stack.pop() else {
                                     return Err(internal_error());
                                 };
-                                done = Value::Object(map);
+                                done = Lite::Object(map);
                             }
                             _ => return Err(Self::err(c, "after object key:value pair")),
                         }
@@ -272,7 +286,7 @@ impl Parser<'_> {
 
     /// Scans a number whose first byte `first` was consumed; stops before the first byte that
     /// cannot continue it (Go's `state1`/`state0`/`stateDot0`/`stateE0` hand it to "end value").
-    fn parse_number(&mut self, first: u8) -> Result<Value, GoJsonError> {
+    fn parse_number(&mut self, first: u8) -> Result<Lite<'a>, GoJsonError> {
         let start = self.pos - 1;
         let digits = |p: &mut Self| {
             while p.peek().is_some_and(|c| c.is_ascii_digit()) {
@@ -311,24 +325,35 @@ impl Parser<'_> {
         }
         // A number at the very end of input is incomplete for a streaming decoder only at top
         // level, which cannot happen here (bodies start with '{' or '[').
-        let text = std::str::from_utf8(&self.input[start..self.pos]).unwrap_or("0");
-        Ok(number_value(text))
+        // Only ASCII digits, signs, '.', 'e' and 'E' were consumed.
+        let text = match self.text {
+            Some(t) => &t[start..self.pos],
+            None => std::str::from_utf8(&self.input[start..self.pos]).unwrap_or("0"),
+        };
+        Ok(Lite::Number(text))
     }
 
     /// Parses a string after its opening quote, decoding escapes like Go: invalid UTF-8 and lone
     /// surrogates become U+FFFD.
-    fn parse_string_body(&mut self) -> Result<String, GoJsonError> {
-        // Fast path (most strings): plain bytes up to the closing quote, valid UTF-8, copied in
-        // one go. Anything else continues below from the first byte that needs a look.
-        let rest = &self.input[self.pos..];
-        let plain = rest
+    fn parse_string_body(&mut self) -> Result<Cow<'a, str>, GoJsonError> {
+        // Fast path (most strings): plain bytes up to the closing quote, valid UTF-8, borrowed
+        // from the input. Anything else continues below from the first byte that needs a look.
+        let rest: &'a [u8] = &self.input[self.pos..];
+        // The first quote or backslash (memchr), then whether a control byte comes before it.
+        let plain = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+        let plain = rest[..plain]
             .iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-            .unwrap_or(rest.len());
+            .position(|&c| c < 0x20)
+            .unwrap_or(plain);
         if rest.get(plain) == Some(&b'"') {
-            if let Ok(s) = std::str::from_utf8(&rest[..plain]) {
+            // Both ends are ASCII bytes, hence character boundaries of `text`.
+            let s = match self.text {
+                Some(t) => Some(&t[self.pos..self.pos + plain]),
+                None => std::str::from_utf8(&rest[..plain]).ok(),
+            };
+            if let Some(s) = s {
                 self.pos += plain + 1;
-                return Ok(s.to_owned());
+                return Ok(Cow::Borrowed(s));
             }
         }
         let mut out: Vec<u8> = Vec::with_capacity(plain + 8);
@@ -364,7 +389,7 @@ impl Parser<'_> {
                 c => out.push(c),
             }
         }
-        Ok(String::from_utf8_lossy(&out).into_owned())
+        Ok(Cow::Owned(String::from_utf8_lossy(&out).into_owned()))
     }
 
     fn hex4(&mut self) -> Result<u32, GoJsonError> {
@@ -405,7 +430,7 @@ fn internal_error() -> GoJsonError {
 }
 
 /// Converts a JSON number literal into a `serde_json` number, keeping integers exact.
-fn number_value(text: &str) -> Value {
+pub(crate) fn number_value(text: &str) -> Value {
     if let Ok(i) = text.parse::<i64>() {
         return Value::Number(i.into());
     }

@@ -32,6 +32,7 @@ mod events;
 mod fields;
 mod gojson;
 mod ingest;
+mod lite;
 mod live;
 mod model;
 mod outbound;

@@ -242,8 +242,9 @@ struct EventKeys {
 }
 
 impl EventKeys {
-    fn of(event: &Value) -> Self {
+    fn of(event: &[(std::borrow::Cow<'_, str>, crate::lite::Lite<'_>)]) -> Self {
         use crate::fields::{pick, Fields};
+        use crate::lite::Lite;
         const TOP: &[&str] = &[
             "event_type",
             "user",
@@ -254,13 +255,13 @@ impl EventKeys {
         const USER: &[&str] = &["id", "anonymous_id"];
         const ID: &[&str] = &["id"];
         const CTX: &[&str] = &["event_id"];
-        let Some(event) = event.as_object() else {
-            return EventKeys::default();
-        };
         let top = Fields::of(event, TOP);
-        let str_at = |v: Option<&Value>| v.and_then(Value::as_str).map(Box::from);
-        fn child<'a>(v: Option<&'a Value>, names: &'static [&'static str]) -> Option<Fields<'a>> {
-            v.and_then(Value::as_object).map(|m| Fields::of(m, names))
+        let str_at = |v: Option<&Lite<'_>>| v.and_then(Lite::as_str).map(Box::from);
+        fn child<'e, 'a>(
+            v: Option<&'e Lite<'a>>,
+            names: &'static [&'static str],
+        ) -> Option<Fields<'e, 'a>> {
+            v.and_then(Lite::as_object).map(|m| Fields::of(m, names))
         }
         let user = child(pick!(top, TOP, "user"), USER);
         let company = child(pick!(top, TOP, "company"), ID);
@@ -335,11 +336,17 @@ impl Serialize for StoredEvent {
 impl<'de> Deserialize<'de> for StoredEvent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let w = StoredEventIn::deserialize(d)?;
-        let keys = crate::deep::on_stack_for(w.event.get().as_bytes(), || {
-            crate::deep::parse_unbounded(w.event.get())
-                .map(|v| EventKeys::of(&v))
-                .unwrap_or_default()
-        });
+        let keys =
+            crate::deep::on_stack_for(
+                w.event.get().as_bytes(),
+                || match crate::gojson::decode_lite(
+                    w.event.get().as_bytes(),
+                    crate::gojson::Target::Event,
+                ) {
+                    Ok(crate::lite::Lite::Object(e)) => EventKeys::of(&e),
+                    _ => EventKeys::default(),
+                },
+            );
         Ok(StoredEvent {
             id: w.id,
             request_id: w.request_id,
@@ -377,17 +384,20 @@ impl StoredEvent {
         received_at: String,
         path: String,
         body: String,
-        event: &Value,
+        event: crate::lite::Entries<'_>,
         warnings: Vec<Problem>,
         derive: Option<(Arc<EnrichInputs>, Option<String>)>,
     ) -> Self {
+        let keys = EventKeys::of(&event);
         let enriched = match derive {
             Some((inputs, generated)) => Enriched::Derived {
                 inputs,
                 generated: generated.map(Box::from),
             },
             // A `Value` always serializes; `null` keeps the function total.
-            None => Enriched::Text(serde_json::value::to_raw_value(event).unwrap_or_default()),
+            None => Enriched::Text(
+                serde_json::value::to_raw_value(&crate::lite::into_map(event)).unwrap_or_default(),
+            ),
         };
         StoredEvent {
             id,
@@ -398,7 +408,7 @@ impl StoredEvent {
             body,
             warnings,
             enriched,
-            keys: EventKeys::of(event),
+            keys,
         }
     }
 

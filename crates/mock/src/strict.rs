@@ -4,9 +4,8 @@
 //! mock-only behaviour. `Error` findings are the fields Usermaven documents as required plus type
 //! mismatches of known fields; `Advice` findings are rules only some client library enforces.
 
-use serde_json::{Map, Value};
-
 use crate::fields::{pick, Fields};
+use crate::lite::{Entries, Lite};
 use crate::model::{Problem, Severity};
 
 /// Which kind of endpoint received the event.
@@ -48,44 +47,41 @@ impl Checker<'_> {
         self.push(Severity::Advice, path, message);
     }
 
-    fn expect_string(&mut self, path: &str, v: &Value) {
+    fn expect_string(&mut self, path: &str, v: &Lite<'_>) {
         if !v.is_string() {
             self.error(path, format!("must be a string, got {}", kind(v)));
         }
     }
 
     /// [`Self::expect_string`] at `prefix/field`; the path is built only for a finding.
-    fn field_string(&mut self, prefix: &str, field: &str, v: &Value) {
+    fn field_string(&mut self, prefix: &str, field: &str, v: &Lite<'_>) {
         if !v.is_string() {
             self.expect_string(&format!("{prefix}/{field}"), v);
         }
     }
 
-    fn field_object(&mut self, prefix: &str, field: &str, v: &Value) {
+    fn field_object(&mut self, prefix: &str, field: &str, v: &Lite<'_>) {
         if !v.is_object() {
             self.expect_object(&format!("{prefix}/{field}"), v);
         }
     }
 
-    fn expect_object(&mut self, path: &str, v: &Value) {
+    fn expect_object(&mut self, path: &str, v: &Lite<'_>) {
         if !v.is_object() {
             self.error(path, format!("must be an object, got {}", kind(v)));
         }
     }
 
-    fn expect_integer(&mut self, path: &str, v: &Value) {
-        let ok = v.as_i64().is_some()
-            || v.as_u64().is_some()
-            || v.as_f64().is_some_and(|f| f.fract() == 0.0);
-        if !ok {
+    fn expect_integer(&mut self, path: &str, v: &Lite<'_>) {
+        if !v.is_integer() {
             self.error(path, format!("must be an integer, got {}", kind(v)));
         }
     }
 
-    fn required_string(&mut self, path: &str, v: Option<&Value>, what: &str) {
+    fn required_string(&mut self, path: &str, v: Option<&Lite<'_>>, what: &str) {
         match v {
             None => self.error(path, format!("missing {what} (required)")),
-            Some(Value::String(s)) if s.is_empty() => {
+            Some(v) if v.as_str() == Some("") => {
                 self.error(path, format!("{what} must not be empty"))
             }
             Some(v) => self.expect_string(path, v),
@@ -94,19 +90,12 @@ impl Checker<'_> {
 }
 
 /// JSON type name used in messages.
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
+fn kind(v: &Lite<'_>) -> &'static str {
+    v.kind()
 }
 
-fn non_empty_str(v: Option<&Value>) -> bool {
-    v.and_then(Value::as_str).is_some_and(|s| !s.is_empty())
+fn non_empty_str(v: Option<&Lite<'_>>) -> bool {
+    v.and_then(Lite::as_str).is_some_and(|s| !s.is_empty())
 }
 
 fn is_resolution(s: &str) -> bool {
@@ -166,7 +155,7 @@ const COMPANY_FIELDS: &[&str] = &["id", "name", "created_at", "custom"];
 
 /// Appends every finding for event `index` to `out`.
 pub(crate) fn check_event(
-    obj: &Map<String, Value>,
+    obj: &Entries<'_>,
     index: usize,
     api_key: &str,
     channel: Channel,
@@ -177,7 +166,7 @@ pub(crate) fn check_event(
 
     match pick!(top, TOP_FIELDS, "api_key") {
         None => c.error("/api_key", "missing api_key (required)"),
-        Some(Value::String(s)) if s != api_key => c.error(
+        Some(v) if v.as_str().is_some_and(|s| s != api_key) => c.error(
             "/api_key",
             "api_key does not match the api key of the request's token",
         ),
@@ -213,7 +202,7 @@ pub(crate) fn check_event(
         ("vp_size", pick!(top, TOP_FIELDS, "vp_size")),
     ] {
         match v {
-            Some(Value::String(s)) if !is_resolution(s) => {
+            Some(v) if v.as_str().is_some_and(|s| !is_resolution(s)) => {
                 c.error(&format!("/{f}"), "must look like \"WIDTHxHEIGHT\" or \"0\"")
             }
             Some(v) => c.field_string("", f, v),
@@ -221,13 +210,13 @@ pub(crate) fn check_event(
         }
     }
     match pick!(top, TOP_FIELDS, "utc_time") {
-        Some(Value::String(s)) if !is_iso_time(s) => {
+        Some(v) if v.as_str().is_some_and(|s| !is_iso_time(s)) => {
             c.error("/utc_time", "must be an ISO 8601 timestamp")
         }
         Some(v) => c.expect_string("/utc_time", v),
         None => {}
     }
-    if let Some(Value::Object(utm)) = pick!(top, TOP_FIELDS, "utm") {
+    if let Some(Lite::Object(utm)) = pick!(top, TOP_FIELDS, "utm") {
         let utm = Fields::of(utm, UTM_FIELDS);
         for (i, &f) in UTM_FIELDS.iter().enumerate() {
             if let Some(v) = utm.at(i) {
@@ -237,11 +226,11 @@ pub(crate) fn check_event(
     }
 
     let event_type = pick!(top, TOP_FIELDS, "event_type")
-        .and_then(Value::as_str)
+        .and_then(Lite::as_str)
         .unwrap_or("");
     match pick!(top, TOP_FIELDS, "user") {
         None => c.error("/user", "missing user (required)"),
-        Some(Value::Object(user)) => {
+        Some(Lite::Object(user)) => {
             let user = Fields::of(user, USER_FIELDS);
             for (i, &f) in USER_STRING_FIELDS.iter().enumerate() {
                 if let Some(v) = user.at(i) {
@@ -283,13 +272,13 @@ pub(crate) fn check_event(
     match pick!(top, TOP_FIELDS, "company") {
         // An empty `company` is no company: Usermaven's browser SDK sends `"company": {}` on
         // every event of a visitor not tied to one.
-        Some(Value::Object(company)) if company.is_empty() && event_type == "group" => {
+        Some(Lite::Object(company)) if company.is_empty() && event_type == "group" => {
             c.error("/company", "group event without company")
         }
-        Some(Value::Object(company)) if company.is_empty() => {}
+        Some(Lite::Object(company)) if company.is_empty() => {}
         None if event_type == "group" => c.error("/company", "group event without company"),
         None => {}
-        Some(Value::Object(company)) => {
+        Some(Lite::Object(company)) => {
             let company = Fields::of(company, COMPANY_FIELDS);
             c.required_string(
                 "/company/id",
@@ -345,15 +334,15 @@ mod tests {
     }
     use serde_json::json;
 
-    fn problems(event: Value) -> Vec<String> {
+    fn problems(event: serde_json::Value) -> Vec<String> {
         let mut out = Vec::new();
-        check_event(
-            event.as_object().expect("an object"),
-            0,
-            "K",
-            Channel::S2s,
-            &mut out,
-        );
+        let text = event.to_string();
+        let Ok(Lite::Object(event)) =
+            crate::gojson::decode_lite(text.as_bytes(), crate::gojson::Target::Event)
+        else {
+            panic!("an object");
+        };
+        check_event(&event, 0, "K", Channel::S2s, &mut out);
         out.iter()
             .map(|p| format!("{:?} {} {}", p.severity, p.path, p.message))
             .collect()

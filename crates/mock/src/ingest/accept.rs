@@ -2,7 +2,6 @@
 //! collector's 200.
 
 use axum::http::StatusCode;
-use serde_json::Value;
 
 use std::sync::Arc;
 
@@ -25,10 +24,15 @@ pub(crate) fn store(
         channel,
         rc: request_context(
             &ctx.head,
-            events
-                .iter()
-                .filter_map(|e| e.object().ok())
-                .map(|m| m.get("source_ip").cloned()),
+            events.iter().map(|e| {
+                e.with_object(|m| {
+                    crate::lite::get(m, "source_ip")
+                        .and_then(crate::lite::Lite::as_str)
+                        .map(str::to_owned)
+                })
+                .ok()
+                .flatten()
+            }),
         ),
         api_key: api_key.to_owned(),
         now: ctx.received_at.clone(),
@@ -37,7 +41,7 @@ pub(crate) fn store(
     // Built outside the lock; ids are given under it, in arrival order.
     let mut stored: Vec<StoredEvent> = Vec::with_capacity(events.len());
     for (i, parsed) in events.into_iter().enumerate() {
-        let (mut event, text, whole) = match parsed.into_object() {
+        let (mut event, text, whole) = match parsed.into_parts() {
             Ok(x) => x,
             Err(msg) => {
                 let msg = format!("Error parsing events body: {msg}");
@@ -52,21 +56,23 @@ pub(crate) fn store(
             while let Some(p) = problems.next_if(|p| p.index == i) {
                 warnings.push(p);
             }
-            let event = Value::Object(event);
+            #[cfg(debug_assertions)]
+            let enriched = serde_json::Value::Object(crate::lite::into_map(event.clone()));
             let e = StoredEvent::new(
                 0,
                 ctx.request_id,
                 i,
                 ctx.received_at.clone(),
                 ctx.head.path.clone(),
-                text,
-                &event,
+                text.into_owned(),
+                event,
                 warnings,
                 whole.then(|| (inputs.clone(), generated)),
             );
-            debug_assert_eq!(
+            #[cfg(debug_assertions)]
+            assert_eq!(
                 e.event(),
-                event,
+                enriched,
                 "the stored copy derives to what was enriched"
             );
             e

@@ -1,10 +1,13 @@
 //! Enrichment of the stored copy: `getRequestContext` (handlers/event.go), the
 //! `ContextEnrichmentStep` and the api/js preprocessors.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::token::{header_str, query_value};
 use super::Head;
+use crate::lite::{self, Entries, Lite};
 use crate::strict::Channel;
 
 /// `getRequestContext` in handlers/event.go.
@@ -18,31 +21,25 @@ pub(crate) struct ReqContext {
     pub(crate) compliant: bool,
 }
 
-/// `source_ips` are the events' `source_ip` values in order (looked at until one is a string).
+/// `source_ips` are the events' `source_ip` strings in order (the first one found is used).
 pub(crate) fn request_context(
     head: &Head,
-    source_ips: impl IntoIterator<Item = Option<Value>>,
+    source_ips: impl IntoIterator<Item = Option<String>>,
 ) -> ReqContext {
-    let mut client_ip = source_ips
-        .into_iter()
-        .find_map(|ip| match ip {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        })
-        .unwrap_or_else(|| {
-            let mut ip = header_str(&head.headers, "x-forwarded-for").to_owned();
-            if ip.is_empty() {
-                if let Some(addr) = head.remote {
-                    // Go splits RemoteAddr on ':' and keeps the first part.
-                    let s = addr.to_string();
-                    ip = s.split(':').next().unwrap_or("").to_owned();
-                }
+    let mut client_ip = source_ips.into_iter().flatten().next().unwrap_or_else(|| {
+        let mut ip = header_str(&head.headers, "x-forwarded-for").to_owned();
+        if ip.is_empty() {
+            if let Some(addr) = head.remote {
+                // Go splits RemoteAddr on ':' and keeps the first part.
+                let s = addr.to_string();
+                ip = s.split(':').next().unwrap_or("").to_owned();
             }
-            match ip.split_once(',') {
-                Some((first, _)) => first.trim().to_owned(),
-                None => ip,
-            }
-        });
+        }
+        match ip.split_once(',') {
+            Some((first, _)) => first.trim().to_owned(),
+            None => ip,
+        }
+    });
     let user_agent = header_str(&head.headers, "user-agent").to_owned();
     let q = |name: &str| query_value(&head.query, |k| k == name, |_| true).unwrap_or_default();
     // No MaxMind resolver here, so "comply" never finds the visitor compliant.
@@ -85,7 +82,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Jitsu's multi-path `Set` without creating intermediate objects: the first path whose parent
 /// objects exist gets the value; a parent that exists but is not an object stops the search.
-fn set_first_existing(event: &mut Map<String, Value>, paths: &[&[&str]], value: Value) {
+fn set_first_existing<'a>(event: &mut Entries<'a>, paths: &[&[&'static str]], value: Lite<'a>) {
     'paths: for path in paths {
         let (last, parents) = match path.split_last() {
             Some(x) => x,
@@ -93,36 +90,36 @@ fn set_first_existing(event: &mut Map<String, Value>, paths: &[&[&str]], value: 
         };
         let mut node = &mut *event;
         for p in parents {
-            match node.get_mut(*p) {
-                Some(Value::Object(m)) => node = m,
+            match lite::get_mut(node, p) {
+                Some(Lite::Object(m)) => node = m,
                 Some(_) => return,
                 None => continue 'paths,
             }
         }
-        node.insert((*last).to_owned(), value);
+        lite::insert(node, last, value);
         return;
     }
 }
 
 /// `fmt.Sprint` of a decoded JSON value (strings bare, numbers as written).
-fn go_sprint(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
+fn go_sprint(v: Lite<'_>) -> String {
+    match v.into_value() {
+        Value::String(s) => s,
         Value::Null => "<nil>".into(),
         other => other.to_string(),
     }
 }
 
 /// Removes and returns the unique id: `/eventn_ctx/event_id`, `/eventn_ctx_event_id`, `/event_id`.
-fn extract_event_id(event: &mut Map<String, Value>) -> String {
-    if let Some(Value::Object(ctx)) = event.get_mut("eventn_ctx") {
-        if let Some(v) = ctx.shift_remove("event_id") {
-            return go_sprint(&v);
+fn extract_event_id(event: &mut Entries<'_>) -> String {
+    if let Some(Lite::Object(ctx)) = lite::get_mut(event, "eventn_ctx") {
+        if let Some(v) = lite::remove(ctx, "event_id") {
+            return go_sprint(v);
         }
     }
     for key in ["eventn_ctx_event_id", "event_id"] {
-        if let Some(v) = event.shift_remove(key) {
-            return go_sprint(&v);
+        if let Some(v) = lite::remove(event, key) {
+            return go_sprint(v);
         }
     }
     String::new()
@@ -132,21 +129,24 @@ fn extract_event_id(event: &mut Map<String, Value>) -> String {
 /// `now` is the request's receipt time (the `_timestamp` an event without one gets). An event
 /// without an id gets `generated` when given (re-deriving a stored copy), else a new UUID,
 /// which is returned.
-pub(crate) fn enrich(
-    e: &mut Map<String, Value>,
+///
+/// The values it adds borrow from `rc`, `api_key` and `now` (no copies per event).
+pub(crate) fn enrich<'a>(
+    e: &mut Entries<'a>,
     channel: Channel,
-    rc: &ReqContext,
-    api_key: &str,
-    now: &str,
+    rc: &'a ReqContext,
+    api_key: &'a str,
+    now: &'a str,
     generated: Option<&str>,
 ) -> Option<String> {
-    if !e.contains_key("source_ip") && !rc.client_ip.is_empty() {
-        e.insert("source_ip".into(), Value::String(rc.client_ip.clone()));
+    let text = |s: &'a str| Lite::String(Cow::Borrowed(s));
+    if !lite::contains_key(e, "source_ip") && !rc.client_ip.is_empty() {
+        lite::insert(e, "source_ip", text(&rc.client_ip));
     }
     match channel {
         Channel::S2s => {
-            if !e.contains_key("src") {
-                e.insert("src".into(), Value::String("api".into()));
+            if !lite::contains_key(e, "src") {
+                lite::insert(e, "src", text("api"));
             }
         }
         Channel::Browser => {
@@ -154,7 +154,7 @@ pub(crate) fn enrich(
                 set_first_existing(
                     e,
                     &[&["eventn_ctx", "user_agent"], &["user_agent"]],
-                    Value::String(rc.user_agent.clone()),
+                    text(&rc.user_agent),
                 );
             }
         }
@@ -166,7 +166,7 @@ pub(crate) fn enrich(
                 &["eventn_ctx", "user", "anonymous_id"],
                 &["user", "anonymous_id"],
             ],
-            Value::String(rc.jitsu_anonymous_id.clone()),
+            text(&rc.jitsu_anonymous_id),
         );
     }
     set_first_existing(
@@ -175,7 +175,7 @@ pub(crate) fn enrich(
             &["eventn_ctx", "user", "hashed_anonymous_id"],
             &["user", "hashed_anonymous_id"],
         ],
-        Value::String(rc.hashed_anonymous_id.clone()),
+        text(&rc.hashed_anonymous_id),
     );
     let mut id = extract_event_id(e);
     let mut new_id = None;
@@ -192,13 +192,13 @@ pub(crate) fn enrich(
     set_first_existing(
         e,
         &[&["eventn_ctx", "event_id"], &["eventn_ctx_event_id"]],
-        Value::String(id),
+        Lite::String(Cow::Owned(id)),
     );
     // The collector overwrites api_key with the request's token; the mock stores the token's
     // public part (the api key) so that no server token is ever stored.
-    e.insert("api_key".into(), Value::String(api_key.to_owned()));
-    if !e.contains_key("_timestamp") {
-        e.insert("_timestamp".into(), Value::String(now.to_owned()));
+    lite::insert(e, "api_key", text(api_key));
+    if !lite::contains_key(e, "_timestamp") {
+        lite::insert(e, "_timestamp", text(now));
     }
     new_id
 }
@@ -227,8 +227,8 @@ impl EnrichInputs {
     /// The enriched copy of `text` (an event object as received), or `None` if it does not
     /// parse (it always did when it was stored).
     pub(crate) fn derive(&self, text: &str, generated: Option<&str>) -> Option<Map<String, Value>> {
-        let Value::Object(mut e) =
-            crate::gojson::decode(text.as_bytes(), crate::gojson::Target::Event).ok()?
+        let Lite::Object(mut e) =
+            crate::gojson::decode_lite(text.as_bytes(), crate::gojson::Target::Event).ok()?
         else {
             return None;
         };
@@ -240,6 +240,6 @@ impl EnrichInputs {
             &self.now,
             generated,
         );
-        Some(e)
+        Some(lite::into_map(e))
     }
 }

@@ -1,49 +1,54 @@
 //! Body parsing (`jitsuParser.ParseEventsBody`): first-byte dispatch, size limits, Go
 //! `encoding/json` decoding and error texts, `{"template":…,"events":[…]}` expansion.
 
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::respond::Outcome;
 use crate::gojson::{self, GoJsonError, Target};
+use crate::lite::{self, Entries, Lite};
 
 /// Batches with at least this many events are not decoded all at once: their syntax is checked
 /// in one pass that builds nothing, and each event is decoded when a step needs it and dropped
-/// after. A 5,000-event batch decoded at once peaks at ~8 KB of `Value` per event; this keeps
-/// the peak at about the body plus one event.
+/// after. This keeps the peak at about the body plus one event.
 const LAZY_FROM: usize = 64;
 
-/// One event of a body: its parsed value (or `None`: decode `text` when needed) and its own
-/// text as received.
-pub(crate) struct ParsedEvent {
-    pub(crate) event: Option<Map<String, Value>>,
-    pub(crate) text: String,
-    /// `text` parses back to `event` (not so for a template's partial events).
-    pub(crate) whole: bool,
+/// One event of a body, borrowing from the body.
+pub(crate) enum ParsedEvent<'a> {
+    Decoded {
+        event: Entries<'a>,
+        /// The event's own text as received (invalid UTF-8 replaced).
+        text: Cow<'a, str>,
+        /// `text` parses back to `event` (not so for a template's partial events).
+        whole: bool,
+    },
+    /// An element of a large batch, known to be valid JSON: decoded when a step needs it.
+    Lazy(&'a str),
 }
 
-impl ParsedEvent {
-    /// The event as an object: the parsed one, or `text` decoded now.
-    pub(crate) fn object(&self) -> Result<std::borrow::Cow<'_, Map<String, Value>>, String> {
-        match &self.event {
-            Some(m) => Ok(std::borrow::Cow::Borrowed(m)),
-            None => decode_object(&self.text).map(std::borrow::Cow::Owned),
+impl<'a> ParsedEvent<'a> {
+    /// `f` of the event's entries (decoding a lazy one for the call).
+    pub(crate) fn with_object<R>(&self, f: impl FnOnce(&Entries<'_>) -> R) -> Result<R, String> {
+        match self {
+            ParsedEvent::Decoded { event, .. } => Ok(f(event)),
+            ParsedEvent::Lazy(text) => decode_object(text).map(|e| f(&e)),
         }
     }
 
-    /// The event as an owned object (decoded now when it was not).
-    pub(crate) fn into_object(self) -> Result<(Map<String, Value>, String, bool), String> {
-        let event = match self.event {
-            Some(m) => m,
-            None => decode_object(&self.text)?,
-        };
-        Ok((event, self.text, self.whole))
+    /// The event's entries, its text and whether the text is the whole event.
+    pub(crate) fn into_parts(self) -> Result<(Entries<'a>, Cow<'a, str>, bool), String> {
+        match self {
+            ParsedEvent::Decoded { event, text, whole } => Ok((event, text, whole)),
+            ParsedEvent::Lazy(text) => Ok((decode_object(text)?, Cow::Borrowed(text), true)),
+        }
     }
 }
 
-fn decode_object(text: &str) -> Result<Map<String, Value>, String> {
-    match gojson::decode(text.as_bytes(), Target::Event) {
-        Ok(Value::Object(m)) => Ok(m),
+fn decode_object(text: &str) -> Result<Entries<'_>, String> {
+    match gojson::decode_lite(text.as_bytes(), Target::Event) {
+        Ok(Lite::Object(m)) => Ok(m),
         Ok(_) => Err("error parsing HTTP body: unexpected value".into()),
         Err(e) => Err(format!("error parsing HTTP body: {e}")),
     }
@@ -52,7 +57,7 @@ fn decode_object(text: &str) -> Result<Map<String, Value>, String> {
 /// A large batch's elements, if its syntax is valid and every element is an object or `null`
 /// (then Go's decoder accepts it too: `serde_json` is stricter about UTF-8, surrogates, depth
 /// and trailing bytes, and anything it refuses goes through the Go decoder for Go's answer).
-fn lazy_batch(body: &[u8]) -> Option<Vec<Result<ParsedEvent, ParseError>>> {
+fn lazy_batch(body: &[u8]) -> Option<Vec<Result<ParsedEvent<'_>, ParseError>>> {
     let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body).ok()?;
     if items.len() < LAZY_FROM {
         return None;
@@ -61,11 +66,7 @@ fn lazy_batch(body: &[u8]) -> Option<Vec<Result<ParsedEvent, ParseError>>> {
     for raw in items {
         let text = raw.get();
         out.push(match text.as_bytes().first() {
-            Some(b'{') => Ok(ParsedEvent {
-                event: None,
-                text: text.to_owned(),
-                whole: true,
-            }),
+            Some(b'{') => Ok(ParsedEvent::Lazy(text)),
             _ if text == "null" => Err(ParseError::NullEvent),
             _ => return None,
         });
@@ -79,7 +80,10 @@ enum ParseError {
 }
 
 /// The events of a body, or the answer the collector gives when it cannot parse them.
-pub(crate) fn events(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Box<Outcome>> {
+pub(crate) fn events(
+    body: &[u8],
+    max_event_size: usize,
+) -> Result<Vec<ParsedEvent<'_>>, Box<Outcome>> {
     parse_body(body, max_event_size).map_err(|e| {
         Box::new(match e {
             ParseError::Go(e) => {
@@ -98,15 +102,16 @@ pub(crate) fn events(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEve
     })
 }
 
-/// The text of `bytes`, invalid UTF-8 replaced (checked with the fast validator first).
-fn lossy(bytes: &[u8]) -> String {
+/// The text of `bytes`, invalid UTF-8 replaced (checked with the fast validator first:
+/// `from_utf8_lossy` walks valid text chunk by chunk, several times slower).
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
-fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, ParseError> {
+fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent<'_>>, ParseError> {
     let go = |e: GoJsonError| ParseError::Go(format!("error parsing HTTP body: {e}"));
     let Some(&first) = body.first() else {
         return Err(ParseError::Go("empty JSON body".into()));
@@ -119,14 +124,14 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Pa
                     body.len()
                 )));
             }
-            let Value::Object(obj) = gojson::decode(body, Target::Event).map_err(go)? else {
+            let Lite::Object(obj) = gojson::decode_lite(body, Target::Event).map_err(go)? else {
                 return Err(ParseError::Go(
                     "error parsing HTTP body: unexpected value".into(),
                 ));
             };
             Ok(expand_template(&obj).unwrap_or_else(|| {
-                vec![ParsedEvent {
-                    event: Some(obj),
+                vec![ParsedEvent::Decoded {
+                    event: obj,
                     text: lossy(body),
                     whole: true,
                 }]
@@ -142,7 +147,7 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Pa
                 return items.into_iter().collect();
             }
             let (items, spans) = gojson::decode_with_spans(body, Target::EventSlice).map_err(go)?;
-            let Value::Array(items) = items else {
+            let Lite::Array(items) = items else {
                 return Err(ParseError::Go(
                     "error parsing HTTP body: unexpected value".into(),
                 ));
@@ -156,8 +161,8 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Pa
                 .into_iter()
                 .zip(spans)
                 .map(|(v, span)| match v {
-                    Value::Object(event) => Ok(ParsedEvent {
-                        event: Some(event),
+                    Lite::Object(event) => Ok(ParsedEvent::Decoded {
+                        event,
                         text: lossy(&body[span]),
                         whole: true,
                     }),
@@ -175,18 +180,24 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent>, Pa
 /// `{"template":{…},"events":[{…},…]}`: each partial event gets the template's keys (template
 /// wins). Anything else in that shape is one ordinary event. An expanded event's text is its
 /// partial written compactly (key order kept; the template is visible in the enriched copy).
-fn expand_template(obj: &Map<String, Value>) -> Option<Vec<ParsedEvent>> {
-    let template = obj.get("template")?.as_object()?;
-    let partials = obj.get("events")?.as_array()?;
+fn expand_template<'a>(obj: &Entries<'a>) -> Option<Vec<ParsedEvent<'a>>> {
+    let template = lite::get(obj, "template")?.as_object()?;
+    let Lite::Array(partials) = lite::get(obj, "events")? else {
+        return None;
+    };
     let mut out = Vec::with_capacity(partials.len());
     for p in partials {
         let mut event = p.as_object()?.clone();
+        let text = Value::Object(lite::into_map(event.clone())).to_string();
         for (k, v) in template {
-            event.insert(k.clone(), v.clone());
+            match lite::get_mut(&mut event, k) {
+                Some(old) => *old = v.clone(),
+                None => event.push((k.clone(), v.clone())),
+            }
         }
-        out.push(ParsedEvent {
-            event: Some(event),
-            text: p.to_string(),
+        out.push(ParsedEvent::Decoded {
+            event,
+            text: Cow::Owned(text),
             whole: false,
         });
     }

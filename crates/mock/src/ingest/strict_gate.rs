@@ -20,11 +20,11 @@ pub(crate) fn check(
     let mut problems: Vec<Problem> = Vec::new();
     if mode != StrictMode::Off {
         for (i, e) in events.iter().enumerate() {
-            let event = e.object().map_err(|msg| {
-                let msg = format!("Error parsing events body: {msg}");
-                Box::new(Outcome::reject(StatusCode::BAD_REQUEST, &msg, msg.clone()))
-            })?;
-            strict::check_event(&event, i, api_key, channel, &mut problems);
+            e.with_object(|event| strict::check_event(event, i, api_key, channel, &mut problems))
+                .map_err(|msg| {
+                    let msg = format!("Error parsing events body: {msg}");
+                    Box::new(Outcome::reject(StatusCode::BAD_REQUEST, &msg, msg.clone()))
+                })?;
         }
     }
     let errors: Vec<&Problem> = problems
