@@ -10,6 +10,10 @@ use axum::http::Request;
 use tower::ServiceExt;
 use usermaven_mock::{app, MockConfig, MockState, StrictMode};
 
+/// `usermaven-actions` (which runs the mock) allocates with mimalloc; count with it too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BODY: &str = include_str!("../benches/track-body.json");
 
 fn main() {

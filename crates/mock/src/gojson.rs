@@ -93,6 +93,19 @@ struct Parser<'a> {
     span_start: usize,
 }
 
+/// Bytes that end the plain run of a string: the closing quote, a backslash, a control byte.
+static STRING_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\r' | b'\n')
 }
@@ -339,12 +352,12 @@ impl<'a> Parser<'a> {
         // Fast path (most strings): plain bytes up to the closing quote, valid UTF-8, borrowed
         // from the input. Anything else continues below from the first byte that needs a look.
         let rest: &'a [u8] = &self.input[self.pos..];
-        // The first quote or backslash (memchr), then whether a control byte comes before it.
-        let plain = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-        let plain = rest[..plain]
+        // A table lookup per byte: event strings are short (a few to a hundred bytes), where
+        // this beat `memchr2` plus a control-byte scan by half (callgrind, ingest_count).
+        let plain = rest
             .iter()
-            .position(|&c| c < 0x20)
-            .unwrap_or(plain);
+            .position(|&c| STRING_SPECIAL[usize::from(c)])
+            .unwrap_or(rest.len());
         if rest.get(plain) == Some(&b'"') {
             // Both ends are ASCII bytes, hence character boundaries of `text`.
             let s = match self.text {
