@@ -57,7 +57,7 @@ impl Stats {
         self.requests += 1;
         bump(&mut self.by_outcome, outcome);
         match status {
-            Some(s) => bump(&mut self.by_status, &s.to_string()),
+            Some(s) => bump(&mut self.by_status, itoa::Buffer::new().format(s)),
             None => bump(&mut self.by_status, "none"),
         }
     }

@@ -25,12 +25,18 @@ impl EventStore {
     }
 
     /// Appends an event (its id must exceed every retained id), evicting the oldest if full.
-    pub(crate) fn push(&mut self, event: Arc<StoredEvent>) {
-        if self.events.len() >= self.max {
-            self.events.pop_front();
+    /// Adds `event`; returns the one retention evicted, for the caller to drop after it lets go
+    /// of the lock.
+    #[must_use]
+    pub(crate) fn push(&mut self, event: Arc<StoredEvent>) -> Option<Arc<StoredEvent>> {
+        let evicted = if self.events.len() >= self.max {
             self.evicted += 1;
-        }
+            self.events.pop_front()
+        } else {
+            None
+        };
         self.events.push_back(event);
+        evicted
     }
 
     pub(crate) fn clear(&mut self) {

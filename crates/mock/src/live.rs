@@ -138,7 +138,7 @@ pub(crate) fn status(state: &MockState) -> Value {
         "retained_events": stats.retained_events,
         "requests": stats.requests,
         "faults_injected": stats.faults_injected,
-        "strict": inner.strict,
+        "strict": state.strict(),
         "pending_faults": inner.script.iter().map(|(f, n)| json!({"fault": f.label(), "times": n})).collect::<Vec<_>>(),
         "random_faults": inner.random.as_ref().map(|(_, p)| serde_json::to_value(p).unwrap_or(Value::Null)),
         "loopback": state.admin().loopback(),

@@ -2,6 +2,7 @@
 //! random faults, the store file.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::broadcast;
@@ -22,6 +23,14 @@ pub struct MockState {
 
 pub(crate) struct Shared {
     pub(crate) config: MockConfig,
+    /// The strict mode, read by every request without the lock ([`StrictMode`] as `u8`).
+    strict: AtomicU8,
+    /// The next request id. Taken without the lock unless faults are armed (then under it, so
+    /// that ids and fault draws keep one order).
+    next_request_id: AtomicU64,
+    /// Scripted or random faults may be pending: requests take the lock to draw one. Set under
+    /// the lock when faults are armed, cleared under it when the last one is used up.
+    faults_armed: AtomicBool,
     /// What redaction removes from the journal (see `ingest::redact`).
     secrets: Vec<String>,
     pub(crate) inner: Mutex<Inner>,
@@ -33,7 +42,6 @@ pub(crate) struct Shared {
 }
 
 pub(crate) struct Inner {
-    pub(crate) strict: StrictMode,
     pub(crate) events: EventStore,
     /// The journal by request id (ids are given before processing, records are added after, so
     /// a map keeps them in id order); the smallest ids are evicted beyond `max_requests`.
@@ -41,7 +49,6 @@ pub(crate) struct Inner {
     pub(crate) faults_log: VecDeque<FaultRecord>,
     pub(crate) stats: Stats,
     pub(crate) next_event_id: u64,
-    pub(crate) next_request_id: u64,
     pub(crate) script: VecDeque<(Fault, u32)>,
     pub(crate) random: Option<(SplitMix64, RandomFaults)>,
     pub(crate) store: Option<StoreFile>,
@@ -94,14 +101,15 @@ impl MockState {
         let (notices, _) = broadcast::channel(1024);
         Ok(Self {
             shared: Arc::new(Shared {
+                strict: AtomicU8::new(config.strict as u8),
+                next_request_id: AtomicU64::new(next_request_id),
+                faults_armed: AtomicBool::new(false),
                 inner: Mutex::new(Inner {
-                    strict: config.strict,
                     events,
                     requests: BTreeMap::new(),
                     faults_log: VecDeque::new(),
                     stats,
                     next_event_id,
-                    next_request_id,
                     script: VecDeque::new(),
                     random: None,
                     store,
@@ -230,12 +238,37 @@ impl MockState {
     }
 
     pub fn strict(&self) -> StrictMode {
-        self.lock().strict
+        match self.shared.strict.load(Ordering::Relaxed) {
+            x if x == StrictMode::Off as u8 => StrictMode::Off,
+            x if x == StrictMode::Warn as u8 => StrictMode::Warn,
+            _ => StrictMode::Reject,
+        }
     }
 
     pub fn set_strict(&self, mode: StrictMode) {
-        self.lock().strict = mode;
+        self.shared.strict.store(mode as u8, Ordering::Relaxed);
         self.changed();
+    }
+
+    /// The id of a new ingestion request and the fault that hits it, if any (the script first,
+    /// then the dice). No lock while no fault is armed.
+    pub(crate) fn next_request(&self) -> (u64, Option<Chosen>) {
+        let shared = &self.shared;
+        if !shared.faults_armed.load(Ordering::Acquire) {
+            return (shared.next_request_id.fetch_add(1, Ordering::Relaxed), None);
+        }
+        let mut inner = self.lock();
+        let id = shared.next_request_id.fetch_add(1, Ordering::Relaxed);
+        let chosen = inner.choose_fault();
+        if inner.script.is_empty() && inner.random.is_none() {
+            shared.faults_armed.store(false, Ordering::Release);
+        }
+        (id, chosen)
+    }
+
+    /// A new request id for a request that draws no fault (rejected before the fault step).
+    pub(crate) fn next_request_id(&self) -> u64 {
+        self.shared.next_request_id.fetch_add(1, Ordering::Relaxed)
     }
 
     /// The next `n` ingestion requests get `status` without being processed.
@@ -251,14 +284,20 @@ impl MockState {
     /// The next `n` ingestion requests get `fault` (after any already scripted).
     pub fn inject_n(&self, fault: Fault, n: u32) {
         if n > 0 {
-            self.lock().script.push_back((fault, n));
+            let mut inner = self.lock();
+            inner.script.push_back((fault, n));
+            self.shared.faults_armed.store(true, Ordering::Release);
+            drop(inner);
             self.changed();
         }
     }
 
     /// Random faults from a seeded generator, used when no scripted fault is pending.
     pub fn set_random_faults(&self, seed: u64, probs: RandomFaults) {
-        self.lock().random = Some((SplitMix64::new(seed), probs));
+        let mut inner = self.lock();
+        inner.random = Some((SplitMix64::new(seed), probs));
+        self.shared.faults_armed.store(true, Ordering::Release);
+        drop(inner);
         self.changed();
     }
 
@@ -273,6 +312,7 @@ impl MockState {
         let mut inner = self.lock();
         inner.script.clear();
         inner.random = None;
+        self.shared.faults_armed.store(false, Ordering::Release);
         drop(inner);
         self.changed();
     }
@@ -351,26 +391,35 @@ impl Inner {
         }
     }
 
-    /// Adds accepted events to the store and the counters.
-    pub(crate) fn keep(&mut self, events: Vec<StoredEvent>) -> Vec<Arc<StoredEvent>> {
-        events
+    /// Adds accepted events to the store and the counters. Returns them, and the events
+    /// retention evicted (drop those after letting go of the lock: freeing is not free).
+    pub(crate) fn keep(
+        &mut self,
+        events: Vec<StoredEvent>,
+    ) -> (Vec<Arc<StoredEvent>>, Vec<Arc<StoredEvent>>) {
+        let mut evicted = Vec::new();
+        let kept = events
             .into_iter()
             .map(|e| {
                 self.stats.count_event(e.event_type());
                 let e = Arc::new(e);
-                self.events.push(e.clone());
+                evicted.extend(self.events.push(e.clone()));
                 e
             })
-            .collect()
+            .collect();
+        (kept, evicted)
     }
 
-    /// Adds a journal entry (and counts it), evicting the oldest beyond `max_requests`.
-    pub(crate) fn journal(&mut self, record: RequestRecord) {
+    /// Adds a journal entry (and counts it). Returns the entry evicted beyond `max_requests`,
+    /// for the caller to drop after letting go of the lock.
+    #[must_use]
+    pub(crate) fn journal(&mut self, record: RequestRecord) -> Option<RequestRecord> {
         self.stats.count_request(&record.outcome, record.status);
         self.requests.insert(record.id, record);
-        while self.requests.len() > self.max_requests {
-            self.requests.pop_first();
+        if self.requests.len() > self.max_requests {
+            return self.requests.pop_first().map(|(_, r)| r);
         }
+        None
     }
 
     /// Logs an injected fault (and counts it), evicting the oldest beyond `max_requests`.

@@ -76,7 +76,8 @@ impl StoreFile {
                             max_event_id = max_event_id.max(e.id);
                             max_request_id = max_request_id.max(e.request_id);
                             stats.count_event(e.event_type());
-                            events.push(Arc::new(e));
+                            // Loading: nobody waits on a lock here.
+                            let _evicted = events.push(Arc::new(e));
                         }
                         // The last line of a file the mock was writing when it stopped.
                         Err(_) if !complete => torn = true,

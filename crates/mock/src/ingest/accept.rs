@@ -92,8 +92,9 @@ pub(crate) fn store(
         );
     }
     inner.next_event_id += stored.len() as u64;
-    let kept = inner.keep(stored);
+    let (kept, evicted) = inner.keep(stored);
     drop(inner);
+    drop(evicted);
     let ids: Vec<u64> = kept.iter().map(|e| e.id).collect();
     for e in kept {
         state.notify(Notice::Accepted(e));

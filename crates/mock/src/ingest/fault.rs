@@ -24,12 +24,7 @@ pub(crate) struct ConnAbort {
 /// Gives the request its journal id and draws its fault (script first, then the dice); an
 /// injected fault is logged and announced.
 pub(crate) fn assign(state: &MockState, path: &str) -> (u64, Option<Fault>) {
-    let (request_id, chosen) = {
-        let mut inner = state.lock();
-        let id = inner.next_request_id;
-        inner.next_request_id += 1;
-        (id, inner.choose_fault())
-    };
+    let (request_id, chosen) = state.next_request();
     let Some(chosen) = chosen else {
         return (request_id, None);
     };

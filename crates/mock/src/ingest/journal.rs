@@ -51,7 +51,8 @@ pub(crate) fn record(ctx: &Ctx, out: &Outcome, status: Option<u16>) {
         fault: ctx.fault.clone(),
         duration_us: micros(ctx.started.elapsed()),
     };
-    ctx.state.lock().journal(record);
+    let evicted = ctx.state.lock().journal(record);
+    drop(evicted);
     ctx.state.changed();
     if rejected {
         ctx.state.notify(Notice::Rejected {
@@ -81,13 +82,8 @@ pub(crate) async fn record_early(
         .unwrap_or_default();
     let response_body = String::from_utf8_lossy(&bytes).into_owned();
     let secrets = secrets(state, token);
-    let (token_source, request_id) = {
-        let (_, src) = extract_token(&head.query, &head.headers);
-        let mut inner = state.lock();
-        let id = inner.next_request_id;
-        inner.next_request_id += 1;
-        (src, id)
-    };
+    let (_, token_source) = extract_token(&head.query, &head.headers);
+    let request_id = state.next_request_id();
     let record = RequestRecord {
         id: request_id,
         received_at: now_rfc3339(),
@@ -107,7 +103,8 @@ pub(crate) async fn record_early(
         fault: None,
         duration_us: micros(started.elapsed()),
     };
-    state.lock().journal(record);
+    let evicted = state.lock().journal(record);
+    drop(evicted);
     state.changed();
     state.notify(Notice::Rejected {
         request_id,
