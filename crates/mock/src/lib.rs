@@ -28,6 +28,7 @@ mod admin;
 mod admin_token;
 mod counters;
 mod deep;
+mod event_keys;
 mod events;
 mod fields;
 mod gojson;

@@ -215,7 +215,7 @@ pub struct StoredEvent {
     /// Strict-mode findings (empty unless [`StrictMode::Warn`] or advice).
     pub warnings: Vec<Problem>,
     enriched: Enriched,
-    keys: EventKeys,
+    keys: crate::event_keys::EventKeys,
 }
 
 /// Where a stored event's enriched copy comes from.
@@ -229,53 +229,6 @@ enum Enriched {
     },
     /// Kept as compact JSON text.
     Text(Box<RawValue>),
-}
-
-/// The fields of an enriched event that filters and summaries read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct EventKeys {
-    event_type: Option<Box<str>>,
-    user_id: Option<Box<str>>,
-    anonymous_id: Option<Box<str>>,
-    company_id: Option<Box<str>>,
-    event_id: Option<Box<str>>,
-}
-
-impl EventKeys {
-    fn of(event: &[(std::borrow::Cow<'_, str>, crate::lite::Lite<'_>)]) -> Self {
-        use crate::fields::{pick, Fields};
-        use crate::lite::Lite;
-        const TOP: &[&str] = &[
-            "event_type",
-            "user",
-            "company",
-            "eventn_ctx_event_id",
-            "eventn_ctx",
-        ];
-        const USER: &[&str] = &["id", "anonymous_id"];
-        const ID: &[&str] = &["id"];
-        const CTX: &[&str] = &["event_id"];
-        let top = Fields::of(event, TOP);
-        let str_at = |v: Option<&Lite<'_>>| v.and_then(Lite::as_str).map(Box::from);
-        fn child<'e, 'a>(
-            v: Option<&'e Lite<'a>>,
-            names: &'static [&'static str],
-        ) -> Option<Fields<'e, 'a>> {
-            v.and_then(Lite::as_object).map(|m| Fields::of(m, names))
-        }
-        let user = child(pick!(top, TOP, "user"), USER);
-        let company = child(pick!(top, TOP, "company"), ID);
-        EventKeys {
-            event_type: str_at(pick!(top, TOP, "event_type")),
-            user_id: str_at(user.as_ref().and_then(|u| pick!(u, USER, "id"))),
-            anonymous_id: str_at(user.as_ref().and_then(|u| pick!(u, USER, "anonymous_id"))),
-            company_id: str_at(company.as_ref().and_then(|c| pick!(c, ID, "id"))),
-            event_id: str_at(pick!(top, TOP, "eventn_ctx_event_id")).or_else(|| {
-                let ctx = child(pick!(top, TOP, "eventn_ctx"), CTX)?;
-                str_at(pick!(ctx, CTX, "event_id"))
-            }),
-        }
-    }
 }
 
 /// The serialized form read back (store-file lines).
@@ -343,8 +296,8 @@ impl<'de> Deserialize<'de> for StoredEvent {
                     w.event.get().as_bytes(),
                     crate::gojson::Target::Event,
                 ) {
-                    Ok(crate::lite::Lite::Object(e)) => EventKeys::of(&e),
-                    _ => EventKeys::default(),
+                    Ok(crate::lite::Lite::Object(e)) => crate::event_keys::EventKeys::of(&e),
+                    _ => crate::event_keys::EventKeys::default(),
                 },
             );
         Ok(StoredEvent {
@@ -388,7 +341,7 @@ impl StoredEvent {
         warnings: Vec<Problem>,
         derive: Option<(Arc<EnrichInputs>, Option<String>)>,
     ) -> Self {
-        let keys = EventKeys::of(&event);
+        let keys = crate::event_keys::EventKeys::of(&event);
         let enriched = match derive {
             Some((inputs, generated)) => Enriched::Derived {
                 inputs,
@@ -442,24 +395,24 @@ impl StoredEvent {
     }
 
     pub fn event_type(&self) -> Option<&str> {
-        self.keys.event_type.as_deref()
+        self.keys.event_type()
     }
 
     pub fn user_id(&self) -> Option<&str> {
-        self.keys.user_id.as_deref()
+        self.keys.user_id()
     }
 
     pub fn anonymous_id(&self) -> Option<&str> {
-        self.keys.anonymous_id.as_deref()
+        self.keys.anonymous_id()
     }
 
     pub fn company_id(&self) -> Option<&str> {
-        self.keys.company_id.as_deref()
+        self.keys.company_id()
     }
 
     /// The collector's unique id (`eventn_ctx_event_id`, or `eventn_ctx.event_id`).
     pub fn event_id(&self) -> Option<&str> {
-        self.keys.event_id.as_deref()
+        self.keys.event_id()
     }
 
     /// The event's text as received, parsed again (at any depth: see [`StoredEvent::event`]).
@@ -517,16 +470,7 @@ impl StoredEvent {
                 .iter()
                 .map(|w| std::mem::size_of::<Problem>() + w.path.len() + w.message.len())
                 .sum::<usize>()
-            + [
-                &self.keys.event_type,
-                &self.keys.user_id,
-                &self.keys.anonymous_id,
-                &self.keys.company_id,
-                &self.keys.event_id,
-            ]
-            .iter()
-            .map(|k| k.as_deref().map_or(0, str::len))
-            .sum::<usize>()
+            + self.keys.heap_len()
     }
 }
 

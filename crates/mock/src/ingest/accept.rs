@@ -20,23 +20,19 @@ pub(crate) fn store(
     api_key: &str,
 ) -> Outcome {
     let state = &ctx.state;
-    let inputs = Arc::new(EnrichInputs {
-        channel,
-        rc: request_context(
-            &ctx.head,
-            events.iter().map(|e| {
-                e.with_object(|m| {
-                    crate::lite::get(m, "source_ip")
-                        .and_then(crate::lite::Lite::as_str)
-                        .map(str::to_owned)
-                })
-                .ok()
-                .flatten()
-            }),
-        ),
-        api_key: api_key.to_owned(),
-        now: ctx.received_at.clone(),
-    });
+    let rc = request_context(
+        &ctx.head,
+        events.iter().map(|e| {
+            e.with_object(|m| {
+                crate::lite::get(m, "source_ip")
+                    .and_then(crate::lite::Lite::as_str)
+                    .map(str::to_owned)
+            })
+            .ok()
+            .flatten()
+        }),
+    );
+    let inputs = Arc::new(EnrichInputs::new(channel, rc, api_key, &ctx.received_at));
     let mut problems = problems.into_iter().peekable();
     // Built outside the lock; ids are given under it, in arrival order.
     let mut stored: Vec<StoredEvent> = Vec::with_capacity(events.len());
@@ -49,8 +45,7 @@ pub(crate) fn store(
             }
         };
         stored.push({
-            let rc = &inputs.rc;
-            let generated = enrich(&mut event, channel, rc, api_key, &inputs.now, None);
+            let generated = enrich(&mut event, &inputs, None);
             // Findings come in event order.
             let mut warnings = Vec::new();
             while let Some(p) = problems.next_if(|p| p.index == i) {
@@ -99,7 +94,7 @@ pub(crate) fn store(
     for e in kept {
         state.notify(Notice::Accepted(e));
     }
-    let body = if inputs.rc.compliant {
+    let body = if inputs.compliant {
         "{\"status\":\"ok\"}".to_owned()
     } else {
         "{\"status\":\"ok\",\"delete_cookie\":true}".to_owned()

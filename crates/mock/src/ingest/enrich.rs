@@ -10,15 +10,14 @@ use super::Head;
 use crate::lite::{self, Entries, Lite};
 use crate::strict::Channel;
 
-/// `getRequestContext` in handlers/event.go.
+/// `getRequestContext` in handlers/event.go (what [`EnrichInputs::new`] packs).
 #[derive(Debug)]
 pub(crate) struct ReqContext {
     client_ip: String,
     user_agent: String,
     hashed_anonymous_id: String,
     jitsu_anonymous_id: String,
-    /// The visitor counts as compliant with the cookie policy (no `delete_cookie` in the answer).
-    pub(crate) compliant: bool,
+    compliant: bool,
 }
 
 /// `source_ips` are the events' `source_ip` strings in order (the first one found is used).
@@ -130,43 +129,42 @@ fn extract_event_id(event: &mut Entries<'_>) -> String {
 /// without an id gets `generated` when given (re-deriving a stored copy), else a new UUID,
 /// which is returned.
 ///
-/// The values it adds borrow from `rc`, `api_key` and `now` (no copies per event).
+/// The values it adds borrow from `inputs` (no copies per event).
 pub(crate) fn enrich<'a>(
     e: &mut Entries<'a>,
-    channel: Channel,
-    rc: &'a ReqContext,
-    api_key: &'a str,
-    now: &'a str,
+    inputs: &'a EnrichInputs,
     generated: Option<&str>,
 ) -> Option<String> {
     let text = |s: &'a str| Lite::String(Cow::Borrowed(s));
-    if !lite::contains_key(e, "source_ip") && !rc.client_ip.is_empty() {
-        lite::insert(e, "source_ip", text(&rc.client_ip));
+    let client_ip = inputs.get(Part::ClientIp);
+    if !lite::contains_key(e, "source_ip") && !client_ip.is_empty() {
+        lite::insert(e, "source_ip", text(client_ip));
     }
-    match channel {
+    match inputs.channel {
         Channel::S2s => {
             if !lite::contains_key(e, "src") {
                 lite::insert(e, "src", text("api"));
             }
         }
         Channel::Browser => {
-            if !rc.user_agent.is_empty() {
+            let user_agent = inputs.get(Part::UserAgent);
+            if !user_agent.is_empty() {
                 set_first_existing(
                     e,
                     &[&["eventn_ctx", "user_agent"], &["user_agent"]],
-                    text(&rc.user_agent),
+                    text(user_agent),
                 );
             }
         }
     }
-    if !rc.compliant {
+    if !inputs.compliant {
         set_first_existing(
             e,
             &[
                 &["eventn_ctx", "user", "anonymous_id"],
                 &["user", "anonymous_id"],
             ],
-            text(&rc.jitsu_anonymous_id),
+            text(inputs.get(Part::JitsuAnonymousId)),
         );
     }
     set_first_existing(
@@ -175,7 +173,7 @@ pub(crate) fn enrich<'a>(
             &["eventn_ctx", "user", "hashed_anonymous_id"],
             &["user", "hashed_anonymous_id"],
         ],
-        text(&rc.hashed_anonymous_id),
+        text(inputs.get(Part::HashedAnonymousId)),
     );
     let mut id = extract_event_id(e);
     let mut new_id = None;
@@ -196,32 +194,75 @@ pub(crate) fn enrich<'a>(
     );
     // The collector overwrites api_key with the request's token; the mock stores the token's
     // public part (the api key) so that no server token is ever stored.
-    lite::insert(e, "api_key", text(api_key));
+    lite::insert(e, "api_key", text(inputs.get(Part::ApiKey)));
     if !lite::contains_key(e, "_timestamp") {
-        lite::insert(e, "_timestamp", text(now));
+        lite::insert(e, "_timestamp", text(inputs.get(Part::Now)));
     }
     new_id
 }
 
+/// The strings of [`EnrichInputs`], in the order they are packed.
+#[derive(Clone, Copy)]
+enum Part {
+    ClientIp,
+    UserAgent,
+    HashedAnonymousId,
+    JitsuAnonymousId,
+    ApiKey,
+    Now,
+}
+
+const PARTS: usize = 6;
+
 /// Everything enrichment used besides the event's own text, shared by the events of one
 /// request: enough to derive a stored event's enriched copy again instead of keeping it.
+///
+/// It lives as long as the request's newest retained event, so its six strings are packed into
+/// one allocation.
 #[derive(Debug)]
 pub(crate) struct EnrichInputs {
     pub(crate) channel: Channel,
-    pub(crate) rc: ReqContext,
-    pub(crate) api_key: String,
-    pub(crate) now: String,
+    /// The visitor counts as compliant with the cookie policy (no `delete_cookie` in the answer).
+    pub(crate) compliant: bool,
+    text: Box<str>,
+    /// Where each [`Part`] ends in `text`.
+    ends: [usize; PARTS],
 }
 
 impl EnrichInputs {
+    /// `api_key` is the token's public part; `now` the request's receipt time.
+    pub(crate) fn new(channel: Channel, rc: ReqContext, api_key: &str, now: &str) -> Self {
+        let parts = [
+            rc.client_ip.as_str(),
+            &rc.user_agent,
+            &rc.hashed_anonymous_id,
+            &rc.jitsu_anonymous_id,
+            api_key,
+            now,
+        ];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0; PARTS];
+        for (end, p) in ends.iter_mut().zip(parts) {
+            text.push_str(p);
+            *end = text.len();
+        }
+        EnrichInputs {
+            channel,
+            compliant: rc.compliant,
+            text: text.into_boxed_str(),
+            ends,
+        }
+    }
+
+    fn get(&self, part: Part) -> &str {
+        let i = part as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
     /// Bytes its strings hold.
     pub(crate) fn heap_len(&self) -> usize {
-        self.rc.client_ip.len()
-            + self.rc.user_agent.len()
-            + self.rc.hashed_anonymous_id.len()
-            + self.rc.jitsu_anonymous_id.len()
-            + self.api_key.len()
-            + self.now.len()
+        self.text.len()
     }
 
     /// The enriched copy of `text` (an event object as received), or `None` if it does not
@@ -232,14 +273,7 @@ impl EnrichInputs {
         else {
             return None;
         };
-        enrich(
-            &mut e,
-            self.channel,
-            &self.rc,
-            &self.api_key,
-            &self.now,
-            generated,
-        );
+        enrich(&mut e, self, generated);
         Some(lite::into_map(e))
     }
 }
