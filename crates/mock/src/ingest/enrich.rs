@@ -40,7 +40,14 @@ pub(crate) fn request_context(
         }
     });
     let user_agent = header_str(&head.headers, "user-agent").to_owned();
-    let q = |name: &str| query_value(&head.query, |k| k == name, |_| true).unwrap_or_default();
+    // Both names hold "policy"; a key can only decode to one without it through a '%' escape.
+    let policies = head.query.contains("policy") || head.query.contains('%');
+    let q = |name: &str| {
+        policies
+            .then(|| query_value(&head.query, |k| k == name, |_| true))
+            .flatten()
+            .unwrap_or_default()
+    };
     // No MaxMind resolver here, so "comply" never finds the visitor compliant.
     let compliant = !matches!(q("cookie_policy").as_str(), "comply" | "strict");
     let mut ctx = md5::Context::new();

@@ -36,8 +36,14 @@ async fn empty_array_is_accepted_and_stores_nothing() {
 #[tokio::test]
 async fn cookie_policy_adds_delete_cookie() {
     let s = state(StrictMode::Off);
-    for policy in ["strict", "comply"] {
-        let uri = format!("{}&cookie_policy={policy}", s2s_uri());
+    // Go decodes query keys: `cookie%5Fpolicy` is `cookie_policy` too.
+    for (key, policy) in [
+        ("cookie_policy", "strict"),
+        ("cookie_policy", "comply"),
+        ("cookie%5Fpolicy", "strict"),
+        ("cookie%5fpolicy", "st%72ict"),
+    ] {
+        let uri = format!("{}&{key}={policy}", s2s_uri());
         let r = post(&s, &uri, event("pageview").to_string()).await;
         assert_eq!(
             r.body, r#"{"status":"ok","delete_cookie":true}"#,
