@@ -155,7 +155,10 @@ pub(crate) async fn event_detail(
     let Some(e) = inner.events.get(id).cloned() else {
         return not_found(format!("no event with id {id}"));
     };
-    let request = inner.requests.get(&e.request_id).cloned();
+    let request = inner
+        .requests
+        .get(e.request_id)
+        .map(crate::journal_store::Entry::record);
     let same_id: Vec<u64> = match e.event_id() {
         Some(eid) => inner
             .events

@@ -33,6 +33,7 @@ mod events;
 mod fields;
 mod gojson;
 mod ingest;
+mod journal_store;
 mod lite;
 mod live;
 mod model;

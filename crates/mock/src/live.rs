@@ -21,7 +21,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use crate::model::{RequestRecord, Severity, StoredEvent, Verdict};
+use crate::journal_store::Entry;
+use crate::model::{Severity, StoredEvent, Verdict};
 use crate::query::{self, EventParams, EventQuery};
 use crate::state::MockState;
 
@@ -112,18 +113,18 @@ pub(crate) struct RequestRow<'a> {
 }
 
 impl<'a> RequestRow<'a> {
-    pub(crate) fn of(r: &'a RequestRecord) -> Self {
+    pub(crate) fn of(r: &'a Entry) -> Self {
         RequestRow {
             id: r.id,
             received_at: &r.received_at,
-            method: &r.method,
-            path: &r.path,
-            query: &r.query,
+            method: r.method.as_str(),
+            path: r.path(),
+            query: r.query(),
             status: r.status,
-            outcome: &r.outcome,
+            outcome: r.outcome,
             reason: r.reason.as_deref(),
             fault: r.fault.as_ref().map(|f| f.label()),
-            events: r.event_ids.len(),
+            events: r.event_ids.clone().count(),
             body_len: r.body_len,
         }
     }
@@ -148,20 +149,20 @@ pub(crate) fn status(state: &MockState) -> Value {
 /// The newest rows for a first screen: events matching `q` and journal entries, oldest first.
 pub(crate) fn first_screen(state: &MockState, q: &EventQuery) -> Value {
     let events = query::newest(state, q, MAX_ROWS);
-    let mut requests: Vec<RequestRecord> = {
+    let mut requests: Vec<Value> = {
         let inner = state.lock();
         inner
             .requests
-            .values()
+            .iter()
             .rev()
             .take(MAX_ROWS)
-            .cloned()
+            .map(|r| serde_json::to_value(RequestRow::of(r)).unwrap_or(Value::Null))
             .collect()
     };
     requests.reverse();
     json!({
         "events": events.iter().map(|e| EventRow::of(e)).collect::<Vec<_>>(),
-        "requests": requests.iter().map(RequestRow::of).collect::<Vec<_>>(),
+        "requests": requests,
         "status": status(state),
     })
 }
@@ -197,7 +198,7 @@ impl Cursor {
                     let inner = self.state.lock();
                     self.requests_seen = inner.stats.requests;
                     let ev = inner.events.iter().next_back().map_or(0, |e| e.id);
-                    let rq = inner.requests.keys().next_back().copied().unwrap_or(0);
+                    let rq = inner.requests.last_id().unwrap_or(0);
                     (ev, rq)
                 };
                 self.sent = Some((ev, rq));
@@ -225,8 +226,7 @@ impl Cursor {
         let inner = self.state.lock();
         let reset = inner.stats.requests < self.requests_seen;
         self.requests_seen = inner.stats.requests;
-        let new_requests: Vec<&RequestRecord> =
-            inner.requests.range(rq + 1..).map(|(_, r)| r).collect();
+        let new_requests: Vec<&Entry> = inner.requests.since(rq).collect();
         let skipped_requests = new_requests.len().saturating_sub(MAX_ROWS);
         let requests: Vec<Value> = new_requests[skipped_requests..]
             .iter()

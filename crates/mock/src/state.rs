@@ -1,7 +1,7 @@
 //! Shared server state: the event store, the bounded request journal, counters, scripted and
 //! random faults, the store file.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -9,6 +9,7 @@ use tokio::sync::broadcast;
 
 use crate::counters::Stats;
 use crate::events::EventStore;
+use crate::journal_store::Entry;
 use crate::model::{
     EventSummary, Fault, FaultRecord, MockConfig, MockError, Notice, RandomFaults, RequestRecord,
     StoredEvent, StrictMode, Workspace,
@@ -45,7 +46,7 @@ pub(crate) struct Inner {
     pub(crate) events: EventStore,
     /// The journal by request id (ids are given before processing, records are added after, so
     /// a map keeps them in id order); the smallest ids are evicted beyond `max_requests`.
-    pub(crate) requests: BTreeMap<u64, RequestRecord>,
+    pub(crate) requests: crate::journal_store::Journal,
     pub(crate) faults_log: VecDeque<FaultRecord>,
     pub(crate) stats: Stats,
     pub(crate) next_event_id: u64,
@@ -106,7 +107,7 @@ impl MockState {
                 faults_armed: AtomicBool::new(false),
                 inner: Mutex::new(Inner {
                     events,
-                    requests: BTreeMap::new(),
+                    requests: crate::journal_store::Journal::new(config.max_requests),
                     faults_log: VecDeque::new(),
                     stats,
                     next_event_id,
@@ -188,22 +189,27 @@ impl MockState {
     pub fn event_summary(&self, id: u64) -> Option<EventSummary> {
         let inner = self.lock();
         let e = inner.events.get(id)?;
-        Some(e.summary(inner.requests.get(&e.request_id)))
+        Some(e.summary(inner.requests.get(e.request_id).map(Entry::record).as_ref()))
     }
 
     /// The summary of `event` (looked up in the journal).
     pub fn summarize(&self, event: &StoredEvent) -> EventSummary {
-        event.summary(self.lock().requests.get(&event.request_id))
+        let request = self
+            .lock()
+            .requests
+            .get(event.request_id)
+            .map(Entry::record);
+        event.summary(request.as_ref())
     }
 
     /// The request journal, oldest first (tokens redacted; the newest `max_requests`).
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.lock().requests.values().cloned().collect()
+        self.lock().requests.iter().map(Entry::record).collect()
     }
 
     /// A journal entry by request id.
     pub fn request(&self, id: u64) -> Option<RequestRecord> {
-        self.lock().requests.get(&id).cloned()
+        self.lock().requests.get(id).map(Entry::record)
     }
 
     /// The injected faults still in the log (the newest `max_requests`).
@@ -413,13 +419,9 @@ impl Inner {
     /// Adds a journal entry (and counts it). Returns the entry evicted beyond `max_requests`,
     /// for the caller to drop after letting go of the lock.
     #[must_use]
-    pub(crate) fn journal(&mut self, record: RequestRecord) -> Option<RequestRecord> {
-        self.stats.count_request(&record.outcome, record.status);
-        self.requests.insert(record.id, record);
-        if self.requests.len() > self.max_requests {
-            return self.requests.pop_first().map(|(_, r)| r);
-        }
-        None
+    pub(crate) fn journal(&mut self, entry: Entry) -> Option<Entry> {
+        self.stats.count_request(entry.outcome, entry.status);
+        self.requests.insert(entry)
     }
 
     /// Logs an injected fault (and counts it), evicting the oldest beyond `max_requests`.

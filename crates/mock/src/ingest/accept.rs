@@ -90,7 +90,11 @@ pub(crate) fn store(
     let (kept, evicted) = inner.keep(stored);
     drop(inner);
     drop(evicted);
-    let ids: Vec<u64> = kept.iter().map(|e| e.id).collect();
+    // Given under one lock, one after another.
+    let ids = match (kept.first(), kept.last()) {
+        (Some(first), Some(last)) => first.id..last.id + 1,
+        _ => 0..0,
+    };
     for e in kept {
         state.notify(Notice::Accepted(e));
     }

@@ -1,16 +1,18 @@
-//! The request journal: one redacted [`RequestRecord`] per ingestion-side request.
+//! The request journal: one redacted [`Entry`] per ingestion-side request.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use axum::body::Body;
 use axum::response::Response;
 
 use super::clock::now_rfc3339;
-use super::redact::{redact, redact_headers, redact_query, secrets};
+use super::redact::{redact, redact_query, redacted_header_lines, secrets};
 use super::respond::{with_headers, Outcome};
-use super::token::extract_token;
+use super::token::{extract_token, TokenSource};
 use super::{Ctx, Head};
-use crate::model::{Notice, RequestRecord};
+use crate::journal_store::{Entry, Fields, Texts};
+use crate::model::Notice;
 use crate::state::MockState;
 
 fn micros(d: std::time::Duration) -> u64 {
@@ -26,32 +28,42 @@ pub(crate) fn record(ctx: &Ctx, out: &Outcome, status: Option<u16>) {
     let rejected = out.outcome == "rejected";
     let logged_body = rejected.then(|| {
         let end = ctx.body.len().min(LOGGED_BODY_MAX);
-        redact(&String::from_utf8_lossy(&ctx.body[..end]), &secrets)
+        redact(&String::from_utf8_lossy(&ctx.body[..end]), &secrets).into_owned()
     });
-    let record = RequestRecord {
-        id: ctx.request_id,
-        received_at: ctx.received_at.clone(),
-        method: ctx.head.method.to_string(),
-        path: ctx.head.path.clone(),
-        query: redact_query(&ctx.head.query, &secrets),
-        headers: redact_headers(&ctx.head.headers, &secrets),
-        body_len: ctx.body.len(),
-        body: logged_body,
-        token_source: ctx.token_source.map(|s| s.label().to_owned()),
-        workspace: ctx.workspace,
-        status,
-        response_body: if status.is_some() {
-            redact(&out.response_body, &secrets)
-        } else {
-            String::new()
-        },
-        outcome: out.outcome.to_owned(),
-        reason: out.reason.as_ref().map(|r| redact(r, &secrets)),
-        event_ids: out.event_ids.clone(),
-        fault: ctx.fault.clone(),
-        duration_us: micros(ctx.started.elapsed()),
+    let query = redact_query(&ctx.head.query, &secrets);
+    let header_lines = redacted_header_lines(&ctx.head.headers, &secrets);
+    let response_body = if status.is_some() {
+        redact(&out.response_body, &secrets)
+    } else {
+        Cow::Borrowed("")
     };
-    let evicted = ctx.state.lock().journal(record);
+    let entry = Entry::new(
+        Fields {
+            id: ctx.request_id,
+            received_at: ctx.received_at.clone(),
+            method: ctx.head.method.clone(),
+            body_len: ctx.body.len(),
+            body: logged_body,
+            token_source: ctx.token_source.map(TokenSource::label),
+            workspace: ctx.workspace,
+            status,
+            outcome: out.outcome,
+            reason: out
+                .reason
+                .as_ref()
+                .map(|r| redact(r, &secrets).into_owned()),
+            event_ids: out.event_ids.clone(),
+            fault: ctx.fault.clone(),
+            duration_us: micros(ctx.started.elapsed()),
+        },
+        Texts {
+            path: &ctx.head.path,
+            query: &query,
+            header_lines: &header_lines,
+            response_body: &response_body,
+        },
+    );
+    let evicted = ctx.state.lock().journal(entry);
     drop(evicted);
     ctx.state.changed();
     if rejected {
@@ -59,7 +71,7 @@ pub(crate) fn record(ctx: &Ctx, out: &Outcome, status: Option<u16>) {
             request_id: ctx.request_id,
             path: ctx.head.path.clone(),
             status: out.status.as_u16(),
-            reason: redact(out.reason.as_deref().unwrap_or(""), &secrets),
+            reason: redact(out.reason.as_deref().unwrap_or(""), &secrets).into_owned(),
         });
     }
 }
@@ -84,26 +96,32 @@ pub(crate) async fn record_early(
     let secrets = secrets(state, token);
     let (_, token_source) = extract_token(&head.query, &head.headers);
     let request_id = state.next_request_id();
-    let record = RequestRecord {
-        id: request_id,
-        received_at: now_rfc3339(),
-        method: head.method.to_string(),
-        path: head.path.clone(),
-        query: redact_query(&head.query, &secrets),
-        headers: redact_headers(&head.headers, &secrets),
-        body_len: 0,
-        body: None,
-        token_source: token_source.map(|s| s.label().to_owned()),
-        workspace: None,
-        status: Some(status.as_u16()),
-        response_body: redact(&response_body, &secrets),
-        outcome: "rejected".to_owned(),
-        reason: Some(reason.to_owned()),
-        event_ids: Vec::new(),
-        fault: None,
-        duration_us: micros(started.elapsed()),
-    };
-    let evicted = state.lock().journal(record);
+    let query = redact_query(&head.query, &secrets);
+    let header_lines = redacted_header_lines(&head.headers, &secrets);
+    let entry = Entry::new(
+        Fields {
+            id: request_id,
+            received_at: now_rfc3339(),
+            method: head.method.clone(),
+            body_len: 0,
+            body: None,
+            token_source: token_source.map(TokenSource::label),
+            workspace: None,
+            status: Some(status.as_u16()),
+            outcome: "rejected",
+            reason: Some(reason.to_owned()),
+            event_ids: 0..0,
+            fault: None,
+            duration_us: micros(started.elapsed()),
+        },
+        Texts {
+            path: &head.path,
+            query: &query,
+            header_lines: &header_lines,
+            response_body: &redact(&response_body, &secrets),
+        },
+    );
+    let evicted = state.lock().journal(entry);
     drop(evicted);
     state.changed();
     state.notify(Notice::Rejected {

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 
 use super::token::query_pairs;
 use crate::state::MockState;
@@ -33,14 +33,15 @@ pub(crate) fn secrets<'a>(state: &'a MockState, token: &str) -> Cow<'a, [String]
     Cow::Owned(s)
 }
 
-pub(crate) fn redact(text: &str, secrets: &[String]) -> String {
+/// `text` with every secret replaced by `REDACTED` (borrowed when none occurs).
+pub(crate) fn redact<'a>(text: &'a str, secrets: &[String]) -> Cow<'a, str> {
     let mut out = Cow::Borrowed(text);
     for s in secrets {
         if s.len() <= out.len() && out.contains(s.as_str()) {
             out = Cow::Owned(out.replace(s.as_str(), "REDACTED"));
         }
     }
-    out.into_owned()
+    out
 }
 
 /// The query with `token` and `p_*` values replaced and secrets elsewhere redacted.
@@ -56,34 +57,60 @@ pub(crate) fn redact_query(query: &str, secrets: &[String]) -> String {
         let v = if k == "token" || k.starts_with("p_") {
             "REDACTED".to_owned()
         } else {
-            redact(&v, secrets)
+            redact(&v, secrets).into_owned()
         };
         ser.append_pair(&k, &v);
     }
     ser.finish()
 }
 
-/// Headers as text; credential headers replaced, secrets elsewhere redacted.
-pub(crate) fn redact_headers(headers: &HeaderMap, secrets: &[String]) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(k, v)| {
-            let name = k.as_str().to_owned();
-            let value = if matches!(
-                name.as_str(),
-                "x-auth-token" | "api_key" | "authorization" | "cookie"
-            ) {
-                "REDACTED".to_owned()
+/// Headers whose values are credentials whatever they hold.
+fn is_credential(name: &str) -> bool {
+    matches!(
+        name,
+        "x-auth-token" | "api_key" | "authorization" | "cookie"
+    )
+}
+
+/// One header value as text (lossy when not visible ASCII).
+fn header_text(v: &HeaderValue) -> Cow<'_, str> {
+    match v.to_str() {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(v.as_bytes()),
+    }
+}
+
+/// Headers as `name: value\n` lines (names never hold `:`, values never a line break);
+/// credential headers replaced, secrets elsewhere redacted.
+pub(crate) fn redacted_header_lines(headers: &HeaderMap, secrets: &[String]) -> String {
+    let lines = |redact_values: bool| {
+        let mut out = String::new();
+        for (k, v) in headers {
+            out.push_str(k.as_str());
+            out.push_str(": ");
+            if is_credential(k.as_str()) {
+                out.push_str("REDACTED");
+            } else if redact_values {
+                out.push_str(&redact(&header_text(v), secrets));
             } else {
-                match v.to_str() {
-                    // Visible ASCII (nearly every header): checked in place.
-                    Ok(text) => redact(text, secrets),
-                    Err(_) => redact(&String::from_utf8_lossy(v.as_bytes()), secrets),
-                }
-            };
-            (name, value)
-        })
-        .collect()
+                out.push_str(&header_text(v));
+            }
+            out.push('\n');
+        }
+        out
+    };
+    let plain = lines(false);
+    // A secret inside a value is inside the lines; in nearly every request none is, and one
+    // search per secret over all the lines settles it. Otherwise each value is redacted on its
+    // own (a match across a line break or in a name is not one).
+    if secrets
+        .iter()
+        .any(|s| s.len() <= plain.len() && plain.contains(s.as_str()))
+    {
+        lines(true)
+    } else {
+        plain
+    }
 }
 
 #[cfg(test)]
@@ -97,7 +124,7 @@ mod tests {
             let v = if k == "token" || k.starts_with("p_") {
                 "REDACTED".to_owned()
             } else {
-                redact(&v, secrets)
+                redact(&v, secrets).into_owned()
             };
             ser.append_pair(&k, &v);
         }
@@ -121,5 +148,32 @@ mod tests {
         ] {
             assert_eq!(redact_query(q, &secrets), general(q, &secrets), "{q}");
         }
+    }
+
+    #[test]
+    fn header_lines_redact_values_credentials_and_nothing_else() {
+        let secrets = vec!["KEY.SECRET".to_string(), "SECRET".to_string()];
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("127.0.0.1"));
+        h.insert("x-note", HeaderValue::from_static("a KEY.SECRET b SECRET"));
+        h.insert("authorization", HeaderValue::from_static("Bearer anything"));
+        h.insert("x-secret", HeaderValue::from_static("plain: value"));
+        h.insert(
+            "x-bytes",
+            HeaderValue::from_bytes(b"caf\xe9").expect("obs-text"),
+        );
+        assert_eq!(
+            redacted_header_lines(&h, &secrets),
+            "host: 127.0.0.1\nx-note: a REDACTED b REDACTED\nauthorization: REDACTED\n\
+             x-secret: plain: value\nx-bytes: caf\u{fffd}\n"
+        );
+        // No secret in any value: the one-pass answer.
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("127.0.0.1"));
+        h.insert("cookie", HeaderValue::from_static("s=1"));
+        assert_eq!(
+            redacted_header_lines(&h, &secrets),
+            "host: 127.0.0.1\ncookie: REDACTED\n"
+        );
     }
 }

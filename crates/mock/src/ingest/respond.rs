@@ -40,7 +40,8 @@ pub(crate) struct Outcome {
     /// `accepted`, `rejected` or `fault`.
     pub(crate) outcome: &'static str,
     pub(crate) reason: Option<String>,
-    pub(crate) event_ids: Vec<u64>,
+    /// The ids of the events stored (consecutive).
+    pub(crate) event_ids: std::ops::Range<u64>,
 }
 
 impl Outcome {
@@ -57,7 +58,7 @@ impl Outcome {
             response_body: body,
             outcome,
             reason,
-            event_ids: Vec::new(),
+            event_ids: 0..0,
         }
     }
 
