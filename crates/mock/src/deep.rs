@@ -1,11 +1,11 @@
 //! Deeply nested JSON without stack overflows.
 //!
 //! Go's decoder accepts up to 10,000 levels of nesting, so the collector stores such events.
-//! The mock's own decoder ([`crate::gojson`]) is iterative, but a `serde_json::Value` is dropped,
-//! cloned, compared and serialized recursively, and so are the strict checks and the enrichment
-//! walks: 10,000 levels need far more than a 2 MiB tokio worker stack. Work on text that may be
-//! deep runs on a stack grown for its depth ([`on_stack_for`], crate `stacker`); shallow text
-//! (every ordinary event) runs where it is, at the cost of one `memchr` count of its brackets.
+//! The mock's own decoder ([`crate::gojson`]) is iterative, but its [`crate::lite::Lite`] values
+//! and `serde_json::Value`s are dropped, converted, cloned, compared and serialized recursively:
+//! 10,000 levels need far more than a 2 MiB tokio worker stack. Work on text that may be deep
+//! runs on a stack grown for its depth ([`on_stack_for`], crate `stacker`); shallow text (every
+//! ordinary event) runs where it is, at the cost of one `memchr` count of its brackets.
 
 use serde::Deserialize;
 use serde_json::Value;
