@@ -18,13 +18,28 @@ use crate::model::{Fault, RequestRecord};
 /// One journal entry (texts already redacted).
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub(crate) id: u64,
-    pub(crate) received_at: String,
-    pub(crate) method: Method,
+    pub(crate) meta: Meta,
     /// Path, query, the header lines (`name: value\n` each) and the response body, one after
     /// the other; `ends` says where each stops.
     text: Box<str>,
     ends: [usize; 4],
+}
+
+/// The texts of an [`Entry`], as the request path has them.
+pub(crate) struct Texts<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) query: &'a str,
+    /// `name: value\n` per header (names never hold `:`, values never hold a line break).
+    pub(crate) header_lines: &'a str,
+    pub(crate) response_body: &'a str,
+}
+
+/// What an [`Entry`] holds besides its texts.
+#[derive(Debug, Clone)]
+pub(crate) struct Meta {
+    pub(crate) id: u64,
+    pub(crate) received_at: String,
+    pub(crate) method: Method,
     pub(crate) body_len: usize,
     pub(crate) body: Option<String>,
     pub(crate) token_source: Option<&'static str>,
@@ -38,34 +53,8 @@ pub(crate) struct Entry {
     pub(crate) duration_us: u64,
 }
 
-/// The texts of an [`Entry`], as the request path has them.
-pub(crate) struct Texts<'a> {
-    pub(crate) path: &'a str,
-    pub(crate) query: &'a str,
-    /// `name: value\n` per header (names never hold `:`, values never hold a line break).
-    pub(crate) header_lines: &'a str,
-    pub(crate) response_body: &'a str,
-}
-
-/// The fields of an [`Entry`] besides its texts.
-pub(crate) struct Fields {
-    pub(crate) id: u64,
-    pub(crate) received_at: String,
-    pub(crate) method: Method,
-    pub(crate) body_len: usize,
-    pub(crate) body: Option<String>,
-    pub(crate) token_source: Option<&'static str>,
-    pub(crate) workspace: Option<usize>,
-    pub(crate) status: Option<u16>,
-    pub(crate) outcome: &'static str,
-    pub(crate) reason: Option<String>,
-    pub(crate) event_ids: Range<u64>,
-    pub(crate) fault: Option<Fault>,
-    pub(crate) duration_us: u64,
-}
-
 impl Entry {
-    pub(crate) fn new(f: Fields, t: Texts<'_>) -> Self {
+    pub(crate) fn new(meta: Meta, t: Texts<'_>) -> Self {
         let parts = [t.path, t.query, t.header_lines, t.response_body];
         let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
         let mut ends = [0; 4];
@@ -74,21 +63,9 @@ impl Entry {
             *end = text.len();
         }
         Entry {
-            id: f.id,
-            received_at: f.received_at,
-            method: f.method,
+            meta,
             text: text.into_boxed_str(),
             ends,
-            body_len: f.body_len,
-            body: f.body,
-            token_source: f.token_source,
-            workspace: f.workspace,
-            status: f.status,
-            outcome: f.outcome,
-            reason: f.reason,
-            event_ids: f.event_ids,
-            fault: f.fault,
-            duration_us: f.duration_us,
         }
     }
 
@@ -118,27 +95,28 @@ impl Entry {
 
     /// The public form.
     pub(crate) fn record(&self) -> RequestRecord {
+        let m = &self.meta;
         RequestRecord {
-            id: self.id,
-            received_at: self.received_at.clone(),
-            method: self.method.to_string(),
+            id: m.id,
+            received_at: m.received_at.clone(),
+            method: m.method.to_string(),
             path: self.path().to_owned(),
             query: self.query().to_owned(),
             headers: self
                 .headers()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
-            body_len: self.body_len,
-            body: self.body.clone(),
-            token_source: self.token_source.map(str::to_owned),
-            workspace: self.workspace,
-            status: self.status,
+            body_len: m.body_len,
+            body: m.body.clone(),
+            token_source: m.token_source.map(str::to_owned),
+            workspace: m.workspace,
+            status: m.status,
             response_body: self.response_body().to_owned(),
-            outcome: self.outcome.to_owned(),
-            reason: self.reason.clone(),
-            event_ids: self.event_ids.clone().collect(),
-            fault: self.fault.clone(),
-            duration_us: self.duration_us,
+            outcome: m.outcome.to_owned(),
+            reason: m.reason.clone(),
+            event_ids: m.event_ids.clone().collect(),
+            fault: m.fault.clone(),
+            duration_us: m.duration_us,
         }
     }
 }
@@ -166,7 +144,7 @@ impl Journal {
         let at = self
             .entries
             .iter()
-            .rposition(|e| e.id < entry.id)
+            .rposition(|e| e.meta.id < entry.meta.id)
             .map_or(0, |i| i + 1);
         self.entries.insert(at, entry);
         if self.entries.len() > self.max {
@@ -176,13 +154,13 @@ impl Journal {
     }
 
     pub(crate) fn get(&self, id: u64) -> Option<&Entry> {
-        let i = self.entries.partition_point(|e| e.id < id);
-        self.entries.get(i).filter(|e| e.id == id)
+        let i = self.entries.partition_point(|e| e.meta.id < id);
+        self.entries.get(i).filter(|e| e.meta.id == id)
     }
 
     /// Entries with an id greater than `id`, oldest first.
     pub(crate) fn since(&self, id: u64) -> impl DoubleEndedIterator<Item = &Entry> {
-        let start = self.entries.partition_point(|e| e.id <= id);
+        let start = self.entries.partition_point(|e| e.meta.id <= id);
         self.entries.range(start..)
     }
 
@@ -192,7 +170,7 @@ impl Journal {
     }
 
     pub(crate) fn last_id(&self) -> Option<u64> {
-        self.entries.back().map(|e| e.id)
+        self.entries.back().map(|e| e.meta.id)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -210,7 +188,7 @@ mod tests {
 
     fn entry(id: u64) -> Entry {
         Entry::new(
-            Fields {
+            Meta {
                 id,
                 received_at: "2026-01-01T00:00:00.000000Z".into(),
                 method: Method::POST,
@@ -267,13 +245,13 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(j.iter().map(|e| e.id).collect::<Vec<_>>(), [1, 2, 4]);
+        assert_eq!(j.iter().map(|e| e.meta.id).collect::<Vec<_>>(), [1, 2, 4]);
         let evicted = j.insert(entry(3)).expect("over the limit");
-        assert_eq!(evicted.id, 1);
-        assert_eq!(j.iter().map(|e| e.id).collect::<Vec<_>>(), [2, 3, 4]);
-        assert_eq!(j.since(2).map(|e| e.id).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(evicted.meta.id, 1);
+        assert_eq!(j.iter().map(|e| e.meta.id).collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(j.since(2).map(|e| e.meta.id).collect::<Vec<_>>(), [3, 4]);
         assert_eq!(
-            (j.get(3).map(|e| e.id), j.get(1).map(|e| e.id)),
+            (j.get(3).map(|e| e.meta.id), j.get(1).map(|e| e.meta.id)),
             (Some(3), None)
         );
         assert_eq!(j.last_id(), Some(4));

@@ -113,13 +113,14 @@ pub(crate) struct RequestRow<'a> {
 }
 
 impl<'a> RequestRow<'a> {
-    pub(crate) fn of(r: &'a Entry) -> Self {
+    pub(crate) fn of(e: &'a Entry) -> Self {
+        let r = &e.meta;
         RequestRow {
             id: r.id,
             received_at: &r.received_at,
             method: r.method.as_str(),
-            path: r.path(),
-            query: r.query(),
+            path: e.path(),
+            query: e.query(),
             status: r.status,
             outcome: r.outcome,
             reason: r.reason.as_deref(),
@@ -232,7 +233,7 @@ impl Cursor {
             .iter()
             .map(|r| serde_json::to_value(RequestRow::of(r)).unwrap_or(Value::Null))
             .collect();
-        let last_rq = new_requests.last().map_or(rq, |r| r.id);
+        let last_rq = new_requests.last().map_or(rq, |r| r.meta.id);
         let last_ev = inner.events.iter().next_back().map_or(ev, |e| e.id.max(ev));
         drop(inner);
         let skipped_events = events.len().saturating_sub(MAX_ROWS);

@@ -420,7 +420,8 @@ impl Inner {
     /// for the caller to drop after letting go of the lock.
     #[must_use]
     pub(crate) fn journal(&mut self, entry: Entry) -> Option<Entry> {
-        self.stats.count_request(entry.outcome, entry.status);
+        self.stats
+            .count_request(entry.meta.outcome, entry.meta.status);
         self.requests.insert(entry)
     }
 

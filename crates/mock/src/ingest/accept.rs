@@ -9,6 +9,7 @@ use super::enrich::{enrich, request_context, EnrichInputs};
 use super::parse::ParsedEvent;
 use super::respond::{error_body, Outcome, JSON_CT};
 use super::Ctx;
+use crate::lite::{self, Lite};
 use crate::model::{Notice, Problem, StoredEvent};
 use crate::strict::Channel;
 
@@ -24,8 +25,8 @@ pub(crate) fn store(
         &ctx.head,
         events.iter().map(|e| {
             e.with_object(|m| {
-                crate::lite::get(m, "source_ip")
-                    .and_then(crate::lite::Lite::as_str)
+                lite::get(m, "source_ip")
+                    .and_then(Lite::as_str)
                     .map(str::to_owned)
             })
             .ok()
@@ -52,7 +53,7 @@ pub(crate) fn store(
                 warnings.push(p);
             }
             #[cfg(debug_assertions)]
-            let enriched = serde_json::Value::Object(crate::lite::into_map(event.clone()));
+            let enriched = serde_json::Value::Object(lite::into_map(event.clone()));
             let e = StoredEvent::new(
                 0,
                 ctx.request_id,

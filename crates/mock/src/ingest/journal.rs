@@ -11,7 +11,7 @@ use super::redact::{redact, redact_query, redacted_header_lines, secrets};
 use super::respond::{with_headers, Outcome};
 use super::token::{extract_token, TokenSource};
 use super::{Ctx, Head};
-use crate::journal_store::{Entry, Fields, Texts};
+use crate::journal_store::{Entry, Meta, Texts};
 use crate::model::Notice;
 use crate::state::MockState;
 
@@ -38,7 +38,7 @@ pub(crate) fn record(ctx: &Ctx, out: &Outcome, status: Option<u16>) {
         Cow::Borrowed("")
     };
     let entry = Entry::new(
-        Fields {
+        Meta {
             id: ctx.request_id,
             received_at: ctx.received_at.clone(),
             method: ctx.head.method.clone(),
@@ -99,7 +99,7 @@ pub(crate) async fn record_early(
     let query = redact_query(&head.query, &secrets);
     let header_lines = redacted_header_lines(&head.headers, &secrets);
     let entry = Entry::new(
-        Fields {
+        Meta {
             id: request_id,
             received_at: now_rfc3339(),
             method: head.method.clone(),
