@@ -293,11 +293,29 @@ pub fn offset_instant(
 }
 
 /// V8 builds this RangeError message from the zone's UTF-8 bytes read as Latin-1, with NUL
-/// printed as a space: `"é"` (e + U+0301) reads `eÌ\u{81}`.
+/// printed as a space: `"é"` (e + U+0301) reads `eÌ\u{81}`. A lone surrogate (which a Rust
+/// string holds as its stand-in, [`usermaven_json::lone_surrogate_char`]) is written as the
+/// three bytes of its generalized UTF-8 (`\udfff` → `ED BF BF`, read `í¿¿`), as the reference
+/// prints it (fuzz target `reference`).
 fn v8_latin1(zone: &str) -> String {
-    zone.bytes()
-        .map(|b| if b == 0 { ' ' } else { char::from(b) })
-        .collect()
+    let mut out = String::with_capacity(zone.len());
+    let mut utf8 = [0u8; 4];
+    for c in zone.chars() {
+        let bytes: &[u8] = match usermaven_json::lone_surrogate_unit(c) {
+            Some(u) => &[
+                0xED,
+                0xA0 | ((u >> 6) & 0x1F) as u8,
+                0x80 | (u & 0x3F) as u8,
+            ],
+            None => c.encode_utf8(&mut utf8).as_bytes(),
+        };
+        out.extend(
+            bytes
+                .iter()
+                .map(|&b| if b == 0 { ' ' } else { char::from(b) }),
+        );
+    }
+    out
 }
 
 /// `Math.round`: halves go towards +∞.
@@ -458,6 +476,20 @@ mod tests {
             e.message,
             "Invalid time zone specified: Europe/Z\u{c3}\u{bc}rich "
         );
+    }
+
+    #[test]
+    fn a_lone_surrogate_reads_as_its_generalized_utf8() {
+        // The reference's message for `"timezone": "\ude9c"` and `"a\udfff"`.
+        let zone = format!("a{}", usermaven_json::lone_surrogate_char(0xDE9C));
+        let e = off(&zone, "2025-01-15T12:00:00Z").unwrap_err();
+        assert_eq!(
+            e.message,
+            "Invalid time zone specified: a\u{ed}\u{ba}\u{9c}"
+        );
+        let zone = usermaven_json::lone_surrogate_char(0xDFFF).to_string();
+        let e = off(&zone, "2025-01-15T12:00:00Z").unwrap_err();
+        assert_eq!(e.message, "Invalid time zone specified: \u{ed}\u{bf}\u{bf}");
     }
 
     #[test]
