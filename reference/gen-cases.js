@@ -806,6 +806,18 @@ const BASE = { track: baseTrack, identify: baseIdentify, group: baseGroup, page:
   action(g, 'track-invalid-directive-error', 'track', baseTrack, { mapping: { event: { '@path': 123 } } })
   action(g, 'track-two-directives-error', 'track', baseTrack, { mapping: { event: { '@path': '$.event', '@template': 'x' } } })
   action(g, 'track-unknown-directive-error', 'track', baseTrack, { mapping: { event: { '@nope': 'x' } } })
+  // AggregateError messages pass each problem's stack through clean-stack (backslashes become
+  // slashes, blank lines and node-internal frame lines go) and indent-string (every line start,
+  // after \r too): keys and values are the user's, so all of it shows.
+  action(g, 'track-error-key-backslash', 'track', baseTrack, { mapping: { event: { 'k\\': { '@path': 1 }, 'x\\y': { '@nope': 1 } } } })
+  action(g, 'track-error-value-backslash', 'track', baseTrack, {
+    mapping: { event: { '@merge': { objects: [], direction: 'a\\b\u0000' } } }
+  })
+  action(g, 'track-error-key-blank-lines', 'track', baseTrack, { mapping: { event: { 'k\n\n \t\n x': { '@path': 1 } } } })
+  action(g, 'track-error-key-carriage-return', 'track', baseTrack, { mapping: { event: { 'k\rv\u2028w': { '@path': 1 } } } })
+  action(g, 'track-error-key-frame-like', 'track', baseTrack, {
+    mapping: { event: { 'k\n at node.js:1:2 y': { '@path': 1 }, 'k\n  at (x) y': { '@path': 2 }, 'j at (x) y': { '@path': 3 } } }
+  })
   action(g, 'track-timezone-literal', 'track', baseTrack, { mapping: { event: p('$.event'), timezone: { '@literal': 'Asia/Kolkata' } } })
   action(g, 'track-url-literal', 'track', baseTrack, { mapping: { event: p('$.event'), url: 'https://mapped.example:8443/x' } })
   action(g, 'track-event-field-from-properties', 'track', patch(baseTrack, { properties: { event: 'from props' } }), { mapping: { event: p('$.properties.event') } })

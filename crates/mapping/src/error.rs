@@ -25,27 +25,11 @@ impl MappingError {
                 message: m.clone(),
                 errors: vec![m],
             },
-            VErr::Agg(ms) => {
-                let mut message = String::from("\n");
-                let mut first = true;
-                for m in &ms {
-                    for line in format!("ValidationError: {m}").split('\n') {
-                        if !first {
-                            message.push('\n');
-                        }
-                        first = false;
-                        if !line.trim().is_empty() {
-                            message.push_str("    ");
-                        }
-                        message.push_str(line);
-                    }
-                }
-                MappingError {
-                    name: "AggregateError",
-                    message,
-                    errors: ms,
-                }
-            }
+            VErr::Agg(ms) => MappingError {
+                name: "AggregateError",
+                message: crate::aggregate_message::aggregate_message(&ms),
+                errors: ms,
+            },
         }
     }
 

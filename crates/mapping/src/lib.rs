@@ -27,6 +27,7 @@
 //! `@liquid` runs on our own liquidjs-compatible engine ([`liquid`](crate::liquid) lists
 //! what differs from liquidjs).
 
+mod aggregate_message;
 mod compile;
 mod error;
 mod eval;
