@@ -815,6 +815,20 @@ const BASE = { track: baseTrack, identify: baseIdentify, group: baseGroup, page:
   })
   action(g, 'track-error-key-blank-lines', 'track', baseTrack, { mapping: { event: { 'k\n\n \t\n x': { '@path': 1 } } } })
   action(g, 'track-error-key-carriage-return', 'track', baseTrack, { mapping: { event: { 'k\rv\u2028w': { '@path': 1 } } } })
+  // removeUndefined copies what Array.isArray or realTypeOf(v) === 'object' accepts: reached
+  // through __proto__ or constructor.prototype, Object.prototype becomes {} and
+  // Array.prototype [] (then the schema sees an empty object or array).
+  action(g, 'track-root-proto', 'track', baseTrack, { mapping: { '@path': '$.__proto__' } })
+  action(g, 'group-root-constructor-prototype', 'group', baseGroup, { mapping: { '@path': '$.traits.constructor.prototype' } })
+  action(g, 'track-attributes-from-prototypes', 'track', patch(baseTrack, { properties: { items: [1, 2] } }), {
+    mapping: {
+      event: p('$.event'),
+      event_attributes: { o: { '@path': '$.__proto__' }, a: { '@path': '$.properties.items.__proto__' }, c: { '@path': '$.constructor.prototype' } }
+    }
+  })
+  action(g, 'track-utm-array-prototype', 'track', patch(baseTrack, { properties: { items: [1, 2] } }), {
+    mapping: { event: p('$.event'), utm: { '@path': '$.properties.items.constructor.prototype' } }
+  })
   action(g, 'track-error-key-frame-like', 'track', baseTrack, {
     mapping: { event: { 'k\n at node.js:1:2 y': { '@path': 1 }, 'k\n  at (x) y': { '@path': 2 }, 'j at (x) y': { '@path': 3 } } }
   })

@@ -9,7 +9,7 @@
 //! object or `null`, and is dropped otherwise ([`Object::assign`]). A replaced prototype stays
 //! visible to later lookups through [`usermaven_json::js::get`].
 
-use usermaven_json::js::{self, JsError};
+use usermaven_json::js::{self, Builtin, JsError, Proto};
 use usermaven_json::{write_js_string, Object, Str, Value};
 
 /// A resolved JS value. `Obj` entries are kept in JS enumeration order with unique keys,
@@ -230,10 +230,17 @@ fn is_object_or_null(v: &Value) -> bool {
 }
 
 /// `removeUndefined` of a plain value: objects copied by assignment, recursively.
+///
+/// It copies what `Array.isArray` or `realTypeOf(v) === 'object'` accepts, and two built-ins
+/// pass those tests: `Array.prototype` (an array, empty) maps to `[]`, `Object.prototype` (no
+/// own enumerable keys) is assigned into `{}` — so a mapping that reaches them through
+/// `__proto__` or `constructor.prototype` gives plain empty values, as the reference does.
 pub(crate) fn remove_undefined(v: &Value) -> Value {
     match v {
         Value::Object(o) => Value::Object(assign_copy(o, remove_undefined)),
         Value::Array(a) => Value::Array(a.iter().map(remove_undefined).collect()),
+        Value::Builtin(Builtin::Prototype(Proto::Object)) => Value::Object(Object::new()),
+        Value::Builtin(Builtin::Prototype(Proto::Array)) => Value::Array(Vec::new()),
         other => other.clone(),
     }
 }
