@@ -391,7 +391,18 @@ for (const fql of [
   '!match(event)',
   '\t type = "track"\n',
   'type\t=\t"track"',
-  'type = "track" and\nevent = "A"'
+  'type = "track" and\nevent = "A"',
+  // Dangling and doubled connectives: the reference's parser tolerates some, throws on others.
+  'type = "track" and',
+  'type = "track" or',
+  'and type = "track"',
+  'type = "track" and and type = "x"',
+  'type = "track" and or type = "x"',
+  'and',
+  'or',
+  'type = "track" )',
+  'type = "track" and (',
+  '((type = "track")'
 ]) {
   each(`errors ${JSON.stringify(fql)}`, fql, errEvent)
 }
