@@ -829,6 +829,18 @@ const BASE = { track: baseTrack, identify: baseIdentify, group: baseGroup, page:
   action(g, 'track-utm-array-prototype', 'track', patch(baseTrack, { properties: { items: [1, 2] } }), {
     mapping: { event: p('$.event'), utm: { '@path': '$.properties.items.constructor.prototype' } }
   })
+  // An undefined array item stays undefined until validation: ajv's coerceTypes 'array'
+  // unwraps a one-item array to it ("must be a string but it was undefined"); elsewhere
+  // JSON.stringify prints it as null.
+  action(g, 'track-timezone-undefined-item', 'track', baseTrack, { mapping: { event: p('$.event'), timezone: [p('$.nope')] } })
+  action(g, 'track-timezone-array-path-undefined', 'track', baseTrack, {
+    mapping: { event: p('$.event'), timezone: { '@arrayPath': ['$.properties', p('$.nope')] } }
+  })
+  action(g, 'track-screen-width-undefined-item', 'track', baseTrack, { mapping: { event: p('$.event'), screen: { width: [p('$.nope')], height: 2 } } })
+  action(g, 'track-attributes-undefined-items', 'track', baseTrack, {
+    mapping: { event: p('$.event'), event_attributes: { list: [p('$.nope'), 1, p('$.event')], one: [p('$.nope')], nested: { deeper: [[p('$.nope')]] } } }
+  })
+  action(g, 'track-timezone-null-item', 'track', baseTrack, { mapping: { event: p('$.event'), timezone: [null] } })
   action(g, 'track-error-key-frame-like', 'track', baseTrack, {
     mapping: { event: { 'k\n at node.js:1:2 y': { '@path': 1 }, 'k\n  at (x) y': { '@path': 2 }, 'j at (x) y': { '@path': 3 } } }
   })

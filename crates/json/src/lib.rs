@@ -200,16 +200,16 @@ impl Value {
         }
     }
 
-    /// Is this a value `JSON.stringify` leaves out of an object (a function)?
+    /// Is this a value `JSON.stringify` leaves out of an object (a function, `undefined`)?
     #[inline]
     pub fn is_skipped_member(&self) -> bool {
-        matches!(self, Value::Builtin(b) if b.is_callable())
+        matches!(self, Value::Builtin(b) if b.is_skipped_by_json())
     }
 
     /// JS truthiness (`!!value`).
     pub fn is_truthy(&self) -> bool {
         match self {
-            Value::Null => false,
+            Value::Null | Value::Builtin(js::Builtin::Undefined) => false,
             Value::Bool(b) => *b,
             Value::Number(n) => *n != 0.0 && !n.is_nan(),
             Value::String(s) => !s.is_empty(),
@@ -224,6 +224,7 @@ impl Value {
             Value::Bool(_) => "boolean",
             Value::Number(_) => "number",
             Value::String(_) => "string",
+            Value::Builtin(js::Builtin::Undefined) => "undefined",
             Value::Builtin(b) => {
                 if b.is_callable() {
                     "function"
@@ -255,7 +256,8 @@ impl Value {
                     if i > 0 {
                         out.push(',');
                     }
-                    if !item.is_null() {
+                    // `[null, undefined].join()` prints neither.
+                    if !item.is_null() && !matches!(item, Value::Builtin(js::Builtin::Undefined)) {
                         item.write_js_to_string(out);
                     }
                 }

@@ -167,7 +167,7 @@ fn write_property(out: &mut String, v: &Value, holder: Holder<'_>) -> bool {
             out.push(']');
         }
         Value::Object(o) => return write_object(out, o, holder),
-        Value::Builtin(b) if b.is_callable() => return false,
+        Value::Builtin(b) if b.is_skipped_by_json() => return false,
         Value::Builtin(b) => write_builtin_json(out, *b),
     }
     true
@@ -251,7 +251,7 @@ fn write_builtin_json(out: &mut String, b: Builtin) {
         Builtin::Prototype(Proto::String) => "\"\"",
         Builtin::Prototype(Proto::Number) => "0",
         Builtin::Prototype(Proto::Boolean) => "false",
-        Builtin::Function(_) | Builtin::Prototype(Proto::Function) => "null",
+        Builtin::Function(_) | Builtin::Prototype(Proto::Function) | Builtin::Undefined => "null",
     });
 }
 

@@ -48,7 +48,7 @@ pub(crate) fn resolve<'a>(node: &'a Node, payload: Option<&'a Value>, cx: &Cx) -
     }
 }
 
-/// `resolve(node, payload).into_value()`, without building the intermediate [`Resolved`] tree
+/// `resolve(node, payload).into_transform_value()`, without building the intermediate [`Resolved`] tree
 /// for the common shapes (objects of paths, `@if`, literals): the same values, errors
 /// and evaluation order.
 pub(crate) fn resolve_value(
@@ -73,7 +73,7 @@ pub(crate) fn resolve_value(
             Ok(Some(Value::Object(Object::from_unique_entries(out))))
         }
         Node::Dir(d) => match &**d {
-            Directive::Path(p) => Ok(p.lookup(payload)?.into_value()),
+            Directive::Path(p) => Ok(p.lookup(payload)?.into_transform_value()),
             Directive::Literal(n) => resolve_value(n, payload, cx),
             Directive::If {
                 cond,
@@ -83,9 +83,9 @@ pub(crate) fn resolve_value(
                 Some(branch) => resolve_value(branch, payload, cx),
                 None => Ok(None),
             },
-            _ => Ok(resolve(node, payload, cx)?.into_value()),
+            _ => Ok(resolve(node, payload, cx)?.into_transform_value()),
         },
-        Node::Arr(_) => Ok(resolve(node, payload, cx)?.into_value()),
+        Node::Arr(_) => Ok(resolve(node, payload, cx)?.into_transform_value()),
     }
 }
 

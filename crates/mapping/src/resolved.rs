@@ -80,13 +80,24 @@ impl<'a> Resolved<'a> {
     /// `undefined` array items become `null` (what `JSON.stringify` prints for them). A
     /// top-level `undefined` gives `None`.
     pub(crate) fn into_value(self) -> Option<Value> {
+        self.convert(Value::Null)
+    }
+
+    /// [`Resolved::into_value`] for what `transform()` returns: `undefined` array items stay
+    /// `undefined` ([`js::Builtin::Undefined`]), as the reference keeps them until validation.
+    pub(crate) fn into_transform_value(self) -> Option<Value> {
+        self.convert(Value::Builtin(Builtin::Undefined))
+    }
+
+    /// The conversion, `hole` standing for an `undefined` array item.
+    fn convert(self, hole: Value) -> Option<Value> {
         match self {
             Resolved::Undef => None,
             Resolved::Ref(v) => Some(remove_undefined(v)),
             Resolved::Val(v) => Some(remove_undefined(&v)),
             Resolved::Arr(a) => Some(Value::Array(
                 a.into_iter()
-                    .map(|v| v.into_value().unwrap_or(Value::Null))
+                    .map(|v| v.convert(hole.clone()).unwrap_or_else(|| hole.clone()))
                     .collect(),
             )),
             Resolved::Obj(o) => {
@@ -98,7 +109,7 @@ impl<'a> Resolved<'a> {
                         proto = v.into_payload().filter(is_object_or_null).or(proto);
                         continue;
                     }
-                    if let Some(v) = v.into_value() {
+                    if let Some(v) = v.convert(hole.clone()) {
                         out.push((k, v));
                     }
                 }

@@ -12,6 +12,7 @@ pub(crate) fn builtin_type(b: Builtin) -> Option<JsonType> {
     match b {
         Builtin::Prototype(Proto::Array) => Some(JsonType::Array),
         _ if b.is_callable() => None,
+        Builtin::Undefined => None,
         _ => Some(JsonType::Object),
     }
 }
@@ -69,7 +70,7 @@ fn unwrapped_matches(d: &Value, types: &[JsonType]) -> bool {
     if has(JsonType::Array) && has(JsonType::Object) {
         // `typeof data != "object"`
         let not_obj = !matches!(d, Value::Null | Value::Array(_) | Value::Object(_))
-            && !matches!(d, Value::Builtin(b) if !b.is_callable());
+            && !matches!(d, Value::Builtin(b) if builtin_type(*b).is_some());
         cond = if has(JsonType::Null) {
             not_obj
         } else {

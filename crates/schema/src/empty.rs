@@ -5,6 +5,7 @@
 //! are looked at; arrays only lose items, their object items are never cleaned (the reference
 //! filters the original items).
 
+use usermaven_json::js::Builtin;
 use usermaven_json::Value;
 
 use crate::compile::{Items, Node, Schema};
@@ -28,6 +29,12 @@ fn keep(value: &mut Value, schema: Option<&Schema>, is_root: bool) -> bool {
     }
     match value {
         Value::Array(items) => {
+            // `obj.filter(item => removeEmptyValues(item, schema.items) !== undefined)` when
+            // `schema.items` is truthy: an `undefined` item always goes (an items schema
+            // without `type`/`enum` returns it as it is), `null` and `""` by the item's type.
+            if !matches!(n.items, Items::None | Items::One(Schema::Bool(false))) {
+                items.retain(|item| !matches!(item, Value::Builtin(Builtin::Undefined)));
+            }
             if let Items::One(Schema::Node(item_schema)) = &n.items {
                 items.retain(|item| !scalar_removed(item, item_schema));
             }

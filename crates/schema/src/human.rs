@@ -42,6 +42,7 @@ pub(crate) fn humanize_type_of(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Number(_) => "a number",
         Value::Bool(_) => "a boolean",
+        Value::Builtin(usermaven_json::js::Builtin::Undefined) => "undefined",
         Value::Builtin(b) => match crate::coerce::builtin_type(*b) {
             None => "a function",
             Some(crate::compile::JsonType::Array) => "an array",

@@ -44,14 +44,26 @@ pub struct Func {
     pub ctor: Option<Proto>,
 }
 
-/// A built-in object: a function or a prototype.
+/// A built-in object: a function or a prototype; or JS `undefined` where a payload holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builtin {
     Function(Func),
     Prototype(Proto),
+    /// `undefined` as an array item of a mapped payload (`[{"@path": "$.missing"}]`): JS keeps
+    /// it there until validation, where ajv's `coerceTypes: 'array'` unwraps a one-item array
+    /// to it ("must be a string but it was undefined"); `JSON.stringify` prints it as `null`.
+    /// Only the payload conversion of a mapping's result makes one
+    /// (`usermaven-mapping`'s `transform`); a lookup never returns it.
+    Undefined,
 }
 
 impl Builtin {
+    /// What `JSON.stringify` leaves out (an object member) or prints as `null` (an array
+    /// item): functions and `undefined`.
+    pub fn is_skipped_by_json(self) -> bool {
+        self.is_callable() || self == Builtin::Undefined
+    }
+
     /// `typeof x === 'function'`.
     pub fn is_callable(self) -> bool {
         matches!(

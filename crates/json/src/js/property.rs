@@ -46,7 +46,8 @@ fn get_on<'a>(
     key: &str,
 ) -> Result<Option<Cow<'a, Value>>, JsError> {
     let proto = match holder {
-        Value::Null => return Ok(None),
+        // JS throws on both; callers stop at falsy values first.
+        Value::Null | Value::Builtin(Builtin::Undefined) => return Ok(None),
         Value::Object(o) => {
             if let Some(v) = o.get(key) {
                 return Ok(Some(Cow::Borrowed(v)));
@@ -134,6 +135,8 @@ fn member_value(m: Member, receiver: &Value) -> Result<Cow<'_, Value>, JsError> 
 fn prototype_of(value: &Value) -> Cow<'_, Value> {
     let p = match value {
         Value::Null => return Cow::Owned(Value::Null),
+        // JS throws reading anything of `undefined`; callers never get here with it.
+        Value::Builtin(Builtin::Undefined) => return Cow::Owned(Value::Null),
         Value::Object(o) => match o.proto() {
             None => Proto::Object,
             Some(p) => return Cow::Borrowed(p),
@@ -212,6 +215,7 @@ pub(crate) fn write_builtin_string(out: &mut String, b: Builtin) {
         Builtin::Prototype(Proto::Number) => out.push('0'),
         Builtin::Prototype(Proto::Boolean) => out.push_str("false"),
         Builtin::Prototype(Proto::Function) => out.push_str("function () { [native code] }"),
+        Builtin::Undefined => out.push_str("undefined"),
     }
 }
 
@@ -226,6 +230,7 @@ pub fn real_type_of(v: &Value) -> &'static str {
         Value::Object(_) => "object",
         Value::Builtin(Builtin::Function(_)) => "function",
         Value::Builtin(Builtin::Prototype(p)) => p.real_type(),
+        Value::Builtin(Builtin::Undefined) => "undefined",
     }
 }
 
