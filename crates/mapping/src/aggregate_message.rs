@@ -12,25 +12,12 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
+use usermaven_json::js::is_js_space;
 
-/// JS `\s` (WhiteSpace and LineTerminator): what `trim()`, `\s` and `^`/`$` see.
+/// JS `\s` (WhiteSpace and LineTerminator, [`is_js_space`]) as a regex class.
 const JS_SPACE: &str = r"[\t\n\x0B\x0C\r \u{A0}\u{1680}\u{2000}-\u{200A}\u{2028}\u{2029}\u{202F}\u{205F}\u{3000}\u{FEFF}]";
 /// JS `.` without the `s` flag.
 const JS_DOT: &str = r"[^\n\r\u{2028}\u{2029}]";
-
-fn is_js_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\n' | '\u{B}' | '\u{C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200A}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202F}'
-                | '\u{205F}'
-                | '\u{3000}'
-                | '\u{FEFF}'
-    )
-}
 
 fn is_line_terminator(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
