@@ -1181,6 +1181,16 @@ function require_defaults(name) {
   ]
   liquids.forEach(([n, t]) => transform(g, `liquid-${n}`, { v: { '@liquid': t } }, input))
   transform(g, 'liquid-date-now-fixed-clock', { v: { '@liquid': '{{ "now" | date: "%s" }}' } }, input, { now: '2030-12-31T23:59:59.000Z' })
+  // liquid `date` with a time zone: V8's name resolution and ICU's history (no backzone; names
+  // IANA dropped are kept, `Factory` is refused); an offset with seconds (local mean time)
+  // shifts the seconds and prints as fractional minutes.
+  const tzZones = ['Factory', 'EST5EDT', 'US/Pacific-New', 'Asia/Calcutta', 'europe/amsterdam', 'CET', 'WET', 'America/Nuuk', 'Canada/East-Saskatchewan', 'Europe/Zürich', 'Etc/GMT+5']
+  const tzDates = ['2024-06-15T12:00:00Z', '1950-06-15T12:00:00Z', '1900-01-01T00:00:00.700Z']
+  tzZones.forEach((z) =>
+    tzDates.forEach((d, i) =>
+      transform(g, `liquid-date-zone-${z.replace(/[^A-Za-z0-9]+/g, '-')}-${i}`, { v: { '@liquid': "{{ d | date: '%Y-%m-%d %H:%M:%S %z', tz }}" } }, { d, tz: z })
+    )
+  )
   // structure
   transform(g, 'nested-undefined-removed', { a: { b: p('$.missing'), c: { d: p('$.missing') } }, e: [p('$.missing'), 1] }, input)
   transform(g, 'array-mapping-elements', { list: [p('$.str'), { '@literal': null }, p('$.missing'), { x: p('$.num') }] }, input)

@@ -11,7 +11,7 @@
 //! `fixtures/cases/`; with `--check` they are compared with the committed files instead.
 //! `node reference/tz/gen-tz.js` reads the reference's own time-zone data (every name the
 //! bundled tz database ships, tried through ICU) and writes the zone table the destination
-//! compiles in (`crates/destination/src/tz/icu-zones.txt`) plus the `tz-names` and
+//! compiles in (`crates/tz/src/icu-zones.txt`) plus the `tz-names` and
 //! `tz-offsets` case groups.
 //! Node runs with `TZ=UTC` (the destination's timezone code depends on the process timezone).
 
@@ -48,7 +48,7 @@ const DEFINITION_FILE: &str = "destination-definition.json";
 const FQL_TREES_FILE: &str = "fql-trees.jsonl";
 /// The zone table `reference/tz/gen-tz.js` reads out of the reference's ICU, and where it lives.
 const TZ_TABLE_FILE: &str = "icu-zones.txt";
-const TZ_TABLE_PATH: &str = "crates/destination/src/tz/icu-zones.txt";
+const TZ_TABLE_PATH: &str = "crates/tz/src/icu-zones.txt";
 
 pub fn run(root: &Path, mode: Mode) -> Result<()> {
     let node_version = tool_version("node")?;

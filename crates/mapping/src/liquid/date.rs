@@ -374,15 +374,17 @@ fn parse_str(s: &str) -> Option<f64> {
     parse_iso(s).or_else(|| parse_legacy(s.trim()))
 }
 
+/// The zone's offset in minutes (west of UTC positive, as `getTimezoneOffset`) at `ms`, from
+/// the reference's ICU data ([`usermaven_tz`]: V8's name resolution, ICU without `backzone`).
+/// liquidjs subtracts two `toLocaleString` renderings, which hold seconds: an offset with
+/// seconds (local mean time, `+5:21:10`) gives fractional minutes, which `%z` then prints
+/// (`+0521.166666666666686`).
 fn zone_offset(name: &str, ms: f64) -> R<f64> {
-    let tz = match jiff::tz::TimeZone::get(name) {
-        Ok(tz) => tz,
-        Err(_) => return raw(format!("Invalid time zone specified: {name}")),
+    let Some(zone) = usermaven_tz::resolve_zone(name) else {
+        return raw(usermaven_tz::invalid_zone_message(name));
     };
-    let ts = jiff::Timestamp::from_millisecond(ms as i64).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    let secs = tz.to_offset(ts).seconds();
-    // liquidjs compares two minute-resolution local strings.
-    Ok(-(f64::from(secs) / 60.0).trunc())
+    let secs = zone.offset_at((ms / 1000.0).floor() as i64);
+    Ok(-(f64::from(secs) / 60.0))
 }
 
 fn parse_date(ctx: &Ctx<'_, '_>, v: &V<'_>, tz: &V<'_>) -> R<Option<LDate>> {
