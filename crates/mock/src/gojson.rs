@@ -46,18 +46,21 @@ pub(crate) fn decode(input: &[u8], target: Target) -> Result<Value, GoJsonError>
 
 /// [`decode`] into the borrowed form the request path reads ([`crate::lite`]).
 pub(crate) fn decode_lite(input: &[u8], target: Target) -> Result<Lite<'_>, GoJsonError> {
-    decode_with_spans(input, target).map(|(v, _)| v)
+    decode_with_spans(input, std::str::from_utf8(input).ok(), target).map(|(v, _)| v)
 }
 
 /// [`decode_lite`], plus the byte range of each element of a top-level array (for
-/// [`Target::EventSlice`]; empty otherwise), so each event can keep its own text.
-pub(crate) fn decode_with_spans(
-    input: &[u8],
+/// [`Target::EventSlice`]; empty otherwise), so each event can keep its own text. `text` is
+/// `input` as text when it is valid UTF-8 (`None` otherwise): the caller has checked it once
+/// and uses it too.
+pub(crate) fn decode_with_spans<'a>(
+    input: &'a [u8],
+    text: Option<&'a str>,
     target: Target,
-) -> Result<(Lite<'_>, Vec<std::ops::Range<usize>>), GoJsonError> {
+) -> Result<(Lite<'a>, Vec<std::ops::Range<usize>>), GoJsonError> {
     let mut p = Parser {
         input,
-        text: std::str::from_utf8(input).ok(),
+        text,
         pos: 0,
         depth: 0,
         type_error: None,

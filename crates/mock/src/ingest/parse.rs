@@ -102,16 +102,14 @@ pub(crate) fn events(
     })
 }
 
-/// The text of `bytes`, invalid UTF-8 replaced (checked with the fast validator first:
-/// `from_utf8_lossy` walks valid text chunk by chunk, several times slower).
-fn lossy(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
+/// `bytes` as text: `text` (`bytes` already checked as UTF-8), else with invalid UTF-8 replaced.
+fn text_of<'a>(bytes: &'a [u8], text: Option<&'a str>) -> Cow<'a, str> {
+    text.map_or_else(|| String::from_utf8_lossy(bytes), Cow::Borrowed)
 }
 
 fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent<'_>>, ParseError> {
+    // Checked once: the decoder slices its strings out of it and each event's text is a part.
+    let text = std::str::from_utf8(body).ok();
     let go = |e: GoJsonError| ParseError::Go(format!("error parsing HTTP body: {e}"));
     let Some(&first) = body.first() else {
         return Err(ParseError::Go("empty JSON body".into()));
@@ -124,7 +122,9 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent<'_>>
                     body.len()
                 )));
             }
-            let Lite::Object(obj) = gojson::decode_lite(body, Target::Event).map_err(go)? else {
+            let (Lite::Object(obj), _) =
+                gojson::decode_with_spans(body, text, Target::Event).map_err(go)?
+            else {
                 return Err(ParseError::Go(
                     "error parsing HTTP body: unexpected value".into(),
                 ));
@@ -132,7 +132,7 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent<'_>>
             Ok(expand_template(&obj).unwrap_or_else(|| {
                 vec![ParsedEvent::Decoded {
                     event: obj,
-                    text: lossy(body),
+                    text: text_of(body, text),
                     whole: true,
                 }]
             }))
@@ -146,7 +146,8 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent<'_>>
                 }
                 return items.into_iter().collect();
             }
-            let (items, spans) = gojson::decode_with_spans(body, Target::EventSlice).map_err(go)?;
+            let (items, spans) =
+                gojson::decode_with_spans(body, text, Target::EventSlice).map_err(go)?;
             let Lite::Array(items) = items else {
                 return Err(ParseError::Go(
                     "error parsing HTTP body: unexpected value".into(),
@@ -163,7 +164,8 @@ fn parse_body(body: &[u8], max_event_size: usize) -> Result<Vec<ParsedEvent<'_>>
                 .map(|(v, span)| match v {
                     Lite::Object(event) => Ok(ParsedEvent::Decoded {
                         event,
-                        text: lossy(&body[span]),
+                        // A span starts and ends at ASCII bytes: a part of `text` when it is.
+                        text: text_of(&body[span.clone()], text.and_then(|t| t.get(span))),
                         whole: true,
                     }),
                     _ => Err(ParseError::NullEvent),
