@@ -262,10 +262,9 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             oversize: e.request.body.len() > usermaven_sender::MAX_EVENT_BYTES,
             request: e.request,
             delivery: Delivery::NotSent {
-                reason: if report.endpoint_down {
-                    "the endpoint is unreachable".into()
-                } else {
-                    "shutdown before it was sent".into()
+                reason: match report.down_cause {
+                    Some(cause) => format!("the endpoint is {}", cause.state()),
+                    None => "shutdown before it was sent".into(),
                 },
             },
             batch_size: 0,
@@ -298,10 +297,11 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
 
     print_summary(&stats, &report, started.elapsed(), &dead);
-    if report.endpoint_down {
+    if let Some(cause) = report.down_cause {
         eprintln!(
-            "send: error: the endpoint {origin} is unreachable: every connection failed for {:?}; \
+            "send: error: the endpoint {origin} is {}: {cause} for {:?}; \
              sending stopped (requests not delivered are in the dead-letter file)",
+            cause.state(),
             args.down_timeout
         );
     }
