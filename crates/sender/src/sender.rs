@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use usermaven_destination::{Header, Request};
+use usermaven_request::{Header, Request};
 
 use crate::breaker::{Breaker, DownCause, Signal, SILENT_FOR};
 use crate::report::{Delivery, EventResult, Report};

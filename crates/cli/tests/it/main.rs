@@ -12,6 +12,7 @@
 //! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`, or a `scripted` endpoint that
 //!   stops answering), for good or for a while.
 //! - `shell`: `completions` and `man`.
+//! - `shared_flags`: every command that loads a configuration takes the same flags.
 //! - `mock_flags`: `mock --faults`, `--faults-file`, `--max-events` over loopback.
 //! - `mock_page`: `mock`'s start-up lines (the live page, the admin token beyond loopback).
 
@@ -26,6 +27,7 @@ mod mock_page;
 mod proxy;
 mod scripted;
 mod send;
+mod shared_flags;
 mod shell;
 mod snapshot_dir;
 
