@@ -56,6 +56,13 @@ pub(crate) struct SendArgs {
     /// nothing; at most the requests in flight are sent twice, with their event ids).
     #[arg(long, value_name = "FILE", conflicts_with = "replay")]
     pub(super) checkpoint: Option<PathBuf>,
+    /// With --checkpoint: how often acknowledgements are synced to disk (fsync of the
+    /// dead-letter file, then of the checkpoint). A power loss may take the acknowledgements of
+    /// the last interval from the checkpoint: those lines are sent again on resume, nothing is
+    /// lost; a dead-lettered line counts as acknowledged only once synced. 0: sync each batch
+    /// of acknowledgements before counting the next (no window, slower).
+    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration, requires = "checkpoint")]
+    pub(super) checkpoint_sync: Duration,
     /// Re-send the requests of a dead-letter file instead of reading events.
     #[arg(long, conflicts_with = "inputs")]
     pub(super) replay: Option<PathBuf>,
