@@ -94,10 +94,8 @@ impl Acks {
         );
         if !pending.is_empty() {
             if let Some(f) = self.dead_letter.get() {
-                if let Err(e) = f.sync_data() {
-                    // Not durable: these stay unacknowledged (resent on resume).
-                    return Err(e);
-                }
+                // Failing, these stay unacknowledged: resent on resume.
+                f.sync_data()?;
             }
             let mut cp = lock(&self.checkpoint);
             for seq in pending {
