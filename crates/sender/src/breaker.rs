@@ -105,8 +105,10 @@ pub(crate) enum Signal {
     Answered,
     /// The connection could not be made.
     Refused,
-    /// No response: timed out, or closed or reset after the request was sent.
-    NoAnswer,
+    /// No response within the timeout.
+    TimedOut,
+    /// The connection was closed or reset after the request was sent, before any response.
+    Closed,
     /// A retryable status, with its `Retry-After` (already capped) if any.
     Unavailable {
         status: u16,
@@ -120,7 +122,7 @@ impl Signal {
     fn failure(self) -> Option<DownCause> {
         match self {
             Signal::Refused => Some(DownCause::Refused),
-            Signal::NoAnswer => Some(DownCause::NoAnswer),
+            Signal::TimedOut | Signal::Closed => Some(DownCause::NoAnswer),
             Signal::Unavailable { status, .. } => Some(DownCause::Unavailable { status }),
             Signal::Answered | Signal::Unknown => None,
         }
@@ -323,7 +325,9 @@ impl Breaker {
                 }
                 s.last_failure = Some(cause);
                 s.refused |= signal == Signal::Refused;
-                let began = if signal == Signal::NoAnswer {
+                // Silence since the attempt was sent, for a timeout; otherwise the failure is
+                // news now.
+                let began = if signal == Signal::TimedOut {
                     started
                 } else {
                     now
@@ -446,7 +450,7 @@ mod tests {
         let b = Breaker::new(Duration::from_secs(5));
         for i in 0..10 {
             b.record(Signal::Refused, Permit::Normal, NOW(), i);
-            b.record(Signal::NoAnswer, Permit::Normal, NOW(), i + 100);
+            b.record(Signal::TimedOut, Permit::Normal, NOW(), i + 100);
             assert!(!b.record(Signal::Answered, Permit::Normal, NOW(), i));
             b.record(Signal::Unknown, Permit::Normal, NOW(), i);
         }
@@ -478,14 +482,14 @@ mod tests {
         // One request failing again and again (its body hangs the server, say): not an outage.
         for _ in 0..10 {
             tokio::time::advance(Duration::from_secs(1)).await;
-            assert!(!b.record(Signal::NoAnswer, Permit::Normal, NOW(), 7));
+            assert!(!b.record(Signal::TimedOut, Permit::Normal, NOW(), 7));
         }
         assert_eq!(b.admit().await, Some(Permit::Normal));
         assert!(!b.down().is_cancelled(), "never declared down while closed");
         // Two more requests fail the same way: three different ones, it opens. The run began
         // with the first failure, over the down-timeout ago, so the endpoint is down at once.
-        assert!(!b.record(Signal::NoAnswer, Permit::Normal, NOW(), 8));
-        assert!(b.record(Signal::NoAnswer, Permit::Normal, NOW(), 9));
+        assert!(!b.record(Signal::TimedOut, Permit::Normal, NOW(), 8));
+        assert!(b.record(Signal::TimedOut, Permit::Normal, NOW(), 9));
         assert_eq!(b.down_cause(), Some(DownCause::NoAnswer));
     }
 
@@ -524,7 +528,7 @@ mod tests {
         let within = Duration::from_secs(2);
         let _this = b.delivering();
         // No other delivery under way: nothing can tell, no wait.
-        b.record(Signal::NoAnswer, Permit::Normal, NOW(), 1);
+        b.record(Signal::TimedOut, Permit::Normal, NOW(), 1);
         let t = Instant::now();
         assert!(!b.settle(within).await);
         assert_eq!(t.elapsed(), Duration::ZERO);
@@ -537,8 +541,8 @@ mod tests {
             tokio::spawn(async move {
                 let started = NOW();
                 tokio::time::sleep(Duration::from_millis(300)).await;
-                b.record(Signal::NoAnswer, Permit::Normal, started, 2);
-                b.record(Signal::NoAnswer, Permit::Normal, started, 3);
+                b.record(Signal::TimedOut, Permit::Normal, started, 2);
+                b.record(Signal::TimedOut, Permit::Normal, started, 3);
             })
         };
         assert!(b.settle(within).await);
@@ -547,7 +551,7 @@ mod tests {
 
         // Closed again; a failure while another delivery gets an answer: its own.
         b.record(Signal::Answered, Permit::Probe, NOW(), 4);
-        b.record(Signal::NoAnswer, Permit::Normal, NOW(), 5);
+        b.record(Signal::TimedOut, Permit::Normal, NOW(), 5);
         let other = {
             let b = b.clone();
             tokio::spawn(async move {

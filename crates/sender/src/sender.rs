@@ -140,9 +140,13 @@ fn signal_of(result: &Result<Response, Failed>, retry_after_cap: Duration) -> Si
             ..
         }) => Signal::Refused,
         Err(Failed {
-            error: SendError::Timeout(_) | SendError::Transport(_),
+            error: SendError::Timeout(_),
             ..
-        }) => Signal::NoAnswer,
+        }) => Signal::TimedOut,
+        Err(Failed {
+            error: SendError::Transport(_),
+            ..
+        }) => Signal::Closed,
         Err(_) => Signal::Unknown,
     }
 }
@@ -507,7 +511,10 @@ impl Sender {
                 }
             };
             // A timeout, a connection closed without an answer, or a retryable status.
-            let outage_like = matches!(signal, Signal::NoAnswer | Signal::Unavailable { .. });
+            let outage_like = matches!(
+                signal,
+                Signal::TimedOut | Signal::Closed | Signal::Unavailable { .. }
+            );
             if outage_like && open {
                 // Part of an outage: no attempt spent; the breaker holds the request (and
                 // spaces its probes by any Retry-After).
