@@ -298,6 +298,15 @@ impl Breaker {
         if permit == Permit::Probe {
             s.probing = false;
         }
+        // What waiters act on; they are woken only when it changes (many requests may wait).
+        let watched = |s: &State| {
+            (
+                s.open,
+                s.failing_since.is_some(),
+                s.failures_in_a_row >= OPEN_AFTER,
+            )
+        };
+        let before = watched(&s);
         match (signal, signal.failure()) {
             (Signal::Answered, _) if s.failing_since.is_some_and(|since| started < since) => {}
             (Signal::Answered, _) => {
@@ -355,8 +364,45 @@ impl Breaker {
                 }
             }
         }
-        self.changed.notify_waiters();
+        if permit == Permit::Probe || watched(&s) != before {
+            self.changed.notify_waiters();
+        }
         s.open
+    }
+
+    /// Resolves once the breaker is open (or the endpoint down): a request waiting to retry
+    /// stops waiting then, and waits for a probe with the others instead. (A run of timeouts,
+    /// closes or retryable statuses opens it [`SILENT_FOR`] after it began, even if every
+    /// request is waiting meanwhile, e.g. for a long `Retry-After`.)
+    pub(crate) async fn opened(&self) {
+        loop {
+            let notified = self.changed.notified();
+            let wake_at = {
+                let mut s = self.lock();
+                let now = Instant::now();
+                self.open_if_due(&mut s, now);
+                if s.open || self.down.is_cancelled() {
+                    return;
+                }
+                match s.failing_since {
+                    Some(since)
+                        if s.failures_in_a_row >= OPEN_AFTER && since + SILENT_FOR > now =>
+                    {
+                        Some(since + SILENT_FOR)
+                    }
+                    _ => None,
+                }
+            };
+            match wake_at {
+                Some(at) => {
+                    tokio::select! {
+                        _ = notified => {}
+                        _ = tokio::time::sleep_until(at) => {}
+                    }
+                }
+                None => notified.await,
+            }
+        }
     }
 
     /// After a failure recorded with the breaker closed that used up a request's last attempt

@@ -448,18 +448,16 @@ impl Sender {
             };
             attempts += 1;
             let started = tokio::time::Instant::now();
-            let result = {
-                let attempt = self.attempt(
-                    method.clone(),
-                    url,
-                    &request.headers,
-                    body.clone(),
-                    &scrubber,
-                );
-                tokio::select! {
-                    r = attempt => r,
-                    _ = hard.cancelled() => return Delivery::Interrupted { attempts, last_error: None },
-                }
+            let attempt = self.attempt(
+                method.clone(),
+                url,
+                &request.headers,
+                body.clone(),
+                &scrubber,
+            );
+            let result = tokio::select! {
+                r = attempt => r,
+                _ = hard.cancelled() => return Delivery::Interrupted { attempts, last_error: None },
             };
             let signal = signal_of(&result, cfg.retry_after_cap);
             let open = breaker.record(signal, permit, started, key);
@@ -522,8 +520,8 @@ impl Sender {
                 continue;
             }
             let Some(delay) = delays.next() else {
-                // The last attempt, unless the attempts under way elsewhere show the failure
-                // was the start of an outage.
+                // The last attempt, unless the other requests under way show the failure was
+                // the start of an outage.
                 let outage = outage_like
                     && tokio::select! {
                         o = breaker.settle(cfg.timeout.max(SILENT_FOR)) => o,
@@ -547,6 +545,8 @@ impl Sender {
             let delay = wait_at_least.unwrap_or(delay);
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
+                // The endpoint is failing every request: wait for a probe with the others.
+                _ = breaker.opened() => {}
                 _ = soft.cancelled() => return Delivery::Interrupted { attempts, last_error: Some(error) },
                 _ = breaker.down().cancelled() => return Delivery::GaveUp { attempts, last_error: unreachable() },
             }

@@ -266,7 +266,8 @@ fn an_endpoint_that_closes_without_answering_ends_the_run() {
 
 #[test]
 fn an_endpoint_answering_503_forever_ends_the_run() {
-    a_failing_endpoint_ends_the_run(Failure::Unavailable, "unavailable");
+    // Retry-After asks for an hour: honoured up to the down-timeout, no further.
+    a_failing_endpoint_ends_the_run(Failure::Unavailable(3600), "unavailable");
 }
 
 /// The same endpoints failing for 2 s only, within a 15 s down-timeout: everything is
@@ -314,5 +315,5 @@ fn an_endpoint_closing_for_a_while_loses_nothing() {
 
 #[test]
 fn an_endpoint_answering_503_for_a_while_loses_nothing() {
-    an_endpoint_back_in_time_loses_nothing(Failure::Unavailable);
+    an_endpoint_back_in_time_loses_nothing(Failure::Unavailable(1));
 }

@@ -17,8 +17,8 @@ pub enum Failure {
     Silent,
     /// Reads the request and closes the connection without an answer.
     Close,
-    /// Answers `503 Service Unavailable` with `Retry-After: 1`.
-    Unavailable,
+    /// Answers `503 Service Unavailable` with this `Retry-After` (seconds).
+    Unavailable(u32),
 }
 
 #[derive(Default)]
@@ -97,9 +97,9 @@ async fn serve(
             }
             failing
         };
-        let answer: &[u8] = match (failing, failure) {
-            (false, _) => b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{\"status\":\"ok\"}",
-            (true, Failure::Unavailable) => b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n",
+        let answer = match (failing, failure) {
+            (false, _) => "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{\"status\":\"ok\"}".to_string(),
+            (true, Failure::Unavailable(after)) => format!("HTTP/1.1 503 Service Unavailable\r\nretry-after: {after}\r\ncontent-length: 0\r\n\r\n"),
             (true, Failure::Close) => return,
             (true, Failure::Silent) => {
                 // Hold the connection until the client gives up on it.
@@ -108,7 +108,7 @@ async fn serve(
                 return;
             }
         };
-        if stream.write_all(answer).await.is_err() {
+        if stream.write_all(answer.as_bytes()).await.is_err() {
             return;
         }
     }
