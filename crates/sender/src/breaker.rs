@@ -24,9 +24,9 @@
 //! one of them at a time is let through as a probe, at growing intervals ([`FIRST_PROBE`]
 //! doubling to [`MAX_PROBE`]; never sooner than a probe's `Retry-After` asks). A probe that
 //! gets an answer closes the breaker and every waiting request goes on. When the failures have
-//! lasted [`Breaker::down_timeout`] since the first of them, the endpoint is declared down:
-//! every waiting and later request gives up at once ([`crate::SendError::Unreachable`]) and
-//! [`crate::Sender::run`] stops taking input. So from the endpoint failing to the run ending
+//! lasted [`crate::SenderConfig::down_timeout`] since the first of them, the endpoint is
+//! declared down: every waiting and later request gives up at once
+//! ([`crate::SendError::Unreachable`]) and [`crate::Sender::run`] stops taking input. So from the endpoint failing to the run ending
 //! takes about the down-timeout (plus, for timeouts, the one attempt in flight then), whatever
 //! the number of requests left or what `Retry-After` says.
 //!
@@ -35,7 +35,7 @@
 //! down-timeout loses nothing; refused connections never spend one. A failure recorded while
 //! the breaker is still closed does spend one (the endpoint may be answering everyone else);
 //! if it was the request's last, the request first waits, at most one per-attempt timeout (or
-//! [`SILENT_FOR`] if longer), for the other requests under way to tell ([`Breaker::settle`]):
+//! [`SILENT_FOR`] if longer), for the other requests under way to tell (`Breaker::settle`):
 //! if the breaker opens meanwhile, the failure was the outage's and the request waits with the
 //! others; if one of them is answered, or none is under way, it gives up.
 
