@@ -26,9 +26,10 @@
 //! gets an answer closes the breaker and every waiting request goes on. When the failures have
 //! lasted [`crate::SenderConfig::down_timeout`] since the first of them, the endpoint is
 //! declared down: every waiting and later request gives up at once
-//! ([`crate::SendError::Unreachable`]) and [`crate::Sender::run`] stops taking input. So from the endpoint failing to the run ending
-//! takes about the down-timeout (plus, for timeouts, the one attempt in flight then), whatever
-//! the number of requests left or what `Retry-After` says.
+//! ([`crate::SendError::Unreachable`]) and [`crate::Sender::run`] stops taking input. So from
+//! the endpoint failing to the run ending takes about the down-timeout (plus, for timeouts,
+//! the one attempt in flight then), whatever the number of requests left or what
+//! `Retry-After` says.
 //!
 //! Attempts: a failure that is part of an outage (the breaker is open once it is recorded)
 //! spends none of the request's `max_attempts`, so an endpoint that comes back within the

@@ -61,7 +61,13 @@ pub(crate) struct SendArgs {
     /// the last interval from the checkpoint: those lines are sent again on resume, nothing is
     /// lost; a dead-lettered line counts as acknowledged only once synced. 0: sync each batch
     /// of acknowledgements before counting the next (no window, slower).
-    #[arg(long, value_name = "DURATION", default_value = "100ms", value_parser = parse_duration, requires = "checkpoint")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "100ms",
+        value_parser = parse_duration,
+        requires = "checkpoint"
+    )]
     pub(super) checkpoint_sync: Duration,
     /// Re-send the requests of a dead-letter file instead of reading events.
     #[arg(long, conflicts_with = "inputs")]
