@@ -13,7 +13,7 @@ use super::params::EventParams;
 use crate::model::{EventQuery, Outcome, Since, StrictMode};
 use crate::store::{Stats, Store};
 
-pub(crate) async fn health(State(state): State<Store>) -> Json<Value> {
+pub(super) async fn health(State(state): State<Store>) -> Json<Value> {
     let (events, requests) = state.retained();
     Json(json!({
         "status": "ok",
@@ -25,7 +25,7 @@ pub(crate) async fn health(State(state): State<Store>) -> Json<Value> {
 /// `GET /__mock/events`: the filters of [`EventParams`]; `format=ndjson` streams the retained
 /// events one per line; `wait_for=N` (with `timeout_ms`, default 10 s) first waits until at least
 /// N events match, answering 408 with the count so far when the time is up.
-pub(crate) async fn list_events(
+pub(super) async fn list_events(
     State(state): State<Store>,
     Query(params): Query<EventParams>,
 ) -> Response {
@@ -109,7 +109,7 @@ fn parse_id(what: &str, id: &str) -> Result<u64, Box<Response>> {
     })
 }
 
-pub(crate) async fn get_event(State(state): State<Store>, Path(id): Path<String>) -> Response {
+pub(super) async fn get_event(State(state): State<Store>, Path(id): Path<String>) -> Response {
     let id = match parse_id("event", &id) {
         Ok(id) => id,
         Err(res) => return *res,
@@ -143,7 +143,7 @@ pub(crate) async fn event_detail(State(state): State<Store>, Path(id): Path<Stri
 }
 
 /// `GET /__mock/requests/{id}`: one journal entry.
-pub(crate) async fn get_request(State(state): State<Store>, Path(id): Path<String>) -> Response {
+pub(super) async fn get_request(State(state): State<Store>, Path(id): Path<String>) -> Response {
     let id = match parse_id("request", &id) {
         Ok(id) => id,
         Err(res) => return *res,
@@ -170,7 +170,7 @@ pub(crate) async fn duplicates(State(state): State<Store>) -> Json<Vec<Value>> {
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct RequestFilter {
+pub(super) struct RequestFilter {
     outcome: Option<String>,
 }
 
@@ -193,7 +193,7 @@ pub(crate) async fn requests(
 }
 
 /// `POST /__mock/faults`: arms a fault specification (see [`Store::apply_faults_json`]).
-pub(crate) async fn post_faults(State(state): State<Store>, body: Bytes) -> Response {
+pub(super) async fn post_faults(State(state): State<Store>, body: Bytes) -> Response {
     match state.apply_faults(&body) {
         Ok(()) => faults_view(&state).into_response(),
         Err(e) => bad_request(e),
@@ -211,25 +211,25 @@ fn faults_view(state: &Store) -> Json<Value> {
     }))
 }
 
-pub(crate) async fn get_faults(State(state): State<Store>) -> Json<Value> {
+pub(super) async fn get_faults(State(state): State<Store>) -> Json<Value> {
     faults_view(&state)
 }
 
-pub(crate) async fn delete_faults(State(state): State<Store>) -> Json<Value> {
+pub(super) async fn delete_faults(State(state): State<Store>) -> Json<Value> {
     state.clear_faults();
     faults_view(&state)
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct StrictBody {
+pub(super) struct StrictBody {
     mode: StrictMode,
 }
 
-pub(crate) async fn get_strict(State(state): State<Store>) -> Json<Value> {
+pub(super) async fn get_strict(State(state): State<Store>) -> Json<Value> {
     Json(json!({ "mode": state.strict() }))
 }
 
-pub(crate) async fn put_strict(State(state): State<Store>, body: Bytes) -> Response {
+pub(super) async fn put_strict(State(state): State<Store>, body: Bytes) -> Response {
     match serde_json::from_slice::<StrictBody>(&body) {
         Ok(b) => {
             state.set_strict(b.mode);

@@ -33,7 +33,7 @@ const COOKIE: &str = "usermaven_mock_admin";
 const QUERY: &str = "admin_token";
 
 /// The admin token and whether the server is reachable from other machines.
-pub(crate) struct AdminGuard<'s> {
+pub(super) struct AdminGuard<'s> {
     token: &'s str,
     /// Bound to a loopback address (the default).
     loopback: bool,
@@ -50,7 +50,7 @@ impl std::fmt::Debug for AdminGuard<'_> {
 
 /// Why a request was refused.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Refusal {
+pub(super) enum Refusal {
     /// A non-loopback `Host` on a loopback bind, without the token.
     ForeignHost,
     /// No token, or a wrong one.
@@ -101,7 +101,7 @@ impl<'s> AdminGuard<'s> {
     }
 
     /// Whether the token in `?admin_token=` is the right one (the page then sets the cookie).
-    pub(crate) fn query_opens(&self, query: &str) -> bool {
+    pub(super) fn query_opens(&self, query: &str) -> bool {
         self.query_token(query)
     }
 

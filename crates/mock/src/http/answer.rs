@@ -14,10 +14,10 @@ pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response 
         .into_response()
 }
 
-pub(crate) fn bad_request(message: impl Into<String>) -> Response {
+pub(super) fn bad_request(message: impl Into<String>) -> Response {
     error(StatusCode::BAD_REQUEST, message)
 }
 
-pub(crate) fn not_found(message: impl Into<String>) -> Response {
+pub(super) fn not_found(message: impl Into<String>) -> Response {
     error(StatusCode::NOT_FOUND, message)
 }

@@ -36,7 +36,7 @@ const MAX_ROWS: usize = 500;
 /// the request that [`crate::EventSummary`] (the detail view's form) copies, since a message can
 /// carry hundreds of rows.
 #[derive(Serialize)]
-pub(crate) struct EventRow<'a> {
+pub(super) struct EventRow<'a> {
     id: u64,
     request_id: u64,
     received_at: &'a str,
@@ -75,7 +75,7 @@ impl<'a> EventRow<'a> {
 
 /// One line of the page's request journal.
 #[derive(Serialize)]
-pub(crate) struct RequestRow<'a> {
+pub(super) struct RequestRow<'a> {
     id: u64,
     received_at: &'a str,
     method: &'a str,
@@ -126,7 +126,7 @@ pub(crate) fn status(state: &Store) -> Value {
 }
 
 /// The newest rows for a first screen: events matching `q` and journal entries, oldest first.
-pub(crate) fn first_screen(state: &Store, q: &EventQuery) -> Value {
+pub(super) fn first_screen(state: &Store, q: &EventQuery) -> Value {
     let events = state.newest(q, MAX_ROWS);
     let requests = state.newest_requests(MAX_ROWS, |r| {
         serde_json::to_value(RequestRow::of(r)).unwrap_or(Value::Null)

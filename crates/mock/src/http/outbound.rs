@@ -59,7 +59,7 @@ fn scrub_bytes(data: Bytes, secrets: &[Vec<u8>]) -> Bytes {
 }
 
 /// Middleware for the `/__mock/` data routes.
-pub(crate) async fn scrub(State(state): State<Store>, req: Request, next: Next) -> Response {
+pub(super) async fn scrub(State(state): State<Store>, req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let secrets = secrets(&state);
     let (mut parts, body) = res.into_parts();

@@ -74,7 +74,7 @@ fn with_page_headers(mut res: Response, content_type: &'static str) -> Response 
 }
 
 /// `GET /__mock` → `/__mock/`.
-pub(crate) async fn redirect_to_page(uri: Uri) -> Redirect {
+pub(super) async fn redirect_to_page(uri: Uri) -> Redirect {
     match uri.query() {
         Some(q) => Redirect::permanent(&format!("/__mock/?{q}")),
         None => Redirect::permanent("/__mock/"),
@@ -106,11 +106,11 @@ pub(crate) async fn page(
     with_page_headers(html.into_response(), "text/html; charset=utf-8")
 }
 
-pub(crate) async fn app_js() -> Response {
+pub(super) async fn app_js() -> Response {
     with_page_headers(APP_JS.into_response(), "text/javascript; charset=utf-8")
 }
 
-pub(crate) async fn app_css() -> Response {
+pub(super) async fn app_css() -> Response {
     with_page_headers(APP_CSS.into_response(), "text/css; charset=utf-8")
 }
 

@@ -31,7 +31,7 @@ fn parse_since(s: &str) -> Result<Since, String> {
 /// Raw HTTP parameters of `GET /__mock/events` and `/__mock/stream` (strings, as sent; checked
 /// by [`EventParams::query`]).
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct EventParams {
+pub(super) struct EventParams {
     event_type: Option<String>,
     user_id: Option<String>,
     anonymous_id: Option<String>,
@@ -43,7 +43,7 @@ pub(crate) struct EventParams {
     limit: Option<String>,
     pub(crate) format: Option<String>,
     pub(crate) wait_for: Option<String>,
-    pub(crate) timeout_ms: Option<String>,
+    pub(super) timeout_ms: Option<String>,
 }
 
 fn number<T: std::str::FromStr>(name: &str, v: &Option<String>) -> Result<Option<T>, String> {
@@ -86,6 +86,6 @@ impl EventParams {
 }
 
 /// `wait_for` without `timeout_ms` waits this long.
-pub(crate) const DEFAULT_WAIT_MS: u64 = 10_000;
+pub(super) const DEFAULT_WAIT_MS: u64 = 10_000;
 /// The longest wait one request may ask for (10 minutes).
-pub(crate) const MAX_WAIT_MS: u64 = 600_000;
+pub(super) const MAX_WAIT_MS: u64 = 600_000;

@@ -24,7 +24,7 @@ const PER_LEVEL: usize = 8 * 1024;
 const BASE: usize = 1024 * 1024;
 
 /// The deepest nesting of `{`/`[` in `text` outside strings (an upper bound for invalid JSON).
-pub(crate) fn nesting_depth(text: &[u8]) -> usize {
+pub(super) fn nesting_depth(text: &[u8]) -> usize {
     let brackets = memchr::memchr2_iter(b'{', b'[', text).count();
     if brackets <= SHALLOW {
         return brackets;

@@ -444,7 +444,7 @@ fn internal_error() -> GoJsonError {
 }
 
 /// Go's `quoteChar` from `encoding/json/scanner.go`: a byte as a single-quoted character.
-pub(crate) fn quote_char(c: u8) -> String {
+pub(super) fn quote_char(c: u8) -> String {
     match c {
         b'\'' => "'\\''".to_owned(),
         b'"' => "'\"'".to_owned(),

@@ -155,7 +155,7 @@ pub(crate) fn remove<'a>(entries: &mut Entries<'a>, key: &str) -> Option<Lite<'a
 }
 
 /// Converts a JSON number literal into a `serde_json` number, keeping integers exact.
-pub(crate) fn number_value(text: &str) -> Value {
+pub(super) fn number_value(text: &str) -> Value {
     if let Ok(i) = text.parse::<i64>() {
         return Value::Number(i.into());
     }

@@ -249,7 +249,7 @@ impl EnrichInputs {
     }
 
     /// Bytes its strings hold.
-    pub(crate) fn heap_len(&self) -> usize {
+    pub(super) fn heap_len(&self) -> usize {
         self.text.len()
     }
 

@@ -24,7 +24,7 @@ const KEYS: usize = 5;
 /// All of them live in one allocation (they are kept for every retained event: five boxes cost
 /// five allocations to make and to free, and their headers).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct EventKeys {
+pub(super) struct EventKeys {
     /// The present values, one after another.
     text: Box<str>,
     /// Where each value ends in `text`, `u32::MAX` when absent (values follow in [`Key`] order).
@@ -136,7 +136,7 @@ impl EventKeys {
     }
 
     /// Bytes its text holds.
-    pub(crate) fn heap_len(&self) -> usize {
+    pub(super) fn heap_len(&self) -> usize {
         self.text.len()
     }
 }

@@ -4,7 +4,7 @@
 use tokio::sync::watch;
 
 /// A change counter: bumped by the store, watched by streams and waiters.
-pub(crate) struct Changes(watch::Sender<u64>);
+pub(super) struct Changes(watch::Sender<u64>);
 
 impl Default for Changes {
     fn default() -> Self {
@@ -15,13 +15,13 @@ impl Default for Changes {
 impl Changes {
     /// Called once per ingestion request. Free while nobody watches: a watcher subscribes before
     /// it first looks at the store, so a change it could miss is one it sees in that first look.
-    pub(crate) fn bump(&self) {
+    pub(super) fn bump(&self) {
         if self.0.receiver_count() > 0 {
             self.0.send_modify(|n| *n = n.wrapping_add(1));
         }
     }
 
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+    pub(super) fn subscribe(&self) -> watch::Receiver<u64> {
         self.0.subscribe()
     }
 }

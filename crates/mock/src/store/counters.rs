@@ -11,7 +11,7 @@ use crate::model::Outcome;
 /// sending a new event type per event cannot grow the map without bound.
 const MAX_TYPES: usize = 1_000;
 /// The `by_type` key for types beyond [`MAX_TYPES`].
-pub(crate) const OTHER_TYPES: &str = "(other types)";
+pub(super) const OTHER_TYPES: &str = "(other types)";
 
 /// What `/__mock/stats` reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -45,7 +45,7 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
 }
 
 impl Stats {
-    pub(crate) fn count_event(&mut self, event_type: Option<&str>) {
+    pub(super) fn count_event(&mut self, event_type: Option<&str>) {
         self.events += 1;
         let key = event_type.unwrap_or("");
         if self.by_type.len() >= MAX_TYPES && !self.by_type.contains_key(key) {
@@ -55,7 +55,7 @@ impl Stats {
         }
     }
 
-    pub(crate) fn count_request(&mut self, outcome: Outcome, status: Option<u16>) {
+    pub(super) fn count_request(&mut self, outcome: Outcome, status: Option<u16>) {
         self.requests += 1;
         *self.by_outcome.entry(outcome).or_default() += 1;
         match status {
@@ -64,7 +64,7 @@ impl Stats {
         }
     }
 
-    pub(crate) fn count_fault(&mut self) {
+    pub(super) fn count_fault(&mut self) {
         self.faults_injected += 1;
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::model::StoredEvent;
 
 /// Retained events in arrival (= id) order, evicting the oldest beyond the retention limit.
-pub(crate) struct EventStore {
+pub(super) struct EventStore {
     events: VecDeque<Arc<StoredEvent>>,
     max: usize,
     evicted: u64,

@@ -56,17 +56,17 @@ impl Faults {
         self.script.push_back((fault, n));
     }
 
-    pub(crate) fn set_random(&mut self, seed: u64, probs: RandomFaults) {
+    pub(super) fn set_random(&mut self, seed: u64, probs: RandomFaults) {
         self.random = Some((SplitMix64::new(seed), probs));
     }
 
     /// Disarms the script and the random faults (the log stays).
-    pub(crate) fn disarm(&mut self) {
+    pub(super) fn disarm(&mut self) {
         self.script.clear();
         self.random = None;
     }
 
-    pub(crate) fn random_armed(&self) -> bool {
+    pub(super) fn random_armed(&self) -> bool {
         self.random.is_some()
     }
 
@@ -93,16 +93,16 @@ impl Faults {
         self.log.push_back(record);
     }
 
-    pub(crate) fn logged(&self) -> impl Iterator<Item = &FaultRecord> {
+    pub(super) fn logged(&self) -> impl Iterator<Item = &FaultRecord> {
         self.log.iter()
     }
 
-    pub(crate) fn clear_log(&mut self) {
+    pub(super) fn clear_log(&mut self) {
         self.log.clear();
     }
 
     /// Picks the fault for the next ingestion request: the script first, then the dice.
-    pub(crate) fn choose(&mut self) -> Option<(Fault, FaultOrigin)> {
+    pub(super) fn choose(&mut self) -> Option<(Fault, FaultOrigin)> {
         if let Some((fault, left)) = self.script.front_mut() {
             let fault = fault.clone();
             *left -= 1;

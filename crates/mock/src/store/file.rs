@@ -16,19 +16,19 @@ use super::events::EventStore;
 use crate::model::{MockError, StoredEvent};
 
 /// The open store file.
-pub(crate) struct StoreFile {
+pub(super) struct StoreFile {
     path: PathBuf,
     file: File,
     line: Vec<u8>,
 }
 
 /// What loading a store file gives.
-pub(crate) struct Loaded {
+pub(super) struct Loaded {
     pub(crate) file: StoreFile,
     pub(crate) events: EventStore,
     pub(crate) stats: Stats,
-    pub(crate) max_event_id: u64,
-    pub(crate) max_request_id: u64,
+    pub(super) max_event_id: u64,
+    pub(super) max_request_id: u64,
 }
 
 fn store_err(path: &Path) -> impl Fn(std::io::Error) -> MockError + '_ {

@@ -123,7 +123,7 @@ impl Entry {
 
 /// The newest entries, in id order.
 #[derive(Debug, Default)]
-pub(crate) struct Journal {
+pub(super) struct Journal {
     entries: VecDeque<Entry>,
     max: usize,
 }

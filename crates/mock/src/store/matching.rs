@@ -6,7 +6,7 @@ use aho_corasick::AhoCorasick;
 use crate::model::{EventQuery, Since, StoredEvent};
 
 /// An [`EventQuery`] ready to test events against.
-pub(crate) struct Matcher<'q> {
+pub(super) struct Matcher<'q> {
     q: &'q EventQuery,
     text: Option<Option<AhoCorasick>>,
 }
@@ -53,7 +53,7 @@ impl<'q> Matcher<'q> {
     }
 
     /// The first stored id that can match (events are kept in id order).
-    pub(crate) fn first_id(&self) -> u64 {
+    pub(super) fn first_id(&self) -> u64 {
         match self.q.since {
             Some(Since::Id(id)) => id.saturating_add(1),
             _ => 0,

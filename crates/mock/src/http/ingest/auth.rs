@@ -11,7 +11,7 @@ const NOT_SERVER_TOKEN: &str =
     "The token isn't a server secret token. Please use an s2s integration token";
 
 /// The index of the workspace `token` belongs to on `channel`, or the 401 the collector sends.
-pub(crate) fn workspace_for(
+pub(super) fn workspace_for(
     workspaces: &[Workspace],
     channel: Channel,
     token: &str,

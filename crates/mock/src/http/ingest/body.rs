@@ -23,7 +23,7 @@ pub(crate) async fn read(body: Body, limit: usize) -> Result<Bytes, Early> {
 
 /// For the partial-read fault: reads chunks until at least half the declared `Content-Length`
 /// (at least one chunk), then stops reading; what arrived is returned.
-pub(crate) async fn read_part(mut body: Body, headers: &HeaderMap) -> Bytes {
+pub(super) async fn read_part(mut body: Body, headers: &HeaderMap) -> Bytes {
     let declared: usize = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

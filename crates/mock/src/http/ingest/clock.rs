@@ -10,7 +10,7 @@ thread_local! {
 /// Now, as `2006-01-02T15:04:05.000000Z`. The date and time of day are formatted once per second
 /// per thread (the profile showed the calendar conversion on every request); only the
 /// microseconds are written each time.
-pub(crate) fn now_rfc3339() -> String {
+pub(super) fn now_rfc3339() -> String {
     let ts = jiff::Timestamp::now();
     let second = ts.as_second();
     let micros = ts.subsec_microsecond().unsigned_abs();
@@ -37,7 +37,7 @@ pub(crate) fn now_rfc3339() -> String {
 }
 
 /// `2006-01-02T15:04:05.000000Z` (the collector's `_timestamp` layout).
-pub(crate) fn go_timestamp(ts: jiff::Timestamp) -> String {
+pub(super) fn go_timestamp(ts: jiff::Timestamp) -> String {
     let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",

@@ -6,7 +6,7 @@ use super::Head;
 use crate::model::enrich::ReqContext;
 
 /// `source_ips` are the events' `source_ip` strings in order (the first one found is used).
-pub(crate) fn request_context(
+pub(super) fn request_context(
     head: &Head,
     source_ips: impl IntoIterator<Item = Option<String>>,
 ) -> ReqContext {

@@ -30,7 +30,7 @@ fn default_cors_headers(h: &mut HeaderMap) {
 
 /// On a browser path: fills `extra` with the CORS headers and answers requests whose token is no
 /// workspace's api key. Other paths pass untouched.
-pub(crate) fn layer(state: &Store, head: &Head, extra: &mut HeaderMap) -> Option<Early> {
+pub(super) fn layer(state: &Store, head: &Head, extra: &mut HeaderMap) -> Option<Early> {
     if !is_browser_cors_path(&head.path) {
         return None;
     }

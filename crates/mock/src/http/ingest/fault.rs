@@ -72,7 +72,7 @@ pub(crate) async fn before(fault: Option<&Fault>) -> Option<Reply> {
 }
 
 /// How the answer leaves the mock once the delivery faults are applied.
-pub(crate) struct Delivery {
+pub(super) struct Delivery {
     pub(crate) response: Response,
     /// The status sent; `None` when the connection is dropped without an answer.
     pub(crate) status: Option<u16>,
@@ -136,7 +136,7 @@ pub(crate) fn after(fault: Option<&Fault>, out: &mut Reply, mut res: Response) -
 }
 
 /// Sends the delivery: a drop closes the connection and never answers.
-pub(crate) async fn deliver(d: Delivery, abort: Option<&ConnAbort>) -> Response {
+pub(super) async fn deliver(d: Delivery, abort: Option<&ConnAbort>) -> Response {
     if !d.drop {
         return d.response;
     }

@@ -76,7 +76,7 @@ pub(crate) fn record(ctx: &Ctx, out: &Reply, status: Option<u16>) {
 
 /// Records a request rejected before its body was processed (CORS, routing, size) and returns
 /// its response with the CORS headers.
-pub(crate) async fn record_early(
+pub(super) async fn record_early(
     state: &Store,
     started: Instant,
     head: &Head,

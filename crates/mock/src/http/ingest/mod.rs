@@ -49,7 +49,7 @@ use respond::{with_headers, Reply};
 use token::TokenSource;
 
 /// The request line and headers, as received.
-pub(crate) struct Head {
+pub(super) struct Head {
     method: Method,
     path: String,
     query: String,
@@ -58,7 +58,7 @@ pub(crate) struct Head {
 }
 
 /// An answer given before the body is processed.
-pub(crate) enum Early {
+pub(super) enum Early {
     /// Not recorded in the journal (preflights, `/ping`, non-POST CORS rejections).
     Answer(Response),
     /// Recorded as rejected.
@@ -70,7 +70,7 @@ pub(crate) enum Early {
 }
 
 /// Everything known about an ingestion request once its body is read.
-pub(crate) struct Ctx {
+pub(super) struct Ctx {
     state: Store,
     head: Head,
     request_id: u64,

@@ -17,7 +17,7 @@ use crate::model::Outcome;
 const LAZY_FROM: usize = 64;
 
 /// One event of a body, borrowing from the body.
-pub(crate) enum ParsedEvent<'a> {
+pub(super) enum ParsedEvent<'a> {
     Decoded {
         event: Entries<'a>,
         /// The event's own text as received (invalid UTF-8 replaced).
@@ -31,7 +31,7 @@ pub(crate) enum ParsedEvent<'a> {
 
 impl<'a> ParsedEvent<'a> {
     /// `f` of the event's entries (decoding a lazy one for the call).
-    pub(crate) fn with_object<R>(&self, f: impl FnOnce(&Entries<'_>) -> R) -> Result<R, String> {
+    pub(super) fn with_object<R>(&self, f: impl FnOnce(&Entries<'_>) -> R) -> Result<R, String> {
         match self {
             ParsedEvent::Decoded { event, .. } => Ok(f(event)),
             ParsedEvent::Lazy(text) => decode_object(text).map(|e| f(&e)),

@@ -32,7 +32,7 @@ pub(crate) fn redact<'a>(text: &'a str, secrets: &[String]) -> Cow<'a, str> {
 }
 
 /// The query with `token` and `p_*` values replaced and secrets elsewhere redacted.
-pub(crate) fn redact_query(query: &str, secrets: &[String]) -> String {
+pub(super) fn redact_query(query: &str, secrets: &[String]) -> String {
     // What every s2s client sends: one `token=…` pair. Its value is replaced whatever it holds,
     // so the answer is known without decoding and re-encoding the pair.
     if query.starts_with("token=") && !query.contains('&') {
@@ -73,7 +73,7 @@ fn header_text(v: &HeaderValue) -> Cow<'_, str> {
 
 /// Headers as `name: value\n` lines (names never hold `:`, values never a line break);
 /// credential headers replaced, secrets elsewhere redacted.
-pub(crate) fn redacted_header_lines(headers: &HeaderMap, secrets: &[String]) -> String {
+pub(super) fn redacted_header_lines(headers: &HeaderMap, secrets: &[String]) -> String {
     let lines = |redact_values: bool| {
         let mut out = String::new();
         for (k, v) in headers {

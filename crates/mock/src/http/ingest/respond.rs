@@ -7,10 +7,10 @@ use axum::response::Response;
 use crate::json::go::go_json_string;
 use crate::model::Outcome;
 
-pub(crate) const JSON_CT: &str = "application/json; charset=utf-8";
+pub(super) const JSON_CT: &str = "application/json; charset=utf-8";
 
 /// `{"message":…,"error":""}` exactly as gin's `c.JSON(ErrResponse(msg, nil))` writes it.
-pub(crate) fn error_body(message: &str) -> String {
+pub(super) fn error_body(message: &str) -> String {
     format!("{{\"message\":{},\"error\":\"\"}}", go_json_string(message))
 }
 
@@ -26,7 +26,7 @@ pub(crate) fn response(status: StatusCode, content_type: Option<&str>, body: Str
 }
 
 /// Appends `extra` (the CORS headers) to a response.
-pub(crate) fn with_headers(mut res: Response, extra: &HeaderMap) -> Response {
+pub(super) fn with_headers(mut res: Response, extra: &HeaderMap) -> Response {
     for (k, v) in extra {
         res.headers_mut().append(k.clone(), v.clone());
     }
@@ -34,7 +34,7 @@ pub(crate) fn with_headers(mut res: Response, extra: &HeaderMap) -> Response {
 }
 
 /// What the pipeline decided for a request, before post-processing faults and recording.
-pub(crate) struct Reply {
+pub(super) struct Reply {
     pub(crate) response: Response,
     pub(crate) status: StatusCode,
     pub(crate) response_body: String,

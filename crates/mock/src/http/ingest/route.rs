@@ -8,12 +8,12 @@ use super::token::extract_token;
 use super::{Early, Head};
 use crate::model::strict::Channel;
 
-pub(crate) const S2S_PATHS: &[&str] = &[
+pub(super) const S2S_PATHS: &[&str] = &[
     "/api/v1/s2s/event",
     "/api/v1/s2s/event/",
     "/api/v1/s2s/events",
 ];
-pub(crate) const BROWSER_PATHS: &[&str] = &["/api/v1/event", "/api/v1/events"];
+pub(super) const BROWSER_PATHS: &[&str] = &["/api/v1/event", "/api/v1/events"];
 
 /// `/api.:ignored`: one path segment starting with `/api.`.
 fn is_random_browser_path(path: &str) -> bool {

@@ -5,7 +5,7 @@ use base64::Engine as _;
 
 /// Where the token was found (the collector's lookup order, then Usermaven's Bearer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokenSource {
+pub(super) enum TokenSource {
     QueryToken,
     XAuthToken,
     ApiKeyHeader,
@@ -28,14 +28,14 @@ impl TokenSource {
 }
 
 /// The decoded `key=value` pairs of a query string, in order.
-pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+pub(super) fn query_pairs(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
 /// A header's value as text; empty when absent or not visible ASCII.
-pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+pub(super) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -44,7 +44,7 @@ pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 
 /// The decoded value of the first query pair whose key satisfies `key` (and whose value
 /// satisfies `value`), decoding only that one.
-pub(crate) fn query_value(
+pub(super) fn query_value(
     query: &str,
     key: impl Fn(&str) -> bool,
     value: impl Fn(&str) -> bool,
@@ -57,7 +57,7 @@ pub(crate) fn query_value(
 /// The collector's `extractToken`: query `token`, `X-Auth-Token`, `api_key` header, first `p_*`
 /// query parameter, Basic username; then (Usermaven) `Authorization: Bearer`. Each source is
 /// looked at only when the ones before it gave nothing.
-pub(crate) fn extract_token(query: &str, headers: &HeaderMap) -> (String, Option<TokenSource>) {
+pub(super) fn extract_token(query: &str, headers: &HeaderMap) -> (String, Option<TokenSource>) {
     let sources: [(TokenSource, &dyn Fn() -> String); 6] = [
         (TokenSource::QueryToken, &|| {
             query_value(query, |k| k == "token", |_| true).unwrap_or_default()
