@@ -137,10 +137,10 @@ impl<'de> Deserialize<'de> for StoredEvent {
 
 impl StoredEvent {
     /// A stored event whose enriched copy is `event`, derived from `body` by `inputs` (with
-    /// `generated` as its made-up id) when given, else kept as text.
+    /// `generated` as its made-up id) when given, else kept as text. Its id is 0 until the
+    /// store accepts it and gives it one.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
-        id: u64,
         request_id: u64,
         index: usize,
         received_at: String,
@@ -163,7 +163,7 @@ impl StoredEvent {
             ),
         };
         StoredEvent {
-            id,
+            id: 0,
             request_id,
             index,
             received_at,

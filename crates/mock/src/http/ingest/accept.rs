@@ -56,7 +56,6 @@ pub(crate) fn store(
             #[cfg(debug_assertions)]
             let enriched = serde_json::Value::Object(lite::into_map(event.clone()));
             let e = StoredEvent::new(
-                0,
                 ctx.request_id,
                 i,
                 ctx.received_at.clone(),
