@@ -17,9 +17,13 @@ pub(crate) struct Cx {
     pub(crate) now: jiff::Timestamp,
 }
 
-type R<'a> = Result<Resolved<'a>, TransformError>;
+type ResolveResult<'a> = Result<Resolved<'a>, TransformError>;
 
-pub(crate) fn resolve<'a>(node: &'a Node, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
+pub(crate) fn resolve<'a>(
+    node: &'a Node,
+    payload: Option<&'a Value>,
+    cx: &Cx,
+) -> ResolveResult<'a> {
     match node {
         Node::Undef => Ok(Resolved::Undef),
         Node::Raw(v) => Ok(Resolved::Ref(v)),
@@ -91,7 +95,7 @@ pub(crate) fn resolve_value(
 
 /// Resolves `node` against a payload that is not borrowed for `'a` (an item of a
 /// computed array, the output of `@transform`).
-fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> R<'a> {
+fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> ResolveResult<'a> {
     match payload {
         Resolved::Undef => resolve(node, None, cx),
         Resolved::Ref(v) => Ok(resolve(node, Some(v), cx)?.into_owned()),
@@ -144,7 +148,7 @@ fn expected_string(name: &str, v: &Resolved<'_>) -> TransformError {
     TransformError::error(format!("{name}: expected string, got {}", v.real_type()))
 }
 
-fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
+fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> ResolveResult<'a> {
     match d {
         Directive::Fail(e) => Err(e.clone()),
         Directive::Path(p) => Ok(p.lookup(payload)?),

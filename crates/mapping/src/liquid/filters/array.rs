@@ -2,16 +2,17 @@
 //! `compact`, `push`, `unshift`, `pop`, `shift`, `slice`, `where`, `sample`.
 
 use super::{
-    advance, code_points, equals, from16, len16, read_property, s, to_array, utf16, Args, Ctx, R, V,
+    advance, code_points, equals, from16, len16, read_property, text, to_array, utf16, Args, Ctx,
+    LiquidValue, RenderResult,
 };
 use crate::liquid::value::num_str;
 
 pub(super) fn apply<'a>(
     ctx: &mut Ctx<'a, '_>,
     name: &str,
-    input: &V<'a>,
+    input: &LiquidValue<'a>,
     args: &Args<'a>,
-) -> R<Option<V<'a>>> {
+) -> RenderResult<Option<LiquidValue<'a>>> {
     Ok(Some(match name {
         "join" => {
             let arr = to_array(input);
@@ -33,57 +34,63 @@ pub(super) fn apply<'a>(
             let size = len16(&sep) * arr.len().saturating_sub(1)
                 + parts.iter().map(|p| len16(p)).sum::<usize>();
             ctx.mem(size as f64)?;
-            s(parts.join(&sep))
+            text(parts.join(&sep))
         }
         "first" | "last" => {
             let x = input.to_value();
             let array_like = match &x {
-                V::Str(t) => !t.is_empty(),
-                V::Arr(_) | V::RArr(_) => true,
-                V::Obj(o) => matches!(o.get("length"), Some(usermaven_json::Value::Number(_))),
+                LiquidValue::Str(t) => !t.is_empty(),
+                LiquidValue::Arr(_) | LiquidValue::RArr(_) => true,
+                LiquidValue::Obj(o) => {
+                    matches!(o.get("length"), Some(usermaven_json::Value::Number(_)))
+                }
                 _ => false,
             };
             if !array_like {
-                s("")
-            } else if let V::Str(t) = &x {
+                text("")
+            } else if let LiquidValue::Str(t) = &x {
                 let n = len16(t);
                 read_property(
                     &x,
-                    &V::Num(if name == "first" { 0.0 } else { n as f64 - 1.0 }),
+                    &LiquidValue::Num(if name == "first" { 0.0 } else { n as f64 - 1.0 }),
                 )
             } else if x.is_array() {
                 let len = x.arr_len().unwrap_or(0);
                 if len == 0 {
-                    V::Undef
+                    LiquidValue::Undef
                 } else {
                     x.arr_get(if name == "first" { 0 } else { len - 1 })
-                        .unwrap_or(V::Undef)
+                        .unwrap_or(LiquidValue::Undef)
                 }
             } else {
                 let len = match &x {
-                    V::Obj(o) => o
+                    LiquidValue::Obj(o) => o
                         .get("length")
                         .and_then(usermaven_json::Value::as_f64)
                         .unwrap_or(0.0),
                     _ => 0.0,
                 };
                 let i = if name == "first" { 0.0 } else { len - 1.0 };
-                read_property(&x, &V::str(num_str(i)))
+                read_property(&x, &LiquidValue::str(num_str(i)))
             }
         }
         "size" => match input {
-            V::Str(t) => V::Num(len16(t) as f64),
-            V::Arr(_) | V::RArr(_) => V::Num(input.arr_len().unwrap_or(0) as f64),
-            V::Obj(o) => match o.get("length") {
-                Some(x) if x.is_truthy() => V::from_value(x),
-                _ => V::Num(0.0),
+            LiquidValue::Str(t) => LiquidValue::Num(len16(t) as f64),
+            LiquidValue::Arr(_) | LiquidValue::RArr(_) => {
+                LiquidValue::Num(input.arr_len().unwrap_or(0) as f64)
+            }
+            LiquidValue::Obj(o) => match o.get("length") {
+                Some(x) if x.is_truthy() => LiquidValue::from_value(x),
+                _ => LiquidValue::Num(0.0),
             },
-            _ => V::Num(0.0),
+            _ => LiquidValue::Num(0.0),
         },
         "sum" => {
             let mut total = 0.0;
             for item in to_array(input) {
-                let x = if args.first.is_nil() || matches!(&args.first, V::Str(p) if p.is_empty()) {
+                let x = if args.first.is_nil()
+                    || matches!(&args.first, LiquidValue::Str(p) if p.is_empty())
+                {
                     item
                 } else {
                     let path = args.first.stringify();
@@ -92,30 +99,30 @@ pub(super) fn apply<'a>(
                 let n = x.js_number();
                 total += if n.is_nan() { 0.0 } else { n };
             }
-            V::Num(total)
+            LiquidValue::Num(total)
         }
         "compact" => {
             let arr = to_array(input);
             ctx.mem(arr.len() as f64)?;
-            V::arr(arr.into_iter().filter(|x| !x.to_value().is_nil()).collect())
+            LiquidValue::arr(arr.into_iter().filter(|x| !x.to_value().is_nil()).collect())
         }
         "push" => {
             let mut arr = to_array(input);
             arr.push(args.first.clone());
             ctx.mem(arr.len() as f64)?;
-            V::arr(arr)
+            LiquidValue::arr(arr)
         }
         "unshift" => {
             let mut arr = to_array(input);
             ctx.mem(arr.len() as f64)?;
             arr.insert(0, args.first.clone());
-            V::arr(arr)
+            LiquidValue::arr(arr)
         }
         "pop" => {
             let mut arr = to_array(input);
             ctx.mem(arr.len() as f64)?;
             arr.pop();
-            V::arr(arr)
+            LiquidValue::arr(arr)
         }
         "shift" => {
             let mut arr = to_array(input);
@@ -123,14 +130,14 @@ pub(super) fn apply<'a>(
             if !arr.is_empty() {
                 arr.remove(0);
             }
-            V::arr(arr)
+            LiquidValue::arr(arr)
         }
         "slice" => {
             let x = input.to_value();
             if x.is_nil() {
-                return Ok(Some(V::arr(Vec::new())));
+                return Ok(Some(LiquidValue::arr(Vec::new())));
             }
-            let length = if args.len() < 2 || matches!(args.second, V::Undef) {
+            let length = if args.len() < 2 || matches!(args.second, LiquidValue::Undef) {
                 1.0
             } else {
                 args.second.js_number()
@@ -141,7 +148,7 @@ pub(super) fn apply<'a>(
                     begin += items.len() as f64;
                 }
                 if begin < 0.0 || length < 0.0 {
-                    return Ok(Some(V::arr(Vec::new())));
+                    return Ok(Some(LiquidValue::arr(Vec::new())));
                 }
                 ctx.mem(length)?;
                 let rel = |n: f64, len: usize| -> usize {
@@ -155,7 +162,7 @@ pub(super) fn apply<'a>(
                 };
                 let b = rel(begin, items.len());
                 let e = rel(begin + length, items.len());
-                V::arr(if b < e {
+                LiquidValue::arr(if b < e {
                     items[b..e].to_vec()
                 } else {
                     Vec::new()
@@ -166,13 +173,13 @@ pub(super) fn apply<'a>(
                     begin += code_points(&t) as f64;
                 }
                 if begin < 0.0 || length < 0.0 {
-                    return Ok(Some(s("")));
+                    return Ok(Some(text("")));
                 }
                 ctx.mem(length)?;
                 let u = utf16(&t);
                 let start = advance(&u, 0, begin);
                 let end = advance(&u, start, length);
-                s(from16(&u[start..end]))
+                text(from16(&u[start..end]))
             }
         }
         "where" => {
@@ -182,7 +189,7 @@ pub(super) fn apply<'a>(
             let input16 = utf16(&prop);
             let tok = crate::liquid::lex::Tokenizer::new(&input16, 0, input16.len())
                 .read_scope_value()
-                .map_err(|e| crate::liquid::render::RErr::Raw(e.message))?;
+                .map_err(|e| crate::liquid::render::RenderError::Plain(e.message))?;
             let mut out = Vec::new();
             for item in arr {
                 let value = match &tok {
@@ -194,9 +201,9 @@ pub(super) fn apply<'a>(
                         }
                         cur
                     }
-                    _ => V::Undef,
+                    _ => LiquidValue::Undef,
                 };
-                let hit = if args.len() < 2 || matches!(args.second, V::Undef) {
+                let hit = if args.len() < 2 || matches!(args.second, LiquidValue::Undef) {
                     !value.to_value().is_falsy()
                 } else {
                     equals(&value, &args.second)
@@ -205,30 +212,30 @@ pub(super) fn apply<'a>(
                     out.push(item);
                 }
             }
-            V::arr(out)
+            LiquidValue::arr(out)
         }
         "sample" => {
             let x = input.to_value();
             if x.is_nil() {
-                return Ok(Some(V::arr(Vec::new())));
+                return Ok(Some(LiquidValue::arr(Vec::new())));
             }
             let items = x
                 .items()
-                .unwrap_or_else(|| x.stringify().chars().map(|c| s(c.to_string())).collect());
-            let count = if matches!(args.first, V::Undef) {
+                .unwrap_or_else(|| x.stringify().chars().map(|c| text(c.to_string())).collect());
+            let count = if matches!(args.first, LiquidValue::Undef) {
                 1.0
             } else {
                 args.first.js_number()
             };
             if count == 1.0 {
-                items.first().cloned().unwrap_or(V::Undef)
+                items.first().cloned().unwrap_or(LiquidValue::Undef)
             } else {
                 let n = if count.is_nan() || count < 0.0 {
                     0
                 } else {
                     count as usize
                 };
-                V::arr(items.into_iter().take(n).collect())
+                LiquidValue::arr(items.into_iter().take(n).collect())
             }
         }
         _ => return Ok(None),

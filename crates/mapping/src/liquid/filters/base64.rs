@@ -5,27 +5,27 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::{DecodePaddingMode, Engine as _};
 
-use super::{len16, raw, s, Args, Ctx, R, V};
+use super::{fail, len16, text, Args, Ctx, LiquidValue, RenderResult};
 
 pub(super) fn apply<'a>(
     ctx: &mut Ctx<'a, '_>,
     name: &str,
-    input: &V<'a>,
+    input: &LiquidValue<'a>,
     _args: &Args<'a>,
-) -> R<Option<V<'a>>> {
+) -> RenderResult<Option<LiquidValue<'a>>> {
     Ok(Some(match name {
         "base64_encode" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            s(STANDARD.encode(x.as_bytes()))
+            text(STANDARD.encode(x.as_bytes()))
         }
         "base64_decode" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
             if !is_base64(&x) {
-                return raw("invalid base64 provided to base64_decode");
+                return fail("invalid base64 provided to base64_decode");
             }
-            s(String::from_utf8_lossy(&b64_decode(&x)).into_owned())
+            text(String::from_utf8_lossy(&b64_decode(&x)).into_owned())
         }
         _ => return Ok(None),
     }))

@@ -3,19 +3,19 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::{len16, s, Args, Ctx, R, V};
+use super::{len16, text, Args, Ctx, LiquidValue, RenderResult};
 
 pub(super) fn apply<'a>(
     ctx: &mut Ctx<'a, '_>,
     name: &str,
-    input: &V<'a>,
+    input: &LiquidValue<'a>,
     args: &Args<'a>,
-) -> R<Option<V<'a>>> {
+) -> RenderResult<Option<LiquidValue<'a>>> {
     Ok(Some(match name {
         "sha256" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            s(format!("{:x}", Sha256::digest(x.as_bytes())))
+            text(format!("{:x}", Sha256::digest(x.as_bytes())))
         }
         "hmac_sha256" => {
             let (x, k) = (input.stringify(), args.first.stringify());
@@ -23,7 +23,7 @@ pub(super) fn apply<'a>(
             let mut mac = Hmac::<Sha256>::new_from_slice(k.as_bytes())
                 .expect("HMAC takes a key of any length");
             mac.update(x.as_bytes());
-            s(format!("{:x}", mac.finalize().into_bytes()))
+            text(format!("{:x}", mac.finalize().into_bytes()))
         }
         _ => return Ok(None),
     }))

@@ -1,29 +1,29 @@
 //! HTML filters (liquidjs `filters/html.ts`): `escape`, `xml_escape`, `escape_once`,
 //! `strip_html`.
 
-use super::{len16, s, Args, Ctx, R, V};
+use super::{len16, text, Args, Ctx, LiquidValue, RenderResult};
 
 pub(super) fn apply<'a>(
     ctx: &mut Ctx<'a, '_>,
     name: &str,
-    input: &V<'a>,
+    input: &LiquidValue<'a>,
     _args: &Args<'a>,
-) -> R<Option<V<'a>>> {
+) -> RenderResult<Option<LiquidValue<'a>>> {
     Ok(Some(match name {
         "escape" | "xml_escape" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            s(escape_html(&x))
+            text(escape_html(&x))
         }
         "escape_once" => {
             let x = input.stringify();
             ctx.mem(2.0 * len16(&x) as f64)?;
-            s(escape_html(&unescape_html(&x)))
+            text(escape_html(&unescape_html(&x)))
         }
         "strip_html" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            s(strip_html(&x))
+            text(strip_html(&x))
         }
         _ => return Ok(None),
     }))

@@ -1,47 +1,47 @@
 //! Math filters (liquidjs `filters/math.ts`): `abs`, `at_least`, `at_most`, `ceil`, `floor`,
 //! `divided_by`, `minus`, `plus`, `times`, `modulo`, `round`.
 
-use super::{Args, Ctx, R, V};
+use super::{Args, Ctx, LiquidValue, RenderResult};
 use crate::liquid::value::num_str;
 
 pub(super) fn apply<'a>(
     _ctx: &mut Ctx<'a, '_>,
     name: &str,
-    input: &V<'a>,
+    input: &LiquidValue<'a>,
     args: &Args<'a>,
-) -> R<Option<V<'a>>> {
+) -> RenderResult<Option<LiquidValue<'a>>> {
     Ok(Some(match name {
-        "abs" => V::Num(input.to_number().abs()),
-        "at_least" => V::Num(js_max(
+        "abs" => LiquidValue::Num(input.to_number().abs()),
+        "at_least" => LiquidValue::Num(js_max(
             input.to_number(),
             args.first.to_number(),
             args.is_empty(),
         )),
-        "at_most" => V::Num(js_min(
+        "at_most" => LiquidValue::Num(js_min(
             input.to_number(),
             args.first.to_number(),
             args.is_empty(),
         )),
-        "ceil" => V::Num(input.to_number().ceil()),
-        "floor" => V::Num(input.to_number().floor()),
+        "ceil" => LiquidValue::Num(input.to_number().ceil()),
+        "floor" => LiquidValue::Num(input.to_number().floor()),
         "divided_by" => {
             let (x, y) = (input.to_number(), args.first.to_number());
             if args.len() > 1 && args.second.to_number() != 0.0 {
-                V::Num((x / y).floor())
+                LiquidValue::Num((x / y).floor())
             } else {
-                V::Num(x / y)
+                LiquidValue::Num(x / y)
             }
         }
-        "minus" => V::Num(input.to_number() - args.first.to_number()),
-        "plus" => V::Num(input.to_number() + args.first.to_number()),
-        "times" => V::Num(input.to_number() * args.first.to_number()),
+        "minus" => LiquidValue::Num(input.to_number() - args.first.to_number()),
+        "plus" => LiquidValue::Num(input.to_number() + args.first.to_number()),
+        "times" => LiquidValue::Num(input.to_number() * args.first.to_number()),
         "modulo" => {
             let (x, y) = (input.to_number(), args.first.to_number());
-            V::Num(((x % y) + y) % y)
+            LiquidValue::Num(((x % y) + y) % y)
         }
-        "round" => V::Num(round(
+        "round" => LiquidValue::Num(round(
             input.to_number(),
-            if matches!(args.first, V::Undef) {
+            if matches!(args.first, LiquidValue::Undef) {
                 0.0
             } else {
                 args.first.to_number()
@@ -53,8 +53,8 @@ pub(super) fn apply<'a>(
 
 fn round(v: f64, arg: f64) -> f64 {
     let shift = |n: f64, e: f64| -> f64 {
-        let st = num_str(n);
-        let (m, p) = st.split_once('e').unwrap_or((&st, "0"));
+        let text = num_str(n);
+        let (m, p) = text.split_once('e').unwrap_or((&text, "0"));
         let p: f64 = crate::liquid::value::str_to_number(p);
         crate::liquid::value::str_to_number(&format!("{m}e{}", num_str(p + e)))
     };

@@ -16,8 +16,8 @@ mod misc;
 mod string;
 mod url;
 
-use super::render::{equals, raw, read_property, Ctx, R};
-use crate::liquid::value::{len16, DropKind, V};
+use super::render::{equals, fail, read_property, Ctx, RenderResult};
+use crate::liquid::value::{len16, DropKind, LiquidValue};
 
 const DISABLED: &[&str] = &[
     "array_to_sentence_string",
@@ -45,13 +45,13 @@ const DISABLED: &[&str] = &[
 /// A filter's arguments: all of them, and the first two (`undefined` when missing), which
 /// most filters read.
 pub(super) struct Args<'a> {
-    all: Vec<V<'a>>,
-    first: V<'a>,
-    second: V<'a>,
+    all: Vec<LiquidValue<'a>>,
+    first: LiquidValue<'a>,
+    second: LiquidValue<'a>,
 }
 
 impl<'a> Args<'a> {
-    fn new(all: Vec<V<'a>>) -> Args<'a> {
+    fn new(all: Vec<LiquidValue<'a>>) -> Args<'a> {
         Args {
             first: arg(&all, 0),
             second: arg(&all, 1),
@@ -69,7 +69,12 @@ impl<'a> Args<'a> {
 }
 
 /// A filter group: `Ok(None)` for a name it does not have.
-type Group = for<'a, 'c> fn(&mut Ctx<'a, 'c>, &str, &V<'a>, &Args<'a>) -> R<Option<V<'a>>>;
+type Group = for<'a, 'c> fn(
+    &mut Ctx<'a, 'c>,
+    &str,
+    &LiquidValue<'a>,
+    &Args<'a>,
+) -> RenderResult<Option<LiquidValue<'a>>>;
 
 const GROUPS: [Group; 9] = [
     math::apply,
@@ -83,9 +88,14 @@ const GROUPS: [Group; 9] = [
     misc::apply,
 ];
 
-pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, name: &str, v: V<'a>, args: Vec<V<'a>>) -> R<V<'a>> {
+pub(super) fn apply<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    name: &str,
+    v: LiquidValue<'a>,
+    args: Vec<LiquidValue<'a>>,
+) -> RenderResult<LiquidValue<'a>> {
     if DISABLED.contains(&name) {
-        return raw(format!("filter \"{name}\" is disabled"));
+        return fail(format!("filter \"{name}\" is disabled"));
     }
     let args = Args::new(args);
     for group in GROUPS {
@@ -96,12 +106,12 @@ pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, name: &str, v: V<'a>, args: Vec<V
     Ok(v)
 }
 
-fn arg<'a>(args: &[V<'a>], i: usize) -> V<'a> {
-    args.get(i).cloned().unwrap_or(V::Undef)
+fn arg<'a>(args: &[LiquidValue<'a>], i: usize) -> LiquidValue<'a> {
+    args.get(i).cloned().unwrap_or(LiquidValue::Undef)
 }
 
 /// `toArray`.
-fn to_array<'a>(v: &V<'a>) -> Vec<V<'a>> {
+fn to_array<'a>(v: &LiquidValue<'a>) -> Vec<LiquidValue<'a>> {
     let v = v.to_value();
     if v.is_nil() {
         return Vec::new();
@@ -109,8 +119,8 @@ fn to_array<'a>(v: &V<'a>) -> Vec<V<'a>> {
     v.items().unwrap_or_else(|| vec![v])
 }
 
-fn s<'a>(x: impl Into<String>) -> V<'a> {
-    V::str(x)
+fn text<'a>(x: impl Into<String>) -> LiquidValue<'a> {
+    LiquidValue::str(x)
 }
 
 fn utf16(s: &str) -> Vec<u16> {
@@ -141,13 +151,13 @@ fn advance(u: &[u16], from: usize, count: f64) -> usize {
 fn code_points(s: &str) -> usize {
     s.chars().count()
 }
-fn js_truthy_arg(v: &V<'_>) -> bool {
+fn js_truthy_arg(v: &LiquidValue<'_>) -> bool {
     match v {
-        V::Undef | V::Null => false,
-        V::Bool(b) => *b,
-        V::Num(n) => *n != 0.0 && !n.is_nan(),
-        V::Str(t) => !t.is_empty(),
-        V::Drop(DropKind::Nil) => true,
+        LiquidValue::Undef | LiquidValue::Null => false,
+        LiquidValue::Bool(b) => *b,
+        LiquidValue::Num(n) => *n != 0.0 && !n.is_nan(),
+        LiquidValue::Str(t) => !t.is_empty(),
+        LiquidValue::Drop(DropKind::Nil) => true,
         _ => true,
     }
 }

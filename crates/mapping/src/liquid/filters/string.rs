@@ -3,26 +3,29 @@
 //! `strip_newlines`, `squish`, `normalize_whitespace`, `number_of_words`, `truncate`,
 //! `truncatewords`.
 
-use super::{advance, code_points, from16, js_truthy_arg, len16, raw, s, utf16, Args, Ctx, R, V};
+use super::{
+    advance, code_points, fail, from16, js_truthy_arg, len16, text, utf16, Args, Ctx, LiquidValue,
+    RenderResult,
+};
 use crate::liquid::value::{js_space, js_trim};
 
 pub(super) fn apply<'a>(
     ctx: &mut Ctx<'a, '_>,
     name: &str,
-    input: &V<'a>,
+    input: &LiquidValue<'a>,
     args: &Args<'a>,
-) -> R<Option<V<'a>>> {
+) -> RenderResult<Option<LiquidValue<'a>>> {
     Ok(Some(match name {
         "append" | "prepend" => {
             if args.len() != 1 {
-                return raw(format!("{name} expect 2 arguments"));
+                return fail(format!("{name} expect 2 arguments"));
             }
             let (l, r) = (input.stringify(), args.first.stringify());
             ctx.mem((len16(&l) + len16(&r)) as f64)?;
             if name == "append" {
-                s(l + &r)
+                text(l + &r)
             } else {
-                s(r + &l)
+                text(r + &l)
             }
         }
         "lstrip" | "rstrip" | "strip" => {
@@ -40,9 +43,9 @@ pub(super) fn apply<'a>(
                 } else {
                     trim_end_set(&x, &set, start)
                 };
-                s(&x[start..end.max(start)])
+                text(&x[start..end.max(start)])
             } else {
-                s(match name {
+                text(match name {
                     "lstrip" => x.trim_start_matches(js_space),
                     "rstrip" => x.trim_end_matches(js_space),
                     _ => js_trim(&x),
@@ -52,7 +55,7 @@ pub(super) fn apply<'a>(
         "downcase" | "upcase" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            s(if name == "upcase" {
+            text(if name == "upcase" {
                 js_upper(&x)
             } else {
                 js_lower(&x)
@@ -64,16 +67,16 @@ pub(super) fn apply<'a>(
             let mut chars = x.chars();
             match chars.next() {
                 Some(c) if c.len_utf16() == 1 => {
-                    s(js_upper(&c.to_string()) + &js_lower(chars.as_str()))
+                    text(js_upper(&c.to_string()) + &js_lower(chars.as_str()))
                 }
-                Some(c) => s(c.to_string() + &js_lower(chars.as_str())),
-                None => s(""),
+                Some(c) => text(c.to_string() + &js_lower(chars.as_str())),
+                None => text(""),
             }
         }
         "remove" => {
             let (x, p) = (input.stringify(), args.first.stringify());
             ctx.mem((len16(&x) + len16(&p)) as f64)?;
-            s(js_split(&x, &p).concat())
+            text(js_split(&x, &p).concat())
         }
         "remove_first" | "replace_first" => {
             let (x, p) = (input.stringify(), args.first.stringify());
@@ -83,7 +86,7 @@ pub(super) fn apply<'a>(
                 args.second.stringify()
             };
             ctx.mem((len16(&x) + len16(&p) + len16(&r)) as f64)?;
-            s(x.replacen(&p, &r, 1))
+            text(x.replacen(&p, &r, 1))
         }
         "remove_last" | "replace_last" => {
             let (x, p) = (input.stringify(), args.first.stringify());
@@ -94,8 +97,8 @@ pub(super) fn apply<'a>(
             };
             ctx.mem((len16(&x) + len16(&p) + len16(&r)) as f64)?;
             match x.rfind(&p) {
-                Some(i) => s(format!("{}{}{}", &x[..i], r, &x[i + p.len()..])),
-                None => s(x),
+                Some(i) => text(format!("{}{}{}", &x[..i], r, &x[i + p.len()..])),
+                None => text(x),
             }
         }
         "replace" => {
@@ -108,7 +111,7 @@ pub(super) fn apply<'a>(
             let size = len16(&x) as f64
                 + (parts.len() as f64 - 1.0) * (len16(&r) as f64 - len16(&p) as f64);
             ctx.mem(size)?;
-            s(parts.join(&r))
+            text(parts.join(&r))
         }
         "split" => {
             let x = input.stringify();
@@ -123,42 +126,42 @@ pub(super) fn apply<'a>(
             while parts.last().is_some_and(String::is_empty) {
                 parts.pop();
             }
-            V::arr(parts.into_iter().map(s).collect())
+            LiquidValue::arr(parts.into_iter().map(text).collect())
         }
         "strip_newlines" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            s(x.replace("\r\n", "").replace('\n', ""))
+            text(x.replace("\r\n", "").replace('\n', ""))
         }
         "squish" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            s(js_trim(&collapse_ws(&x)).to_string())
+            text(js_trim(&collapse_ws(&x)).to_string())
         }
         "normalize_whitespace" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            s(collapse_ws(&x))
+            text(collapse_ws(&x))
         }
         "number_of_words" => {
             let x = input.stringify();
             ctx.mem(len16(&x) as f64)?;
-            let mode = if matches!(args.first, V::Undef) {
+            let mode = if matches!(args.first, LiquidValue::Undef) {
                 String::new()
             } else {
                 args.first.js_string()
             };
-            V::Num(number_of_words(&x, &mode) as f64)
+            LiquidValue::Num(number_of_words(&x, &mode) as f64)
         }
         "truncate" => {
             let x = input.stringify();
-            let o = if matches!(args.second, V::Undef) {
+            let o = if matches!(args.second, LiquidValue::Undef) {
                 "...".to_string()
             } else {
                 args.second.stringify()
             };
             ctx.mem((len16(&x) + len16(&o)) as f64)?;
-            let l = if matches!(args.first, V::Undef) {
+            let l = if matches!(args.first, LiquidValue::Undef) {
                 50.0
             } else {
                 args.first.to_value().js_number()
@@ -169,17 +172,17 @@ pub(super) fn apply<'a>(
             }
             let keep = (l - code_points(&o) as f64).max(0.0);
             let keep = if keep.is_nan() { 0.0 } else { keep };
-            s(from16(&u[..advance(&u, 0, keep)]) + &o)
+            text(from16(&u[..advance(&u, 0, keep)]) + &o)
         }
         "truncatewords" => {
             let x = input.stringify();
-            let o = if matches!(args.second, V::Undef) {
+            let o = if matches!(args.second, LiquidValue::Undef) {
                 "...".to_string()
             } else {
                 args.second.stringify()
             };
             ctx.mem((len16(&x) + len16(&o)) as f64)?;
-            let mut words = if matches!(args.first, V::Undef) {
+            let mut words = if matches!(args.first, LiquidValue::Undef) {
                 15.0
             } else {
                 args.first.to_value().js_number()
@@ -197,7 +200,7 @@ pub(super) fn apply<'a>(
             if arr.len() as f64 >= words {
                 ret.push_str(&o);
             }
-            s(ret)
+            text(ret)
         }
         _ => return Ok(None),
     }))

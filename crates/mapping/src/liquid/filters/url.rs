@@ -6,19 +6,21 @@ use std::sync::LazyLock;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use regex::Regex;
 
-use super::{raw, s, Args, Ctx, R, V};
+use super::{fail, text, Args, Ctx, LiquidValue, RenderResult};
 
 pub(super) fn apply<'a>(
     _ctx: &mut Ctx<'a, '_>,
     name: &str,
-    input: &V<'a>,
+    input: &LiquidValue<'a>,
     args: &Args<'a>,
-) -> R<Option<V<'a>>> {
+) -> RenderResult<Option<LiquidValue<'a>>> {
     Ok(Some(match name {
-        "url_decode" => s(url_decode_component(&input.stringify().replace('+', " "))?),
-        "url_encode" => s(utf8_percent_encode(&input.stringify(), URI_COMPONENT)
-            .to_string()
-            .replace("%20", "+")),
+        "url_decode" => text(url_decode_component(&input.stringify().replace('+', " "))?),
+        "url_encode" => text(
+            utf8_percent_encode(&input.stringify(), URI_COMPONENT)
+                .to_string()
+                .replace("%20", "+"),
+        ),
         "cgi_escape" => {
             let e = utf8_percent_encode(&input.stringify(), URI_COMPONENT)
                 .to_string()
@@ -30,22 +32,26 @@ pub(super) fn apply<'a>(
                     c => out.push(c),
                 }
             }
-            s(out)
+            text(out)
         }
-        "uri_escape" => s(utf8_percent_encode(&input.stringify(), URI)
-            .to_string()
-            .replace("%5B", "[")
-            .replace("%5D", "]")),
+        "uri_escape" => text(
+            utf8_percent_encode(&input.stringify(), URI)
+                .to_string()
+                .replace("%5B", "[")
+                .replace("%5D", "]"),
+        ),
         "slugify" => {
-            let mode = if matches!(args.first, V::Undef) {
+            let mode = if matches!(args.first, LiquidValue::Undef) {
                 "default".to_string()
             } else {
                 args.first.js_string()
             };
-            let cased = !matches!(args.second.to_value(), V::Undef | V::Null | V::Bool(false))
-                && !(matches!(args.second, V::Num(n) if n == 0.0 || n.is_nan()))
-                && !matches!(&args.second, V::Str(x) if x.is_empty());
-            s(slugify(&input.stringify(), &mode, cased))
+            let cased = !matches!(
+                args.second.to_value(),
+                LiquidValue::Undef | LiquidValue::Null | LiquidValue::Bool(false)
+            ) && !(matches!(args.second, LiquidValue::Num(n) if n == 0.0 || n.is_nan()))
+                && !matches!(&args.second, LiquidValue::Str(x) if x.is_empty());
+            text(slugify(&input.stringify(), &mode, cased))
         }
         _ => return Ok(None),
     }))
@@ -80,7 +86,7 @@ const URI: &AsciiSet = &URI_COMPONENT
 /// `decodeURIComponent`: unlike `percent_decode`, which passes a malformed escape through,
 /// JS throws "URI malformed" for a `%` not followed by two hex digits and for escapes that do
 /// not spell UTF-8 (overlong forms and surrogates included, as `str::from_utf8` rejects them).
-fn url_decode_component(s: &str) -> R<String> {
+fn url_decode_component(s: &str) -> RenderResult<String> {
     let b = s.as_bytes();
     let escapes_ok = b.iter().enumerate().all(|(i, &c)| {
         c != b'%'
@@ -88,11 +94,11 @@ fn url_decode_component(s: &str) -> R<String> {
                 .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
     });
     if !escapes_ok {
-        return raw("URI malformed");
+        return fail("URI malformed");
     }
     match percent_decode_str(s).decode_utf8() {
         Ok(d) => Ok(d.into_owned()),
-        Err(_) => raw("URI malformed"),
+        Err(_) => fail("URI malformed"),
     }
 }
 /// liquidjs' `slugify`: each mode's pattern (the Unicode ones as liquidjs writes them, with
