@@ -36,6 +36,7 @@ pub(crate) fn resolve<'a>(
                 if &**k == "__proto__" {
                     proto = proto_assignment(v);
                 } else {
+                    assignable(proto.as_ref(), k)?;
                     out.push((k.clone(), v));
                 }
             }
@@ -65,12 +66,17 @@ pub(crate) fn resolve_value(
         Node::Raw(v) => Ok(Some(crate::resolved::remove_undefined(v))),
         Node::Obj(entries) => {
             let mut out = Vec::with_capacity(entries.len());
+            let mut proto = None;
             for (k, n) in entries {
                 if &**k == "__proto__" {
                     // Assigned as a prototype, which `removeUndefined`'s copy then drops;
-                    // only its evaluation (and errors) remain.
-                    resolve(n, payload, cx)?;
-                } else if let Some(v) = resolve_value(n, payload, cx)? {
+                    // its evaluation (and errors) remain, and what later keys inherit.
+                    proto = proto_assignment(resolve(n, payload, cx)?);
+                    continue;
+                }
+                let v = resolve_value(n, payload, cx)?;
+                assignable(proto.as_ref(), k)?;
+                if let Some(v) = v {
                     out.push((k.clone(), v));
                 }
             }
@@ -90,6 +96,17 @@ pub(crate) fn resolve_value(
             _ => Ok(resolve(node, payload, cx)?.into_transform_value()),
         },
         Node::Arr(_) => Ok(resolve(node, payload, cx)?.into_transform_value()),
+    }
+}
+
+/// `resolved[key] = …` after `resolved.__proto__ = proto`: JS throws when `key` is read-only
+/// up the new prototype chain (a built-in function's `length`, …: see
+/// [`usermaven_json::js::check_assignment`]).
+/// The key is assigned once (a mapping's keys are unique), so it is never an own key yet.
+fn assignable(proto: Option<&Value>, key: &str) -> Result<(), TransformError> {
+    match proto {
+        Some(p) => Ok(usermaven_json::js::check_assignment(p, key)?),
+        None => Ok(()),
     }
 }
 
