@@ -43,27 +43,30 @@ use usermaven_json::Value;
 use crate::error::TransformError;
 use lex::{FArg, Filtered, Item, Tok, Tokenizer};
 use parse::Node;
-use value::V;
+use value::LiquidValue;
 
 /// An error with liquidjs' name and positioned message.
 #[derive(Clone, Debug)]
-pub(crate) struct LErr {
+pub(crate) struct LiquidError {
     name: &'static str,
     message: String,
 }
 
-impl LErr {
-    fn at(name: &'static str, msg: String, input: &[u16], pos: usize) -> LErr {
+/// The result of tokenizing or parsing a template.
+type LiquidResult<T> = Result<T, LiquidError>;
+
+impl LiquidError {
+    fn at(name: &'static str, msg: String, input: &[u16], pos: usize) -> LiquidError {
         let (line, col) = lex::position(input, pos);
-        LErr {
+        LiquidError {
             name,
             message: format!("{msg}, line:{line}, col:{col}"),
         }
     }
 }
 
-impl From<LErr> for TransformError {
-    fn from(e: LErr) -> TransformError {
+impl From<LiquidError> for TransformError {
+    fn from(e: LiquidError) -> TransformError {
         TransformError {
             name: e.name,
             message: e.message,
@@ -91,7 +94,7 @@ struct Parsed {
     nodes: Vec<Node>,
 }
 
-fn parse(input: &[u16]) -> Result<Vec<Node>, LErr> {
+fn parse(input: &[u16]) -> Result<Vec<Node>, LiquidError> {
     let toks = Tokenizer::new(input, 0, input.len()).top_level()?;
     parse::Parser { input }.parse_all(VecDeque::from(toks))
 }
@@ -150,7 +153,7 @@ impl Liquid {
             Compiled::Failed(e) => return Err(e.clone()),
             Compiled::Parsed(p) => p,
         };
-        let env = payload.map_or(V::Undef, V::from_value);
+        let env = payload.map_or(LiquidValue::Undef, LiquidValue::from_value);
         let mut ctx = render::Ctx::new(&p.input, env, now);
         let mut out = String::new();
         ctx.render(&p.nodes, &mut out)?;

@@ -13,6 +13,7 @@
 //! `dead_letter` (the file of what was not delivered), `progress` (what the user sees while
 //! it runs and the summary), `received` (the embedded mock's view at the end).
 
+mod acks;
 mod args;
 mod checkpoint;
 mod dead_letter;
@@ -32,6 +33,7 @@ use usermaven_sender::{
     Backoff, Batching, CancellationToken, Delivery, EventResult, Sender, SenderConfig,
 };
 
+use acks::{Acks, Syncer};
 pub(crate) use args::SendArgs;
 use checkpoint::Checkpoint;
 use dead_letter::{dead_letter_path, DeadLetter};
@@ -51,7 +53,7 @@ pub(crate) fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
 
 async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     let embedded = args.endpoint.is_none();
-    let mut credentials = args.credentials.clone();
+    let mut credentials = args.flags.credentials.clone();
     if embedded {
         credentials
             .api_key
@@ -61,9 +63,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             .get_or_insert_with(|| usermaven_mock::DEFAULT_SERVER_TOKEN.to_string());
     }
     let options = Options {
-        fix_company_custom: args.fix_company_custom,
-        tz_offset_at_event_time: args.tz_offset_at_event_time,
-        fix_tz_midnight: args.fix_tz_midnight,
+        fixes: args.flags.fixes,
         ..Options::default()
     };
     let dest = if args.replay.is_some() {
@@ -78,7 +78,8 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             .context("no server token: pass --server-token or set USERMAVEN_SERVER_TOKEN")?;
         Destination::new(usermaven_destination::Settings::new(key, token), options)
     } else {
-        crate::destination_from(args.config.as_deref(), &credentials, options)?
+        args.flags
+            .destination(args.config.as_deref(), &credentials)?
     };
     let dead_letter_path = dead_letter_path(args.dead_letter.as_deref(), args.replay.as_deref())?;
 
@@ -121,7 +122,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         timeout: args.timeout,
         backoff: Backoff {
             max_attempts: args.max_attempts,
-            seed: args.determinism.seed.unwrap_or(0),
+            seed: args.flags.seed.unwrap_or(0),
             ..Backoff::default()
         },
         batching: Batching {
@@ -174,6 +175,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut output_error: Option<std::io::Error> = None;
+    let mut dead = DeadLetter::new(dead_letter_path);
     let tracking = match (&args.checkpoint, &lines) {
         (Some(path), Some(lines)) => {
             let names = lines.sources().iter().map(|s| s.name.clone()).collect();
@@ -197,7 +199,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         let tracking = tracking.clone();
         // Replay rebuilds every URL as this destination builds it.
         let url = usermaven_destination::request_url(dest.settings(), dest.options()).0;
-        let mut env = args.determinism.env();
+        let mut env = args.flags.env();
         std::thread::spawn(move || -> anyhow::Result<ReadStats> {
             match replay {
                 Some(path) => read_replay(&path, &url, &tx, &shutdown),
@@ -211,17 +213,31 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         })
     };
 
+    // A request is acknowledged once delivered or in the dead-letter file; durably so once the
+    // files are synced (see `acks`).
+    let acks = tracking.as_ref().map(|t| {
+        Arc::new(Acks::new(
+            t.checkpoint.clone(),
+            dead.handle(),
+            args.checkpoint_sync,
+        ))
+    });
+    let syncer = acks.as_ref().map(Syncer::start);
+    let delivered = |seq: u64| {
+        if let Some(a) = &acks {
+            a.delivered(seq);
+        }
+    };
+    let dead_lettered = |seq: u64| {
+        if let Some(a) = &acks {
+            a.dead_lettered(seq);
+        }
+    };
+
     let started = Instant::now();
-    let mut dead = DeadLetter::new(dead_letter_path);
     let mut progress = Progress::new();
     let mut failures_printed = 0u64;
     let mut write_error: Option<std::io::Error> = None;
-    // A request is acknowledged once delivered or written to the dead-letter file.
-    let ack = |seq: u64| {
-        if let Some(t) = &tracking {
-            lock(&t.checkpoint).ack(seq);
-        }
-    };
     let report = sender
         .run(rx, shutdown.clone(), |r| {
             progress.tick(&r);
@@ -231,7 +247,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             if r.delivery.is_delivered() {
-                ack(r.meta.seq);
+                delivered(r.meta.seq);
             } else {
                 if failures_printed < MAX_FAILURE_LINES {
                     progress.println(&failure_line(&r));
@@ -241,7 +257,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
                 }
                 failures_printed += 1;
                 match dead.write(&r) {
-                    Ok(()) => ack(r.meta.seq),
+                    Ok(()) => dead_lettered(r.meta.seq),
                     Err(e) => {
                         write_error.get_or_insert(e);
                     }
@@ -262,10 +278,9 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             oversize: e.request.body.len() > usermaven_sender::MAX_EVENT_BYTES,
             request: e.request,
             delivery: Delivery::NotSent {
-                reason: if report.endpoint_down {
-                    "the endpoint is unreachable".into()
-                } else {
-                    "shutdown before it was sent".into()
+                reason: match report.down_cause {
+                    Some(cause) => format!("the endpoint is {}", cause.state()),
+                    None => "shutdown before it was sent".into(),
                 },
             },
             batch_size: 0,
@@ -277,7 +292,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             }
         }
         match dead.write(&r) {
-            Ok(()) => ack(r.meta.seq),
+            Ok(()) => dead_lettered(r.meta.seq),
             Err(e) => {
                 write_error.get_or_insert(e);
             }
@@ -298,17 +313,19 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
 
     print_summary(&stats, &report, started.elapsed(), &dead);
-    if report.endpoint_down {
+    if let Some(cause) = report.down_cause {
         eprintln!(
-            "send: error: the endpoint {origin} is unreachable: every connection failed for {:?}; \
+            "send: error: the endpoint {origin} is {}: {cause} for {:?}; \
              sending stopped (requests not delivered are in the dead-letter file)",
+            cause.state(),
             args.down_timeout
         );
     }
-    if let Some(t) = &tracking {
+    drop(syncer);
+    if let (Some(t), Some(acks)) = (&tracking, &acks) {
+        acks.sync();
         let mut cp = lock(&t.checkpoint);
-        let synced = cp.sync();
-        if let Some(e) = cp.take_error().or(synced.err()) {
+        if let Some(e) = cp.take_error().or(acks.take_error()) {
             eprintln!(
                 "send: error: cannot write the checkpoint {}: {e}",
                 cp.path().display()
