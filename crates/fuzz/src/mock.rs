@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
 use usermaven_json::{Object, Value};
-use usermaven_mock::{MockConfig, MockState, StrictMode};
+use usermaven_mock::{MockConfig, Store, StrictMode};
 
 use super::go_scan::{scan, Scanned};
 use super::mutate::{deep_nesting, havoc, mutate_value, print, JSON_TOKENS};
@@ -26,7 +26,7 @@ const MAX_EVENT: usize = 51_200;
 pub struct Mock {
     rt: tokio::runtime::Runtime,
     events: Vec<Value>,
-    state: Option<MockState>,
+    state: Option<Store>,
     uses: u32,
     /// Responses by status, for the report.
     statuses: std::collections::BTreeMap<u16, u64>,
@@ -55,11 +55,11 @@ impl Mock {
         })
     }
 
-    fn state(&mut self) -> anyhow::Result<MockState> {
+    fn state(&mut self) -> anyhow::Result<Store> {
         // A fresh mock now and then keeps its event store small.
         if self.state.is_none() || self.uses >= 64 {
             let config = MockConfig::new(KEY, SECRET).with_strict(StrictMode::Off);
-            self.state = Some(MockState::new(config)?);
+            self.state = Some(Store::new(config)?);
             self.uses = 0;
         }
         self.uses += 1;
