@@ -68,13 +68,19 @@ impl<'a> Args<'a> {
     }
 }
 
-/// A filter group: `Ok(None)` for a name it does not have.
-type Group = for<'a, 'c> fn(
-    &mut Ctx<'a, 'c>,
-    &str,
-    &LiquidValue<'a>,
-    &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>>;
+/// One filter call as a group sees it: the filter's name, its input and its arguments.
+#[derive(Clone, Copy)]
+pub(super) struct Call<'a, 'r> {
+    name: &'r str,
+    input: &'r LiquidValue<'a>,
+    args: &'r Args<'a>,
+}
+
+/// A group's answer: the filter's value, or `None` for a name the group does not have.
+type Answer<'a> = RenderResult<Option<LiquidValue<'a>>>;
+
+/// A filter group (`GROUPS`), one module each.
+type Group = for<'a, 'c, 'r> fn(&mut Ctx<'a, 'c>, Call<'a, 'r>) -> Answer<'a>;
 
 const GROUPS: [Group; 9] = [
     math::apply,
@@ -99,7 +105,12 @@ pub(super) fn apply<'a>(
     }
     let args = Args::new(args);
     for group in GROUPS {
-        if let Some(out) = group(ctx, name, &v, &args)? {
+        let call = Call {
+            name,
+            input: &v,
+            args: &args,
+        };
+        if let Some(out) = group(ctx, call)? {
             return Ok(out);
         }
     }
