@@ -27,17 +27,6 @@ fn obj(entries: Vec<(&str, Value)>) -> Value {
     Value::Object(o)
 }
 
-/// Print the pass count of a suite and fail with every failure listed.
-fn report(suite: &str, total: usize, failures: &[String]) {
-    eprintln!("{suite}: {}/{total} pass", total - failures.len());
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
-
 #[test]
 fn path_get_jsonl() {
     let cases = lines("fixtures/peer-suites/path-get.jsonl");
@@ -65,7 +54,7 @@ fn path_get_jsonl() {
             failures.push(format!("{id}\n   got: {got:?}\n  want: {expect}"));
         }
     }
-    report("path-get", cases.len(), &failures);
+    usermaven_test_support::assert_suite_passes("path-get", cases.len(), &failures);
 }
 
 #[test]
@@ -147,7 +136,7 @@ fn mapping_kit_helpers_jsonl() {
             failures.push(format!("{id}\n   got: {got:?}\n  want: {expect}"));
         }
     }
-    report("mapping-kit-helpers", cases.len(), &failures);
+    usermaven_test_support::assert_suite_passes("mapping-kit-helpers", cases.len(), &failures);
 }
 
 #[test]

@@ -71,7 +71,7 @@ fn mapping_kit_jsonl_with_error_names() {
             failures.push(format!("{id}\n   got: {res:?}\n  want: {expect}"));
         }
     }
-    report("mapping-kit.jsonl", cases.len(), &failures);
+    usermaven_test_support::assert_suite_passes("mapping-kit.jsonl", cases.len(), &failures);
 }
 
 #[test]
@@ -99,16 +99,5 @@ fn mapping_validate_jsonl() {
             failures.push(format!("{id}\n   got: {:?}\n  want: {expect}", res.err()));
         }
     }
-    report("mapping-validate", cases.len(), &failures);
-}
-
-/// Print the pass count of a suite and fail with every failure listed.
-fn report(suite: &str, total: usize, failures: &[String]) {
-    eprintln!("{suite}: {}/{total} pass", total - failures.len());
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    usermaven_test_support::assert_suite_passes("mapping-validate", cases.len(), &failures);
 }
