@@ -94,27 +94,29 @@ const GROUPS: [Group; 9] = [
     misc::apply,
 ];
 
+/// Run the filter `name` on `input`: a disabled filter fails, a known one runs in its group,
+/// an unknown one returns `input` as it is.
 pub(super) fn apply<'a>(
     ctx: &mut Ctx<'a, '_>,
     name: &str,
-    v: LiquidValue<'a>,
+    input: LiquidValue<'a>,
     args: Vec<LiquidValue<'a>>,
 ) -> RenderResult<LiquidValue<'a>> {
     if DISABLED.contains(&name) {
         return fail(format!("filter \"{name}\" is disabled"));
     }
     let args = Args::new(args);
+    let call = Call {
+        name,
+        input: &input,
+        args: &args,
+    };
     for group in GROUPS {
-        let call = Call {
-            name,
-            input: &v,
-            args: &args,
-        };
         if let Some(out) = group(ctx, call)? {
             return Ok(out);
         }
     }
-    Ok(v)
+    Ok(input)
 }
 
 fn arg<'a>(args: &[LiquidValue<'a>], i: usize) -> LiquidValue<'a> {
