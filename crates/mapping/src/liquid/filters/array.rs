@@ -2,17 +2,13 @@
 //! `compact`, `push`, `unshift`, `pop`, `shift`, `slice`, `where`, `sample`.
 
 use super::{
-    advance, code_points, equals, from16, len16, read_property, text, to_array, utf16, Args, Ctx,
-    LiquidValue, RenderResult,
+    advance, code_points, equals, from16, len16, read_property, text, to_array, utf16, Answer,
+    Call, Ctx, LiquidValue,
 };
 use crate::liquid::value::num_str;
 
-pub(super) fn apply<'a>(
-    ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, args } = call;
     Ok(Some(match name {
         "join" => {
             let arr = to_array(input);

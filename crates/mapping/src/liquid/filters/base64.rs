@@ -5,14 +5,10 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::{DecodePaddingMode, Engine as _};
 
-use super::{fail, len16, text, Args, Ctx, LiquidValue, RenderResult};
+use super::{fail, len16, text, Answer, Call, Ctx};
 
-pub(super) fn apply<'a>(
-    ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    _args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, .. } = call;
     Ok(Some(match name {
         "base64_encode" => {
             let x = input.stringify();

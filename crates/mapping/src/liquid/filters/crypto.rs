@@ -3,14 +3,10 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::{len16, text, Args, Ctx, LiquidValue, RenderResult};
+use super::{len16, text, Answer, Call, Ctx};
 
-pub(super) fn apply<'a>(
-    ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, args } = call;
     Ok(Some(match name {
         "sha256" => {
             let x = input.stringify();

@@ -1,15 +1,11 @@
 //! Date filters (liquidjs `filters/date.ts`): `date`, `date_to_xmlschema`, `date_to_rfc822`,
 //! `date_to_string`, `date_to_long_string`; the formatting itself is [`crate::liquid::date`].
 
-use super::{text, Args, Ctx, LiquidValue, RenderResult};
+use super::{text, Answer, Call, Ctx, LiquidValue};
 use crate::liquid::date;
 
-pub(super) fn apply<'a>(
-    ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, args } = call;
     Ok(Some(match name {
         "date" => date::date_filter(ctx, input, &args.first, &args.second, args.len() > 1)?,
         "date_to_xmlschema" => date::date_filter(

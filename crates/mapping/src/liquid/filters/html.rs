@@ -1,14 +1,10 @@
 //! HTML filters (liquidjs `filters/html.ts`): `escape`, `xml_escape`, `escape_once`,
 //! `strip_html`.
 
-use super::{len16, text, Args, Ctx, LiquidValue, RenderResult};
+use super::{len16, text, Answer, Call, Ctx};
 
-pub(super) fn apply<'a>(
-    ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    _args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, .. } = call;
     Ok(Some(match name {
         "escape" | "xml_escape" => {
             let x = input.stringify();

@@ -1,15 +1,11 @@
 //! Math filters (liquidjs `filters/math.ts`): `abs`, `at_least`, `at_most`, `ceil`, `floor`,
 //! `divided_by`, `minus`, `plus`, `times`, `modulo`, `round`.
 
-use super::{Args, Ctx, LiquidValue, RenderResult};
+use super::{Answer, Call, Ctx, LiquidValue};
 use crate::liquid::value::num_str;
 
-pub(super) fn apply<'a>(
-    _ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(_ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, args } = call;
     Ok(Some(match name {
         "abs" => LiquidValue::Num(input.to_number().abs()),
         "at_least" => LiquidValue::Num(js_max(

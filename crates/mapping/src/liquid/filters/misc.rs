@@ -1,15 +1,11 @@
 //! Miscellaneous filters (liquidjs `filters/misc.ts`): `default`, `raw`, `json`, `jsonify`,
 //! `inspect`, `to_integer`.
 
-use super::{js_truthy_arg, len16, text, Args, Ctx, LiquidValue, RenderResult};
+use super::{js_truthy_arg, len16, text, Answer, Call, Ctx, LiquidValue};
 use crate::liquid::value::json_stringify;
 
-pub(super) fn apply<'a>(
-    ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, args } = call;
     Ok(Some(match name {
         "default" => {
             let x = input.to_value();

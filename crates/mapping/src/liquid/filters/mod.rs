@@ -68,13 +68,19 @@ impl<'a> Args<'a> {
     }
 }
 
-/// A filter group: `Ok(None)` for a name it does not have.
-type Group = for<'a, 'c> fn(
-    &mut Ctx<'a, 'c>,
-    &str,
-    &LiquidValue<'a>,
-    &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>>;
+/// One filter call as a group sees it: the filter's name, its input and its arguments.
+#[derive(Clone, Copy)]
+pub(super) struct Call<'a, 'r> {
+    name: &'r str,
+    input: &'r LiquidValue<'a>,
+    args: &'r Args<'a>,
+}
+
+/// A group's answer: the filter's value, or `None` for a name the group does not have.
+type Answer<'a> = RenderResult<Option<LiquidValue<'a>>>;
+
+/// A filter group (`GROUPS`), one module each.
+type Group = for<'a, 'c, 'r> fn(&mut Ctx<'a, 'c>, Call<'a, 'r>) -> Answer<'a>;
 
 const GROUPS: [Group; 9] = [
     math::apply,
@@ -88,22 +94,29 @@ const GROUPS: [Group; 9] = [
     misc::apply,
 ];
 
+/// Run the filter `name` on `input`: a disabled filter fails, a known one runs in its group,
+/// an unknown one returns `input` as it is.
 pub(super) fn apply<'a>(
     ctx: &mut Ctx<'a, '_>,
     name: &str,
-    v: LiquidValue<'a>,
+    input: LiquidValue<'a>,
     args: Vec<LiquidValue<'a>>,
 ) -> RenderResult<LiquidValue<'a>> {
     if DISABLED.contains(&name) {
         return fail(format!("filter \"{name}\" is disabled"));
     }
     let args = Args::new(args);
+    let call = Call {
+        name,
+        input: &input,
+        args: &args,
+    };
     for group in GROUPS {
-        if let Some(out) = group(ctx, name, &v, &args)? {
+        if let Some(out) = group(ctx, call)? {
             return Ok(out);
         }
     }
-    Ok(v)
+    Ok(input)
 }
 
 fn arg<'a>(args: &[LiquidValue<'a>], i: usize) -> LiquidValue<'a> {

@@ -4,17 +4,13 @@
 //! `truncatewords`.
 
 use super::{
-    advance, code_points, fail, from16, js_truthy_arg, len16, text, utf16, Args, Ctx, LiquidValue,
-    RenderResult,
+    advance, code_points, fail, from16, js_truthy_arg, len16, text, utf16, Answer, Call, Ctx,
+    LiquidValue,
 };
 use crate::liquid::value::{js_space, js_trim};
 
-pub(super) fn apply<'a>(
-    ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, args } = call;
     Ok(Some(match name {
         "append" | "prepend" => {
             if args.len() != 1 {

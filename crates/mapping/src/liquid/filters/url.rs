@@ -6,14 +6,10 @@ use std::sync::LazyLock;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use regex::Regex;
 
-use super::{fail, text, Args, Ctx, LiquidValue, RenderResult};
+use super::{fail, text, Answer, Call, Ctx, LiquidValue, RenderResult};
 
-pub(super) fn apply<'a>(
-    _ctx: &mut Ctx<'a, '_>,
-    name: &str,
-    input: &LiquidValue<'a>,
-    args: &Args<'a>,
-) -> RenderResult<Option<LiquidValue<'a>>> {
+pub(super) fn apply<'a>(_ctx: &mut Ctx<'a, '_>, call: Call<'a, '_>) -> Answer<'a> {
+    let Call { name, input, args } = call;
     Ok(Some(match name {
         "url_decode" => text(url_decode_component(&input.stringify().replace('+', " "))?),
         "url_encode" => text(
