@@ -53,3 +53,17 @@ pub fn files(rel: impl AsRef<Path>, suffix: &str) -> Vec<PathBuf> {
     assert!(!files.is_empty(), "no *{suffix} file in {}", dir.display());
     files
 }
+
+/// Print how many of a recorded suite's `total` cases pass, and fail listing every failure.
+///
+/// # Panics
+/// When `failures` is not empty.
+pub fn assert_suite_passes(suite: &str, total: usize, failures: &[String]) {
+    eprintln!("{suite}: {}/{total} pass", total - failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
