@@ -26,6 +26,7 @@ pub mod fixtures;
 pub mod props;
 pub mod report;
 pub mod snapshots;
+pub mod tool;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -3,19 +3,13 @@
 //! Exit 0: conformant; 1: a stage failed; 2: the harness could not run.
 
 use anyhow::{bail, Context, Result};
+use usermaven_conformance::tool::{exit_with, parse_u64};
 use usermaven_conformance::{Options, ReferenceMode};
 
 const USAGE: &str = "usage: usermaven-conformance [--reference | --reference-if-available] [--cases N] [--seed S] [--no-e2e]";
 
 fn main() {
-    match run() {
-        Ok(true) => {}
-        Ok(false) => std::process::exit(1),
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            std::process::exit(2);
-        }
-    }
+    exit_with(run)
 }
 
 fn run() -> Result<bool> {
@@ -52,13 +46,4 @@ fn options(root: &std::path::Path, args: &[String]) -> Result<Options> {
         opts.reference_events = opts.cases;
     }
     Ok(opts)
-}
-
-/// A number, decimal or `0x` hexadecimal (seeds are often written in hex).
-fn parse_u64(s: &str) -> Result<u64> {
-    let parsed = match s.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => s.parse(),
-    };
-    parsed.with_context(|| format!("not a number: {s}"))
 }

@@ -4,19 +4,13 @@
 //! run could not start.
 
 use anyhow::{bail, Context, Result};
+use usermaven_conformance::tool::{exit_with, parse_u64};
 use usermaven_fuzz::Options;
 
 const USAGE: &str = "usage: usermaven-fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--replay FILE] [--ci] [--afl] [--require-reference]";
 
 fn main() {
-    match run() {
-        Ok(true) => {}
-        Ok(false) => std::process::exit(1),
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            std::process::exit(2);
-        }
-    }
+    exit_with(run)
 }
 
 fn run() -> Result<bool> {
@@ -62,13 +56,4 @@ fn options(args: &[String]) -> Result<Options> {
         opts.targets = targets;
     }
     Ok(opts)
-}
-
-/// A number, decimal or `0x` hexadecimal (seeds are often written in hex).
-fn parse_u64(s: &str) -> Result<u64> {
-    let parsed = match s.strip_prefix("0x") {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => s.parse(),
-    };
-    parsed.with_context(|| format!("not a number: {s}"))
 }
