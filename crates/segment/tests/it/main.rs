@@ -1,0 +1,5 @@
+//! Integration tests of the local Segment (one binary): Segment's rules end to end over real
+//! HTTP, with the mock on the same port.
+
+mod common;
+mod rules;
