@@ -34,24 +34,15 @@ pub(crate) struct DevArgs {
     /// default: random per run.
     #[arg(long, env = "USERMAVEN_DEV_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Credentials, the reference fixes, and the clock and seed. `--now` fixes `receivedAt` and
+    /// the destination's clock, `--seed` the ids Segment adds and the destination's id
+    /// generator: a run is then replayed byte for byte by `map --now … --seed …` on the
+    /// exported messages.
     #[command(flatten)]
-    credentials: crate::Credentials,
-    /// Fixes `receivedAt` and the destination's clock (RFC 3339); with --seed, a run can be
-    /// replayed byte for byte by `map --now … --seed …` on the exported messages.
-    #[command(flatten)]
-    determinism: crate::Determinism,
+    flags: crate::ConfigFlags,
     /// A destination configuration (any of Segment's shapes); default: the four presets.
     #[arg(long)]
     config: Option<String>,
-    /// Apply the documented fix for the reference's company.custom bug.
-    #[arg(long)]
-    fix_company_custom: bool,
-    /// Compute local_tz_offset at the event's time (`utc_time`) instead of now.
-    #[arg(long)]
-    tz_offset_at_event_time: bool,
-    /// Apply the documented fix for the reference's local-midnight offset bug.
-    #[arg(long)]
-    fix_tz_midnight: bool,
 }
 
 pub(crate) fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
@@ -64,7 +55,7 @@ pub(crate) fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
 
 async fn run_async(args: DevArgs) -> anyhow::Result<ExitCode> {
     let embedded = args.endpoint.is_none();
-    let mut credentials = args.credentials.clone();
+    let mut credentials = args.flags.credentials.clone();
     if embedded {
         credentials
             .api_key
@@ -73,13 +64,9 @@ async fn run_async(args: DevArgs) -> anyhow::Result<ExitCode> {
             .server_token
             .get_or_insert_with(|| usermaven_mock::DEFAULT_SERVER_TOKEN.to_string());
     }
-    let options = Options {
-        fix_company_custom: args.fix_company_custom,
-        tz_offset_at_event_time: args.tz_offset_at_event_time,
-        fix_tz_midnight: args.fix_tz_midnight,
-        ..Options::default()
-    };
-    let mut destination = crate::destination_from(args.config.as_deref(), &credentials, options)?;
+    let mut destination = args
+        .flags
+        .destination(args.config.as_deref(), &credentials)?;
     if let Some(endpoint) = &args.endpoint {
         match url::Url::parse(endpoint) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
@@ -113,8 +100,8 @@ async fn run_async(args: DevArgs) -> anyhow::Result<ExitCode> {
     let config = SegmentConfig {
         write_keys: args.write_keys.clone(),
         max_messages: args.max_messages,
-        clock: args.determinism.now.map_or(Clock::System, Clock::Fixed),
-        seed: args.determinism.seed,
+        clock: args.flags.now.map_or(Clock::System, Clock::Fixed),
+        seed: args.flags.seed,
         admin_token: args.admin_token.clone(),
         loopback: args.host.is_loopback(),
         ..SegmentConfig::default()
