@@ -85,11 +85,17 @@ async fn run_async(args: DevArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--max-messages must be at least 1");
     }
     let bind = SocketAddr::new(args.host, args.port);
+    // One token for the page and /__segment/ and for the mock's /__mock/ (the page reads the
+    // mock's verdicts with it).
+    let admin_token = args
+        .admin_token
+        .clone()
+        .unwrap_or_else(usermaven_segment::random_token);
     let mock = if embedded {
         let s = destination.settings();
         let config = usermaven_mock::MockConfig {
             bind,
-            admin_token: args.admin_token.clone(),
+            admin_token: Some(admin_token.clone()),
             ..usermaven_mock::MockConfig::new(s.api_key(), s.server_token())
                 .with_strict(usermaven_mock::StrictMode::Warn)
         };
@@ -102,7 +108,7 @@ async fn run_async(args: DevArgs) -> anyhow::Result<ExitCode> {
         max_messages: args.max_messages,
         clock: args.flags.now.map_or(Clock::System, Clock::Fixed),
         seed: args.flags.seed,
-        admin_token: args.admin_token.clone(),
+        admin_token: Some(admin_token),
         loopback: args.host.is_loopback(),
         ..SegmentConfig::default()
     };

@@ -70,6 +70,21 @@ pub fn random_seed() -> u64 {
     t ^ u64::from(std::process::id()).rotate_left(32)
 }
 
+/// A fresh secret token: 128 bits from the operating system (`/dev/urandom`), hex.
+pub fn random_token() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        // No urandom: the time and pid through splitmix (weaker, still unguessable in practice
+        // from another site, which cannot read the page).
+        let mut ids = MessageIds::new(random_seed());
+        bytes[..8].copy_from_slice(&ids.next_u64().to_be_bytes());
+        bytes[8..].copy_from_slice(&ids.next_u64().to_be_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// An ISO-8601 UTC time with milliseconds, as JavaScript's `toISOString` writes it.
 pub fn iso(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

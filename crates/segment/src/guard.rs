@@ -92,7 +92,6 @@ pub(crate) fn allowed(
 }
 
 /// The cookie the page sets when opened with the right `?admin_token=`.
-#[allow(dead_code)] // the page (next step) sets it
 pub(crate) fn cookie(segment: &Segment) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!(
         "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",

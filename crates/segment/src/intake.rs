@@ -96,6 +96,7 @@ pub(crate) async fn api(
         Err(r) => {
             segment.record(Message {
                 id: 0,
+                version: 0,
                 received_at: crate::clock::iso(received_at),
                 path,
                 index: 0,
@@ -195,6 +196,7 @@ async fn accept(
         let received = item.to_json();
         let mut message = Message {
             id: 0,
+            version: 0,
             received_at: received_iso.clone(),
             path: path.to_string(),
             index,

@@ -27,9 +27,11 @@
 
 pub mod clock;
 mod cors;
+pub mod explain;
 mod guard;
 mod intake;
 pub mod model;
+mod page;
 mod pipeline;
 mod query;
 pub mod rules;
@@ -38,7 +40,7 @@ mod settings;
 mod state;
 mod store;
 
-pub use clock::{Clock, MessageIds};
+pub use clock::{random_token, Clock, MessageIds};
 pub use guard::ADMIN_TOKEN_HEADER;
 pub use model::{DeliveryView, ErrorView, Message, Outcome, RequestView, Route};
 pub use query::{ndjson_of, select, settled, wait_for, MessageQuery, WaitTimeout};
@@ -56,7 +58,8 @@ use axum::Router;
 const MAX_WIRE_BODY: usize = 2 * 1024 * 1024;
 
 /// The local Segment as an axum router: the Tracking API under `/v1/`, the settings
-/// analytics.js loads, and `/__segment/` (behind the admin-token rules of `guard.rs`).
+/// analytics.js loads, and the page at `/` with `/__segment/` (behind the admin-token rules of
+/// `guard.rs`).
 pub fn router(segment: Segment) -> Router {
     let api = Router::new()
         .route(
@@ -66,7 +69,12 @@ pub fn router(segment: Segment) -> Router {
         .route("/v1/{call}", post(intake::api).options(cors::preflight))
         .layer(DefaultBodyLimit::max(MAX_WIRE_BODY));
     let inspect = Router::new()
+        .route("/", get(page::page))
+        .route("/__segment/assets/app.js", get(page::app_js))
+        .route("/__segment/assets/app.css", get(page::app_css))
+        .route("/__segment/stream", get(page::stream))
         .route("/__segment/messages", get(query::list).delete(query::clear))
+        .route("/__segment/messages/{id}", get(page::detail))
         .route_layer(from_fn_with_state(segment.clone(), guard::guard));
     api.merge(inspect).with_state(segment)
 }

@@ -93,6 +93,10 @@ pub struct Route {
 pub struct Message {
     /// Sequential, 1-based, unique for the life of the server.
     pub id: u64,
+    /// The store's change count when this message last changed (the page's stream sends
+    /// what changed since its last message).
+    #[serde(skip)]
+    pub version: u64,
     /// When the request carrying it arrived (RFC 3339).
     pub received_at: String,
     /// The API path it came in on (`/v1/batch`, `/v1/t`, …).

@@ -16,6 +16,10 @@ pub struct Store {
     /// Messages ever stored, and evicted.
     pub total: u64,
     pub evicted: u64,
+    /// Bumped by every change; each message keeps the value of its last change.
+    pub version: u64,
+    /// Bumped by [`Store::clear`].
+    pub generation: u64,
 }
 
 impl Store {
@@ -26,6 +30,8 @@ impl Store {
             next_id: 1,
             total: 0,
             evicted: 0,
+            version: 0,
+            generation: 0,
         }
     }
 
@@ -34,6 +40,8 @@ impl Store {
         let id = self.next_id;
         self.next_id += 1;
         message.id = id;
+        self.version += 1;
+        message.version = self.version;
         if self.messages.len() >= self.max_messages {
             self.messages.pop_front();
             self.evicted += 1;
@@ -56,7 +64,9 @@ impl Store {
     /// Records what the destination made of message `id` (nothing when it was evicted).
     pub fn set_routes(&mut self, id: u64, routes: Vec<Route>) {
         if let Some(i) = self.index(id) {
+            self.version += 1;
             let m = &mut self.messages[i];
+            m.version = self.version;
             m.outcome = if routes.iter().any(|r| r.error.is_some()) {
                 Outcome::Error
             } else if routes.is_empty() {
@@ -71,7 +81,10 @@ impl Store {
     /// Records the delivery of route `route` of message `id`.
     pub fn set_delivery(&mut self, id: u64, route: usize, delivery: DeliveryView) {
         if let Some(i) = self.index(id) {
-            if let Some(r) = self.messages[i].routes.get_mut(route) {
+            self.version += 1;
+            let m = &mut self.messages[i];
+            m.version = self.version;
+            if let Some(r) = m.routes.get_mut(route) {
                 r.delivery = Some(delivery);
             }
         }
@@ -88,6 +101,8 @@ impl Store {
     /// Forgets every message (ids keep counting).
     pub fn clear(&mut self) {
         self.messages.clear();
+        self.version += 1;
+        self.generation += 1;
     }
 }
 
