@@ -4,11 +4,14 @@
 //! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
 //! - [`bench`]: whole-process benchmarks (`cargo xtask bench map`).
 //! - [`bench_mock`]: the mock's speed and memory (`cargo xtask bench mock`).
+//! - [`bench_segment`]: the local Segment's speed next to `send`, and its memory
+//!   (`cargo xtask bench segment`).
 //! - [`example_cases`]: reference cases for the worked example (written by `reference`).
 //! - [`fuzz`]: the fuzzing gate (`cargo xtask fuzz`).
 
 pub mod bench;
 pub mod bench_mock;
+pub mod bench_segment;
 pub mod conformance;
 pub mod example_cases;
 pub mod fuzz;

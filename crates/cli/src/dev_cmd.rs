@@ -27,7 +27,8 @@ pub(crate) struct DevArgs {
     /// Segment does. Default: any key.
     #[arg(long = "write-key", value_name = "KEY")]
     write_keys: Vec<String>,
-    /// Keep the newest N messages (with their requests and deliveries).
+    /// Keep the newest N messages (with their requests and deliveries); the embedded mock keeps
+    /// as many events and requests.
     #[arg(long, value_name = "N", default_value_t = usermaven_segment::DEFAULT_MAX_MESSAGES)]
     max_messages: usize,
     /// The token the page and /__segment/ (and the mock's /__mock/) ask for beyond loopback;
@@ -96,8 +97,11 @@ async fn run_async(args: DevArgs) -> anyhow::Result<ExitCode> {
         let config = usermaven_mock::MockConfig {
             bind,
             admin_token: Some(admin_token.clone()),
+            // The mock keeps as many events and requests as the local Segment keeps messages.
             ..usermaven_mock::MockConfig::new(s.api_key(), s.server_token())
                 .with_strict(usermaven_mock::StrictMode::Warn)
+                .with_max_events(args.max_messages)
+                .with_max_requests(args.max_messages)
         };
         Some(usermaven_mock::MockState::new(config).context("starting the embedded mock")?)
     } else {

@@ -24,33 +24,15 @@ fn clients() -> PathBuf {
     root().join("crates/segment/tests/clients")
 }
 
-/// `npm ci` in the clients directory, once.
+/// The node packages of the clients directory, installed on first use.
 fn npm_packages() {
-    let dir = clients();
-    let installed = [
-        "playwright-core",
-        "@segment/analytics-node",
-        "@segment/analytics-next",
-    ]
-    .iter()
-    .all(|p| {
-        dir.join("node_modules")
-            .join(p)
-            .join("package.json")
-            .exists()
-    });
-    if installed {
-        return;
-    }
-    let out = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
-        .output()
-        .expect("npm must be installed for the SDK tests");
-    assert!(
-        out.status.success(),
-        "npm ci failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    usermaven_test_support::npm_ci(
+        &clients(),
+        &[
+            "playwright-core",
+            "@segment/analytics-node",
+            "@segment/analytics-next",
+        ],
     );
 }
 

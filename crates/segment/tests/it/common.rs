@@ -16,8 +16,16 @@ pub struct Setup {
 }
 
 pub async fn start(config: SegmentConfig) -> Setup {
+    start_with(
+        config,
+        Destination::new(Settings::new(KEY, TOKEN), Options::default()),
+    )
+    .await
+}
+
+/// Serves `destination` (its requests go to the mock on the same port).
+pub async fn start_with(config: SegmentConfig, destination: Destination) -> Setup {
     let mock = MockState::new(MockConfig::new(KEY, TOKEN)).expect("mock state");
-    let destination = Destination::new(Settings::new(KEY, TOKEN), Options::default());
     let segment = LocalSegment::start(config, destination, Some(usermaven_mock::app(mock.clone())))
         .await
         .expect("start");

@@ -15,30 +15,9 @@ pub fn clients() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
 }
 
-/// `npm ci` from the committed lock file, once (node_modules is not committed).
+/// The node packages of `tests/clients/`, installed on first use.
 pub fn npm_packages() {
-    let dir = clients();
-    let installed = ["playwright-core", "@segment/analytics-node"]
-        .iter()
-        .all(|p| {
-            dir.join("node_modules")
-                .join(p)
-                .join("package.json")
-                .exists()
-        });
-    if installed {
-        return;
-    }
-    let out = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
-        .output()
-        .expect("npm must be installed for the page test");
-    assert!(
-        out.status.success(),
-        "npm ci: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    usermaven_test_support::npm_ci(&clients(), &["playwright-core", "@segment/analytics-node"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 use usermaven_json::Value;
 use usermaven_segment::{Outcome, SegmentConfig};
 
-use crate::common::{fixed, start, WRITE_KEY};
+use crate::common::{fixed, start, start_with, KEY, TOKEN, WRITE_KEY};
 
 fn seen(m: &usermaven_segment::Message) -> Value {
     Value::parse(m.seen.as_deref().expect("seen")).unwrap()
@@ -280,4 +280,42 @@ async fn gzip_bodies_and_the_settings_for_analytics_js() {
     assert_eq!(io["apiHost"], format!("{}/v1", s.segment.addr()));
     assert_eq!(io["protocol"], "http");
     assert_eq!(io["apiKey"], WRITE_KEY);
+}
+
+#[tokio::test]
+async fn an_event_the_destination_rejects_is_a_row_with_the_error_and_the_next_one_goes_on() {
+    use usermaven_destination::{ActionKind, Destination, Options, Settings, Subscription};
+    let broken = Subscription::new(
+        "Broken",
+        ActionKind::Track,
+        r#"event = "Bad""#,
+        &Value::parse(r#"{"user_id":{"@bogus":1}}"#).unwrap(),
+    );
+    let mut subscriptions = vec![broken];
+    subscriptions.push(Subscription::preset(ActionKind::Track));
+    let destination = Destination::with_subscriptions(
+        Settings::new(KEY, TOKEN),
+        Options::default(),
+        subscriptions,
+    );
+    let s = start_with(fixed(), destination).await;
+    let (status, _) = s
+        .post(
+            "/v1/batch",
+            r#"{"batch":[{"type":"track","userId":"u","event":"Bad"},{"type":"track","userId":"u","event":"Good"}]}"#,
+        )
+        .await;
+    assert_eq!(status, 200, "Segment answers before the destination runs");
+    let messages = s.settled(2).await;
+    assert_eq!(messages[0].outcome, Outcome::Error);
+    let error = messages[0].routes[0]
+        .error
+        .as_ref()
+        .expect("the action error");
+    assert_eq!(messages[0].routes[0].subscription, "Broken");
+    assert!(!error.message.is_empty(), "{error:?}");
+    // The same message's other subscription still sent, and the next message is untouched.
+    assert!(messages[0].routes[1].request.is_some());
+    assert_eq!(messages[1].outcome, Outcome::Mapped);
+    assert_eq!(s.mock.events().len(), 2);
 }
