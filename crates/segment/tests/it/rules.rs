@@ -319,3 +319,53 @@ async fn an_event_the_destination_rejects_is_a_row_with_the_error_and_the_next_o
     assert_eq!(messages[1].outcome, Outcome::Mapped);
     assert_eq!(s.mock.events().len(), 2);
 }
+
+#[tokio::test]
+async fn the_answer_never_waits_for_delivery() {
+    use usermaven_destination::{Destination, Options, Settings};
+    use usermaven_segment::LocalSegment;
+    // An endpoint that accepts connections and never answers.
+    let hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hole_addr = hole.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((conn, _)) = hole.accept().await {
+            open.push(conn);
+        }
+    });
+    let destination = Destination::new(
+        Settings::new(KEY, TOKEN),
+        Options {
+            base_url: format!("http://{hole_addr}"),
+            ..Options::default()
+        },
+    );
+    let segment = LocalSegment::start(fixed(), destination, None)
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/track", segment.uri()))
+        .basic_auth(WRITE_KEY, Some(""))
+        .body(r#"{"userId":"u","event":"E"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Answered while the request to Usermaven is still in flight.
+    let m = segment
+        .wait_for(
+            &usermaven_segment::MessageQuery::new().outcome(Outcome::Mapped),
+            1,
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    assert!(m[0].routes[0].request.is_some());
+    assert!(
+        m[0].routes[0].delivery.is_none(),
+        "{:?}",
+        m[0].routes[0].delivery
+    );
+    assert!(!usermaven_segment::settled(&m[0]));
+    held.abort();
+}
