@@ -33,12 +33,19 @@ impl Trigger {
 
     /// Like [`Trigger::matches`], but returns what the reference throws.
     pub fn try_matches(&self, event: &Value) -> Result<bool, FqlError> {
-        match &self.root {
-            Root::Null => Err(FqlError::type_error(
+        self.try_matches_event(Some(event))
+    }
+
+    /// [`Trigger::try_matches`] where the event may be absent (`None` is JS `undefined`):
+    /// the reference reads the tree's `error` first, then answers `false` for an undefined
+    /// event without evaluating anything.
+    pub fn try_matches_event(&self, event: Option<&Value>) -> Result<bool, FqlError> {
+        match (&self.root, event) {
+            (Root::Null, _) => Err(FqlError::type_error(
                 "Cannot read properties of null (reading 'error')",
             )),
-            Root::Error(..) => Ok(false),
-            Root::Group(g) => eval_group(g, event),
+            (Root::Error(..), _) | (_, None) => Ok(false),
+            (Root::Group(g), Some(event)) => eval_group(g, event),
         }
     }
 }

@@ -17,9 +17,13 @@ pub(crate) struct Cx {
     pub(crate) now: jiff::Timestamp,
 }
 
-type R<'a> = Result<Resolved<'a>, TransformError>;
+type ResolveResult<'a> = Result<Resolved<'a>, TransformError>;
 
-pub(crate) fn resolve<'a>(node: &'a Node, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
+pub(crate) fn resolve<'a>(
+    node: &'a Node,
+    payload: Option<&'a Value>,
+    cx: &Cx,
+) -> ResolveResult<'a> {
     match node {
         Node::Undef => Ok(Resolved::Undef),
         Node::Raw(v) => Ok(Resolved::Ref(v)),
@@ -32,6 +36,7 @@ pub(crate) fn resolve<'a>(node: &'a Node, payload: Option<&'a Value>, cx: &Cx) -
                 if &**k == "__proto__" {
                     proto = proto_assignment(v);
                 } else {
+                    assignable(proto.as_ref(), k)?;
                     out.push((k.clone(), v));
                 }
             }
@@ -61,12 +66,17 @@ pub(crate) fn resolve_value(
         Node::Raw(v) => Ok(Some(crate::resolved::remove_undefined(v))),
         Node::Obj(entries) => {
             let mut out = Vec::with_capacity(entries.len());
+            let mut proto = None;
             for (k, n) in entries {
                 if &**k == "__proto__" {
                     // Assigned as a prototype, which `removeUndefined`'s copy then drops;
-                    // only its evaluation (and errors) remain.
-                    resolve(n, payload, cx)?;
-                } else if let Some(v) = resolve_value(n, payload, cx)? {
+                    // its evaluation (and errors) remain, and what later keys inherit.
+                    proto = proto_assignment(resolve(n, payload, cx)?);
+                    continue;
+                }
+                let v = resolve_value(n, payload, cx)?;
+                assignable(proto.as_ref(), k)?;
+                if let Some(v) = v {
                     out.push((k.clone(), v));
                 }
             }
@@ -89,9 +99,20 @@ pub(crate) fn resolve_value(
     }
 }
 
+/// `resolved[key] = …` after `resolved.__proto__ = proto`: JS throws when `key` is read-only
+/// up the new prototype chain (a built-in function's `length`, …: see
+/// [`usermaven_json::js::check_assignment`]).
+/// The key is assigned once (a mapping's keys are unique), so it is never an own key yet.
+fn assignable(proto: Option<&Value>, key: &str) -> Result<(), TransformError> {
+    match proto {
+        Some(p) => Ok(usermaven_json::js::check_assignment(p, key)?),
+        None => Ok(()),
+    }
+}
+
 /// Resolves `node` against a payload that is not borrowed for `'a` (an item of a
 /// computed array, the output of `@transform`).
-fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> R<'a> {
+fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> ResolveResult<'a> {
     match payload {
         Resolved::Undef => resolve(node, None, cx),
         Resolved::Ref(v) => Ok(resolve(node, Some(v), cx)?.into_owned()),
@@ -144,7 +165,7 @@ fn expected_string(name: &str, v: &Resolved<'_>) -> TransformError {
     TransformError::error(format!("{name}: expected string, got {}", v.real_type()))
 }
 
-fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
+fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> ResolveResult<'a> {
     match d {
         Directive::Fail(e) => Err(e.clone()),
         Directive::Path(p) => Ok(p.lookup(payload)?),

@@ -38,6 +38,7 @@ mod rng;
 mod scrub;
 mod sender;
 
+pub use breaker::DownCause;
 pub use error::{BuildError, SendError};
 pub use report::{Delivery, EventResult, Report};
 pub use retry::{classify, delays, Backoff, Outcome};

@@ -79,3 +79,17 @@ pub fn npm_ci(dir: &Path, packages: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Print how many of a recorded suite's `total` cases pass, and fail listing every failure.
+///
+/// # Panics
+/// When `failures` is not empty.
+pub fn assert_suite_passes(suite: &str, total: usize, failures: &[String]) {
+    eprintln!("{suite}: {}/{total} pass", total - failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

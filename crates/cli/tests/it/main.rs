@@ -9,7 +9,8 @@
 //! - `diff`: `diff BASE HEAD` on the worked example.
 //! - `snapshot_dir`: `test DIR` on the worked example (pass, fail naming the field, `--accept`).
 //! - `checkpoint`: `send --checkpoint` killed mid-run and resumed.
-//! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`), for good or for a while.
+//! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`, or a `scripted` endpoint that
+//!   stops answering), for good or for a while.
 //! - `shell`: `completions` and `man`.
 //! - `shared_flags`: every command that loads a configuration takes the same flags.
 //! - `mock_flags`: `mock --faults`, `--faults-file`, `--max-events` over loopback.
@@ -27,6 +28,7 @@ mod map;
 mod mock_flags;
 mod mock_page;
 mod proxy;
+mod scripted;
 mod send;
 mod shared_flags;
 mod shell;
