@@ -3,6 +3,8 @@
 //! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
 //! - [`bench`]: whole-process benchmarks (`cargo xtask bench map`).
 //! - [`bench_mock`]: the mock's speed and memory (`cargo xtask bench mock`).
+//! - [`bench_segment`]: the local Segment's speed next to `send`, and its memory
+//!   (`cargo xtask bench segment`).
 //! - [`example_cases`]: reference cases for the worked example (written by `reference`).
 //!
 //! The conformance harness and the fuzzing gate are crates of their own (`crates/conformance`,
@@ -10,6 +12,7 @@
 
 pub mod bench;
 pub mod bench_mock;
+pub mod bench_segment;
 pub mod example_cases;
 pub mod reference;
 

@@ -10,6 +10,8 @@
 //! - `bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N] [--baseline BIN]`:
 //!   the mock's req/s next to a minimal handler, its RSS, and `send` batched vs unbatched into it
 //!   (see `bench_mock.rs`).
+//! - `bench segment [--events N] [--rss-messages N]`: `dev`'s messages/s from `/v1/batch` to
+//!   stored next to `send`'s, and its RSS over a million messages (see `bench_segment.rs`).
 //! - `fuzz [--target T] [--time SECONDS] [--execs N] [--seed S]`: the fuzzing gate (runs
 //!   `crates/fuzz`'s binary).
 //! - `ci`: fmt check, clippy, the test suite, the conformance run and a short fuzz pass.
@@ -43,6 +45,10 @@ commands:
                         and after N (200,000) single events, send of N (100,000) events unbatched
                         vs --batch-size 100; --baseline: an earlier usermaven-actions binary
                         measured in the same alternating req/s rounds (before/after)
+  bench segment [--events N] [--rss-messages N]
+                        release build; messages/s of dev from /v1/batch to stored in its embedded
+                        mock next to send of the same N (100000) events into a mock, in one run;
+                        VmRSS of dev while N (1000000) messages go through (flat, under 300 MB)
   fuzz [--target T]... [--time SECONDS] [--execs N] [--seed S] [--replay FILE] [--ci] [--afl]
                         the fuzzing gate: targets json-route, mapping, fql, mock, sender, reference
                         (default: all), each with an oracle; --time is the budget of the whole run
@@ -91,6 +97,19 @@ fn run() -> Result<bool> {
             xtask::bench::map(&root, &opts).map(|()| true)
         }
         ["ci"] => ci(),
+        ["bench", "segment", rest @ ..] => {
+            let mut opts = xtask::bench_segment::Options::default();
+            let mut it = rest.iter();
+            while let Some(a) = it.next() {
+                let mut num = || -> Result<u64> { parse_u64(it.next().context("a number")?) };
+                match *a {
+                    "--events" => opts.events = usize::try_from(num()?.max(100))?,
+                    "--rss-messages" => opts.rss_messages = usize::try_from(num()?.max(100))?,
+                    other => bail!("unknown bench option {other}\n\n{USAGE}"),
+                }
+            }
+            xtask::bench_segment::run(&root, &opts).map(|()| true)
+        }
         ["bench", "mock", rest @ ..] => {
             let mut opts = xtask::bench_mock::Options::default();
             let mut it = rest.iter();

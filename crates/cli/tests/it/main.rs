@@ -15,9 +15,12 @@
 //! - `shared_flags`: every command that loads a configuration takes the same flags.
 //! - `mock_flags`: `mock --faults`, `--faults-file`, `--max-events` over loopback.
 //! - `mock_page`: `mock`'s start-up lines (the live page, the admin token beyond loopback).
+//! - `dev`: Segment's real SDKs (node, python, analytics-next in chromium) through `dev`, and
+//!   `map` of the export equal to what the mock received.
 
 mod checkpoint;
 mod config_shapes;
+mod dev;
 mod diff;
 mod endpoint_down;
 mod input;
