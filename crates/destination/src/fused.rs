@@ -35,7 +35,7 @@
 //! event, which computes coercions and errors as the reference does. `Routed::fused` says
 //! which path answered.
 //!
-//! **Checks.** `tests/fused.rs` holds both paths equal over every event fixture, generated
+//! **Checks.** `tests/it/fused.rs` holds both paths equal over every event fixture, generated
 //! events and many trigger shapes; the conformance harness and the reference's route cases
 //! (run through `route_text` by `usermaven-cases`) hold it to Segment's results.
 
