@@ -105,6 +105,22 @@ impl Determinism {
     }
 }
 
+/// `--jobs` of `map` and `send`.
+#[derive(Args, Clone)]
+pub(crate) struct JobsArg {
+    /// Threads that route events (output order and generated ids are the same for every N);
+    /// default: the available cores.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub(crate) jobs: Option<u64>,
+}
+
+impl JobsArg {
+    pub(crate) fn get(&self) -> usize {
+        self.jobs
+            .map_or_else(usermaven_actions::parallel::default_jobs, |n| n as usize)
+    }
+}
+
 /// The NDJSON inputs of `map`, `send` and `cases`, read by `usermaven-input`.
 #[derive(Args, Clone)]
 pub(crate) struct InputArgs {
@@ -170,6 +186,8 @@ struct MapArgs {
     /// request and its body as indented JSON, for people.
     #[arg(long, value_enum, default_value_t = MapFormat::Ndjson)]
     format: MapFormat,
+    #[command(flatten)]
+    jobs: JobsArg,
     #[command(flatten)]
     credentials: Credentials,
     #[command(flatten)]
@@ -246,7 +264,14 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
         MapFormat::Ndjson => usermaven_actions::map::Format::Ndjson,
         MapFormat::Pretty => usermaven_actions::map::Format::Pretty,
     };
-    let summary = usermaven_actions::map::map_stream_as(&dest, &mut env, &mut lines, out, format)?;
+    let summary = usermaven_actions::map::map_stream_jobs(
+        &dest,
+        &mut env,
+        &mut lines,
+        out,
+        format,
+        args.jobs.get(),
+    )?;
     eprintln!(
         "map: {} lines, {} requests, {} unmatched, {} bad lines, {} action errors",
         summary.lines, summary.requests, summary.unmatched, summary.failed_lines, summary.errors

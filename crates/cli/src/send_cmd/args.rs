@@ -19,6 +19,8 @@ pub(crate) struct SendArgs {
     #[arg(long, conflicts_with = "endpoint")]
     pub(super) keep_open: bool,
     #[command(flatten)]
+    pub(super) jobs: crate::JobsArg,
+    #[command(flatten)]
     pub(super) credentials: crate::Credentials,
     #[command(flatten)]
     pub(super) determinism: crate::Determinism,

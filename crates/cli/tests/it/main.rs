@@ -19,6 +19,7 @@ mod config_shapes;
 mod diff;
 mod endpoint_down;
 mod input;
+mod jobs;
 mod map;
 mod mock_flags;
 mod mock_page;
