@@ -84,7 +84,7 @@ fn resolve_request_payload(
     if let Some(zone) = p.get("timezone").filter(|v| v.is_truthy()) {
         let event_time = || p.get("utc_time").map(Value::to_js_string);
         let at = tz::offset_instant(options, event_time, env.now());
-        let offset = tz::local_tz_offset(&zone.to_js_string(), at, options.fix_tz_midnight)?;
+        let offset = tz::local_tz_offset(&zone.to_js_string(), at, options.fixes.fix_tz_midnight)?;
         p.set(
             "local_tz_offset",
             offset.map(Value::Number).unwrap_or(Value::Null),
@@ -140,8 +140,8 @@ fn resolve_request_payload(
         put(&mut company, "created_at", company_created_at);
         if let Some(custom) = company_custom {
             // The reference tests `payload.company`, which never exists, so the intended
-            // omission never happens. `Options::fix_company_custom` applies it.
-            let custom = if options.fix_company_custom && custom.is_truthy() {
+            // omission never happens. `Fixes::fix_company_custom` applies it.
+            let custom = if options.fixes.fix_company_custom && custom.is_truthy() {
                 omit(
                     custom,
                     &["name", "created_at", "company_id", "company_created_at"],
