@@ -428,7 +428,9 @@ fn guard(r: Raw<'_>, node: u32, ty: Ty, place: Place) -> Option<Take<'_>> {
             (Place::Nested, Ty::String) => Some(Take::Raw(r)),
             _ => Some(Take::Undef),
         },
-        (Kind::String, Ty::String) => keep(r.canonical),
+        // A string field is also read as a string (a URL, a time zone): copied only when it
+        // has no escape at all.
+        (Kind::String, Ty::String) => keep(r.plain_str().is_some()),
         (Kind::Number, Ty::Integer) => keep(r.canonical && !r.text.contains('.')),
         (Kind::Number, Ty::Number) => keep(r.canonical),
         (Kind::True | Kind::False, Ty::Boolean) => Some(Take::Raw(r)),
