@@ -253,6 +253,9 @@ fn realistic_corpus_agrees_and_takes_the_fast_path() {
     }
 }
 
+/// A way to write an event's text otherwise.
+type Respell = fn(&str) -> String;
+
 /// The same text in other spellings: what encoders other than `JSON.stringify` write
 /// (escaped `/`, `\uXXXX` for non-ASCII and for ASCII letters, numbers with exponents and
 /// trailing zeros, whitespace), on every event of the realistic corpus.
@@ -260,7 +263,7 @@ fn realistic_corpus_agrees_and_takes_the_fast_path() {
 fn other_spellings_agree() {
     let dests = destinations(None);
     let (a, b) = &dests[0];
-    let respell: [(&str, fn(&str) -> String); 5] = [
+    let respell: [(&str, Respell); 5] = [
         ("slash", |t| t.replace('/', "\\/")),
         ("non-ascii", |t| {
             t.chars()
