@@ -211,7 +211,12 @@ fn has_stand_in(b: &[u8]) -> bool {
 fn stringify_writes_u_escape(hex: &[u8]) -> bool {
     match hex {
         [b'0', b'0', hi @ (b'0' | b'1'), lo @ (b'0'..=b'9' | b'a'..=b'f')] => {
-            let c = (hi - b'0') * 16 + if lo.is_ascii_digit() { lo - b'0' } else { lo - b'a' + 10 };
+            let c = (hi - b'0') * 16
+                + if lo.is_ascii_digit() {
+                    lo - b'0'
+                } else {
+                    lo - b'a' + 10
+                };
             !matches!(c, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d)
         }
         _ => false,
