@@ -7,7 +7,7 @@ use std::io::Write;
 use usermaven_input::{ErrorKind, Lines};
 
 use usermaven_destination::{Destination, Env};
-use usermaven_json::{write_js_string, write_number, Object, Value};
+use usermaven_json::{write_js_string, write_js_string_bytes, write_number, Object, Value};
 
 use usermaven_cases::error_value;
 
@@ -128,7 +128,7 @@ pub fn map_stream_jobs(
                     summary.errors += m.errors;
                     summary.unmatched += u64::from(m.unmatched);
                     summary.failed_lines += u64::from(m.failed);
-                    out.write_all(m.out.as_bytes())?;
+                    out.write_all(&m.out)?;
                 }
                 Item::Bad(e) => {
                     summary.failed_lines += 1;
@@ -148,7 +148,9 @@ pub fn map_stream_jobs(
 
 /// One line's output lines and what they count.
 struct MapLine {
-    out: String,
+    /// The output lines, as bytes: the request body is escaped straight into them
+    /// ([`write_js_string_bytes`]).
+    out: Vec<u8>,
     requests: u64,
     errors: u64,
     unmatched: bool,
@@ -176,7 +178,7 @@ fn map_line(
     line: LineRef<'_>,
 ) -> MapLine {
     let mut m = MapLine {
-        out: String::new(),
+        out: Vec::with_capacity(2048),
         requests: 0,
         errors: 0,
         unmatched: false,
@@ -187,10 +189,11 @@ fn map_line(
         Ok(routed) => routed,
         Err(message) => {
             m.failed = true;
-            head(&mut m.out, names, line.source, line.number);
-            m.out.push_str(",\"error\":");
-            error_object("InvalidJson", &message.to_string()).write_json(&mut m.out);
-            m.out.push_str("}\n");
+            head(&mut buf, names, line.source, line.number);
+            buf.push_str(",\"error\":");
+            error_object("InvalidJson", &message.to_string()).write_json(&mut buf);
+            buf.push_str("}\n");
+            m.out.extend_from_slice(buf.as_bytes());
             return m;
         }
     };
@@ -206,19 +209,18 @@ fn map_line(
             Ok(req) => {
                 m.requests += 1;
                 buf.push_str(",\"request\":");
-                write_request(&mut buf, req);
+                write_request_head(&mut buf, req);
+                m.out.extend_from_slice(buf.as_bytes());
+                write_js_string_bytes(&mut m.out, &req.body);
+                m.out.extend_from_slice(b"}}\n");
             }
             Err(e) => {
                 m.errors += 1;
                 buf.push_str(",\"error\":");
                 error_value(e).write_json(&mut buf);
+                buf.push_str("}\n");
+                m.out.extend_from_slice(buf.as_bytes());
             }
-        }
-        buf.push_str("}\n");
-        if m.out.is_empty() {
-            std::mem::swap(&mut m.out, &mut buf);
-        } else {
-            m.out.push_str(&buf);
         }
     }
     m
@@ -234,9 +236,10 @@ pub fn read_error(e: &usermaven_input::LineError) -> Value {
     error_object(name, &e.to_string())
 }
 
-/// `{"url","method","headers","body"}` of a request, the URL redacted (the shape of
-/// [`usermaven_cases::request_value`], written directly).
-fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
+/// `{"url","method","headers","body":` of a request, the URL redacted (the shape of
+/// [`usermaven_cases::request_value`], written directly); the caller appends the body as a
+/// JSON string and the closing `}`.
+fn write_request_head(buf: &mut String, req: &usermaven_destination::Request) {
     buf.push_str("{\"url\":");
     write_js_string(buf, &req.redacted_url());
     buf.push_str(",\"method\":");
@@ -251,8 +254,6 @@ fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
         write_js_string(buf, v);
     }
     buf.push_str("},\"body\":");
-    write_js_string(buf, &req.body);
-    buf.push('}');
 }
 
 pub(crate) fn error_object(name: &str, message: &str) -> Value {
