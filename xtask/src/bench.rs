@@ -139,7 +139,9 @@ pub fn map(root: &Path, opts: &Options) -> Result<()> {
             .status()
             .context("run map")?;
         let wall = started.elapsed().as_secs_f64();
-        if !status.success() {
+        // Exit 1 says some lines were action errors (the realistic corpus's identify and
+        // group calls without a user id): outcomes like any other.
+        if !matches!(status.code(), Some(0 | 1)) {
             bail!("map failed on {}", input.display());
         }
         let cpu = match (cpu_before, children_cpu_secs()) {
