@@ -5,8 +5,9 @@
 //!   reference implementation (see `reference.rs` and `reference/README.md`).
 //! - `conformance [--reference] [--cases N] [--seed S] [--no-e2e]`: the conformance harness
 //!   (runs `crates/conformance`'s binary).
-//! - `bench map [--events N] [--runs R]`: whole-process `map` next to in-process
-//!   `route_text` on the same events, plain and gzip (see `bench.rs`).
+//! - `bench map [--events N] [--runs R]`: whole-process `map` on the realistic and the
+//!   best-case corpus, `--jobs 1` against the default, the fast-path share, in-process
+//!   `route_text` and the reference's in-process rate (see `bench.rs`).
 //! - `bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N] [--baseline BIN]`:
 //!   the mock's req/s next to a minimal handler, its RSS, and `send` batched vs unbatched into it
 //!   (see `bench_mock.rs`).
@@ -37,8 +38,12 @@ commands:
                         (summary.txt, summary.json, junit.xml). Defaults: 256 cases, fixed seed.
   bench map [--events N] [--runs R]
                         release build; map as a whole process (read, map, write to /dev/null) on N
-                        copies of the bench corpus, plain and gzip, next to in-process route_text on
-                        the same events (defaults: 200000 events, best of 3 runs)
+                        events of the realistic corpus (fixtures/bench-realistic) and of the
+                        best-case corpus (fixtures/bench) at --jobs 1 and with the default jobs,
+                        the fast-path share (Routed::fused), in-process route_text on both, and the
+                        reference's in-process rate on the realistic events (node
+                        reference/bench-route.js, when reference/ is set up); the issue-19 ratios
+                        from the same sitting (defaults: 200000 events, best of 3 rounds)
   bench mock [--rounds N] [--seconds S] [--singles N] [--send-events N] [--baseline BIN]
                         release builds of the mock and of a minimal axum handler: req/s with wrk
                         (-t1 -c32, same body, alternating rounds), VmRSS after one 5,000-event batch

@@ -4,3 +4,4 @@
 
 pub mod compare;
 pub mod map;
+pub mod parallel;

@@ -19,7 +19,7 @@ mod review_cmd;
 mod send_cmd;
 mod shared_args;
 
-pub(crate) use shared_args::{ConfigFlags, Credentials, InputArgs, OutputArgs};
+pub(crate) use shared_args::{ConfigFlags, Credentials, InputArgs, JobsArg, OutputArgs};
 
 #[derive(Parser)]
 #[command(
@@ -90,6 +90,8 @@ struct MapArgs {
     format: MapFormat,
     #[command(flatten)]
     flags: ConfigFlags,
+    #[command(flatten)]
+    jobs: JobsArg,
     /// A destination configuration (any of Segment's shapes; settings it lacks come from
     /// --api-key/--server-token); default: the four presets.
     #[arg(long)]
@@ -121,7 +123,14 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
         MapFormat::Ndjson => usermaven_actions::map::Format::Ndjson,
         MapFormat::Pretty => usermaven_actions::map::Format::Pretty,
     };
-    let summary = usermaven_actions::map::map_stream_as(&dest, &mut env, &mut lines, out, format)?;
+    let summary = usermaven_actions::map::map_stream_jobs(
+        &dest,
+        &mut env,
+        &mut lines,
+        out,
+        format,
+        args.jobs.get(),
+    )?;
     eprintln!(
         "map: {} lines, {} requests, {} unmatched, {} bad lines, {} action errors",
         summary.lines, summary.requests, summary.unmatched, summary.failed_lines, summary.errors

@@ -1,6 +1,7 @@
 //! The flags several commands share, each group defined once and flattened where it applies:
 //! [`ConfigFlags`] (credentials, fixes, clock and seed) on every command that loads a
-//! configuration, [`InputArgs`] and [`OutputArgs`] on the streaming commands.
+//! configuration, [`InputArgs`] and [`OutputArgs`] on the streaming commands, [`JobsArg`] on
+//! the commands that route events (`map`, `send`).
 
 use std::io::{self, BufWriter, Write};
 
@@ -132,5 +133,21 @@ impl InputArgs {
                 ..usermaven_input::Options::default()
             },
         ))
+    }
+}
+
+/// `--jobs` of the commands that route events (`map`, `send`).
+#[derive(Args, Clone)]
+pub(crate) struct JobsArg {
+    /// Threads that route events; the output, its order and the generated ids are the same
+    /// for every N. Default: the available cores.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub(crate) jobs: Option<u64>,
+}
+
+impl JobsArg {
+    pub(crate) fn get(&self) -> usize {
+        self.jobs
+            .map_or_else(usermaven_actions::parallel::default_jobs, |n| n as usize)
     }
 }

@@ -21,22 +21,32 @@
 //!
 //! **Per event**: one validating scan ([`Extract`]) of the text finds where those values are
 //! (text the scan cannot read is parsed instead and takes the general path). Per planned
-//! subscription: the trigger is told from the scan; each field is looked up and *guarded* —
-//! taken only when the general path would pass it through unchanged: a non-empty string for
-//! a string field, an integer for an integer field, a canonical object for an object field
-//! ([`Ty`]), and canonical text (what `JSON.stringify` would print); then the body writer of
-//! `perform` (the same code the general path uses) writes the body from that text.
+//! subscription: the trigger is told from the scan; each field is looked up and *guarded*
+//! ([`guard`]): the fast path takes what the general path only keeps or drops —
+//! - a value of the declared type ([`Ty`]: a string for a string field, an integer for an
+//!   integer field, an object for an object field…) passes; when its text is canonical (what
+//!   `JSON.stringify` would print) it is copied, otherwise (escapes such as `\"`, `\/` or
+//!   `\u00e9`, numbers spelled `25.0` or `1e-07`, whitespace) it is decoded into a [`Value`]
+//!   and written as the general path writes it;
+//! - what removeEmptyValues removes is left out: `""` among the payload's own fields, `null`
+//!   where the field does not allow it, and, inside an object the mapping builds, `null` and
+//!   (for a non-string property) `""`; a `null` the field allows is kept;
 //!
-//! **Declining.** On anything else — `null`, `""`, a number in a string field, a missing
-//! required field, a value on the way that is not an object, a repeated key, an escape in a
-//! string, a `null` the audience-membership step throws on ([`AUDIENCE_NULL_FAILURES`]), a
-//! trigger the scan cannot tell — the path declines *before* any side effect (the id
-//! generator is untouched), and that subscription takes the general path on the parsed
-//! event, which computes coercions and errors as the reference does. `Routed::fused` says
-//! which path answered.
+//! then the body writer of `perform` (the same code the general path uses) writes the body.
 //!
-//! **Checks.** `tests/it/fused.rs` holds both paths equal over every event fixture, generated
-//! events and many trigger shapes; the conformance harness and the reference's route cases
+//! **Declining.** On anything else — a value validation would coerce (a number in a string
+//! field) or reject (a fraction or an infinity in an integer field), a required field missing
+//! or removed, a value on the way that is not an object, a repeated key on a read path, an
+//! escape in a key on a read path, a `__proto__` key in a decoded object, a `null` the
+//! audience-membership step throws on ([`AUDIENCE_NULL_FAILURES`]), a trigger the scan cannot
+//! tell — the path declines *before* any side effect (the id generator is untouched), and
+//! that subscription takes the general path on the parsed event, which computes coercions and
+//! errors as the reference does. `Routed::fused` says which path answered.
+//!
+//! **Checks.** `tests/it/fused.rs` holds both paths equal over every event fixture, the realistic
+//! benchmark corpus (SDK captures, also respelled with other escapes, numbers and whitespace;
+//! there the fast path must answer at least 95% of the results), generated events and many
+//! trigger shapes; the conformance harness and the reference's route cases
 //! (run through `route_text` by `usermaven-cases`) hold it to Segment's results.
 
 use usermaven_json::extract::{Extract, Kind, PathSet, Raw};
@@ -73,6 +83,8 @@ struct Field {
     src: Src,
     ty: Ty,
     required: bool,
+    /// The field's type allows `null` (kept by removeEmptyValues, passed by validation).
+    allow_null: bool,
 }
 
 /// How the trigger is told from the text.
@@ -236,34 +248,43 @@ impl Fused {
         {
             return None;
         }
-        // Evaluate and guard every field before writing anything: first the objects the
-        // mapping builds, then the payload in field order.
+        // Evaluate and guard every field before writing anything: values that need decoding
+        // (escapes, other spellings of numbers, whitespace) are parsed into `parsed` and the
+        // objects the mapping builds go to `nested`; then the payload is assembled in field
+        // order, borrowing from both.
         let mut nested: Vec<Vec<(&str, Raw<'_>)>> = Vec::new();
+        let mut parsed: Vec<Value> = Vec::new();
+        let mut decided: Vec<Decided<'_>> = Vec::with_capacity(sub.fields.len());
         for f in &sub.fields {
-            if let Src::Obj(entries) = &f.src {
-                let mut obj = Vec::with_capacity(entries.len());
-                for (k, src, ty) in entries {
-                    if let Got::Val(r, node) = eval(src, ex)? {
-                        guard(r, node, *ty)?;
-                        obj.push((&**k, r));
-                    }
-                }
-                nested.push(obj);
-            }
-        }
-        let mut objects = nested.iter();
-        let mut payload: Vec<(&str, PayloadValue<'_>)> = Vec::with_capacity(sub.fields.len());
-        for f in &sub.fields {
-            let pv = match &f.src {
-                Src::Obj(_) => PayloadValue::Obj(objects.next()?),
+            let d = match &f.src {
+                Src::Obj(entries) => obj_entries(entries, ex, &mut nested, &mut parsed)?,
                 src => match eval(src, ex)? {
-                    Got::Undef if f.required => return None,
-                    Got::Undef => continue,
-                    Got::Val(r, node) => match guard(r, node, f.ty)? {
-                        Some(node) => PayloadValue::Entries(ex, node),
-                        None => PayloadValue::Raw(r),
+                    Got::Undef => Decided::Undef,
+                    Got::Val(r, node) => match guard(r, node, f.ty, Place::Root(f.allow_null))? {
+                        Take::Undef => Decided::Undef,
+                        Take::Raw(r) => Decided::Raw(r),
+                        Take::Entries(node) => Decided::Entries(node),
+                        Take::Decode(r) => {
+                            parsed.push(decode(r, f.ty)?);
+                            Decided::Parsed(parsed.len() - 1)
+                        }
                     },
                 },
+            };
+            if f.required && matches!(d, Decided::Undef) {
+                // Validation reports the missing field: the general path says how.
+                return None;
+            }
+            decided.push(d);
+        }
+        let mut payload: Vec<(&str, PayloadValue<'_>)> = Vec::with_capacity(sub.fields.len());
+        for (f, d) in sub.fields.iter().zip(decided) {
+            let pv = match d {
+                Decided::Undef => continue,
+                Decided::Raw(r) => PayloadValue::Raw(r),
+                Decided::Entries(node) => PayloadValue::Entries(ex, node),
+                Decided::Parsed(i) => PayloadValue::Parsed(&parsed[i]),
+                Decided::Obj(i) => PayloadValue::Obj(&nested[i]),
             };
             payload.push((&*f.name, pv));
         }
@@ -351,19 +372,144 @@ fn lookup<'t>(nodes: &[u32], ex: &Extract<'t>) -> Option<Got<'t>> {
     Some(ex.get(last).map_or(Got::Undef, |r| Got::Val(r, last)))
 }
 
-/// Whether `r` (found at `node`) passes unchanged as a value of type `ty`: `None` when it
-/// does not; `Some(Some(node))` for an object (written from the node's entries).
-fn guard(r: Raw<'_>, node: u32, ty: Ty) -> Option<Option<u32>> {
-    if !r.canonical {
-        return None;
+/// What a field's payload holds, decided before anything is written.
+enum Decided<'t> {
+    /// Absent: `undefined`, or removed by removeEmptyValues.
+    Undef,
+    Raw(Raw<'t>),
+    Entries(u32),
+    /// An index into the decoded values.
+    Parsed(usize),
+    /// An index into the objects the mapping builds from canonical scalars.
+    Obj(usize),
+}
+
+/// Where a value ends up in the payload: a field (with whether it allows `null`), or a
+/// property of an object the mapping builds.
+#[derive(Clone, Copy)]
+enum Place {
+    Root(bool),
+    Nested,
+}
+
+/// What the general path does with a value it finds.
+enum Take<'t> {
+    /// removeEmptyValues removes it.
+    Undef,
+    /// Passes unchanged; its text is what `JSON.stringify` prints.
+    Raw(Raw<'t>),
+    /// A canonical object at a whole node (written from the node's entries).
+    Entries(u32),
+    /// Passes unchanged, but its text is spelled otherwise (escapes, another spelling of
+    /// the number, whitespace): [`decode`] it.
+    Decode(Raw<'t>),
+}
+
+/// What the general path does with `r` (found at `node`) as a value of type `ty` at
+/// `place`; `None` when it does more than keep or drop it (coercion, a validation error).
+///
+/// removeEmptyValues drops `null` where the type does not allow it, `""` where it does not
+/// allow strings, and every `""` among the payload's own keys; validation then only checks
+/// the type of what is left.
+fn guard(r: Raw<'_>, node: u32, ty: Ty, place: Place) -> Option<Take<'_>> {
+    let keep = |canonical: bool| {
+        Some(if canonical {
+            Take::Raw(r)
+        } else {
+            Take::Decode(r)
+        })
+    };
+    match (r.kind, ty) {
+        (Kind::Null, _) => match place {
+            Place::Root(true) => Some(Take::Raw(r)),
+            _ => Some(Take::Undef),
+        },
+        (Kind::String, _) if r.text.len() == 2 => match (place, ty) {
+            (Place::Nested, Ty::String) => Some(Take::Raw(r)),
+            _ => Some(Take::Undef),
+        },
+        // A string field is also read as a string (a URL, a time zone): copied only when it
+        // has no escape at all.
+        (Kind::String, Ty::String) => keep(r.plain_str().is_some()),
+        (Kind::Number, Ty::Integer) => keep(r.canonical && !r.text.contains('.')),
+        (Kind::Number, Ty::Number) => keep(r.canonical),
+        (Kind::True | Kind::False, Ty::Boolean) => Some(Take::Raw(r)),
+        (Kind::Object, Ty::Object) if r.canonical => Some(Take::Entries(node)),
+        (Kind::Object, Ty::Object) => Some(Take::Decode(r)),
+        _ => None,
     }
-    match ty {
-        Ty::String => (r.kind == Kind::String && r.text.len() > 2).then_some(None),
-        Ty::Integer => (r.kind == Kind::Number && !r.text.contains('.')).then_some(None),
-        Ty::Number => (r.kind == Kind::Number).then_some(None),
-        Ty::Boolean => matches!(r.kind, Kind::True | Kind::False).then_some(None),
-        Ty::Object => (r.kind == Kind::Object).then_some(Some(node)),
+}
+
+/// The value the general path holds for `r`, a value [`guard`] found to pass with another
+/// spelling; `None` when validation would not let it pass after all (a fraction or an
+/// infinity for an integer, an infinity for a number) or when an object has a `__proto__`
+/// key (the general path's copies treat it specially).
+fn decode(r: Raw<'_>, ty: Ty) -> Option<Value> {
+    let v = Value::parse(r.text).ok()?;
+    let ok = match (&v, ty) {
+        (Value::String(_), Ty::String) => true,
+        (Value::Number(n), Ty::Number) => n.is_finite(),
+        (Value::Number(n), Ty::Integer) => n.is_finite() && n.fract() == 0.0,
+        (Value::Object(_), Ty::Object) => !has_proto_key(&v),
+        _ => false,
+    };
+    ok.then_some(v)
+}
+
+fn has_proto_key(v: &Value) -> bool {
+    match v {
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, v)| &**k == "__proto__" || has_proto_key(v)),
+        Value::Array(items) => items.iter().any(has_proto_key),
+        _ => false,
     }
+}
+
+/// The object a plain mapping builds from scalar paths (`utm`, `screen`): its entries as
+/// canonical text (into `nested`) or, when one of them is spelled otherwise, as a decoded
+/// object (into `parsed`). `None` when a guard fails.
+fn obj_entries<'p, 't>(
+    entries: &'p [(Str, Src, Ty)],
+    ex: &Extract<'t>,
+    nested: &mut Vec<Vec<(&'p str, Raw<'t>)>>,
+    parsed: &mut Vec<Value>,
+) -> Option<Decided<'t>> {
+    let mut obj: Vec<(&'p str, Raw<'t>)> = Vec::with_capacity(entries.len());
+    let mut decoded: Option<Object> = None;
+    for (k, src, ty) in entries {
+        let Got::Val(r, node) = eval(src, ex)? else {
+            continue;
+        };
+        match guard(r, node, *ty, Place::Nested)? {
+            Take::Undef => {}
+            Take::Raw(r) => match &mut decoded {
+                Some(o) => o.set(k, Value::parse(r.text).ok()?),
+                None => obj.push((&**k, r)),
+            },
+            Take::Decode(r) => {
+                let o = decoded.get_or_insert_with(|| {
+                    let mut o = Object::new();
+                    for (k, r) in &obj {
+                        o.set(k, Value::parse(r.text).unwrap_or_default());
+                    }
+                    o
+                });
+                o.set(k, decode(r, *ty)?);
+            }
+            Take::Entries(_) => return None,
+        }
+    }
+    Some(match decoded {
+        Some(o) => {
+            parsed.push(Value::Object(o));
+            Decided::Parsed(parsed.len() - 1)
+        }
+        None => {
+            nested.push(obj);
+            Decided::Obj(nested.len() - 1)
+        }
+    })
 }
 
 /// The `X` of a trigger `type = "X"` (exactly that text, `X` of lower-case letters and
@@ -447,6 +593,7 @@ fn plan_sub(
             src,
             ty,
             required: def.required,
+            allow_null: def.allow_null,
         });
     }
     Some(FusedSub {

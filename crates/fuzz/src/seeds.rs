@@ -72,7 +72,11 @@ impl Seeds {
                 }
             }
         }
-        for f in ["samples/events.ndjson", "bench/track-events.ndjson"] {
+        for f in [
+            "samples/events.ndjson",
+            "bench/track-events.ndjson",
+            "bench-realistic/events.ndjson",
+        ] {
             s.events
                 .extend(lines(&fx.join(f)).into_iter().filter(|l| !l.is_empty()));
         }

@@ -24,6 +24,6 @@ mod open;
 mod source;
 
 pub use error::{ErrorKind, LineError, SourceError};
-pub use lines::{Line, Lines, Options, DEFAULT_MAX_LINE_BYTES};
+pub use lines::{place, Line, Lines, Options, DEFAULT_MAX_LINE_BYTES};
 pub use open::Compression;
 pub use source::{sources, Source};

@@ -112,12 +112,7 @@ impl Lines {
 
     /// Where a line is, for messages: `NAME line N`, or `line N` when stdin is the only input.
     pub fn place(&self, source: usize, line: u64) -> String {
-        match self.sources.get(source) {
-            Some(s) if !(self.sources.len() == 1 && s.is_stdin()) => {
-                format!("{} line {line}", s.name)
-            }
-            _ => format!("line {line}"),
-        }
+        place(&self.sources, source, line)
     }
 
     /// Skip the rest of the current source (e.g. it is complete per a checkpoint).
@@ -334,5 +329,13 @@ impl Lines {
                 }
             }
         }
+    }
+}
+
+/// [`Lines::place`] given the sources (for code that no longer holds the reader).
+pub fn place(sources: &[Source], source: usize, line: u64) -> String {
+    match sources.get(source) {
+        Some(s) if !(sources.len() == 1 && s.is_stdin()) => format!("{} line {line}", s.name),
+        _ => format!("line {line}"),
     }
 }

@@ -15,7 +15,9 @@
 //! set, deep nesting — and callers fall back to the full parse. A used string holding a
 //! character of the range [`crate::lone_surrogate_char`] uses is not canonical. Whatever it accepts, [`Value::parse`](crate::Value::parse) accepts too.
 //!
-//! Canonical means: strings without escapes; numbers written as ECMAScript prints them
+//! Canonical means: strings whose escapes are those `JSON.stringify` writes (`\"`, `\\`, the
+//! short escapes of control characters, `\u00xx` in lower case for the others; not `\/`, not
+//! `\u` for any other character); numbers written as ECMAScript prints them
 //! (checked syntactically: no exponent, no trailing fraction zeros, not `-0`, at most 15
 //! significant digits, so the digits are the shortest round trip, and not below 1e-6);
 //! `true`/`false`/`null`; arrays and objects of canonical values with no whitespace, and
@@ -204,6 +206,23 @@ fn has_stand_in(b: &[u8]) -> bool {
     !b.is_ascii() && b.contains(&0xF4)
 }
 
+/// Whether `JSON.stringify` writes the character of the `\\uXXXX` escape with these four hex
+/// digits as that very escape: a control character without a short escape, in lower case.
+fn stringify_writes_u_escape(hex: &[u8]) -> bool {
+    match hex {
+        [b'0', b'0', hi @ (b'0' | b'1'), lo @ (b'0'..=b'9' | b'a'..=b'f')] => {
+            let c = (hi - b'0') * 16
+                + if lo.is_ascii_digit() {
+                    lo - b'0'
+                } else {
+                    lo - b'a' + 10
+                };
+            !matches!(c, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d)
+        }
+        _ => false,
+    }
+}
+
 /// One value in the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Raw<'t> {
@@ -217,9 +236,12 @@ pub struct Raw<'t> {
 }
 
 impl<'t> Raw<'t> {
-    /// The string a canonical string value holds (its text without the quotes).
+    /// The string a canonical string value without escapes holds (its text without the
+    /// quotes); `None` for any other value.
     pub fn plain_str(&self) -> Option<&'t str> {
-        (self.kind == Kind::String && self.canonical).then(|| &self.text[1..self.text.len() - 1])
+        let inner = &self.text[1..self.text.len().max(2) - 1];
+        (self.kind == Kind::String && self.canonical && !inner.as_bytes().contains(&b'\\'))
+            .then_some(inner)
     }
 
     /// JS truthiness, for the kinds it can be told without decoding: `None` for a number
@@ -537,34 +559,40 @@ impl Scanner<'_, '_> {
         }
     }
 
-    /// A string; canonical when it has no escape (and, with `used`, no character from the
-    /// range that stands for lone surrogates in `Value`: U+10F800..=U+10FFFF, lead byte
-    /// 0xF4, which the general path would print as an escape).
+    /// A string; canonical when its escapes are the ones `JSON.stringify` writes (`\"`,
+    /// `\\`, `\b`, `\f`, `\n`, `\r`, `\t`, and `\u00xx` in lower case for the other control
+    /// characters) and, with `used`, it holds no character from the range that stands for
+    /// lone surrogates in `Value` (U+10F800..=U+10FFFF, lead byte 0xF4, which the general path
+    /// would print as an escape).
     #[inline(always)]
     fn string(&mut self, used: bool) -> Option<bool> {
         self.pos += 1;
         let start = self.pos;
-        let mut plain = true;
+        let mut canonical = true;
         loop {
             let end = scan_plain(self.b, self.pos);
             match self.b.get(end)? {
                 b'"' => {
                     self.pos = end + 1;
-                    if used && plain {
-                        plain = !has_stand_in(&self.b[start..end]);
+                    if used && canonical {
+                        canonical = !has_stand_in(&self.b[start..end]);
                     }
-                    return Some(plain);
+                    return Some(canonical);
                 }
                 b'\\' => {
-                    plain = false;
                     self.pos = end + 1;
                     match self.b.get(self.pos)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 1,
+                        b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 1,
+                        b'/' => {
+                            canonical = false;
+                            self.pos += 1;
+                        }
                         b'u' => {
                             let hex = self.b.get(self.pos + 1..self.pos + 5)?;
                             if !hex.iter().all(u8::is_ascii_hexdigit) {
                                 return None;
                             }
+                            canonical &= stringify_writes_u_escape(hex);
                             self.pos += 5;
                         }
                         _ => return None,
@@ -806,6 +834,14 @@ mod tests {
             "\"a\\/b\"",
             "\"\\u0041\"",
             "\"\\n\"",
+            "\"\\u001f\"",
+            "\"\\u001F\"",
+            "\"\\u0008\"",
+            "\"\\u000a\"",
+            "\"\\u00e9\"",
+            "\"\\ud800\"",
+            "\"a\\/b\\\"c\"",
+            "\"\\b\\f\\r\\t\\\\\"",
             "true",
             "null",
             "[]",
@@ -837,6 +873,10 @@ mod tests {
             "0.000001",
             "123456789012345",
             "\"Order Completed\"",
+            "\"Uno \\\"Card\\\" Game\"",
+            "\"Loves it.\\nSecond line\"",
+            "\"\\u001f\\b\\f\\r\\t\\\\\"",
+            "{\"name\":\"a\\\"b\",\"n\":1}",
             "\"é ✓\"",
             "true",
             "null",
@@ -853,6 +893,14 @@ mod tests {
     fn canonical_numbers_print_as_they_are_written() {
         use proptest::prelude::*;
         proptest!(|(text in "-?(0|[1-9][0-9]{0,17})(\\.[0-9]{1,18})?([eE][+-]?[0-9]{1,3})?")| {
+            check_canonical(&text);
+        });
+    }
+
+    #[test]
+    fn canonical_escapes_print_as_they_are_written() {
+        use proptest::prelude::*;
+        proptest!(|(text in "\"([a-z é]|\\\\[\"\\\\/bfnrt]|\\\\u00[01][0-9a-fA-F]|\\\\u[0-9a-fA-F]{4})*\"")| {
             check_canonical(&text);
         });
     }

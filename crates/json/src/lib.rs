@@ -31,7 +31,7 @@ mod parse;
 mod ser;
 
 pub use object::{is_array_index, key_eq, Object};
-pub use ser::{write_js_string, write_number};
+pub use ser::{write_js_string, write_js_string_bytes, write_number};
 
 use std::sync::Arc;
 

@@ -114,7 +114,7 @@ const HI: u64 = 0x8080_8080_8080_8080;
 
 /// Bytes that end a plain run inside a string: `"`, `\` and control characters.
 #[inline]
-fn special_mask(w: u64) -> u64 {
+pub(crate) fn special_mask(w: u64) -> u64 {
     let q = w ^ (LO * u64::from(b'"'));
     let b = w ^ (LO * u64::from(b'\\'));
     let zq = q.wrapping_sub(LO) & !q;

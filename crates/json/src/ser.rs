@@ -90,6 +90,63 @@ pub fn write_js_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// [`write_js_string`] appended as bytes: the same output, byte for byte, made for long
+/// strings full of quotes (a request body inside a `map` output line). Eight bytes at a time
+/// with no call per run: a word with nothing to escape is copied whole, a word holding a
+/// quote, a backslash or a control character byte by byte with its escapes. (Strings that may
+/// hold lone-surrogate stand-ins take [`write_js_string`].)
+pub fn write_js_string_bytes(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    if b.contains(&0xF4) {
+        let mut text = String::with_capacity(b.len() + 16);
+        write_js_string(&mut text, s);
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
+    out.reserve(b.len() + b.len() / 8 + 2);
+    out.push(b'"');
+    let mut words = b.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        if crate::parse::special_mask(w) == 0 {
+            out.extend_from_slice(word);
+        } else {
+            for &c in word {
+                push_escaped(out, c);
+            }
+        }
+    }
+    for &c in words.remainder() {
+        push_escaped(out, c);
+    }
+    out.push(b'"');
+}
+
+/// One byte of a string as [`write_js_string`] writes it (any byte but a stand-in's).
+#[inline(always)]
+fn push_escaped(out: &mut Vec<u8>, c: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match c {
+        b'"' | b'\\' => out.extend_from_slice(&[b'\\', c]),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        0..=0x1f => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(c >> 4)],
+            HEX[usize::from(c & 0xf)],
+        ]),
+        _ => out.push(c),
+    }
+}
+
 /// The general case: strings that may hold lone-surrogate stand-ins.
 fn write_js_string_slow(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -75,3 +75,35 @@ fn lone_surrogates_round_trip_as_js_escapes() {
     assert_eq!(rt(r#""\ud83d\ud83d\ude00""#), "\"\\ud83d\u{1F600}\"");
     assert_eq!(rt(r#"{"\udc00k":"\n\ud800"}"#), r#"{"\udc00k":"\n\ud800"}"#);
 }
+
+#[test]
+fn string_bytes_are_the_strings_bytes() {
+    use proptest::prelude::*;
+    let same = |s: &str| {
+        let mut text = String::from("x");
+        write_js_string(&mut text, s);
+        let mut bytes = b"x".to_vec();
+        write_js_string_bytes(&mut bytes, s);
+        assert_eq!(bytes, text.as_bytes(), "{s:?}");
+    };
+    let body = Value::parse(r#"{"a":"q\"b\\c\n\u0001é/","b":[1,{"c":"\ud800"}]}"#).unwrap();
+    for s in [
+        "",
+        "a",
+        "\"",
+        "12345678",
+        "1234567\"",
+        "\"1234567",
+        "\u{1}\u{1f}\u{8}\u{c}\n\r\t\u{7f}",
+        "é😀 \u{2028}",
+        &body.to_json(),
+        &lone_surrogate_char(0xd800).to_string(),
+        &format!("{}{}", "abc\"def\\".repeat(9), lone_surrogate_char(0xdfff)),
+    ] {
+        same(s);
+    }
+    proptest!(|(s in any::<String>(), t in "[\"\\\\a-z\u{0}-\u{1f}é]{0,40}")| {
+        same(&s);
+        same(&t);
+    });
+}

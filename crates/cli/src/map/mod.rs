@@ -7,9 +7,11 @@ use std::io::Write;
 use usermaven_input::{ErrorKind, Lines};
 
 use usermaven_destination::{Destination, Env};
-use usermaven_json::{write_js_string, write_number, Object, Value};
+use usermaven_json::{write_js_string, write_js_string_bytes, write_number, Object, Value};
 
 use usermaven_cases::error_value;
+
+use crate::parallel::{Item, LineRef};
 
 mod pretty;
 
@@ -84,88 +86,144 @@ pub fn map_stream(
     map_stream_as(dest, env, lines, out, Format::Ndjson)
 }
 
-/// [`map_stream`] in the given [`Format`].
+/// [`map_stream`] in the given [`Format`], on one thread.
 pub fn map_stream_as(
+    dest: &Destination,
+    env: &mut dyn Env,
+    lines: &mut Lines,
+    out: impl Write,
+    format: Format,
+) -> std::io::Result<MapSummary> {
+    map_stream_jobs(dest, env, lines, out, format, 1)
+}
+
+/// [`map_stream_as`] routing on `jobs` threads ([`crate::parallel`]): the same output, byte
+/// for byte and in input order, generated ids included. `Format::Pretty` runs on one thread.
+pub fn map_stream_jobs(
     dest: &Destination,
     env: &mut dyn Env,
     lines: &mut Lines,
     mut out: impl Write,
     format: Format,
+    jobs: usize,
 ) -> std::io::Result<MapSummary> {
     if format == Format::Pretty {
         return pretty::map_pretty(dest, env, lines, out);
     }
     let mut summary = MapSummary::default();
-    let mut buf = String::with_capacity(4096);
     let names: Option<Vec<String>> = (lines.sources().len() > 1)
         .then(|| lines.sources().iter().map(|s| s.name.clone()).collect());
-    // `{"file":NAME,"line":N` or `{"line":N`.
-    let head = |buf: &mut String, source: usize, line: u64| {
-        buf.clear();
-        buf.push('{');
-        if let Some(names) = &names {
-            buf.push_str("\"file\":");
-            write_js_string(buf, &names[source]);
-            buf.push(',');
-        }
-        buf.push_str("\"line\":");
-        write_number(buf, line as f64);
-    };
-    while let Some(item) = lines.next_line() {
-        let line = match item {
-            Ok(line) => line,
-            Err(e) => {
-                summary.lines += 1;
-                summary.failed_lines += 1;
-                head(&mut buf, e.source, e.line);
-                buf.push_str(",\"error\":");
-                read_error(&e).write_json(&mut buf);
-                buf.push_str("}\n");
-                out.write_all(buf.as_bytes())?;
-                continue;
-            }
-        };
-        summary.lines += 1;
-        let routed = match route_line(dest, env, line.text) {
-            Ok(routed) => routed,
-            Err(message) => {
-                summary.failed_lines += 1;
-                head(&mut buf, line.source, line.number);
-                buf.push_str(",\"error\":");
-                error_object("InvalidJson", &message.to_string()).write_json(&mut buf);
-                buf.push_str("}\n");
-                out.write_all(buf.as_bytes())?;
-                continue;
-            }
-        };
-        if routed.is_empty() {
-            summary.unmatched += 1;
-        }
-        for r in routed {
-            // `{"line":N,"action":S,"subscription":S,` then the request or the error.
-            head(&mut buf, line.source, line.number);
-            buf.push_str(",\"action\":");
-            write_js_string(&mut buf, &r.action_name);
-            buf.push_str(",\"subscription\":");
-            write_js_string(&mut buf, &r.subscription);
-            match &r.result {
-                Ok(req) => {
-                    summary.requests += 1;
-                    buf.push_str(",\"request\":");
-                    write_request(&mut buf, req);
+    let names = names.as_deref();
+    let mut buf = String::with_capacity(4096);
+    crate::parallel::route_lines(
+        lines,
+        jobs,
+        env,
+        |line, env| map_line(dest, env, names, line),
+        |item| {
+            summary.lines += 1;
+            match item {
+                Item::Line(_, m) => {
+                    summary.requests += m.requests;
+                    summary.errors += m.errors;
+                    summary.unmatched += u64::from(m.unmatched);
+                    summary.failed_lines += u64::from(m.failed);
+                    out.write_all(&m.out)?;
                 }
-                Err(e) => {
-                    summary.errors += 1;
+                Item::Bad(e) => {
+                    summary.failed_lines += 1;
+                    head(&mut buf, names, e.source, e.line);
                     buf.push_str(",\"error\":");
-                    error_value(e).write_json(&mut buf);
+                    read_error(&e).write_json(&mut buf);
+                    buf.push_str("}\n");
+                    out.write_all(buf.as_bytes())?;
                 }
             }
-            buf.push_str("}\n");
-            out.write_all(buf.as_bytes())?;
-        }
-    }
+            Ok::<_, std::io::Error>(true)
+        },
+    )?;
     out.flush()?;
     Ok(summary)
+}
+
+/// One line's output lines and what they count.
+struct MapLine {
+    /// The output lines, as bytes: the request body is escaped straight into them
+    /// ([`write_js_string_bytes`]).
+    out: Vec<u8>,
+    requests: u64,
+    errors: u64,
+    unmatched: bool,
+    failed: bool,
+}
+
+/// `{"file":NAME,"line":N` or `{"line":N` into a cleared `buf`.
+fn head(buf: &mut String, names: Option<&[String]>, source: usize, line: u64) {
+    buf.clear();
+    buf.push('{');
+    if let Some(names) = names {
+        buf.push_str("\"file\":");
+        write_js_string(buf, &names[source]);
+        buf.push(',');
+    }
+    buf.push_str("\"line\":");
+    write_number(buf, line as f64);
+}
+
+/// Routes one line and writes its output lines.
+fn map_line(
+    dest: &Destination,
+    env: &mut dyn Env,
+    names: Option<&[String]>,
+    line: LineRef<'_>,
+) -> MapLine {
+    let mut m = MapLine {
+        out: Vec::with_capacity(2048),
+        requests: 0,
+        errors: 0,
+        unmatched: false,
+        failed: false,
+    };
+    let mut buf = String::new();
+    let routed = match route_line(dest, env, line.text) {
+        Ok(routed) => routed,
+        Err(message) => {
+            m.failed = true;
+            head(&mut buf, names, line.source, line.number);
+            buf.push_str(",\"error\":");
+            error_object("InvalidJson", &message.to_string()).write_json(&mut buf);
+            buf.push_str("}\n");
+            m.out.extend_from_slice(buf.as_bytes());
+            return m;
+        }
+    };
+    m.unmatched = routed.is_empty();
+    for r in routed {
+        // `{"line":N,"action":S,"subscription":S,` then the request or the error.
+        head(&mut buf, names, line.source, line.number);
+        buf.push_str(",\"action\":");
+        write_js_string(&mut buf, &r.action_name);
+        buf.push_str(",\"subscription\":");
+        write_js_string(&mut buf, &r.subscription);
+        match &r.result {
+            Ok(req) => {
+                m.requests += 1;
+                buf.push_str(",\"request\":");
+                write_request_head(&mut buf, req);
+                m.out.extend_from_slice(buf.as_bytes());
+                write_js_string_bytes(&mut m.out, &req.body);
+                m.out.extend_from_slice(b"}}\n");
+            }
+            Err(e) => {
+                m.errors += 1;
+                buf.push_str(",\"error\":");
+                error_value(e).write_json(&mut buf);
+                buf.push_str("}\n");
+                m.out.extend_from_slice(buf.as_bytes());
+            }
+        }
+    }
+    m
 }
 
 /// `{"name","message"}` of a line the reader could not hand out.
@@ -178,9 +236,10 @@ pub fn read_error(e: &usermaven_input::LineError) -> Value {
     error_object(name, &e.to_string())
 }
 
-/// `{"url","method","headers","body"}` of a request, the URL redacted (the shape of
-/// [`usermaven_cases::request_value`], written directly).
-fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
+/// `{"url","method","headers","body":` of a request, the URL redacted (the shape of
+/// [`usermaven_cases::request_value`], written directly); the caller appends the body as a
+/// JSON string and the closing `}`.
+fn write_request_head(buf: &mut String, req: &usermaven_destination::Request) {
     buf.push_str("{\"url\":");
     write_js_string(buf, &req.redacted_url());
     buf.push_str(",\"method\":");
@@ -195,8 +254,6 @@ fn write_request(buf: &mut String, req: &usermaven_destination::Request) {
         write_js_string(buf, v);
     }
     buf.push_str("},\"body\":");
-    write_js_string(buf, &req.body);
-    buf.push('}');
 }
 
 pub(crate) fn error_object(name: &str, message: &str) -> Value {

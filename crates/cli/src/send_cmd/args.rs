@@ -20,6 +20,8 @@ pub(crate) struct SendArgs {
     pub(super) keep_open: bool,
     #[command(flatten)]
     pub(super) flags: crate::ConfigFlags,
+    #[command(flatten)]
+    pub(super) jobs: crate::JobsArg,
     /// A destination configuration (settings + subscriptions); default: the four presets.
     #[arg(long)]
     pub(super) config: Option<String>,

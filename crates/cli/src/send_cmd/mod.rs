@@ -200,13 +200,20 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         // Replay rebuilds every URL as this destination builds it.
         let url = usermaven_destination::request_url(dest.settings(), dest.options()).0;
         let mut env = args.flags.env();
+        let jobs = args.jobs.get();
         std::thread::spawn(move || -> anyhow::Result<ReadStats> {
             match replay {
                 Some(path) => read_replay(&path, &url, &tx, &shutdown),
                 None => match lines {
-                    Some(lines) => {
-                        read_events(lines, &dest, &mut env, &tx, &shutdown, tracking.as_deref())
-                    }
+                    Some(lines) => read_events(
+                        lines,
+                        &dest,
+                        &mut env,
+                        jobs,
+                        &tx,
+                        &shutdown,
+                        tracking.as_deref(),
+                    ),
                     None => Ok(ReadStats::default()),
                 },
             }

@@ -24,6 +24,7 @@ mod dev;
 mod diff;
 mod endpoint_down;
 mod input;
+mod jobs;
 mod map;
 mod mock_flags;
 mod mock_page;

@@ -22,6 +22,7 @@ fn corpus() -> Vec<(String, String)> {
     for name in [
         "fixtures/samples/events.ndjson",
         "fixtures/bench/track-events.ndjson",
+        REALISTIC,
     ] {
         for (i, line) in read(name).lines().enumerate() {
             out.push((format!("{name}:{}", i + 1), line.to_string()));
@@ -44,6 +45,9 @@ fn corpus() -> Vec<(String, String)> {
     }
     out
 }
+
+/// The realistic benchmark corpus (SDK captures: fixtures/bench-realistic/README.md).
+const REALISTIC: &str = "fixtures/bench-realistic/events.ndjson";
 
 fn destinations(subs: Option<Vec<Subscription>>) -> Vec<(Destination, Destination)> {
     let mut out = Vec::new();
@@ -221,6 +225,79 @@ const PATHS: &[&[&str]] = &[
     &["properties", "constructor"],
     &["traits", "toString"],
 ];
+
+/// The realistic corpus: both paths agree on every event, and the fast path answers at least
+/// 95% of the requests the presets make (issue 19's target; what `cargo xtask bench map`
+/// prints as the fast-path share).
+#[test]
+fn realistic_corpus_agrees_and_takes_the_fast_path() {
+    let dests = destinations(None);
+    let lines = usermaven_test_support::lines(REALISTIC);
+    assert!(lines.len() >= 300, "{}", lines.len());
+    for (a, b) in &dests {
+        let (mut fused, mut results) = (0, 0);
+        for (i, text) in lines.iter().enumerate() {
+            fused += compare(a, b, text, &format!("{REALISTIC}:{}", i + 1));
+            let now = "2025-03-14T09:30:00Z".parse().unwrap();
+            results += a
+                .route_text(text, &mut FixedEnv::new(now, 1))
+                .unwrap()
+                .len();
+        }
+        assert!(results >= lines.len(), "{results} results");
+        eprintln!("fast path on {fused} of {results} results");
+        assert!(
+            fused * 100 >= results * 95,
+            "fast path on {fused} of {results} results"
+        );
+    }
+}
+
+/// A way to write an event's text otherwise.
+type Respell = fn(&str) -> String;
+
+/// The same text in other spellings: what encoders other than `JSON.stringify` write
+/// (escaped `/`, `\uXXXX` for non-ASCII and for ASCII letters, numbers with exponents and
+/// trailing zeros, whitespace), on every event of the realistic corpus.
+#[test]
+fn other_spellings_agree() {
+    let dests = destinations(None);
+    let (a, b) = &dests[0];
+    let respell: [(&str, Respell); 5] = [
+        ("slash", |t| t.replace('/', "\\/")),
+        ("non-ascii", |t| {
+            t.chars()
+                .map(|c| match c {
+                    c if (c as u32) < 0x80 => c.to_string(),
+                    c => c
+                        .encode_utf16(&mut [0; 2])
+                        .iter()
+                        .map(|u| format!("\\u{u:04x}"))
+                        .collect(),
+                })
+                .collect()
+        }),
+        ("letters", |t| {
+            t.replace("e\"", "\\u0065\"").replace("a\"", "\\u0061\"")
+        }),
+        ("numbers", |t| {
+            t.replace(":2,", ":2.0,")
+                .replace(":0,", ":-0,")
+                .replace(":1440", ":1.44e3")
+                .replace(":3}", ":3E0}")
+                .replace(":100,", ":100.000,")
+        }),
+        ("spaces", |t| {
+            t.replace("\",\"", "\", \"").replace("\":", "\" : ")
+        }),
+    ];
+    for (i, text) in usermaven_test_support::lines(REALISTIC).iter().enumerate() {
+        for (name, f) in &respell {
+            let t = f(text);
+            compare(a, b, &t, &format!("{REALISTIC}:{} {name}", i + 1));
+        }
+    }
+}
 
 #[test]
 fn presets_agree_on_every_event_and_variant() {
