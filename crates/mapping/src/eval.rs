@@ -13,13 +13,40 @@ use crate::resolved::{
 };
 
 /// What evaluation needs besides the payload.
-pub(crate) struct Cx {
+pub(crate) struct Cx<'o, O> {
     pub(crate) now: jiff::Timestamp,
+    pub(crate) obs: &'o O,
 }
+
+/// What an observed transform ([`Mapping::transform_observed`](crate::Mapping::transform_observed))
+/// reports, as evaluation goes: every method defaults to nothing, and with
+/// [`NoObserver`] the evaluation is exactly the unobserved one. Methods take `&self` (an
+/// observer that records keeps its record in a cell).
+pub trait Observer {
+    /// The value of `key` of an object of the mapping (at any depth) is about to be resolved.
+    fn enter_key(&self, _key: &str) {}
+    /// `key` resolved to `value` (`None`: `undefined`, so the key is left out). Not called
+    /// when resolving threw: the error belongs to the keys entered and not left.
+    fn leave_key(&self, _key: &str, _value: Option<&Value>) {}
+    /// An `@if` found its condition `condition`; the branch it takes is missing (it gives
+    /// `undefined`) when `branch_present` is false.
+    fn if_branch(&self, _condition: bool, _branch_present: bool) {}
+    /// `@template` or `@liquid` (named by `directive`) rendered `text`.
+    fn rendered(&self, _directive: &'static str, _text: &str) {}
+}
+
+/// The observer of plain evaluation: reports nothing, compiles away.
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
 
 type R<'a> = Result<Resolved<'a>, TransformError>;
 
-pub(crate) fn resolve<'a>(node: &'a Node, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
+pub(crate) fn resolve<'a, O: Observer>(
+    node: &'a Node,
+    payload: Option<&'a Value>,
+    cx: &Cx<O>,
+) -> R<'a> {
     match node {
         Node::Undef => Ok(Resolved::Undef),
         Node::Raw(v) => Ok(Resolved::Ref(v)),
@@ -51,10 +78,10 @@ pub(crate) fn resolve<'a>(node: &'a Node, payload: Option<&'a Value>, cx: &Cx) -
 /// `resolve(node, payload).into_transform_value()`, without building the intermediate [`Resolved`] tree
 /// for the common shapes (objects of paths, `@if`, literals): the same values, errors
 /// and evaluation order.
-pub(crate) fn resolve_value(
+pub(crate) fn resolve_value<O: Observer>(
     node: &Node,
     payload: Option<&Value>,
-    cx: &Cx,
+    cx: &Cx<O>,
 ) -> Result<Option<Value>, TransformError> {
     match node {
         Node::Undef => Ok(None),
@@ -66,8 +93,13 @@ pub(crate) fn resolve_value(
                     // Assigned as a prototype, which `removeUndefined`'s copy then drops;
                     // only its evaluation (and errors) remain.
                     resolve(n, payload, cx)?;
-                } else if let Some(v) = resolve_value(n, payload, cx)? {
-                    out.push((k.clone(), v));
+                } else {
+                    cx.obs.enter_key(k);
+                    let v = resolve_value(n, payload, cx)?;
+                    cx.obs.leave_key(k, v.as_ref());
+                    if let Some(v) = v {
+                        out.push((k.clone(), v));
+                    }
                 }
             }
             Ok(Some(Value::Object(Object::from_unique_entries(out))))
@@ -91,7 +123,7 @@ pub(crate) fn resolve_value(
 
 /// Resolves `node` against a payload that is not borrowed for `'a` (an item of a
 /// computed array, the output of `@transform`).
-fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> R<'a> {
+fn resolve_owned<'a, O: Observer>(node: &'a Node, payload: Resolved<'_>, cx: &Cx<O>) -> R<'a> {
     match payload {
         Resolved::Undef => resolve(node, None, cx),
         Resolved::Ref(v) => Ok(resolve(node, Some(v), cx)?.into_owned()),
@@ -103,26 +135,29 @@ fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> R<'a> {
 }
 
 /// The branch `@if` takes (`None`: the branch it takes is missing, giving `undefined`).
-fn if_branch<'n>(
+fn if_branch<'n, O: Observer>(
     cond: &IfCond,
     then: &'n Option<Node>,
     otherwise: &'n Option<Node>,
     payload: Option<&Value>,
-    cx: &Cx,
+    cx: &Cx<O>,
 ) -> Result<Option<&'n Node>, TransformError> {
-    Ok(if if_condition(cond, payload, cx)? {
+    let condition = if_condition(cond, payload, cx)?;
+    let branch = if condition {
         then.as_ref()
     } else {
         otherwise.as_ref()
-    })
+    };
+    cx.obs.if_branch(condition, branch.is_some());
+    Ok(branch)
 }
 
 /// The condition of `@if`: `exists` is "neither undefined nor null"; `blank` also excludes
 /// values loosely equal to `""`.
-fn if_condition<'a>(
+fn if_condition<'a, O: Observer>(
     cond: &'a IfCond,
     payload: Option<&'a Value>,
-    cx: &Cx,
+    cx: &Cx<O>,
 ) -> Result<bool, TransformError> {
     Ok(match cond {
         IfCond::Exists(n) => {
@@ -140,11 +175,16 @@ fn string<'a>(s: String) -> Resolved<'a> {
     Resolved::Val(Value::from(s))
 }
 
+fn rendered<'a, O: Observer>(cx: &Cx<O>, directive: &'static str, text: String) -> Resolved<'a> {
+    cx.obs.rendered(directive, &text);
+    string(text)
+}
+
 fn expected_string(name: &str, v: &Resolved<'_>) -> TransformError {
     TransformError::error(format!("{name}: expected string, got {}", v.real_type()))
 }
 
-fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
+fn run<'a, O: Observer>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx<O>) -> R<'a> {
     match d {
         Directive::Fail(e) => Err(e.clone()),
         Directive::Path(p) => Ok(p.lookup(payload)?),
@@ -155,11 +195,15 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
                 None => Err(expected_string("@path", &v)),
             }
         }
-        Directive::Template(t) => Ok(string(t.render(payload)?)),
+        Directive::Template(t) => Ok(rendered(cx, "@template", t.render(payload)?)),
         Directive::TemplateDyn(n) => {
             let v = resolve(n, payload, cx)?;
             match v.as_str() {
-                Some(s) => Ok(string(Template::parse(s).render(payload)?)),
+                Some(s) => Ok(rendered(
+                    cx,
+                    "@template",
+                    Template::parse(s).render(payload)?,
+                )),
                 None => Err(expected_string("@template", &v)),
             }
         }
@@ -315,7 +359,7 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> R<'a> {
             }
             Ok(clean_nulls(v))
         }
-        Directive::Liquid(l) => Ok(string(l.render(payload, cx.now)?)),
+        Directive::Liquid(l) => Ok(rendered(cx, "@liquid", l.render(payload, cx.now)?)),
     }
 }
 
