@@ -20,6 +20,7 @@ mod describe;
 mod destination;
 mod env;
 mod error;
+mod explain;
 mod fused;
 mod perform;
 mod pipeline;
@@ -35,6 +36,9 @@ pub use destination::{
 };
 pub use env::{CountingEnv, Env, FixedEnv};
 pub use error::ActionError;
+pub use explain::{
+    rebuild_body, Derived, ExplainedError, Explanation, FieldExplanation, Step, TriggerExplanation,
+};
 pub use perform::{request_url, DEFAULT_BASE_URL};
 pub use request::{redact_url, Header, Request, REDACTED_TOKEN};
 pub use secret::Secret;

@@ -52,6 +52,12 @@ impl Decision {
         out
     }
 
+    /// Whether the evaluation observed ran to its end (it did not throw, and the trigger
+    /// had a group to evaluate).
+    pub fn finished(&self) -> bool {
+        self.root.is_some()
+    }
+
     /// Every condition evaluated, in order.
     pub fn evaluated(&self) -> Vec<Decider> {
         fn all(e: &Evaluated, out: &mut Vec<Decider>) {
