@@ -57,7 +57,7 @@ pub fn subscriptions(root: &Path) -> Result<Vec<(String, Value)>> {
 
 /// The case file's text.
 pub fn cases(root: &Path) -> Result<String> {
-    let suite = suite::load(&root.join(EXAMPLE_DIR), None)?;
+    let suite = suite::load(&root.join(EXAMPLE_DIR), None, Default::default())?;
     let subs: Vec<Value> = subscriptions(root)?.into_iter().map(|(_, s)| s).collect();
     let mut settings = Object::new();
     settings.set("api_key", Value::str(API_KEY));

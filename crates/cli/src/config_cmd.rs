@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use usermaven_destination::config::{self, Checked, Fixes, Inputs, Target};
+use usermaven_destination::config::{self, Checked, Inputs, Target};
 use usermaven_destination::Destination;
+use usermaven_destination::Fixes;
 use usermaven_json::Value;
 
-use crate::Credentials;
+use crate::{ConfigFlags, Credentials};
 
 #[derive(Subcommand)]
 pub(crate) enum ConfigCommand {
@@ -26,8 +27,10 @@ pub(crate) enum ConfigCommand {
 pub(crate) struct CheckArgs {
     /// The configuration (JSON).
     file: String,
+    /// Credentials fill settings the file lacks; fixes are checked as turned on; `--now` and
+    /// `--seed` are accepted and ignored (a check builds no request).
     #[command(flatten)]
-    credentials: Credentials,
+    flags: ConfigFlags,
     /// Fail on warnings too.
     #[arg(long)]
     deny_warnings: bool,
@@ -48,6 +51,10 @@ pub(crate) struct ConvertArgs {
     /// The shape to write.
     #[arg(long)]
     to: ShapeArg,
+    /// Accepted and ignored (a conversion keeps the file's settings and builds no request),
+    /// so the same flags can be passed to every command.
+    #[command(flatten)]
+    _flags: ConfigFlags,
 }
 
 fn read_json(path: &str) -> anyhow::Result<Value> {
@@ -111,7 +118,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
-    let checked = check_file(&value, &args.credentials, Fixes::default());
+    let checked = check_file(&value, &args.flags.credentials, args.flags.fixes);
     let subscriptions = checked
         .destination
         .as_ref()

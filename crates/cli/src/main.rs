@@ -1,12 +1,11 @@
 //! `usermaven-actions`: the command line (map, send, mock, cases). Glue only: every
 //! behaviour lives in a library crate.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use usermaven_destination::{Destination, FixedEnv, Options, Settings};
 
 /// mimalloc: ~9% more events/s than glibc malloc on the mapping pipeline, which allocates
 /// many small strings and objects per event.
@@ -17,6 +16,9 @@ mod config_cmd;
 mod mock_cmd;
 mod review_cmd;
 mod send_cmd;
+mod shared_args;
+
+pub(crate) use shared_args::{ConfigFlags, Credentials, InputArgs, OutputArgs};
 
 #[derive(Parser)]
 #[command(
@@ -72,94 +74,6 @@ struct DescribeArgs {
     json: bool,
 }
 
-/// Credentials shared by the commands that build requests.
-#[derive(Args, Clone)]
-pub(crate) struct Credentials {
-    /// Usermaven API key.
-    #[arg(long, env = "USERMAVEN_API_KEY", hide_env_values = true)]
-    pub(crate) api_key: Option<String>,
-    /// Usermaven server token.
-    #[arg(long, env = "USERMAVEN_SERVER_TOKEN", hide_env_values = true)]
-    pub(crate) server_token: Option<String>,
-}
-
-/// Determinism controls shared by `map` and `send`.
-#[derive(Args, Clone)]
-pub(crate) struct Determinism {
-    /// The clock for the run (RFC 3339); default: the current time.
-    #[arg(long)]
-    pub(crate) now: Option<jiff::Timestamp>,
-    /// Seed of the anonymous-id generator; default: random.
-    #[arg(long)]
-    pub(crate) seed: Option<u64>,
-}
-
-impl Determinism {
-    pub(crate) fn env(&self) -> FixedEnv {
-        let now = self.now.unwrap_or_else(jiff::Timestamp::now);
-        let seed = self.seed.unwrap_or_else(|| {
-            let t = jiff::Timestamp::now().as_nanosecond() as u64;
-            t ^ u64::from(std::process::id()).rotate_left(32)
-        });
-        FixedEnv::new(now, seed)
-    }
-}
-
-/// The NDJSON inputs of `map`, `send` and `cases`, read by `usermaven-input`.
-#[derive(Args, Clone)]
-pub(crate) struct InputArgs {
-    /// NDJSON files or directories (read recursively, in sorted path order; gzip and zstd
-    /// recognised by their bytes); `-` or nothing for stdin.
-    #[arg(value_name = "INPUT")]
-    pub(crate) inputs: Vec<String>,
-    /// Longer lines are an error for that line (and skipped without being held in memory).
-    #[arg(long, default_value_t = usermaven_input::DEFAULT_MAX_LINE_BYTES, value_name = "BYTES")]
-    pub(crate) max_line_bytes: usize,
-}
-
-/// `--output FILE` of `map`, `send` and `cases`.
-#[derive(Args, Clone)]
-pub(crate) struct OutputArgs {
-    /// Write the output to FILE (created or truncated) instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub(crate) output: Option<std::path::PathBuf>,
-}
-
-impl OutputArgs {
-    /// The output, buffered: the file, or stdout. The file may not be one of the inputs.
-    pub(crate) fn open(
-        &self,
-        inputs: &[usermaven_input::Source],
-    ) -> anyhow::Result<Box<dyn Write>> {
-        let Some(path) = &self.output else {
-            return Ok(Box::new(BufWriter::new(io::stdout().lock())));
-        };
-        let same = |p: &std::path::Path| match (p.canonicalize(), path.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        };
-        if inputs.iter().filter_map(|s| s.path.as_deref()).any(same) {
-            anyhow::bail!("--output {} is one of the inputs", path.display());
-        }
-        let file = std::fs::File::create(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
-    }
-}
-
-impl InputArgs {
-    pub(crate) fn lines(&self) -> anyhow::Result<usermaven_input::Lines> {
-        let sources = usermaven_input::sources(&self.inputs)?;
-        Ok(usermaven_input::Lines::new(
-            sources,
-            usermaven_input::Options {
-                max_line_bytes: self.max_line_bytes,
-                ..usermaven_input::Options::default()
-            },
-        ))
-    }
-}
-
 #[derive(Args)]
 struct MapArgs {
     #[command(flatten)]
@@ -171,18 +85,7 @@ struct MapArgs {
     #[arg(long, value_enum, default_value_t = MapFormat::Ndjson)]
     format: MapFormat,
     #[command(flatten)]
-    credentials: Credentials,
-    #[command(flatten)]
-    determinism: Determinism,
-    /// Apply the documented fix for the reference's company.custom bug.
-    #[arg(long)]
-    fix_company_custom: bool,
-    /// Compute local_tz_offset at the event's time (`utc_time`) instead of now (for replays).
-    #[arg(long)]
-    tz_offset_at_event_time: bool,
-    /// Apply the documented fix for the reference's local-midnight offset bug.
-    #[arg(long)]
-    fix_tz_midnight: bool,
+    flags: ConfigFlags,
     /// A destination configuration (any of Segment's shapes; settings it lacks come from
     /// --api-key/--server-token); default: the four presets.
     #[arg(long)]
@@ -203,43 +106,11 @@ enum MapFormat {
     Pretty,
 }
 
-/// The destination for `map`/`send`: from `--config`, or the presets with the credentials.
-pub(crate) fn destination_from(
-    config: Option<&str>,
-    credentials: &Credentials,
-    options: Options,
-) -> anyhow::Result<Destination> {
-    if let Some(path) = config {
-        let fixes = usermaven_destination::config::Fixes {
-            fix_company_custom: options.fix_company_custom,
-            tz_offset_at_event_time: options.tz_offset_at_event_time,
-            fix_tz_midnight: options.fix_tz_midnight,
-        };
-        return config_cmd::load(path, credentials, fixes);
-    }
-    let api_key = credentials
-        .api_key
-        .clone()
-        .context("no API key: pass --api-key or set USERMAVEN_API_KEY (the mock accepts any)")?;
-    let server_token = credentials
-        .server_token
-        .clone()
-        .context("no server token: pass --server-token or set USERMAVEN_SERVER_TOKEN")?;
-    Ok(Destination::new(
-        Settings::new(api_key, server_token),
-        options,
-    ))
-}
-
 fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
-    let options = Options {
-        fix_company_custom: args.fix_company_custom,
-        tz_offset_at_event_time: args.tz_offset_at_event_time,
-        fix_tz_midnight: args.fix_tz_midnight,
-        ..Options::default()
-    };
-    let dest = destination_from(args.config.as_deref(), &args.credentials, options)?;
-    let mut env = args.determinism.env();
+    let dest = args
+        .flags
+        .destination(args.config.as_deref(), &args.flags.credentials)?;
+    let mut env = args.flags.env();
     let mut lines = args.input.lines()?;
     let out = args.output.open(lines.sources())?;
     let format = match args.format {

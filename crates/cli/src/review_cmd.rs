@@ -10,7 +10,7 @@ use usermaven_snapshot::events::{self, EventInput};
 use usermaven_snapshot::suite::{self, DEFAULT_NOW, DEFAULT_SEED};
 use usermaven_snapshot::Status;
 
-use crate::{config_cmd, Credentials};
+use crate::{config_cmd, ConfigFlags, Credentials};
 
 #[derive(Args)]
 pub(crate) struct DiffArgs {
@@ -25,17 +25,14 @@ pub(crate) struct DiffArgs {
     /// its property stage, seeded with --seed).
     #[arg(long, value_name = "N")]
     generate: Option<u32>,
-    /// The clock for both runs (RFC 3339); default: the current time, taken once.
-    #[arg(long)]
-    now: Option<jiff::Timestamp>,
-    /// Seed of the anonymous-id generator (fresh per event, same on both sides) and of --generate.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    seed: u64,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Credentials, fixes (on both sides), the clock of both runs (default: the current time,
+    /// taken once) and the seed of the id generator (fresh per event, same on both sides) and
+    /// of --generate.
     #[command(flatten)]
-    credentials: Credentials,
+    flags: ConfigFlags,
 }
 
 /// Stand-ins where neither the files nor the flags give credentials: `diff` compares what two
@@ -51,9 +48,10 @@ pub(crate) fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
     if args.events.is_empty() && args.generate.is_none() {
         anyhow::bail!("no events: give event files, `-` for stdin, or --generate N");
     }
-    let credentials = with_stand_ins(&args.credentials);
-    let base = config_cmd::load(&args.base, &credentials, Default::default())?;
-    let head = config_cmd::load(&args.head, &credentials, Default::default())?;
+    let credentials = with_stand_ins(&args.flags.credentials);
+    let base = config_cmd::load(&args.base, &credentials, args.flags.fixes)?;
+    let head = config_cmd::load(&args.head, &credentials, args.flags.fixes)?;
+    let seed = args.flags.seed.unwrap_or(DEFAULT_SEED);
     let events::ReadEvents {
         events: mut inputs,
         unreadable,
@@ -63,18 +61,15 @@ pub(crate) fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
         events::read_all(&args.events)?
     };
     if let Some(n) = args.generate {
-        for (i, e) in usermaven_eventgen::generate(args.seed, n)
-            .iter()
-            .enumerate()
-        {
+        for (i, e) in usermaven_eventgen::generate(seed, n).iter().enumerate() {
             inputs.push(EventInput {
-                label: format!("generated #{i} (seed {})", args.seed),
+                label: format!("generated #{i} (seed {seed})"),
                 text: e.to_json(),
             });
         }
     }
-    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
-    let (mut diffs, mut summary) = compare::compare(&base, &head, &inputs, now, args.seed);
+    let now = args.flags.now.unwrap_or_else(jiff::Timestamp::now);
+    let (mut diffs, mut summary) = compare::compare(&base, &head, &inputs, now, seed);
     // Lines that could not be read at all (invalid UTF-8, too long) are bad input too.
     for (label, why) in unreadable {
         summary.events += 1;
@@ -120,21 +115,25 @@ pub(crate) struct TestArgs {
     /// Also write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// The clock of the run (RFC 3339).
-    #[arg(long, default_value = DEFAULT_NOW)]
-    now: jiff::Timestamp,
-    /// Seed of the anonymous-id generator (fresh per event).
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    seed: u64,
+    /// The fixes, the clock (default 2025-01-01T00:00:00Z) and the seed of the id generator
+    /// (fresh per event; default 1). Credentials are accepted and ignored: snapshots are made
+    /// with stand-ins, so they hold no real key.
+    #[command(flatten)]
+    flags: ConfigFlags,
 }
 
 pub(crate) fn run_test(args: TestArgs) -> anyhow::Result<ExitCode> {
-    let suite = suite::load(&args.dir, args.config.as_deref())?;
+    let suite = suite::load(&args.dir, args.config.as_deref(), args.flags.fixes)?;
     let shown = args.dir.display().to_string();
     for w in &suite.warnings {
         eprintln!("warning: {}: {w}", suite.config.display());
     }
-    let (cases, bad) = suite::produce(&suite, args.now, args.seed);
+    let now = match args.flags.now {
+        Some(now) => now,
+        None => DEFAULT_NOW.parse()?,
+    };
+    let seed = args.flags.seed.unwrap_or(DEFAULT_SEED);
+    let (cases, bad) = suite::produce(&suite, now, seed);
     let checked = suite::check(&suite, &cases, args.accept)?;
     let mut out = std::io::stdout().lock();
     let mut failed = 0;

@@ -22,7 +22,7 @@
 
 use usermaven_json::Value;
 
-use crate::{ActionKind, Destination, Options, Settings, Subscription};
+use crate::{ActionKind, Destination, Fixes, Options, Settings, Subscription};
 
 pub mod shape;
 
@@ -109,15 +109,6 @@ pub struct Inputs<'a> {
     /// Fixes turned on from outside the file (the command line's `--fix-…` flags): each one
     /// set here is on whatever the file's `options` say.
     pub fixes: Fixes,
-}
-
-/// The documented fixes of the reference's bugs (see [`Options`]), as switches that can only be
-/// turned on from outside a configuration file.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Fixes {
-    pub fix_company_custom: bool,
-    pub tz_offset_at_event_time: bool,
-    pub fix_tz_midnight: bool,
 }
 
 /// Resolve a secret: literal, `{"$env": NAME}` or `"${NAME}"`.
@@ -274,12 +265,8 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
             Some(o) => {
                 for (k, v) in o.iter() {
                     match (&**k, v) {
-                        ("fix_company_custom", Value::Bool(b)) => options.fix_company_custom = *b,
-                        ("tz_offset_at_event_time", Value::Bool(b)) => {
-                            options.tz_offset_at_event_time = *b
-                        }
-                        ("fix_tz_midnight", Value::Bool(b)) => options.fix_tz_midnight = *b,
                         ("base_url", Value::String(s)) => options.base_url = s.to_string(),
+                        (name, Value::Bool(b)) if options.fixes.set(name, *b) => {}
                         _ => problems.push(problem(
                             format!("options.{k}"),
                             "unknown option or wrong type",
@@ -291,9 +278,7 @@ pub fn check_with(config: &Value, inputs: &Inputs<'_>) -> Checked {
         }
     }
 
-    options.fix_company_custom |= inputs.fixes.fix_company_custom;
-    options.tz_offset_at_event_time |= inputs.fixes.tz_offset_at_event_time;
-    options.fix_tz_midnight |= inputs.fixes.fix_tz_midnight;
+    options.fixes = options.fixes.or(inputs.fixes);
 
     // Subscriptions.
     let subscriptions = layout

@@ -8,42 +8,7 @@ use usermaven_json::Value;
 use crate::explain::{NoTrace, Tracer};
 use crate::fused::Fused;
 use crate::pipeline::{audience_membership, CompiledMapping};
-use crate::{perform, ActionError, ActionKind, CountingEnv, Env, Request, Settings};
-
-/// Behaviour switches. The defaults reproduce the reference exactly, bugs included.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// The API origin (`https://events.usermaven.com`).
-    pub base_url: String,
-    /// Fix for a reference bug: remove `name`, `created_at`, `company_id` and
-    /// `company_created_at` from `company.custom` as request-params.ts intends (the
-    /// reference never does, because it tests `payload.company`, which never exists).
-    pub fix_company_custom: bool,
-    /// Fix for replays: compute `local_tz_offset` at the event's time (the payload's
-    /// `utc_time`, which the presets map from the event's `timestamp`) instead of at *now*,
-    /// as the reference does. When `utc_time` is missing or is not an RFC 3339 date-time,
-    /// *now* is used.
-    pub tz_offset_at_event_time: bool,
-    /// Fix for a reference bug: at local midnight the reference's `hour12: false` prints
-    /// hour `24`, so the offset is 1440 minutes too low at exactly `24:00:00` and `null`
-    /// during the rest of that hour. With this option local midnight reads as hour 0.
-    pub fix_tz_midnight: bool,
-    /// Let [`Destination::route_text`] take the fused fast path (`crate::fused`) where it
-    /// applies. It gives the same results as the general path; off only to compare them.
-    pub fused: bool,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            base_url: perform::DEFAULT_BASE_URL.to_string(),
-            fix_company_custom: false,
-            tz_offset_at_event_time: false,
-            fix_tz_midnight: false,
-            fused: true,
-        }
-    }
-}
+use crate::{perform, ActionError, ActionKind, CountingEnv, Env, Options, Request, Settings};
 
 /// A subscription's trigger (its FQL `subscribe` text), parsed once; evaluated per event.
 ///

@@ -22,24 +22,21 @@ mod env;
 mod error;
 mod explain;
 mod fused;
+mod options;
 mod perform;
 mod pipeline;
-mod request;
-mod secret;
 mod settings;
 mod tz;
 
 pub use actions::{Action, ActionKind, FieldInfo};
 pub use describe::{describe, describe_action};
-pub use destination::{
-    unknown_action, Destination, Options, Routed, Subscription, SubscriptionTrigger,
-};
+pub use destination::{unknown_action, Destination, Routed, Subscription, SubscriptionTrigger};
 pub use env::{CountingEnv, Env, FixedEnv};
 pub use error::ActionError;
 pub use explain::{
     rebuild_body, Derived, ExplainedError, Explanation, FieldExplanation, Step, TriggerExplanation,
 };
+pub use options::{Fixes, Options};
 pub use perform::{request_url, DEFAULT_BASE_URL};
-pub use request::{redact_url, Header, Request, REDACTED_TOKEN};
-pub use secret::Secret;
 pub use settings::Settings;
+pub use usermaven_request::{redact_url, Header, Request, Secret, REDACTED_TOKEN};

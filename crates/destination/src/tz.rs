@@ -4,10 +4,10 @@
 //! The reference formats an instant in the zone with `toLocaleString('en-US', {timeZone,
 //! hour12: false})`, parses that text back as a local (UTC) time and takes the difference in
 //! minutes, rounded. Consequences we reproduce:
-//! - the offset is that of *now*, not of the event (`Options::tz_offset_at_event_time` fixes it);
+//! - the offset is that of *now*, not of the event (`Fixes::tz_offset_at_event_time` fixes it);
 //! - ICU prints local midnight as hour `24`: at exactly `24:00:00` (milliseconds ignored) the
 //!   parse lands a day later (offset − 1440); any other `24:mm:ss` is an Invalid Date, so the
-//!   offset is `NaN` and serializes as `null` (`Options::fix_tz_midnight` fixes it);
+//!   offset is `NaN` and serializes as `null` (`Fixes::fix_tz_midnight` fixes it);
 //! - the text holds whole seconds, so the offset is `round((now − floor_s(now + utc_offset)) /
 //!   60 s)`: an offset with seconds (local mean time, e.g. +0:19:32) rounds on the instant's
 //!   milliseconds;
@@ -53,14 +53,14 @@ pub fn local_tz_offset(
 }
 
 /// The instant the offset is computed at: *now*, as the reference does, or with
-/// [`Options::tz_offset_at_event_time`] the event's time (`utc_time`) when it is an RFC 3339
+/// [`Fixes::tz_offset_at_event_time`] the event's time (`utc_time`) when it is an RFC 3339
 /// date-time.
 pub fn offset_instant(
     options: &Options,
     event_time: impl FnOnce() -> Option<String>,
     now: Timestamp,
 ) -> Timestamp {
-    if !options.tz_offset_at_event_time {
+    if !options.fixes.tz_offset_at_event_time {
         return now;
     }
     event_time()

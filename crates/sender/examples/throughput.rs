@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use usermaven_destination::{Request, Secret};
 use usermaven_mock::{MockConfig, MockUsermaven, StrictMode};
+use usermaven_request::{Request, Secret};
 use usermaven_sender::{channel, Batching, CancellationToken, Envelope, Sender, SenderConfig};
 
 const KEY: &str = "bench-key";

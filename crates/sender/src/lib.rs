@@ -1,4 +1,4 @@
-//! `usermaven-sender`: delivers [`usermaven_destination::Request`]s over HTTP.
+//! `usermaven-sender`: delivers [`usermaven_request::Request`]s over HTTP.
 //!
 //! Segment's side of the wire, which action-destinations leaves to its delivery pipeline:
 //! retries follow `packages/core/src/errors.ts` (see [`retry`]); everything else — keep-alive
@@ -6,7 +6,7 @@
 //! with backpressure, orderly shutdown — is ours.
 //!
 //! ```no_run
-//! # async fn demo(requests: Vec<usermaven_destination::Request>) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn demo(requests: Vec<usermaven_request::Request>) -> Result<(), Box<dyn std::error::Error>> {
 //! use usermaven_sender::{channel, CancellationToken, Envelope, Sender, SenderConfig};
 //! // Each request goes to its own URL: the destination's `Options::base_url` chooses it.
 //! let sender = Sender::new(SenderConfig::default())?;

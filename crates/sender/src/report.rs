@@ -1,6 +1,6 @@
 //! What happened to each event, and the totals.
 
-use usermaven_destination::Request;
+use usermaven_request::Request;
 
 use crate::SendError;
 

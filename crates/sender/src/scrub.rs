@@ -42,7 +42,7 @@ impl Scrubber {
         let mut out = text.to_string();
         for s in &self.secrets {
             if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), usermaven_destination::REDACTED_TOKEN);
+                out = out.replace(s.as_str(), usermaven_request::REDACTED_TOKEN);
             }
         }
         out

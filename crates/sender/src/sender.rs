@@ -9,7 +9,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use usermaven_destination::{Header, Request};
+use usermaven_request::{Header, Request};
 
 use crate::breaker::{Breaker, Signal};
 use crate::report::{Delivery, EventResult, Report};

@@ -18,7 +18,7 @@ use crate::file::Meta;
 use crate::{Checked, Produced, Status, Update};
 use anyhow::Context;
 use usermaven_destination::config::{self, Inputs};
-use usermaven_destination::{Destination, FixedEnv};
+use usermaven_destination::{Destination, FixedEnv, Fixes};
 
 use crate::events::{self, EventInput};
 
@@ -42,8 +42,9 @@ pub struct Suite {
     pub events: Vec<(String, EventInput)>,
 }
 
-/// Read DIR: the configuration (checked; errors fail) and the event files.
-pub fn load(dir: &Path, config_path: Option<&Path>) -> anyhow::Result<Suite> {
+/// Read DIR: the configuration (checked; errors fail; `fixes` turned on over its `options`)
+/// and the event files.
+pub fn load(dir: &Path, config_path: Option<&Path>, fixes: Fixes) -> anyhow::Result<Suite> {
     let config = config_path
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.join("config.json"));
@@ -59,7 +60,7 @@ pub fn load(dir: &Path, config_path: Option<&Path>) -> anyhow::Result<Suite> {
             api_key: Some(API_KEY.into()),
             server_token: Some(SERVER_TOKEN.into()),
             ignore_file_settings: true,
-            fixes: Default::default(),
+            fixes,
         },
     );
     let warnings = checked.warnings().map(|w| w.to_string()).collect();

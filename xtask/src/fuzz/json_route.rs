@@ -44,7 +44,10 @@ fn pair(
     subs: Option<Vec<Subscription>>,
 ) -> (Destination, Destination) {
     let fast = Options {
-        fix_company_custom: fix,
+        fixes: usermaven_destination::Fixes {
+            fix_company_custom: fix,
+            ..Default::default()
+        },
         ..Options::default()
     };
     let general = Options {

@@ -19,21 +19,10 @@ pub(crate) struct SendArgs {
     #[arg(long, conflicts_with = "endpoint")]
     pub(super) keep_open: bool,
     #[command(flatten)]
-    pub(super) credentials: crate::Credentials,
-    #[command(flatten)]
-    pub(super) determinism: crate::Determinism,
+    pub(super) flags: crate::ConfigFlags,
     /// A destination configuration (settings + subscriptions); default: the four presets.
     #[arg(long)]
     pub(super) config: Option<String>,
-    /// Apply the documented fix for the reference's company.custom bug.
-    #[arg(long)]
-    pub(super) fix_company_custom: bool,
-    /// Compute local_tz_offset at the event's time (`utc_time`) instead of now (for replays).
-    #[arg(long)]
-    pub(super) tz_offset_at_event_time: bool,
-    /// Apply the documented fix for the reference's local-midnight offset bug.
-    #[arg(long)]
-    pub(super) fix_tz_midnight: bool,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub(super) concurrency: u64,

@@ -51,7 +51,7 @@ pub(crate) fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
 
 async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     let embedded = args.endpoint.is_none();
-    let mut credentials = args.credentials.clone();
+    let mut credentials = args.flags.credentials.clone();
     if embedded {
         credentials
             .api_key
@@ -61,9 +61,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             .get_or_insert_with(|| usermaven_mock::DEFAULT_SERVER_TOKEN.to_string());
     }
     let options = Options {
-        fix_company_custom: args.fix_company_custom,
-        tz_offset_at_event_time: args.tz_offset_at_event_time,
-        fix_tz_midnight: args.fix_tz_midnight,
+        fixes: args.flags.fixes,
         ..Options::default()
     };
     let dest = if args.replay.is_some() {
@@ -78,7 +76,8 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             .context("no server token: pass --server-token or set USERMAVEN_SERVER_TOKEN")?;
         Destination::new(usermaven_destination::Settings::new(key, token), options)
     } else {
-        crate::destination_from(args.config.as_deref(), &credentials, options)?
+        args.flags
+            .destination(args.config.as_deref(), &credentials)?
     };
     let dead_letter_path = dead_letter_path(args.dead_letter.as_deref(), args.replay.as_deref())?;
 
@@ -121,7 +120,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         timeout: args.timeout,
         backoff: Backoff {
             max_attempts: args.max_attempts,
-            seed: args.determinism.seed.unwrap_or(0),
+            seed: args.flags.seed.unwrap_or(0),
             ..Backoff::default()
         },
         batching: Batching {
@@ -197,7 +196,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         let tracking = tracking.clone();
         // Replay rebuilds every URL as this destination builds it.
         let url = usermaven_destination::request_url(dest.settings(), dest.options()).0;
-        let mut env = args.determinism.env();
+        let mut env = args.flags.env();
         std::thread::spawn(move || -> anyhow::Result<ReadStats> {
             match replay {
                 Some(path) => read_replay(&path, &url, &tx, &shutdown),

@@ -11,6 +11,7 @@
 //! - `checkpoint`: `send --checkpoint` killed mid-run and resumed.
 //! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`), for good or for a while.
 //! - `shell`: `completions` and `man`.
+//! - `shared_flags`: every command that loads a configuration takes the same flags.
 //! - `mock_flags`: `mock --faults`, `--faults-file`, `--max-events` over loopback.
 //! - `mock_page`: `mock`'s start-up lines (the live page, the admin token beyond loopback).
 
@@ -24,6 +25,7 @@ mod mock_flags;
 mod mock_page;
 mod proxy;
 mod send;
+mod shared_flags;
 mod shell;
 mod snapshot_dir;
 

@@ -328,7 +328,7 @@ pub(crate) fn write_body(
             };
             let at = tz::offset_instant(options, event_time, env.now());
             Some(
-                tz::local_tz_offset(&zone.js_string(), at, options.fix_tz_midnight)?
+                tz::local_tz_offset(&zone.js_string(), at, options.fixes.fix_tz_midnight)?
                     .map(Value::Number)
                     .unwrap_or(Value::Null),
             )
@@ -540,7 +540,7 @@ fn write_company(out: &mut String, f: &Found<'_>, options: &Options) {
     field(out, "created_at", f.company_created_at);
     if let Some(custom) = f.company_custom_attributes {
         out.push_str(",\"custom\":");
-        if options.fix_company_custom && custom.is_truthy() {
+        if options.fixes.fix_company_custom && custom.is_truthy() {
             write_omit(
                 out,
                 custom,

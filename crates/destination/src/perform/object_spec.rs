@@ -154,7 +154,7 @@ fn resolve_request_payload(
         record(trace, |tr| tr.reading = Some("timezone"));
         let event_time = || p.get("utc_time").map(Value::to_js_string);
         let at = tz::offset_instant(options, event_time, env.now());
-        let offset = tz::local_tz_offset(&zone.to_js_string(), at, options.fix_tz_midnight)?;
+        let offset = tz::local_tz_offset(&zone.to_js_string(), at, options.fixes.fix_tz_midnight)?;
         let offset = offset.map(Value::Number).unwrap_or(Value::Null);
         record(trace, |tr| {
             let when = if at == env.now() {
@@ -162,7 +162,7 @@ fn resolve_request_payload(
             } else {
                 "the event's utc_time (tz_offset_at_event_time)"
             };
-            let midnight = if options.fix_tz_midnight {
+            let midnight = if options.fixes.fix_tz_midnight {
                 ", local midnight read as hour 0 (fix_tz_midnight)"
             } else {
                 ""
@@ -285,8 +285,8 @@ fn resolve_request_payload(
         put(&mut company, "created_at", company_created_at);
         if let Some(custom) = company_custom {
             // The reference tests `payload.company`, which never exists, so the intended
-            // omission never happens. `Options::fix_company_custom` applies it.
-            let custom = if options.fix_company_custom && custom.is_truthy() {
+            // omission never happens. `Fixes::fix_company_custom` applies it.
+            let custom = if options.fixes.fix_company_custom && custom.is_truthy() {
                 omit(
                     custom,
                     &["name", "created_at", "company_id", "company_created_at"],
@@ -302,7 +302,7 @@ fn resolve_request_payload(
             for (k, v) in company.iter() {
                 let pointer = format!("/company/{}", super::trace::pointer_token(k));
                 let source = match &**k {
-                    "custom" if options.fix_company_custom => field(
+                    "custom" if options.fixes.fix_company_custom => field(
                         "company_custom_attributes",
                         Some("name, created_at, company_id and company_created_at left out (fix_company_custom)"),
                     ),

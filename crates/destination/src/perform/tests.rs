@@ -56,9 +56,11 @@ fn check_all(payload: &Object, raw_settings: Option<&Value>) -> usize {
         for s in &settings {
             for fix in [false, true] {
                 let options = Options {
-                    fix_company_custom: fix,
-                    tz_offset_at_event_time: fix,
-                    fix_tz_midnight: fix,
+                    fixes: crate::Fixes {
+                        fix_company_custom: fix,
+                        tz_offset_at_event_time: fix,
+                        fix_tz_midnight: fix,
+                    },
                     ..Options::default()
                 };
                 fast += usize::from(check(kind, payload, s, &options));
@@ -392,11 +394,17 @@ fn time_zone_fixes() {
     };
     let reference = Options::default();
     let at_event = Options {
-        tz_offset_at_event_time: true,
+        fixes: crate::Fixes {
+            tz_offset_at_event_time: true,
+            ..Default::default()
+        },
         ..Options::default()
     };
     let midnight = Options {
-        fix_tz_midnight: true,
+        fixes: crate::Fixes {
+            fix_tz_midnight: true,
+            ..Default::default()
+        },
         ..Options::default()
     };
     let winter = r#"{"event":"e","timezone":"Europe/Amsterdam","utc_time":"2024-01-10T09:00:00.000Z","user_anonymous_id":"a"}"#;

@@ -51,7 +51,10 @@ fn destinations(subs: Option<Vec<Subscription>>) -> Vec<(Destination, Destinatio
         for fix in [false, true] {
             let settings = Settings::new(key, token);
             let fused = Options {
-                fix_company_custom: fix,
+                fixes: usermaven_destination::Fixes {
+                    fix_company_custom: fix,
+                    ..Default::default()
+                },
                 ..Options::default()
             };
             let general = Options {

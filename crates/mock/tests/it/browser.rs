@@ -14,8 +14,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-use usermaven_destination::{Request, Secret};
 use usermaven_mock::{EventQuery, MockConfig, MockUsermaven, Severity, StrictMode};
+use usermaven_request::{Request, Secret};
 use usermaven_sender::{Backoff, Delivery, Sender, SenderConfig};
 
 use crate::{event, KEY, SECRET};

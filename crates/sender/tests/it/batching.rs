@@ -11,7 +11,7 @@ use crate::{accepting, assert_results_clean, body, config, request_at, request_w
 /// Queue every request first (so batches can fill), then run to completion.
 async fn run_all(
     sender: &Sender,
-    requests: Vec<usermaven_destination::Request>,
+    requests: Vec<usermaven_request::Request>,
 ) -> (Report, Vec<EventResult<()>>) {
     let (tx, rx) = channel(requests.len().max(1));
     for (i, request) in requests.into_iter().enumerate() {

@@ -14,7 +14,7 @@ mod transport;
 
 use std::time::Duration;
 
-use usermaven_destination::{Request, Secret};
+use usermaven_request::{Request, Secret};
 use usermaven_sender::{Backoff, Delivery, EventResult, SenderConfig};
 
 /// Credentials that must never show up in anything the sender produces.
