@@ -3,4 +3,5 @@
 //! crate, `usermaven-cases`.)
 
 pub mod compare;
+pub mod explain;
 pub mod map;

@@ -167,6 +167,9 @@ pub struct Step {
     pub note: String,
     /// The value after the step (`None`: `undefined`, the field is gone).
     pub value: Option<Value>,
+    /// Whether the step gives the field a value (an `@if` or a rendered template within
+    /// the mapping only says what evaluation did on the way).
+    pub gives_value: bool,
 }
 
 /// One action field: the mapping's directive and what became of its value.
@@ -392,6 +395,7 @@ fn fields(
                         stage: "mapping",
                         note: note.clone(),
                         value: None,
+                        gives_value: false,
                     });
                 }
             }
@@ -405,6 +409,7 @@ fn fields(
                     stage: "mapping",
                     note,
                     value: value.clone(),
+                    gives_value: true,
                 });
             }
             if let Some(emptied) = &rec.emptied {
@@ -418,6 +423,7 @@ fn fields(
                         stage: "removeEmptyValues",
                         note,
                         value: after.clone(),
+                        gives_value: true,
                     });
                     value = after;
                 }
@@ -428,6 +434,7 @@ fn fields(
                         stage: "validation",
                         note: format!("error: {}", e.message),
                         value: value.clone(),
+                        gives_value: true,
                     });
                 }
             }
@@ -452,6 +459,7 @@ fn fields(
                         stage: "validation",
                         note,
                         value: after.clone(),
+                        gives_value: true,
                     });
                     value = after;
                 }
@@ -470,6 +478,7 @@ fn fields(
                                 stage: "perform",
                                 note: note.clone(),
                                 value: Some(p.value.clone()),
+                                gives_value: true,
                             });
                         }
                         value = Some(p.value.clone());
@@ -488,6 +497,7 @@ fn fields(
                             stage: "perform",
                             note: why.unwrap_or_else(|| "not in the body".to_string()),
                             value: None,
+                            gives_value: true,
                         });
                     }
                 }
@@ -612,7 +622,9 @@ impl Explanation {
                         let mut y = Object::new();
                         y.set("stage", Value::from(s.stage));
                         y.set("note", Value::from(s.note.as_str()));
-                        set_maybe(&mut y, "value", s.value.as_ref());
+                        if s.gives_value {
+                            set_maybe(&mut y, "value", s.value.as_ref());
+                        }
                         Value::Object(y)
                     })
                     .collect();
