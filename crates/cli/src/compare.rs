@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use usermaven_destination::{ActionError, Destination, FixedEnv, Request, Routed};
+use usermaven_destination::{
+    ActionError, Destination, Explanation, FixedEnv, Origin, Request, Routed,
+};
 use usermaven_json::{Object, Value};
 use usermaven_snapshot::diff::{self, Change};
 
@@ -56,6 +58,66 @@ pub struct Field {
     /// The keys of the object at `path` are the same but in another order (`old`/`new` are
     /// the key lists).
     pub key_order: bool,
+    /// What produced the value at `path` (a body path), from `explain` on each side.
+    pub source: Option<Source>,
+}
+
+/// What produced a changed body value: a mapping key (with its directive on each side), or
+/// one of perform's rules.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    MappingKey {
+        key: String,
+        /// The directive in BASE and in HEAD (`None`: that side's mapping lacks the key).
+        old: Option<Value>,
+        new: Option<Value>,
+    },
+    Rule(String),
+}
+
+impl Source {
+    /// `mapping key K (DIRECTIVE)`, or `(OLD -> NEW)` when the directive changed; `perform: RULE`.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::MappingKey { key, old, new } => {
+                let d = |v: &Option<Value>| {
+                    v.as_ref()
+                        .map_or_else(|| "not mapped".to_string(), Value::to_json)
+                };
+                if old == new {
+                    format!("mapping key {key} ({})", d(new))
+                } else {
+                    format!("mapping key {key} ({} -> {})", d(old), d(new))
+                }
+            }
+            Source::Rule(rule) => format!("perform: {rule}"),
+        }
+    }
+}
+
+/// The source of each changed body path, read off the explanations of both sides (HEAD's
+/// where the path is in HEAD's body, else BASE's).
+pub fn attribute(fields: &mut [Field], base: Option<&Explanation>, head: Option<&Explanation>) {
+    for f in fields.iter_mut() {
+        if !(f.path.is_empty() || f.path.starts_with('/')) {
+            continue;
+        }
+        let origin = head
+            .and_then(|x| x.origin(&f.path))
+            .or_else(|| base.and_then(|x| x.origin(&f.path)));
+        f.source = origin.map(|o| match o {
+            Origin::Field(field) => Source::MappingKey {
+                key: field.field.clone(),
+                old: base
+                    .and_then(|x| x.field(&field.field))
+                    .and_then(|x| x.directive.clone()),
+                new: head
+                    .and_then(|x| x.field(&field.field))
+                    .and_then(|x| x.directive.clone()),
+            },
+            Origin::Derived(d) => Source::Rule(d.rule.clone()),
+        });
+    }
 }
 
 impl Field {
@@ -151,6 +213,7 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
             old: Some(Value::str(&ua)),
             new: Some(Value::str(&ub)),
             key_order: false,
+            source: None,
         });
     }
     if a.method != b.method {
@@ -159,6 +222,7 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
             old: Some(Value::str(a.method)),
             new: Some(Value::str(b.method)),
             key_order: false,
+            source: None,
         });
     }
     let header = |r: &Request, k: &str| {
@@ -181,6 +245,7 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
                 old: x,
                 new: y,
                 key_order: false,
+                source: None,
             });
         }
     }
@@ -193,24 +258,28 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
                         old: Some(old),
                         new: Some(new),
                         key_order: false,
+                        source: None,
                     },
                     Change::Added { path, new } => Field {
                         path: diff::pointer(&path),
                         old: None,
                         new: Some(new),
                         key_order: false,
+                        source: None,
                     },
                     Change::Removed { path, old } => Field {
                         path: diff::pointer(&path),
                         old: Some(old),
                         new: None,
                         key_order: false,
+                        source: None,
                     },
                     Change::KeyOrder { path, old, new } => Field {
                         path: diff::pointer(&path),
                         old: Some(Value::Array(old.iter().map(|k| Value::str(k)).collect())),
                         new: Some(Value::Array(new.iter().map(|k| Value::str(k)).collect())),
                         key_order: true,
+                        source: None,
                     },
                 });
             }
@@ -220,6 +289,7 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
             old: Some(Value::str(&a.body)),
             new: Some(Value::str(&b.body)),
             key_order: false,
+            source: None,
         }),
         _ => {}
     }
@@ -303,7 +373,19 @@ pub fn compare(
         for k in keys {
             let x = a.iter().find(|(n, _)| n == k).map(|(_, r)| r);
             let y = b.iter().find(|(n, _)| n == k).map(|(_, r)| r);
-            let p = pair(k.to_string(), x, y);
+            let mut p = pair(k.to_string(), x, y);
+            if p.kind == Kind::Changed {
+                if let Ok(event) = Value::parse(&e.text) {
+                    let explain = |d: &Destination, r: Option<&Routed>| {
+                        d.explain_subscription(r?.index, &event, &mut FixedEnv::new(now, seed))
+                    };
+                    attribute(
+                        &mut p.fields,
+                        explain(base, x).as_ref(),
+                        explain(head, y).as_ref(),
+                    );
+                }
+            }
             match p.kind {
                 Kind::Unchanged => summary.unchanged += 1,
                 Kind::Changed => {
@@ -361,19 +443,17 @@ pub fn render_text(events: &[EventDiff], summary: &Summary, out: &mut String) {
                     out.push_str(&format!("  ~ {who}: {} field(s) changed\n", p.fields.len()));
                     for f in &p.fields {
                         let path = if f.path.is_empty() { "/" } else { &f.path };
-                        if f.key_order {
-                            out.push_str(&format!(
-                                "      {path}: key order {} -> {}\n",
-                                show(&f.old),
-                                show(&f.new)
-                            ));
-                        } else {
-                            out.push_str(&format!(
-                                "      {path}: {} -> {}\n",
-                                show(&f.old),
-                                show(&f.new)
-                            ));
-                        }
+                        let order = if f.key_order { "key order " } else { "" };
+                        let source = f
+                            .source
+                            .as_ref()
+                            .map(|s| format!("  ← {}", s.describe()))
+                            .unwrap_or_default();
+                        out.push_str(&format!(
+                            "      {path}: {order}{} -> {}{source}\n",
+                            show(&f.old),
+                            show(&f.new)
+                        ));
                     }
                 }
                 Kind::Added => out.push_str(&format!(
@@ -459,6 +539,15 @@ pub fn to_json(events: &[EventDiff], summary: &Summary) -> Value {
                             r.set("old", opt(&f.old));
                             r.set("new_present", Value::Bool(f.new.is_some()));
                             r.set("new", opt(&f.new));
+                            match &f.source {
+                                Some(Source::MappingKey { key, old, new }) => {
+                                    r.set("mapping_key", Value::str(key));
+                                    r.set("old_directive", opt(old));
+                                    r.set("new_directive", opt(new));
+                                }
+                                Some(Source::Rule(rule)) => r.set("rule", Value::str(rule)),
+                                None => {}
+                            }
                             Value::Object(r)
                         })
                         .collect();

@@ -576,7 +576,42 @@ fn set_at(o: &mut Object, pointer: &str, value: Value) -> Option<()> {
     Some(())
 }
 
+/// What put the value at a body pointer: an action field (through the mapping key of that
+/// name) or one of perform's rules.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin<'a> {
+    Field(&'a FieldExplanation),
+    Derived(&'a Derived),
+}
+
+fn at_or_under(pointer: &str, root: &str) -> bool {
+    pointer == root
+        || (pointer.starts_with(root) && pointer.as_bytes().get(root.len()) == Some(&b'/'))
+}
+
 impl Explanation {
+    /// What produced the value at `pointer` in the body (or the value it is part of): the
+    /// field or derived value placed at the longest pointer that holds it.
+    pub fn origin(&self, pointer: &str) -> Option<Origin<'_>> {
+        let fields = self.fields.iter().filter_map(|f| {
+            let p = f.body_pointer.as_deref()?;
+            at_or_under(pointer, p).then_some((p.len(), Origin::Field(f)))
+        });
+        let derived = self.derived.iter().filter_map(|d| {
+            at_or_under(pointer, &d.body_pointer)
+                .then_some((d.body_pointer.len(), Origin::Derived(d)))
+        });
+        fields
+            .chain(derived)
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, o)| o)
+    }
+
+    /// The action field `name`, as explained.
+    pub fn field(&self, name: &str) -> Option<&FieldExplanation> {
+        self.fields.iter().find(|f| f.field == name)
+    }
+
     /// The explanation as JSON, in the shape `usermaven-actions explain --format json`
     /// prints (`line` is added there): `subscription`, `action`, `matched`,
     /// `trigger: {fql, decided_by}`, `fields: [{field, directive, value, steps,

@@ -34,7 +34,8 @@ pub use destination::{unknown_action, Destination, Routed, Subscription, Subscri
 pub use env::{CountingEnv, Env, FixedEnv};
 pub use error::ActionError;
 pub use explain::{
-    rebuild_body, Derived, ExplainedError, Explanation, FieldExplanation, Step, TriggerExplanation,
+    rebuild_body, Derived, ExplainedError, Explanation, FieldExplanation, Origin, Step,
+    TriggerExplanation,
 };
 pub use options::{Fixes, Options};
 pub use perform::{request_url, DEFAULT_BASE_URL};
