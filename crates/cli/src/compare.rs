@@ -106,18 +106,81 @@ pub fn attribute(fields: &mut [Field], base: Option<&Explanation>, head: Option<
             .and_then(|x| x.origin(&f.path))
             .or_else(|| base.and_then(|x| x.origin(&f.path)));
         f.source = origin.map(|o| match o {
-            Origin::Field(field) => Source::MappingKey {
-                key: field.field.clone(),
-                old: base
-                    .and_then(|x| x.field(&field.field))
-                    .and_then(|x| x.directive.clone()),
-                new: head
-                    .and_then(|x| x.field(&field.field))
-                    .and_then(|x| x.directive.clone()),
-            },
+            Origin::Field(field) => {
+                let directive = |x: Option<&Explanation>| {
+                    x.and_then(|x| x.field(&field.field))
+                        .and_then(|x| x.directive.clone())
+                };
+                let below = field
+                    .body_pointer
+                    .as_deref()
+                    .and_then(|p| f.path.strip_prefix(p))
+                    .unwrap_or("");
+                narrow(field.field.clone(), directive(base), directive(head), below)
+            }
             Origin::Derived(d) => Source::Rule(d.rule.clone()),
         });
     }
+}
+
+/// The mapping key as deep as the mapping names it: while the directive (on either side) is
+/// a plain object of keys (no `@` directive) holding the next key of `below` (a JSON pointer
+/// under the field), that key and its directive (`event_attributes.currency`).
+fn narrow(mut key: String, mut old: Option<Value>, mut new: Option<Value>, below: &str) -> Source {
+    let plain_member = |v: &Option<Value>, k: &str| match v {
+        Some(Value::Object(o)) if !o.iter().any(|(k, _)| k.starts_with('@')) => {
+            o.get(k).cloned().map(Some)
+        }
+        _ => None,
+    };
+    for token in below.split('/').skip(1) {
+        let k = token.replace("~1", "/").replace("~0", "~");
+        let (a, b) = (plain_member(&old, &k), plain_member(&new, &k));
+        if a.is_none() && b.is_none() {
+            break;
+        }
+        key = format!("{key}.{k}");
+        old = a.flatten();
+        new = b.flatten();
+    }
+    Source::MappingKey { key, old, new }
+}
+
+/// `test`: what produced each differing field (`body.a.b`, as snapshot diffs name them) of
+/// the request `subscription` makes for `event_text`, from `explain` on the configuration
+/// under test. A snapshot holds no mapping, so each side's directive is the current one.
+pub fn snapshot_sources(
+    dest: &Destination,
+    event_text: &str,
+    subscription: &str,
+    fields: &[&str],
+    now: jiff::Timestamp,
+    seed: u64,
+) -> Vec<Option<Source>> {
+    let explained = Value::parse(event_text).ok().and_then(|event| {
+        dest.explain(&event, &mut FixedEnv::new(now, seed))
+            .into_iter()
+            .find(|x| x.matched && x.subscription == subscription)
+    });
+    fields
+        .iter()
+        .map(|f| {
+            let x = explained.as_ref()?;
+            let rest = f.strip_prefix("body.")?;
+            let mut path = Field {
+                path: rest
+                    .split('.')
+                    .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
+                    .collect(),
+                old: None,
+                new: None,
+                key_order: false,
+                source: None,
+            };
+            attribute(std::slice::from_mut(&mut path), Some(x), Some(x));
+            path.source
+        })
+        .collect()
 }
 
 impl Field {
