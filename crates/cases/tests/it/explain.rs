@@ -250,3 +250,108 @@ fn a_missed_custom_trigger_names_the_failing_comparison() {
     assert_eq!(d.actual, Some(Value::str("Order Viewed")));
     assert!(!d.result);
 }
+
+#[test]
+fn validation_steps_show_coercion_removal_and_additional_keys() {
+    let mapping = Value::parse(
+        r#"{"event": {"@path": "$.event"}, "user_id": {"@literal": 42},
+            "page_title": {"@template": "{{properties.title}}"},
+            "not_a_field": "x",
+            "timezone": {"@if": {"exists": {"@path": "$.properties.tz"}, "then": {"@path": "$.properties.tz"}, "else": "UTC"}}}"#,
+    )
+    .expect("mapping");
+    let dest = Destination::new(Settings::new("key", "token"), Options::default());
+    let event =
+        Value::parse(r#"{"type":"track","event":"Signed Up","properties":{}}"#).expect("event");
+    let mut env = FixedEnv::new("2025-03-14T09:30:00Z".parse().expect("time"), 1);
+    let x = dest.explain_action(ActionKind::Track, Some(&mapping), &event, &mut env);
+    let notes = |f: &str| -> Vec<String> {
+        x.field(f)
+            .unwrap_or_else(|| panic!("no {f}"))
+            .steps
+            .iter()
+            .map(|s| format!("{}: {}", s.stage, s.note))
+            .collect()
+    };
+    assert!(
+        notes("user_id").contains(&r#"validation: coerced 42 → "42""#.to_string()),
+        "{:?}",
+        notes("user_id")
+    );
+    assert_eq!(
+        x.field("user_id").unwrap().body_pointer.as_deref(),
+        Some("/user/id")
+    );
+    assert!(
+        notes("not_a_field")
+            .iter()
+            .any(|n| n.starts_with("validation: dropped as additional")),
+        "{:?}",
+        notes("not_a_field")
+    );
+    assert_eq!(x.field("not_a_field").unwrap().body_pointer, None);
+    // An empty rendered template: removeEmptyValues takes the key out.
+    assert!(
+        notes("page_title").contains(&r#"mapping: @template rendered """#.to_string()),
+        "{:?}",
+        notes("page_title")
+    );
+    assert!(
+        notes("page_title")
+            .iter()
+            .any(|n| n.starts_with("removeEmptyValues: removed")),
+        "{:?}",
+        notes("page_title")
+    );
+    // The branch @if took, and the zone and instant perform used for local_tz_offset.
+    assert!(notes("timezone")
+        .iter()
+        .any(|n| n.contains("the condition is false, so the else branch")));
+    let tz = x
+        .derived
+        .iter()
+        .find(|d| d.body_pointer == "/local_tz_offset")
+        .expect("offset");
+    assert!(
+        tz.rule
+            .contains(r#"zone "UTC" at 2025-03-14T09:30:00Z (now)"#),
+        "{}",
+        tz.rule
+    );
+    let id = x
+        .derived
+        .iter()
+        .find(|d| d.body_pointer == "/user/anonymous_id")
+        .expect("id");
+    assert!(id.rule.contains("generated"), "{}", id.rule);
+    assert!(x.generated_id);
+}
+
+#[test]
+fn an_explained_validation_error_is_the_real_one_on_its_field() {
+    let mapping = Value::parse(r#"{"event": {"@path": "$.properties"}}"#).expect("mapping");
+    let dest = Destination::new(Settings::new("key", "token"), Options::default());
+    let event =
+        Value::parse(r#"{"type":"track","event":"x","properties":{"a":1}}"#).expect("event");
+    let now = "2025-03-14T09:30:00Z".parse().expect("time");
+    let real = dest
+        .execute(
+            ActionKind::Track,
+            Some(&mapping),
+            &event,
+            &mut FixedEnv::new(now, 1),
+        )
+        .expect_err("an object is not a string");
+    let x = dest.explain_action(
+        ActionKind::Track,
+        Some(&mapping),
+        &event,
+        &mut FixedEnv::new(now, 1),
+    );
+    let Some(Err(e)) = &x.result else {
+        panic!("no error")
+    };
+    assert_eq!(e.error.message, real.message);
+    assert_eq!(e.stage, "validation");
+    assert_eq!(e.field.as_deref(), Some("event"));
+}
