@@ -490,9 +490,9 @@ fn fields(
                             .perform
                             .placed
                             .iter()
+                            .rev()
                             .filter(mine)
-                            .filter_map(|p| p.gone.clone())
-                            .last();
+                            .find_map(|p| p.gone.clone());
                         steps.push(Step {
                             stage: "perform",
                             note: why.unwrap_or_else(|| "not in the body".to_string()),
