@@ -204,7 +204,8 @@ pub struct ExplainedError {
     pub error: ActionError,
     /// The field whose value failed (validation, `url`, `timezone`, the key being mapped).
     pub field: Option<String>,
-    /// The step that failed: `trigger`, `mapping`, `validation`, `audience`, `perform`.
+    /// The step that failed: `trigger`, `action` (no such action), `mapping`, `validation`,
+    /// `audience`, `perform`.
     pub stage: &'static str,
 }
 
@@ -301,7 +302,8 @@ fn explanation(
     };
     let fields = fields(sub.action, sub.mapping_source(), &rec);
     let derived = derived(&rec);
-    let result = result.map(|r| r.map_err(|e| explained_error(e, &rec)));
+    let known_action = sub.action.is_some();
+    let result = result.map(|r| r.map_err(|e| explained_error(e, known_action, &rec)));
     Explanation {
         index,
         subscription: sub.name.clone(),
@@ -317,7 +319,7 @@ fn explanation(
 }
 
 /// The step that failed, read off how far the record goes.
-fn explained_error(error: ActionError, rec: &Recorder) -> ExplainedError {
+fn explained_error(error: ActionError, known_action: bool, rec: &Recorder) -> ExplainedError {
     let (stage, field) = if rec.performed {
         ("perform", rec.perform.reading.map(str::to_string))
     } else if rec.validated.is_some() {
@@ -328,6 +330,8 @@ fn explained_error(error: ActionError, rec: &Recorder) -> ExplainedError {
         ("validation", None)
     } else if !rec.decision.finished() {
         ("trigger", None)
+    } else if !known_action {
+        ("action", None)
     } else {
         ("mapping", rec.mapping.0.borrow().open.first().cloned())
     };
