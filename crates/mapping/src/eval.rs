@@ -23,6 +23,9 @@ pub(crate) struct Cx<'o, O> {
 /// [`NoObserver`] the evaluation is exactly the unobserved one. Methods take `&self` (an
 /// observer that records keeps its record in a cell).
 pub trait Observer {
+    /// Whether the observer wants reports at all: `false` makes evaluation the unobserved
+    /// code exactly (checked at compile time).
+    const ACTIVE: bool = true;
     /// The value of `key` of an object of the mapping (at any depth) is about to be resolved.
     fn enter_key(&self, _key: &str) {}
     /// `key` resolved to `value` (`None`: `undefined`, so the key is left out). Not called
@@ -38,7 +41,9 @@ pub trait Observer {
 /// The observer of plain evaluation: reports nothing, compiles away.
 pub struct NoObserver;
 
-impl Observer for NoObserver {}
+impl Observer for NoObserver {
+    const ACTIVE: bool = false;
+}
 
 type R<'a> = Result<Resolved<'a>, TransformError>;
 
@@ -93,6 +98,10 @@ pub(crate) fn resolve_value<O: Observer>(
                     // Assigned as a prototype, which `removeUndefined`'s copy then drops;
                     // only its evaluation (and errors) remain.
                     resolve(n, payload, cx)?;
+                } else if !O::ACTIVE {
+                    if let Some(v) = resolve_value(n, payload, cx)? {
+                        out.push((k.clone(), v));
+                    }
                 } else {
                     cx.obs.enter_key(k);
                     let v = resolve_value(n, payload, cx)?;
