@@ -590,7 +590,10 @@ const BASE = { track: baseTrack, identify: baseIdentify, group: baseGroup, page:
     ['cest-invalid', 'CEST'], ['gmt-plus-5-invalid', 'GMT+5'], ['offset-string-invalid', '+05:30'], ['mars-invalid', 'Mars/Olympus'],
     ['padded-invalid', ' Europe/Amsterdam'], ['empty-string', ''], ['number-330', 330], ['number-zero', 0], ['boolean-true', true],
     ['null', null], ['object', { name: 'Europe/Paris' }], ['array-one', ['Europe/Paris']], ['tehran', 'Asia/Tehran'],
-    ['sao-paulo', 'America/Sao_Paulo'], ['casablanca', 'Africa/Casablanca']
+    ['sao-paulo', 'America/Sao_Paulo'], ['casablanca', 'Africa/Casablanca'],
+    // Lone surrogates in an unknown zone: the RangeError shows their generalized UTF-8 as Latin-1.
+    ['lone-high-surrogate-invalid', 'Europe/\ud800x'], ['lone-low-surrogate-invalid', '\udc00'],
+    ['pair-then-lone-surrogate-invalid', 'a\ud83d\ude00\udbff']
   ]
   for (const [name, tz] of zones) {
     action(g, `track-properties-${name}`, 'track', patch(baseTrack, { properties: { timezone: tz } }))
@@ -844,6 +847,13 @@ const BASE = { track: baseTrack, identify: baseIdentify, group: baseGroup, page:
   action(g, 'track-error-key-frame-like', 'track', baseTrack, {
     mapping: { event: { 'k\n at node.js:1:2 y': { '@path': 1 }, 'k\n  at (x) y': { '@path': 2 }, 'j at (x) y': { '@path': 3 } } }
   })
+  // Keys the aggregate message quotes: template braces, astral characters, lone surrogates.
+  action(g, 'track-error-key-braces', 'track', baseTrack, { mapping: { event: p('$.event'), event_attributes: { 'a}}b': { '@nope': 1 }, '{{x}}': { '@path': 1 } } } })
+  action(g, 'track-error-key-emoji', 'track', baseTrack, { mapping: { event: p('$.event'), event_attributes: { '😀': { '@path': 1 }, 'x😀y': { '@template': 1 } } } })
+  action(g, 'track-error-key-lone-surrogates', 'track', baseTrack, { mapping: { event: p('$.event'), event_attributes: { '\ud800': { '@path': 1 }, 'x\udfff}}': { '@nope': 1 } } } })
+  // Several problems at once: required fields first, then the fields in schema order.
+  action(g, 'group-required-missing-and-type-errors', 'group', baseGroup, { mapping: { timezone: p('$.context'), user_id: p('$.context'), utm: 'x' } })
+  action(g, 'identify-required-empty-and-null-reversed', 'identify', baseIdentify, { mapping: { screen: 5, user_email: '', user_id: null } })
   action(g, 'track-timezone-literal', 'track', baseTrack, { mapping: { event: p('$.event'), timezone: { '@literal': 'Asia/Kolkata' } } })
   action(g, 'track-url-literal', 'track', baseTrack, { mapping: { event: p('$.event'), url: 'https://mapped.example:8443/x' } })
   action(g, 'track-event-field-from-properties', 'track', patch(baseTrack, { properties: { event: 'from props' } }), { mapping: { event: p('$.properties.event') } })
@@ -1286,6 +1296,26 @@ function require_defaults(name) {
     { subscribe: 'properties.toString.name = "toString"', partnerAction: 'track', mapping: { event: p('$.event') } },
     { subscribe: 'properties.__proto__ exists', partnerAction: 'track', mapping: { event: p('$.event') } }
   ])
+  // Two steps up from a plain object: Object.prototype's prototype is null.
+  action(g, 'mapping-path-proto-proto', 'track', track('{"plan":"pro"}'), { mapping: { event: p('$.event'), user_id: p('$.__proto__.__proto__'), event_attributes: p('$.properties.__proto__.__proto__') } })
+  action(g, 'mapping-root-path-proto-proto', 'track', track('{"plan":"pro"}'), { mapping: { '@path': '$.__proto__.__proto__' } })
+  // resolved[key] = … in strict code: a key read-only up a prototype chain that a `__proto__` key
+  // put a built-in on throws (a function's length and name, a constructor's prototype,
+  // String.prototype.length, Function.prototype's caller and arguments).
+  const inp = { s: 'Hello', a: [1, 2], o: { k: 1 }, u: 'user_1' }
+  const withProto = (proto, rest) => JSON.parse(`{"__proto__":${JSON.stringify(p(proto))},${rest}}`)
+  transform(g, 'assign-read-only-function-length', withProto('$.o.constructor', '"length":7,"z":1'), inp)
+  transform(g, 'assign-read-only-method-name', withProto('$.s.trim', '"name":{"@path":"$.u"}'), inp)
+  transform(g, 'assign-read-only-constructor-prototype', withProto('$.o.constructor', '"prototype":1'), inp)
+  transform(g, 'assign-method-has-no-prototype', withProto('$.s.trim', '"prototype":1,"x":2'), inp)
+  transform(g, 'assign-function-caller-throws', withProto('$.o.constructor.__proto__', '"caller":1'), inp)
+  transform(g, 'assign-read-only-string-prototype-length', withProto('$.s.__proto__', '"0":1,"length":3'), inp)
+  transform(g, 'assign-array-prototype-length-writable', withProto('$.a.__proto__', '"length":1'), inp)
+  transform(g, 'assign-before-proto-is-own', JSON.parse('{"length":1,"__proto__":{"@path":"$.o.constructor"}}'), inp)
+  transform(g, 'assign-through-replaced-chain', JSON.parse('{"__proto__":{"__proto__":{"@path":"$.o.constructor"},"k":1},"length":1}'), inp)
+  transform(g, 'assign-read-only-in-literal', JSON.parse('{"x":{"@literal":{"__proto__":{"@path":"$.o.constructor"},"length":1}}}'), inp)
+  transform(g, 'assign-undefined-still-throws', withProto('$.o.constructor', '"name":{"@path":"$.missing"}'), inp)
+  action(g, 'track-assign-read-only-length', 'track', track('{"s":"x"}'), { mapping: JSON.parse('{"event":{"@path":"$.event"},"event_attributes":{"__proto__":{"@path":"$.properties.constructor"},"length":1}}') })
   // Random cases.
   const { randomCases } = require('./random-cases')
   for (const c of randomCases({ seed: 0x5eed, count: 600, prefix: g, hostile: 1 })) push(g, c)

@@ -376,7 +376,8 @@ function runTransform(c) {
 
 function runFql(c) {
   if (typeof c.fql !== 'string') throw new InvalidCase('`fql` must be a string')
-  const event = requireObject(c, 'event')
+  // Any JSON value is the event; a case without one evaluates against `undefined`.
+  const event = c.event
   try {
     const parsed = subscriptions.parseFql(c.fql)
     if (parsed.error) return { error: parsed.error.message }

@@ -565,6 +565,30 @@ for (const fql of [
   each(`hostile ${fql}`, fql, hostileEvents)
 }
 
+// 12. Events that are not objects. A missing event is `undefined`: `validate` answers false for it
+// once the trigger parsed (a parse error is still the error); `null` throws on the first read;
+// strings, numbers and arrays have none of the fields, so they read like an empty event.
+const oddEvents = {
+  'missing': undefined,
+  'null': null,
+  'string': 'track',
+  'number': 0,
+  'array': ['track'],
+  'boolean': true
+}
+for (const fql of [
+  'type = "track"',
+  'type != "track"',
+  'properties.x exists',
+  'userId = null',
+  'properties.length = 5',
+  'type = "track" or !contains(event, "x")',
+  'type =',
+  '(type = "track"'
+]) {
+  each(`not an object ${fql}`, fql, oddEvents)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
 // ---------------------------------------------------------------------------------------------

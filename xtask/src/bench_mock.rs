@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-const KEY: &str = "mock-api-key";
-const TOKEN: &str = "bench-token";
+pub(crate) const KEY: &str = "mock-api-key";
+pub(crate) const TOKEN: &str = "bench-token";
 
 /// Options of `cargo xtask bench mock`.
 #[derive(Debug, Clone)]
@@ -52,15 +52,15 @@ impl Default for Options {
 }
 
 /// A spawned server, killed (by its own pid) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    uri: String,
+    pub(crate) uri: String,
 }
 
 impl Server {
     /// Starts `cmd`, whose first stdout line ends with its `http://…` address; the rest of its
     /// output is drained so it never blocks on a full pipe.
-    fn start(mut cmd: Command) -> Result<Server> {
+    pub(crate) fn start(mut cmd: Command) -> Result<Server> {
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -82,7 +82,7 @@ impl Server {
         Ok(Server { child, uri })
     }
 
-    fn rss_kb(&self) -> Result<u64> {
+    pub(crate) fn rss_kb(&self) -> Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         status
             .lines()
@@ -99,7 +99,7 @@ impl Drop for Server {
     }
 }
 
-fn mock(bin: &Path) -> Result<Server> {
+pub(crate) fn mock(bin: &Path) -> Result<Server> {
     let mut cmd = Command::new(bin);
     cmd.args([
         "mock",
@@ -141,7 +141,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn stats_events(client: &reqwest::Client, uri: &str) -> Result<u64> {
+pub(crate) async fn stats_events(client: &reqwest::Client, uri: &str) -> Result<u64> {
     let stats: serde_json::Value = client
         .get(format!("{uri}/__mock/stats"))
         .send()
@@ -187,7 +187,7 @@ async fn send_singles(url: &str, body: &str, n: usize, conns: usize) -> Result<(
 }
 
 /// A Segment track event per line, `n` lines with distinct message ids.
-fn write_events(path: &Path, n: usize) -> Result<()> {
+pub(crate) fn write_events(path: &Path, n: usize) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     for i in 0..n {
         writeln!(
@@ -200,7 +200,12 @@ fn write_events(path: &Path, n: usize) -> Result<()> {
     Ok(())
 }
 
-fn send_run(bin: &Path, uri: &str, events: &Path, batch: Option<u32>) -> Result<Duration> {
+pub(crate) fn send_run(
+    bin: &Path,
+    uri: &str,
+    events: &Path,
+    batch: Option<u32>,
+) -> Result<Duration> {
     let mut cmd = Command::new(bin);
     cmd.args([
         "send",

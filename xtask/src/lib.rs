@@ -1,17 +1,19 @@
 //! Library half of `cargo xtask`: the commands live here so tests can call them.
 //!
 //! - [`reference`]: regenerate the reference expectations (`cargo xtask reference`).
-//! - [`conformance`]: the conformance harness (`cargo xtask conformance`).
 //! - [`bench`]: whole-process benchmarks (`cargo xtask bench map`).
 //! - [`bench_mock`]: the mock's speed and memory (`cargo xtask bench mock`).
+//! - [`bench_segment`]: the local Segment's speed next to `send`, and its memory
+//!   (`cargo xtask bench segment`).
 //! - [`example_cases`]: reference cases for the worked example (written by `reference`).
-//! - [`fuzz`]: the fuzzing gate (`cargo xtask fuzz`).
+//!
+//! The conformance harness and the fuzzing gate are crates of their own (`crates/conformance`,
+//! `crates/fuzz`); xtask runs their binaries, so it compiles neither.
 
 pub mod bench;
 pub mod bench_mock;
-pub mod conformance;
+pub mod bench_segment;
 pub mod example_cases;
-pub mod fuzz;
 pub mod reference;
 
 use std::path::PathBuf;

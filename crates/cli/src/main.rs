@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod config_cmd;
+mod dev_cmd;
 mod mock_cmd;
 mod review_cmd;
 mod send_cmd;
@@ -43,6 +44,9 @@ enum Command {
     Send(send_cmd::SendArgs),
     /// Run a mock Usermaven ingestion server.
     Mock(mock_cmd::MockArgs),
+    /// Run a local Segment: apps send with Segment's SDKs, the destination maps, the embedded
+    /// mock (or --endpoint) receives, and the page at / shows the whole way.
+    Dev(dev_cmd::DevArgs),
     /// Run differential cases (NDJSON) and print one result per case.
     Cases(CasesArgs),
     /// Work with destination configurations (Segment's preset and Public API shapes).
@@ -289,6 +293,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => run_explain(args),
         Command::Send(args) => send_cmd::run(args),
         Command::Mock(args) => mock_cmd::run(args),
+        Command::Dev(args) => dev_cmd::run(args),
         Command::Cases(args) => run_cases(args),
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Describe(args) => run_describe(args),

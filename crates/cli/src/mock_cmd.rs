@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use tokio::sync::broadcast;
 use usermaven_mock::{
-    MockConfig, MockState, MockUsermaven, Notice, Severity, StrictMode, Workspace,
+    MockConfig, MockUsermaven, Notice, Outcome, Severity, Store, StrictMode, Workspace,
 };
 
 #[derive(clap::Args)]
@@ -182,7 +182,7 @@ const TICK: std::time::Duration = std::time::Duration::from_millis(100);
 /// from the mock's exact counters. Notices are collected every [`TICK`] and written with one
 /// `write` per tick: the ingestion path never waits for the terminal, and no task is woken per
 /// event (the profile showed a wake-up and a write per event costing more than ingesting it).
-async fn print_notices(mut notices: broadcast::Receiver<Notice>, state: MockState) {
+async fn print_notices(mut notices: broadcast::Receiver<Notice>, state: Store) {
     use std::io::Write as _;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -217,7 +217,9 @@ async fn print_notices(mut notices: broadcast::Receiver<Notice>, state: MockStat
             let now = state.stats();
             let events = now.events.saturating_sub(last.events);
             let requests = now.requests.saturating_sub(last.requests);
-            let rejected = outcome(&now, "rejected").saturating_sub(outcome(&last, "rejected"));
+            let rejected = now
+                .outcome(Outcome::Rejected)
+                .saturating_sub(last.outcome(Outcome::Rejected));
             let faults = now.faults_injected.saturating_sub(last.faults_injected);
             if events > printed_events || rejected + faults > printed_other {
                 out.push_str(&format!(
@@ -242,10 +244,6 @@ async fn print_notices(mut notices: broadcast::Receiver<Notice>, state: MockStat
     }
 }
 
-fn outcome(stats: &usermaven_mock::Stats, name: &str) -> u64 {
-    stats.by_outcome.get(name).copied().unwrap_or(0)
-}
-
 /// The fault specification of `--faults` / `--faults-file`, if any.
 fn faults_spec(args: &MockArgs) -> anyhow::Result<Option<String>> {
     match (&args.faults, &args.faults_file) {
@@ -262,7 +260,7 @@ pub(crate) fn run(args: MockArgs) -> anyhow::Result<ExitCode> {
     let faults = faults_spec(&args)?;
     let workspaces = config.workspaces.len();
     let strict = config.strict;
-    let state = MockState::new(config).context("starting the mock")?;
+    let state = Store::new(config).context("starting the mock")?;
     // Armed before anything binds: the first request already meets them, and a bad
     // specification is an error, not a mock without it.
     if let Some(spec) = &faults {

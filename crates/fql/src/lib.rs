@@ -78,3 +78,9 @@ impl FqlError {
 pub fn evaluate(fql: &str, event: &Value) -> Result<bool, FqlError> {
     parse(fql)?.try_matches(event)
 }
+
+/// [`evaluate`] for an event that may be absent (`None`: the reference's `undefined`, which
+/// matches nothing once the trigger parsed).
+pub fn evaluate_event(fql: &str, event: Option<&Value>) -> Result<bool, FqlError> {
+    parse(fql)?.try_matches_event(event)
+}

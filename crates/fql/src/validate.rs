@@ -33,7 +33,14 @@ impl Trigger {
 
     /// Like [`Trigger::matches`], but returns what the reference throws.
     pub fn try_matches(&self, event: &Value) -> Result<bool, FqlError> {
-        self.try_matches_observed(event, &mut NoObserver)
+        self.try_matches_event_observed(Some(event), &mut NoObserver)
+    }
+
+    /// [`Trigger::try_matches`] where the event may be absent (`None` is JS `undefined`):
+    /// the reference reads the tree's `error` first, then answers `false` for an undefined
+    /// event without evaluating anything.
+    pub fn try_matches_event(&self, event: Option<&Value>) -> Result<bool, FqlError> {
+        self.try_matches_event_observed(event, &mut NoObserver)
     }
 
     /// [`Trigger::try_matches`], telling `observer` each condition evaluated (with the value
@@ -44,12 +51,21 @@ impl Trigger {
         event: &Value,
         observer: &mut O,
     ) -> Result<bool, FqlError> {
-        match &self.root {
-            Root::Null => Err(FqlError::type_error(
+        self.try_matches_event_observed(Some(event), observer)
+    }
+
+    /// [`Trigger::try_matches_event`], observed.
+    pub fn try_matches_event_observed<O: Observer>(
+        &self,
+        event: Option<&Value>,
+        observer: &mut O,
+    ) -> Result<bool, FqlError> {
+        match (&self.root, event) {
+            (Root::Null, _) => Err(FqlError::type_error(
                 "Cannot read properties of null (reading 'error')",
             )),
-            Root::Error(..) => Ok(false),
-            Root::Group(g) => eval_group(g, event, observer),
+            (Root::Error(..), _) | (_, None) => Ok(false),
+            (Root::Group(g), Some(event)) => eval_group(g, event, observer),
         }
     }
 }

@@ -45,13 +45,13 @@ impl Observer for NoObserver {
     const ACTIVE: bool = false;
 }
 
-type R<'a> = Result<Resolved<'a>, TransformError>;
+type ResolveResult<'a> = Result<Resolved<'a>, TransformError>;
 
 pub(crate) fn resolve<'a, O: Observer>(
     node: &'a Node,
     payload: Option<&'a Value>,
     cx: &Cx<O>,
-) -> R<'a> {
+) -> ResolveResult<'a> {
     match node {
         Node::Undef => Ok(Resolved::Undef),
         Node::Raw(v) => Ok(Resolved::Ref(v)),
@@ -64,6 +64,7 @@ pub(crate) fn resolve<'a, O: Observer>(
                 if &**k == "__proto__" {
                     proto = proto_assignment(v);
                 } else {
+                    assignable(proto.as_ref(), k)?;
                     out.push((k.clone(), v));
                 }
             }
@@ -93,22 +94,24 @@ pub(crate) fn resolve_value<O: Observer>(
         Node::Raw(v) => Ok(Some(crate::resolved::remove_undefined(v))),
         Node::Obj(entries) => {
             let mut out = Vec::with_capacity(entries.len());
+            let mut proto = None;
             for (k, n) in entries {
                 if &**k == "__proto__" {
                     // Assigned as a prototype, which `removeUndefined`'s copy then drops;
-                    // only its evaluation (and errors) remain.
-                    resolve(n, payload, cx)?;
-                } else if !O::ACTIVE {
-                    if let Some(v) = resolve_value(n, payload, cx)? {
-                        out.push((k.clone(), v));
-                    }
-                } else {
+                    // its evaluation (and errors) remain, and what later keys inherit.
+                    proto = proto_assignment(resolve(n, payload, cx)?);
+                    continue;
+                }
+                if O::ACTIVE {
                     cx.obs.enter_key(k);
-                    let v = resolve_value(n, payload, cx)?;
+                }
+                let v = resolve_value(n, payload, cx)?;
+                assignable(proto.as_ref(), k)?;
+                if O::ACTIVE {
                     cx.obs.leave_key(k, v.as_ref());
-                    if let Some(v) = v {
-                        out.push((k.clone(), v));
-                    }
+                }
+                if let Some(v) = v {
+                    out.push((k.clone(), v));
                 }
             }
             Ok(Some(Value::Object(Object::from_unique_entries(out))))
@@ -130,9 +133,24 @@ pub(crate) fn resolve_value<O: Observer>(
     }
 }
 
+/// `resolved[key] = …` after `resolved.__proto__ = proto`: JS throws when `key` is read-only
+/// up the new prototype chain (a built-in function's `length`, …: see
+/// [`usermaven_json::js::check_assignment`]).
+/// The key is assigned once (a mapping's keys are unique), so it is never an own key yet.
+fn assignable(proto: Option<&Value>, key: &str) -> Result<(), TransformError> {
+    match proto {
+        Some(p) => Ok(usermaven_json::js::check_assignment(p, key)?),
+        None => Ok(()),
+    }
+}
+
 /// Resolves `node` against a payload that is not borrowed for `'a` (an item of a
 /// computed array, the output of `@transform`).
-fn resolve_owned<'a, O: Observer>(node: &'a Node, payload: Resolved<'_>, cx: &Cx<O>) -> R<'a> {
+fn resolve_owned<'a, O: Observer>(
+    node: &'a Node,
+    payload: Resolved<'_>,
+    cx: &Cx<O>,
+) -> ResolveResult<'a> {
     match payload {
         Resolved::Undef => resolve(node, None, cx),
         Resolved::Ref(v) => Ok(resolve(node, Some(v), cx)?.into_owned()),
@@ -193,7 +211,11 @@ fn expected_string(name: &str, v: &Resolved<'_>) -> TransformError {
     TransformError::error(format!("{name}: expected string, got {}", v.real_type()))
 }
 
-fn run<'a, O: Observer>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx<O>) -> R<'a> {
+fn run<'a, O: Observer>(
+    d: &'a Directive,
+    payload: Option<&'a Value>,
+    cx: &Cx<O>,
+) -> ResolveResult<'a> {
     match d {
         Directive::Fail(e) => Err(e.clone()),
         Directive::Path(p) => Ok(p.lookup(payload)?),

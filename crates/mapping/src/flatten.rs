@@ -54,7 +54,13 @@ fn entries<'a>(v: &Resolved<'a>) -> Vec<(Str, Resolved<'a>)> {
 }
 
 /// `flattenObject(input, prefix, separator, ignoreArrays)` of flatten.ts.
-pub fn flatten_object(input: &Value, prefix: &str, separator: &str, ignore_arrays: bool) -> Value {
+#[cfg(test)]
+pub(crate) fn flatten_object(
+    input: &Value,
+    prefix: &str,
+    separator: &str,
+    ignore_arrays: bool,
+) -> Value {
     let mut out = Vec::new();
     flatten_js(
         &Resolved::Ref(input),

@@ -141,12 +141,14 @@ fn split(path: &str) -> Vec<&str> {
 }
 
 /// `get(obj, path)` of get.ts, returning an owned value (`None` = `undefined`).
-pub fn get(obj: &Value, path: &str) -> Result<Option<Value>, JsError> {
+#[cfg(test)]
+pub(crate) fn get(obj: &Value, path: &str) -> Result<Option<Value>, JsError> {
     Ok(Path::parse(path).lookup(Some(obj))?.into_payload())
 }
 
 /// `get(obj, path)` with `path` given as an array of keys (no splitting).
-pub fn get_keys(obj: &Value, keys: &[&str]) -> Result<Option<Value>, JsError> {
+#[cfg(test)]
+pub(crate) fn get_keys(obj: &Value, keys: &[&str]) -> Result<Option<Value>, JsError> {
     let path = Path {
         keys: keys.iter().map(|k| Key::new(Str::from(*k))).collect(),
     };

@@ -6,7 +6,11 @@
 //! [`Mapping::compile`] runs the reference's `validate()` (every problem, same wording)
 //! and turns the mapping into a tree of directives; [`Mapping::transform`] is the
 //! reference's `transform(mapping, event)` without any string dispatch or
-//! re-validation. JS `undefined` is `None`: keys that resolve to `undefined` are
+//! re-validation; [`transform`] does both in one call, as the reference's one function does.
+//! [`Mapping::plain`] lets a caller evaluate the commonest mappings itself. The reference's
+//! helpers (`get`, `render`, `flattenObject`, `getFieldValueKeys`) are not exported: their
+//! ports back the directives (`getFieldValueKeys` is kept only to be checked) and unit tests
+//! compare them with the reference. JS `undefined` is `None`: keys that resolve to `undefined` are
 //! removed, `null` is kept, and a top-level `undefined` makes the result `None`.
 //!
 //! **Invariants:** no I/O; the clock is never read (the `now` passed to
@@ -37,16 +41,13 @@ pub(crate) mod liquid;
 mod placeholders;
 mod resolved;
 mod validate;
+#[cfg(test)]
 mod value_keys;
 
 use usermaven_json::{Str, Value};
 
 pub use error::{MappingError, TransformError};
 pub use eval::{NoObserver, Observer};
-pub use flatten::flatten_object;
-pub use get::{get, get_keys};
-pub use placeholders::render;
-pub use value_keys::get_field_value_keys;
 
 use compile::Node;
 
@@ -196,8 +197,11 @@ fn check_data(input: &Value) -> Result<(), TransformError> {
     }
 }
 
-/// `transform(mapping, input)` in one call, with the reference's order of checks
-/// (the event's type is checked before the mapping is validated).
+/// The reference's `transform(mapping, input)` in one call, for a mapping used once (test
+/// cases, conformance cases). It keeps the reference's order of checks: an input that is not
+/// an object is reported before an invalid mapping, where [`Mapping::compile`] followed by
+/// [`Mapping::transform`] reports the mapping first. A mapping used for many events is
+/// compiled once with [`Mapping::compile`].
 pub fn transform(
     mapping: &Value,
     input: &Value,
@@ -207,5 +211,7 @@ pub fn transform(
     Mapping::compile(mapping)?.transform(input, now)
 }
 
+#[cfg(test)]
+mod helper_suites;
 #[cfg(test)]
 mod tests;

@@ -129,6 +129,7 @@ impl Template {
 }
 
 /// `render(template, data)` of placeholders.ts.
-pub fn render(template: &str, data: &Value) -> Result<String, JsError> {
+#[cfg(test)]
+pub(crate) fn render(template: &str, data: &Value) -> Result<String, JsError> {
     Template::parse(template).render(Some(data))
 }

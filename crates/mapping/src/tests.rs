@@ -535,7 +535,7 @@ fn prototype_pollution_does_not_escape_one_event() {
     let out = m.transform(&plain, now()).unwrap().unwrap();
     assert_eq!(out.to_json(), r#"{"d":{"k":1},"e":{}}"#);
     assert_eq!(
-        crate::get(&plain, "p.polluted").unwrap(),
+        crate::get::get(&plain, "p.polluted").unwrap(),
         None,
         "nothing was added to the built-in prototypes"
     );

@@ -31,7 +31,7 @@ fn opt_obj<'v>(v: &'v Value, key: &str) -> Option<&'v usermaven_json::Object> {
 }
 
 /// `getFieldValueKeys(value)`.
-pub fn get_field_value_keys(value: &Value) -> Vec<String> {
+pub(crate) fn get_field_value_keys(value: &Value) -> Vec<String> {
     if is_directive(value) {
         let has = |k: &str| value.get(k).is_some();
         let keys: Vec<String> = if matches!(value.get("@arrayPath"), Some(Value::Array(_))) {

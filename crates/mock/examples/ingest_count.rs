@@ -8,7 +8,7 @@
 use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
-use usermaven_mock::{app, MockConfig, MockState, StrictMode};
+use usermaven_mock::{app, MockConfig, Store, StrictMode};
 
 /// `usermaven-actions` (which runs the mock) allocates with mimalloc; count with it too.
 #[global_allocator]
@@ -20,7 +20,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let batch = args.next().as_deref() == Some("batch");
-    let state = MockState::new(
+    let state = Store::new(
         MockConfig::new("mock-api-key", "tok")
             .with_strict(StrictMode::Warn)
             .with_max_events(n.min(100_000)),

@@ -9,6 +9,16 @@
 //!
 //! It ports no Segment code; it is an independent oracle and imports no other workspace crate.
 //!
+//! Layers, each importing only those below it:
+//!
+//! - `json`: Go's decoder and error texts, the borrowed value, deep nesting;
+//! - `model`: configuration, stored events and the rules that make them (enrichment, strict
+//!   check), request records, faults, notices, errors;
+//! - `store`: the [`Store`], which keeps events, the journal, counters, faults and the store file
+//!   and keeps its own rules;
+//! - `http`: the router ([`app`]): ingestion, the `/__mock/` API, the live stream and page, and
+//!   the socket server ([`MockUsermaven`]).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), usermaven_mock::MockError> {
 //! use usermaven_mock::{MockConfig, MockUsermaven};
@@ -24,82 +34,19 @@
 //!
 //! Socket-less tests use [`app`] with `tower::ServiceExt::oneshot`.
 
-mod admin;
-mod admin_token;
-mod counters;
-mod deep;
-mod event_keys;
-mod events;
-mod fields;
-mod gojson;
-mod ingest;
-mod journal_store;
-mod lite;
-mod live;
+mod http;
+mod json;
 mod model;
-mod outbound;
-mod page;
-mod query;
-mod server;
-mod state;
-mod store_file;
-mod strict;
+mod store;
 
-pub use admin_token::ADMIN_TOKEN_HEADER;
-pub use counters::{Stats, OTHER_TYPES};
-pub use events::EventStore;
+pub use http::{app, MockUsermaven, ADMIN_TOKEN_HEADER};
 pub use model::{
-    EventSummary, Fault, FaultRecord, MockConfig, MockError, Notice, Problem, RandomFaults,
-    RequestRecord, RequestSummary, Severity, StoredEvent, StrictMode, Verdict, Workspace,
-    DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_MAX_REQUESTS, DEFAULT_SERVER_TOKEN,
+    EventQuery, EventSummary, Fault, FaultOrigin, FaultRecord, MockConfig, MockError, Notice,
+    Outcome, Problem, RandomFaults, RequestRecord, RequestSummary, Severity, Since, StoredEvent,
+    StrictMode, Verdict, Workspace, DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_MAX_REQUESTS,
+    DEFAULT_SERVER_TOKEN,
 };
-pub use query::{EventQuery, Since, WaitTimeout};
-pub use server::MockUsermaven;
-pub use state::MockState;
+pub use store::{Stats, Store, WaitTimeout};
 
-use axum::middleware::from_fn_with_state;
-use axum::routing::get;
-use axum::Router;
-
-/// The whole mock as an axum router: ingestion endpoints plus `/__mock/` (the page, its stream
-/// and the inspection and control API, all behind the admin-token rules of the README).
-pub fn app(state: MockState) -> Router {
-    let data = Router::new()
-        .route("/__mock/", get(page::page))
-        .route("/__mock/stream", get(live::stream))
-        .route("/__mock/health", get(admin::health))
-        .route(
-            "/__mock/events",
-            get(admin::list_events).delete(admin::reset),
-        )
-        .route("/__mock/events/{id}", get(admin::get_event))
-        .route("/__mock/events/{id}/detail", get(admin::event_detail))
-        .route("/__mock/stats", get(admin::stats))
-        .route("/__mock/duplicates", get(admin::duplicates))
-        .route("/__mock/requests", get(admin::requests))
-        .route("/__mock/requests/{id}", get(admin::get_request))
-        .route(
-            "/__mock/faults",
-            get(admin::get_faults)
-                .post(admin::post_faults)
-                .delete(admin::delete_faults),
-        )
-        .route(
-            "/__mock/strict",
-            get(admin::get_strict).put(admin::put_strict),
-        )
-        .route_layer(from_fn_with_state(state.clone(), outbound::scrub));
-    let assets = Router::new()
-        .route("/__mock", get(page::redirect_to_page))
-        .route("/__mock/assets/app.js", get(page::app_js))
-        .route("/__mock/assets/app.css", get(page::app_css));
-    data.merge(assets)
-        .route_layer(from_fn_with_state(state.clone(), admin_token::guard))
-        .fallback(ingest::entry)
-        .with_state(state)
-}
-
-/// Groups of stored events that share a collector event id (`eventn_ctx_event_id`).
-pub fn duplicates<E: std::borrow::Borrow<StoredEvent>>(events: &[E]) -> Vec<serde_json::Value> {
-    admin::duplicates_of(events)
-}
+/// The store under the name the router's state had before it became [`Store`]; the same type.
+pub type MockState = Store;

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use regex::Regex;
-use usermaven_json::{key_eq, Str, Value};
+use usermaven_json::{key_eq, Object, Str, Value};
 
 use crate::formats::Format;
 use crate::SchemaError;
@@ -69,12 +69,80 @@ impl Schema {
     }
 }
 
-/// The keyword groups ajv evaluates, in its order.
-pub(crate) const G_UNTYPED: usize = 0;
-pub(crate) const G_NUMBER: usize = 1;
-pub(crate) const G_STRING: usize = 2;
-pub(crate) const G_ARRAY: usize = 3;
-pub(crate) const G_OBJECT: usize = 4;
+/// The keyword groups ajv evaluates, in its order: the keywords of every type, then one
+/// group per type that has keywords of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeywordGroup {
+    Untyped,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl KeywordGroup {
+    const ALL: [KeywordGroup; 5] = [
+        KeywordGroup::Untyped,
+        KeywordGroup::Number,
+        KeywordGroup::String,
+        KeywordGroup::Array,
+        KeywordGroup::Object,
+    ];
+
+    /// The groups of one type each, in ajv's order.
+    pub(crate) const TYPED: [KeywordGroup; 4] = [
+        KeywordGroup::Number,
+        KeywordGroup::String,
+        KeywordGroup::Array,
+        KeywordGroup::Object,
+    ];
+
+    /// The group whose keywords apply to values of type `t`, if `t` has keywords.
+    pub(crate) fn of_type(t: JsonType) -> Option<KeywordGroup> {
+        match t {
+            JsonType::Number => Some(KeywordGroup::Number),
+            JsonType::String => Some(KeywordGroup::String),
+            JsonType::Array => Some(KeywordGroup::Array),
+            JsonType::Object => Some(KeywordGroup::Object),
+            _ => None,
+        }
+    }
+
+    fn keywords(self) -> &'static [&'static str] {
+        match self {
+            KeywordGroup::Untyped => UNTYPED_KW,
+            KeywordGroup::Number => NUMBER_KW,
+            KeywordGroup::String => STRING_KW,
+            KeywordGroup::Array => ARRAY_KW,
+            KeywordGroup::Object => OBJECT_KW,
+        }
+    }
+}
+
+/// A set of [`KeywordGroup`]s: those a schema uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KeywordGroups(u8);
+
+impl KeywordGroups {
+    /// The groups with at least one keyword in `obj`.
+    fn used_by(obj: &Object) -> KeywordGroups {
+        let mut set = 0;
+        for g in KeywordGroup::ALL {
+            if g.keywords().iter().any(|k| obj.get(k).is_some()) {
+                set |= 1 << g as u8;
+            }
+        }
+        KeywordGroups(set)
+    }
+
+    pub(crate) fn contains(self, g: KeywordGroup) -> bool {
+        self.0 & (1 << g as u8) != 0
+    }
+
+    pub(crate) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
 
 #[derive(Debug, Default)]
 pub(crate) enum Items {
@@ -107,9 +175,9 @@ impl Prop {
             Schema::Bool(true) => (ALL, (false, false, false)),
             Schema::Bool(false) => (0, (false, false, false)),
             Schema::Node(n) => {
-                let mask = if n.always_valid || (n.uses == [false; 5] && !n.check_types) {
+                let mask = if n.always_valid || (n.uses.is_empty() && !n.check_types) {
                     ALL
-                } else if n.uses == [false; 5] {
+                } else if n.uses.is_empty() {
                     n.type_mask
                 } else {
                     0
@@ -155,8 +223,8 @@ pub(crate) struct Node {
     pub(crate) always_valid: bool,
     /// ajv checks (and coerces) the type before any keyword.
     pub(crate) check_types: bool,
-    /// Which of the five keyword groups this schema uses.
-    pub(crate) uses: [bool; 5],
+    /// The keyword groups this schema uses.
+    pub(crate) uses: KeywordGroups,
     // removeEmptyValues: `schema.type || schema.enum`, and whether `type` lists null / string.
     pub(crate) rev_active: bool,
     pub(crate) rev_allows_null: bool,
@@ -371,6 +439,29 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
         Value::Object(o) => o,
         _ => return Err(invalid(path, "a schema must be an object or a boolean")),
     };
+    check_keywords(obj, path)?;
+    let mut n = Node {
+        always_valid: obj.is_empty() || !obj.keys().any(|k| RULE_KEYWORDS.contains(&&**k)),
+        uses: KeywordGroups::used_by(obj),
+        ..Node::default()
+    };
+    if let Some(Value::String(t)) = obj.get("title") {
+        if !t.is_empty() {
+            n.title = Some(t.clone());
+        }
+    }
+    compile_types(obj, path, &mut n)?;
+    compile_untyped(obj, path, &mut n)?;
+    compile_number(obj, path, &mut n)?;
+    compile_string(obj, path, &mut n)?;
+    compile_array(obj, path, &mut n)?;
+    compile_object(obj, path, &mut n)?;
+    decide_type_check(&mut n);
+    Ok(Schema::Node(Box::new(n)))
+}
+
+/// Every keyword must be one ajv knows and this port supports.
+fn check_keywords(obj: &Object, path: &str) -> Result<(), SchemaError> {
     for key in obj.keys() {
         let k: &str = key;
         if UNSUPPORTED.contains(&k) {
@@ -386,25 +477,12 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
             });
         }
     }
+    Ok(())
+}
 
-    let mut n = Node {
-        always_valid: obj.is_empty() || !obj.keys().any(|k| RULE_KEYWORDS.contains(&&**k)),
-        ..Node::default()
-    };
-    let has = |kw: &str| obj.get(kw).is_some();
-    for (g, kws) in [UNTYPED_KW, NUMBER_KW, STRING_KW, ARRAY_KW, OBJECT_KW]
-        .iter()
-        .enumerate()
-    {
-        n.uses[g] = kws.iter().any(|k| has(k));
-    }
-    if let Some(Value::String(t)) = obj.get("title") {
-        if !t.is_empty() {
-            n.title = Some(t.clone());
-        }
-    }
-
-    // type / nullable
+/// `type` and `nullable`: the accepted types, their names as written, and what
+/// `removeEmptyValues` and coercion need from them.
+fn compile_types(obj: &Object, path: &str, n: &mut Node) -> Result<(), SchemaError> {
     match obj.get("type") {
         None => {}
         Some(Value::String(s)) => {
@@ -460,8 +538,12 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
     n.rev_allows_null = n.type_names.iter().any(|t| t == "null");
     n.rev_allows_string = n.type_names.iter().any(|t| t == "string");
     n.coerce_to = n.types.iter().copied().filter(|t| t.coercible()).collect();
+    Ok(())
+}
 
-    // untyped
+/// The keywords of every type: `const`, `enum`, `not`, `anyOf`, `oneOf`, `allOf`,
+/// `if`/`then`/`else`.
+fn compile_untyped(obj: &Object, path: &mut String, n: &mut Node) -> Result<(), SchemaError> {
     n.const_ = obj.get("const").cloned();
     if let Some(e) = obj.get("enum") {
         let list = e
@@ -491,8 +573,11 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
             }
         }
     }
+    Ok(())
+}
 
-    // numbers
+/// The number keywords (`format` is checked on numbers and strings alike).
+fn compile_number(obj: &Object, path: &str, n: &mut Node) -> Result<(), SchemaError> {
     n.maximum = number_kw(obj, "maximum", path)?;
     n.minimum = number_kw(obj, "minimum", path)?;
     n.exclusive_maximum = number_kw(obj, "exclusiveMaximum", path)?;
@@ -511,8 +596,11 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
         })?;
         n.format = Some((Str::from(name), fmt));
     }
+    Ok(())
+}
 
-    // strings
+/// The string keywords.
+fn compile_string(obj: &Object, path: &str, n: &mut Node) -> Result<(), SchemaError> {
     n.max_length = count_kw(obj, "maxLength", path)?;
     n.min_length = count_kw(obj, "minLength", path)?;
     if let Some(p) = obj.get("pattern") {
@@ -526,8 +614,11 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
         })?;
         n.pattern = Some(re);
     }
+    Ok(())
+}
 
-    // arrays
+/// The array keywords.
+fn compile_array(obj: &Object, path: &mut String, n: &mut Node) -> Result<(), SchemaError> {
     n.max_items = count_kw(obj, "maxItems", path)?;
     n.min_items = count_kw(obj, "minItems", path)?;
     match obj.get("items") {
@@ -564,8 +655,11 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
         }
         Some(_) => return Err(invalid(path, "uniqueItems must be a boolean")),
     }
+    Ok(())
+}
 
-    // objects
+/// The object keywords.
+fn compile_object(obj: &Object, path: &mut String, n: &mut Node) -> Result<(), SchemaError> {
     n.max_properties = count_kw(obj, "maxProperties", path)?;
     n.min_properties = count_kw(obj, "minProperties", path)?;
     if let Some(r) = obj.get("required") {
@@ -611,25 +705,17 @@ fn compile_at(schema: &Value, path: &mut String) -> Result<Schema, SchemaError> 
         }
         n.properties = Some(props);
     }
-
-    // ajv `coerceAndCheckDataType`: a single non-coercible type whose group has rules is
-    // checked by that group (after the untyped keywords) instead of up front.
-    let group_checks_type = n.coerce_to.is_empty()
-        && n.types.len() == 1
-        && group_of(n.types[0]).is_some_and(|g| n.uses[g]);
-    n.check_types = !n.types.is_empty() && !group_checks_type;
-    n.type_mask = n.types.iter().fold(0, |m, &t| m | (1 << t as u8));
-    Ok(Schema::Node(Box::new(n)))
+    Ok(())
 }
 
-pub(crate) fn group_of(t: JsonType) -> Option<usize> {
-    match t {
-        JsonType::Number => Some(G_NUMBER),
-        JsonType::String => Some(G_STRING),
-        JsonType::Array => Some(G_ARRAY),
-        JsonType::Object => Some(G_OBJECT),
-        _ => None,
-    }
+/// ajv `coerceAndCheckDataType`: a single non-coercible type whose group has rules is
+/// checked by that group (after the untyped keywords) instead of up front.
+fn decide_type_check(n: &mut Node) {
+    let group_checks_type = n.coerce_to.is_empty()
+        && n.types.len() == 1
+        && KeywordGroup::of_type(n.types[0]).is_some_and(|g| n.uses.contains(g));
+    n.check_types = !n.types.is_empty() && !group_checks_type;
+    n.type_mask = n.types.iter().fold(0, |m, &t| m | (1 << t as u8));
 }
 
 fn sub(s: &Value, path: &mut String, seg: &str) -> Result<Schema, SchemaError> {

@@ -16,10 +16,7 @@ use crate::coerce::{
     coerce, deep_equal, is_any_type, is_any_type_mask, is_type, number_to_string,
     parse_int_of_number, strict_equal, utf16_len, Coerced,
 };
-use crate::compile::{
-    escape_pointer, group_of, Items, JsonType, Node, Schema, G_ARRAY, G_NUMBER, G_OBJECT, G_STRING,
-    G_UNTYPED,
-};
+use crate::compile::{escape_pointer, Items, JsonType, KeywordGroup, Node, Schema};
 use crate::human;
 
 #[derive(Clone, Copy)]
@@ -125,7 +122,7 @@ impl Validator {
                 }
             }
         }
-        if n.uses == [false; 5] {
+        if n.uses.is_empty() {
             // Only a type (checked above): the common shape of a payload field.
             return self.errors.len() == start;
         }
@@ -147,30 +144,33 @@ impl Validator {
         is_root: bool,
     ) -> bool {
         let type_errors = !n.check_types;
-        if n.uses[G_UNTYPED] {
+        if n.uses.contains(KeywordGroup::Untyped) {
             self.untyped(n, data, mode, is_root);
             if self.stop(mode, start) {
                 return false;
             }
         }
-        for g in [G_NUMBER, G_STRING, G_ARRAY, G_OBJECT] {
-            if !n.uses[g] {
+        for g in KeywordGroup::TYPED {
+            if !n.uses.contains(g) {
                 continue;
             }
             let matches = match g {
-                G_NUMBER => is_type(data, JsonType::Number),
-                G_STRING => is_type(data, JsonType::String),
-                G_ARRAY => is_type(data, JsonType::Array),
+                KeywordGroup::Number => is_type(data, JsonType::Number),
+                KeywordGroup::String => is_type(data, JsonType::String),
+                KeywordGroup::Array => is_type(data, JsonType::Array),
                 _ => is_type(data, JsonType::Object),
             };
             if matches {
                 match g {
-                    G_NUMBER => self.number(n, data, mode),
-                    G_STRING => self.string(n, data, mode),
-                    G_ARRAY => self.array(n, data, mode),
+                    KeywordGroup::Number => self.number(n, data, mode),
+                    KeywordGroup::String => self.string(n, data, mode),
+                    KeywordGroup::Array => self.array(n, data, mode),
                     _ => self.object(n, data, mode),
                 }
-            } else if type_errors && n.types.len() == 1 && group_of(n.types[0]) == Some(g) {
+            } else if type_errors
+                && n.types.len() == 1
+                && KeywordGroup::of_type(n.types[0]) == Some(g)
+            {
                 self.type_error(n, data, mode);
             }
             if self.stop(mode, start) {

@@ -21,10 +21,14 @@ pub enum SendError {
     /// Any other transport failure (connection reset, closed before the response, …).
     #[error("transport error: {0}")]
     Transport(#[source] Arc<reqwest::Error>),
-    /// Every connection failed for `after`: the endpoint is declared down (see
+    /// Every request failed for `after`, as `cause` says: the endpoint is declared down (see
     /// [`crate::breaker`]). `origin` is `scheme://host:port`, never more.
-    #[error("endpoint unreachable: no connection to {origin} for {after:?}")]
-    Unreachable { origin: String, after: Duration },
+    #[error("endpoint {state}: {origin}: {cause} for {after:?}", state = .cause.state())]
+    Unreachable {
+        origin: String,
+        after: Duration,
+        cause: crate::breaker::DownCause,
+    },
     /// The request could not be built (bad URL, bad header). The URL itself is never shown.
     #[error("invalid request: {0}")]
     InvalidRequest(String),

@@ -3,7 +3,8 @@
 //! Segment's side of the wire, which action-destinations leaves to its delivery pipeline:
 //! retries follow `packages/core/src/errors.ts` (see [`retry`]); everything else — keep-alive
 //! pool, bounded concurrency, per-request timeout, optional JSON-array batching, streaming
-//! with backpressure, orderly shutdown — is ours.
+//! with backpressure, orderly shutdown, a circuit breaker that ends the run about
+//! `down_timeout` after the endpoint stops serving (see [`breaker`]) — is ours.
 //!
 //! ```no_run
 //! # async fn demo(requests: Vec<usermaven_request::Request>) -> Result<(), Box<dyn std::error::Error>> {
@@ -38,6 +39,7 @@ mod rng;
 mod scrub;
 mod sender;
 
+pub use breaker::DownCause;
 pub use error::{BuildError, SendError};
 pub use report::{Delivery, EventResult, Report};
 pub use retry::{classify, delays, Backoff, Outcome};

@@ -126,8 +126,10 @@ pub struct Report {
     pub retries: u64,
     /// Batches sent (a single unbatched event counts as a batch of one).
     pub batches: u64,
-    /// The run ended because the endpoint stayed unreachable for the down-timeout.
+    /// The run ended because the endpoint failed every request for the down-timeout.
     pub endpoint_down: bool,
+    /// How it failed them (set with `endpoint_down`).
+    pub down_cause: Option<crate::breaker::DownCause>,
 }
 
 impl Report {

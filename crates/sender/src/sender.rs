@@ -2,6 +2,7 @@
 //! optional batching, retries, and an orderly shutdown.
 
 use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -11,7 +12,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use usermaven_request::{Header, Request};
 
-use crate::breaker::{Breaker, Signal};
+use crate::breaker::{Breaker, DownCause, Signal, SILENT_FOR};
 use crate::report::{Delivery, EventResult, Report};
 use crate::retry::{classify, delays, retry_after, Backoff, Outcome};
 use crate::scrub::Scrubber;
@@ -55,8 +56,8 @@ pub struct SenderConfig {
     pub drain_timeout: Duration,
     /// At most this much of a response body is kept (for rejection messages).
     pub max_response_bytes: usize,
-    /// How long every connection may fail before the endpoint is declared down and the run
-    /// ends (see [`crate::breaker`]).
+    /// How long every request may fail (refused, no answer, a retryable status) before the
+    /// endpoint is declared down and the run ends (see [`crate::breaker`]).
     pub down_timeout: Duration,
 }
 
@@ -101,6 +102,8 @@ struct Inner {
     client: reqwest::Client,
     config: SenderConfig,
     breaker: Breaker,
+    /// Numbers each delivery (a request and its retries) for the breaker.
+    next_key: AtomicU64,
 }
 
 /// What one HTTP attempt returned.
@@ -108,6 +111,44 @@ struct Response {
     status: u16,
     retry_after: Option<Duration>,
     body: String,
+}
+
+/// An attempt that failed, with the status and `Retry-After` if they came before the failure
+/// (a body cut short).
+struct Failed {
+    error: SendError,
+    status: Option<(u16, Option<Duration>)>,
+}
+
+/// What an attempt says about the endpoint (see [`crate::breaker`]).
+fn signal_of(result: &Result<Response, Failed>, retry_after_cap: Duration) -> Signal {
+    let by_status = |status: u16, retry_after: Option<Duration>| match classify(status) {
+        Outcome::Retry => Signal::Unavailable {
+            status,
+            retry_after: retry_after.map(|d| d.min(retry_after_cap)),
+        },
+        Outcome::Delivered | Outcome::Reject => Signal::Answered,
+    };
+    match result {
+        Ok(r) => by_status(r.status, r.retry_after),
+        Err(Failed {
+            status: Some((status, retry_after)),
+            ..
+        }) => by_status(*status, *retry_after),
+        Err(Failed {
+            error: SendError::Connect(_),
+            ..
+        }) => Signal::Refused,
+        Err(Failed {
+            error: SendError::Timeout(_),
+            ..
+        }) => Signal::TimedOut,
+        Err(Failed {
+            error: SendError::Transport(_),
+            ..
+        }) => Signal::Closed,
+        Err(_) => Signal::Unknown,
+    }
 }
 
 impl Sender {
@@ -124,6 +165,7 @@ impl Sender {
             inner: Arc::new(Inner {
                 client,
                 breaker: Breaker::new(config.down_timeout),
+                next_key: AtomicU64::new(0),
                 config,
             }),
         })
@@ -220,12 +262,12 @@ impl Sender {
 
         let down = self.inner.breaker.down().is_cancelled();
         report.endpoint_down = down;
+        report.down_cause = self.inner.breaker.down_cause();
         if shut_down {
             rx.close();
-            let reason = if down {
-                "the endpoint is unreachable"
-            } else {
-                "shutdown before it was sent"
+            let reason = match report.down_cause {
+                Some(cause) => format!("the endpoint is {}", cause.state()),
+                None => "shutdown before it was sent".into(),
             };
             let not_sent = |e: Envelope<M>| EventResult {
                 id: e.id,
@@ -233,7 +275,7 @@ impl Sender {
                 oversize: e.request.body.len() > MAX_EVENT_BYTES,
                 request: e.request,
                 delivery: Delivery::NotSent {
-                    reason: reason.into(),
+                    reason: reason.clone(),
                 },
                 batch_size: 0,
             };
@@ -381,13 +423,17 @@ impl Sender {
         let mut delays = delays(&backoff);
         let mut attempts = 0u32;
         let breaker = &self.inner.breaker;
+        // Tells this request's failures apart from other requests' (see `crate::breaker`).
+        let key = self.inner.next_key.fetch_add(1, Ordering::Relaxed);
+        let _under_way = breaker.delivering();
         let unreachable = || SendError::Unreachable {
             origin: origin(url),
             after: breaker.down_timeout(),
+            cause: breaker.down_cause().unwrap_or(DownCause::Refused),
         };
         let mut last_error: Option<SendError> = None;
         loop {
-            // Waits only while the breaker is open (the endpoint refuses connections).
+            // Waits only while the breaker is open (the endpoint is failing every request).
             let permit = tokio::select! {
                 biased;
                 p = breaker.admit() => match p {
@@ -413,18 +459,14 @@ impl Sender {
                 r = attempt => r,
                 _ = hard.cancelled() => return Delivery::Interrupted { attempts, last_error: None },
             };
-            let signal = match &result {
-                Ok(_) => Signal::Connected,
-                Err(SendError::Connect(_)) => Signal::ConnectFailed,
-                Err(_) => Signal::Unknown,
-            };
-            if signal == Signal::ConnectFailed {
+            let signal = signal_of(&result, cfg.retry_after_cap);
+            let open = breaker.record(signal, permit, started, key);
+            if signal == Signal::Refused {
                 // The endpoint refused the connection: no attempt is spent. Open, the breaker
                 // holds this request with every other until the endpoint is back or declared
                 // down; still closed, it waits a backoff delay first. Either way an endpoint
                 // that comes back within the down-timeout loses nothing.
-                let open = breaker.record(signal, permit, started);
-                last_error = result.err();
+                last_error = result.err().map(|f| f.error);
                 if !open {
                     let wait = connect_waits.next().unwrap_or(backoff.cap);
                     tokio::select! {
@@ -435,7 +477,6 @@ impl Sender {
                 }
                 continue;
             }
-            breaker.record(signal, permit, started);
             let (error, wait_at_least) = match result {
                 Ok(resp) => match classify(resp.status) {
                     Outcome::Delivered => {
@@ -459,29 +500,53 @@ impl Sender {
                         (e, resp.retry_after.map(|d| d.min(cfg.retry_after_cap)))
                     }
                 },
-                Err(e) if e.is_retryable() => (e, None),
-                Err(e) => {
+                Err(f) if f.error.is_retryable() => (f.error, None),
+                Err(f) => {
                     return Delivery::GaveUp {
                         attempts,
-                        last_error: e,
+                        last_error: f.error,
                     }
                 }
             };
+            // A timeout, a connection closed without an answer, or a retryable status.
+            let outage_like = matches!(
+                signal,
+                Signal::TimedOut | Signal::Closed | Signal::Unavailable { .. }
+            );
+            if outage_like && open {
+                // Part of an outage: no attempt spent; the breaker holds the request (and
+                // spaces its probes by any Retry-After).
+                last_error = Some(error);
+                continue;
+            }
             let Some(delay) = delays.next() else {
+                // The last attempt, unless the other requests under way show the failure was
+                // the start of an outage.
+                let outage = outage_like
+                    && tokio::select! {
+                        o = breaker.settle(cfg.timeout.max(SILENT_FOR)) => o,
+                        _ = hard.cancelled() => false,
+                    };
+                if outage {
+                    last_error = Some(error);
+                    continue;
+                }
                 return Delivery::GaveUp {
                     attempts,
                     last_error: error,
                 };
             };
-            let delay = wait_at_least.unwrap_or(delay);
             if soft.is_cancelled() {
                 return Delivery::Interrupted {
                     attempts,
                     last_error: Some(error),
                 };
             }
+            let delay = wait_at_least.unwrap_or(delay);
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
+                // The endpoint is failing every request: wait for a probe with the others.
+                _ = breaker.opened() => {}
                 _ = soft.cancelled() => return Delivery::Interrupted { attempts, last_error: Some(error) },
                 _ = breaker.down().cancelled() => return Delivery::GaveUp { attempts, last_error: unreachable() },
             }
@@ -496,7 +561,7 @@ impl Sender {
         headers: &[Header],
         body: Bytes,
         scrubber: &Scrubber,
-    ) -> Result<Response, SendError> {
+    ) -> Result<Response, Failed> {
         let cfg = &self.inner.config;
         let timeout = cfg.timeout;
         let mut rb = self
@@ -508,10 +573,10 @@ impl Sender {
         for (k, v) in forwarded(headers) {
             rb = rb.header(k, v);
         }
-        let mut resp = rb
-            .send()
-            .await
-            .map_err(|e| SendError::from_reqwest(e, timeout))?;
+        let mut resp = rb.send().await.map_err(|e| Failed {
+            error: SendError::from_reqwest(e, timeout),
+            status: None,
+        })?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -532,7 +597,10 @@ impl Sender {
                     if classify(status) == Outcome::Delivered {
                         break;
                     }
-                    return Err(SendError::from_reqwest(e, timeout));
+                    return Err(Failed {
+                        error: SendError::from_reqwest(e, timeout),
+                        status: Some((status, retry_after)),
+                    });
                 }
                 Err(_) => break,
             }

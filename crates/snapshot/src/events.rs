@@ -9,6 +9,8 @@ use std::path::Path;
 use usermaven_destination::{Destination, Env, Routed};
 use usermaven_json::Value;
 
+use crate::SnapshotError;
+
 /// One event and where it came from.
 #[derive(Clone, Debug)]
 pub struct EventInput {
@@ -19,19 +21,26 @@ pub struct EventInput {
 }
 
 /// Read the events of one file (`-`: stdin, NDJSON). `label` names the file in labels.
-pub fn read(path: &str, label: &str) -> anyhow::Result<Vec<EventInput>> {
+pub fn read(path: &str, label: &str) -> Result<Vec<EventInput>, SnapshotError> {
     let mut text = String::new();
     if path == "-" {
-        std::io::stdin().read_to_string(&mut text)?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(SnapshotError::Stdin)?;
     } else {
-        text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?;
+        text = std::fs::read_to_string(path).map_err(|error| SnapshotError::ReadEvents {
+            path: path.to_string(),
+            error,
+        })?;
     }
     let is_json = Path::new(path)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if is_json {
-        let v = Value::parse(&text).map_err(|e| anyhow::anyhow!("{path}: invalid JSON: {e}"))?;
+        let v = Value::parse(&text).map_err(|error| SnapshotError::InvalidJson {
+            path: path.to_string(),
+            error,
+        })?;
         return match v {
             Value::Object(_) => Ok(vec![EventInput {
                 label: label.to_string(),
@@ -45,9 +54,9 @@ pub fn read(path: &str, label: &str) -> anyhow::Result<Vec<EventInput>> {
                     text: e.to_json(),
                 })
                 .collect()),
-            _ => anyhow::bail!(
-                "{path}: a .json event file holds an event object or an array of events"
-            ),
+            _ => Err(SnapshotError::NotEvents {
+                path: path.to_string(),
+            }),
         };
     }
     Ok(text
@@ -71,8 +80,8 @@ pub struct ReadEvents {
 
 /// Every event named by command-line arguments, plus the lines that could not be read:
 /// files, directories (every file under them, sorted), `-` for stdin.
-pub fn read_all(args: &[String]) -> anyhow::Result<ReadEvents> {
-    let sources = usermaven_input::sources(args).map_err(|e| anyhow::anyhow!("{e}"))?;
+pub fn read_all(args: &[String]) -> Result<ReadEvents, SnapshotError> {
+    let sources = usermaven_input::sources(args)?;
     let mut events = Vec::new();
     let mut bad = Vec::new();
     for source in sources {

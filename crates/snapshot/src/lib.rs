@@ -12,12 +12,15 @@
 //! - [`check`]: compare produced snapshots with a directory, write pending or accepted files,
 //!   find stale ones.
 //! - [`junit`]: XML escaping for the JUnit reports (this crate's and the harness').
+//! - [`SnapshotError`]: the one error of the functions that read or write files, naming the
+//!   file and the problem.
 //! - [`suite`]: a team's snapshot suite, a directory of a configuration, event files
 //!   ([`events`]) and `snapshots/`: what `usermaven-actions test` runs and the reference cases
 //!   of the worked example are made from.
 
 pub mod check;
 pub mod diff;
+mod error;
 pub mod events;
 pub mod file;
 pub mod junit;
@@ -26,4 +29,5 @@ pub mod suite;
 
 pub use check::{check, Checked, Outcome, Produced, Status, Update};
 pub use diff::{FieldDiff, ABSENT};
+pub use error::SnapshotError;
 pub use render::{error_text, render, request_text};

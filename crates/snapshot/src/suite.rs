@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 
 use crate::file::Meta;
 use crate::{Checked, Produced, Status, Update};
-use anyhow::Context;
 use usermaven_destination::config::{self, Inputs};
 use usermaven_destination::{Destination, FixedEnv, Fixes};
 
 use crate::events::{self, EventInput};
+use crate::SnapshotError;
 
 /// The stand-in API key snapshots are made with (it is part of the body).
 pub const API_KEY: &str = "test-api-key";
@@ -44,14 +44,19 @@ pub struct Suite {
 
 /// Read DIR: the configuration (checked; errors fail; `fixes` turned on over its `options`)
 /// and the event files.
-pub fn load(dir: &Path, config_path: Option<&Path>, fixes: Fixes) -> anyhow::Result<Suite> {
+pub fn load(dir: &Path, config_path: Option<&Path>, fixes: Fixes) -> Result<Suite, SnapshotError> {
     let config = config_path
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.join("config.json"));
-    let text = std::fs::read_to_string(&config)
-        .with_context(|| format!("cannot read the configuration {}", config.display()))?;
-    let value = usermaven_json::Value::parse(&text)
-        .map_err(|e| anyhow::anyhow!("{}: invalid JSON: {e}", config.display()))?;
+    let text = std::fs::read_to_string(&config).map_err(|source| SnapshotError::ReadConfig {
+        path: config.clone(),
+        source,
+    })?;
+    let value =
+        usermaven_json::Value::parse(&text).map_err(|error| SnapshotError::InvalidJson {
+            path: config.display().to_string(),
+            error,
+        })?;
     let env = |k: &str| std::env::var(k).ok();
     let checked = config::check_with(
         &value,
@@ -65,30 +70,27 @@ pub fn load(dir: &Path, config_path: Option<&Path>, fixes: Fixes) -> anyhow::Res
     );
     let warnings = checked.warnings().map(|w| w.to_string()).collect();
     if checked.has_errors() {
-        let list: Vec<String> = checked.errors().map(|p| format!("  {p}")).collect();
-        anyhow::bail!(
-            "{} has {} error(s):\n{}",
-            config.display(),
-            list.len(),
-            list.join("\n")
-        );
+        return Err(SnapshotError::ConfigErrors {
+            path: config,
+            errors: checked.errors().map(|p| format!("  {p}")).collect(),
+        });
     }
-    let destination = checked
-        .destination
-        .context("the configuration builds no destination")?;
+    let Some(destination) = checked.destination else {
+        return Err(SnapshotError::NoDestination { path: config });
+    };
 
     let events_dir = dir.join("events");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&events_dir)
-        .with_context(|| format!("cannot read {}", events_dir.display()))?
+        .map_err(|source| SnapshotError::ReadEventsDir {
+            path: events_dir.clone(),
+            source,
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json" || e == "ndjson"))
         .collect();
     files.sort();
     if files.is_empty() {
-        anyhow::bail!(
-            "{} holds no event files (*.json, *.ndjson)",
-            events_dir.display()
-        );
+        return Err(SnapshotError::NoEventFiles { path: events_dir });
     }
     let mut events = Vec::new();
     for f in files {
@@ -204,7 +206,7 @@ pub fn produce(
 
 /// Compare with `DIR/snapshots/`: `accept` writes every new or changed snapshot and removes
 /// stale ones; otherwise pending `.snap.new` files are written (not on CI, insta's rule).
-pub fn check(suite: &Suite, cases: &[Case], accept: bool) -> anyhow::Result<Checked> {
+pub fn check(suite: &Suite, cases: &[Case], accept: bool) -> Result<Checked, SnapshotError> {
     let dir = suite.dir.join("snapshots");
     let update = if accept {
         Update::Accept
@@ -216,7 +218,7 @@ pub fn check(suite: &Suite, cases: &[Case], accept: bool) -> anyhow::Result<Chec
     };
     let produced: Vec<Produced> = cases.iter().map(|c| c.snapshot.clone()).collect();
     crate::check(&dir, &produced, update, accept)
-        .with_context(|| format!("cannot update {}", dir.display()))
+        .map_err(|source| SnapshotError::Update { path: dir, source })
 }
 
 /// The failure text of one snapshot (empty when it passed).

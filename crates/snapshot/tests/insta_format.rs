@@ -1,4 +1,4 @@
-//! Our `.snap` writer against insta: every snapshot insta wrote for the harness (`snapshots/`)
+//! Our `.snap` writer against insta: every snapshot insta wrote for the harness (`crates/conformance/snapshots/`)
 //! is reproduced byte for byte from what insta reads out of it, and what we write insta reads
 //! back unchanged (contents and header), including strings its YAML writer must quote.
 
@@ -7,7 +7,7 @@ use std::path::Path;
 use usermaven_snapshot::file::{self, Meta};
 
 fn committed() -> Vec<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../snapshots");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/snapshots");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

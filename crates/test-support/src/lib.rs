@@ -53,3 +53,43 @@ pub fn files(rel: impl AsRef<Path>, suffix: &str) -> Vec<PathBuf> {
     assert!(!files.is_empty(), "no *{suffix} file in {}", dir.display());
     files
 }
+
+/// `npm ci` in `dir` (from its committed `package-lock.json`) unless every package of
+/// `packages` is already installed there: the browser and SDK tests install their node
+/// packages on first use (`node_modules` is not committed). Fails the test when npm fails.
+pub fn npm_ci(dir: &Path, packages: &[&str]) {
+    let installed = packages.iter().all(|p| {
+        dir.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    });
+    if installed {
+        return;
+    }
+    let out = std::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("npm must be installed (for {}): {e}", dir.display()));
+    assert!(
+        out.status.success(),
+        "npm ci in {} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Print how many of a recorded suite's `total` cases pass, and fail listing every failure.
+///
+/// # Panics
+/// When `failures` is not empty.
+pub fn assert_suite_passes(suite: &str, total: usize, failures: &[String]) {
+    eprintln!("{suite}: {}/{total} pass", total - failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -35,9 +35,14 @@ pub(crate) struct SendArgs {
     /// Events per request (JSON array bodies); 1 sends each event as Segment does.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub(super) batch_size: u64,
-    /// How long every connection to the endpoint may fail (refused, reset, DNS, TLS) before
-    /// it is declared unreachable: sending pauses and probes meanwhile (nothing is lost if it
-    /// comes back); then the run stops reading, dead-letters what is queued and exits 3.
+    /// How long the endpoint may fail every request before it is declared down: connections
+    /// refused (reset, DNS, TLS), no answer (--timeout passed, or closed without a response),
+    /// or only retryable statuses (5xx but 501, 408, 423, 429) whatever their Retry-After.
+    /// Once 3 different requests fail in a row (and, but for refusals, nothing has been
+    /// answered for 1 s), sending pauses and probes one request at a time, spaced by any
+    /// Retry-After; back within this time, nothing is lost. Otherwise the run stops reading,
+    /// dead-letters what is queued, names the endpoint and exits 3: it ends about this long
+    /// after the endpoint stopped answering (plus one --timeout for a probe in flight).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub(super) down_timeout: Duration,
     /// After Ctrl-C, how long requests in flight may take.
@@ -51,6 +56,19 @@ pub(crate) struct SendArgs {
     /// nothing; at most the requests in flight are sent twice, with their event ids).
     #[arg(long, value_name = "FILE", conflicts_with = "replay")]
     pub(super) checkpoint: Option<PathBuf>,
+    /// With --checkpoint: how often acknowledgements are synced to disk (fsync of the
+    /// dead-letter file, then of the checkpoint). A power loss may take the acknowledgements of
+    /// the last interval from the checkpoint: those lines are sent again on resume, nothing is
+    /// lost; a dead-lettered line counts as acknowledged only once synced. 0: sync each batch
+    /// of acknowledgements before counting the next (no window, slower).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "100ms",
+        value_parser = parse_duration,
+        requires = "checkpoint"
+    )]
+    pub(super) checkpoint_sync: Duration,
     /// Re-send the requests of a dead-letter file instead of reading events.
     #[arg(long, conflicts_with = "inputs")]
     pub(super) replay: Option<PathBuf>,

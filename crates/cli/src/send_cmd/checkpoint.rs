@@ -7,11 +7,13 @@
 //! so what it records is a prefix of the input.
 //!
 //! The file is an append-only log, one JSON object per line, written (not just buffered) as
-//! the acknowledged prefix grows, so a kill -9 loses nothing written before it:
+//! the acknowledged prefix grows, so a kill -9 loses nothing written before it, and synced
+//! after each batch of acknowledgements (see `acks`: what a power loss may take):
 //! `{"file":NAME,"line":N}` (lines 1..=N of input NAME are acknowledged) and
 //! `{"complete":NAME}` (all of it is). Inputs are named as on the command line. The log is
-//! compacted (rewritten to a temporary file and renamed over) on start and whenever it grows
-//! past [`COMPACT_BYTES`]; a torn last line (power loss) is ignored on reading.
+//! compacted (rewritten to a temporary file, synced, renamed over, the directory synced) on
+//! start and whenever it grows past [`COMPACT_BYTES`]; a torn last line (power loss) is
+//! ignored on reading.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::{File, OpenOptions};
@@ -41,7 +43,7 @@ impl Resume {
         self.complete.is_empty() && self.lines.is_empty()
     }
 
-    fn read(path: &Path) -> anyhow::Result<Resume> {
+    pub(super) fn read(path: &Path) -> anyhow::Result<Resume> {
         let mut resume = Resume::default();
         let text = match std::fs::read(path) {
             Ok(bytes) => bytes,
@@ -87,6 +89,8 @@ pub(super) struct Checkpoint {
     names: Vec<String>,
     log: File,
     written: u64,
+    /// Records were written since the log was last synced.
+    dirty: bool,
     state: Resume,
     /// Steps from the first unacknowledged one on, with their outstanding request counts.
     window: VecDeque<(Step, u32)>,
@@ -106,6 +110,7 @@ impl Checkpoint {
             names,
             log,
             written,
+            dirty: false,
             state: resume.clone(),
             window: VecDeque::new(),
             base: 1,
@@ -147,9 +152,15 @@ impl Checkpoint {
         self.write_error.take()
     }
 
-    /// Everything acknowledged so far is on disk (and synced).
-    pub(super) fn sync(&mut self) -> std::io::Result<()> {
-        self.log.sync_data()
+    /// A handle on the log to sync (outside the lock) when records were written since the
+    /// last one was taken; syncing it makes every record written so far durable.
+    pub(super) fn unsynced(&mut self) -> std::io::Result<Option<File>> {
+        if !self.dirty {
+            return Ok(None);
+        }
+        let handle = self.log.try_clone()?;
+        self.dirty = false;
+        Ok(Some(handle))
     }
 
     pub(super) fn all_complete(&self) -> bool {
@@ -198,6 +209,7 @@ impl Checkpoint {
         }
         let result = self.log.write_all(records.as_bytes());
         self.written += records.len() as u64;
+        self.dirty = true;
         if let Err(e) = result {
             self.write_error.get_or_insert(e);
             return;
@@ -205,8 +217,10 @@ impl Checkpoint {
         if self.written > COMPACT_BYTES {
             match compact(&self.path, &self.state) {
                 Ok((log, written)) => {
+                    // The compacted log is synced already.
                     self.log = log;
                     self.written = written;
+                    self.dirty = false;
                 }
                 Err(e) => {
                     self.write_error
@@ -254,6 +268,14 @@ fn compact(path: &Path, state: &Resume) -> anyhow::Result<(File, u64)> {
         f.sync_all().with_context(context)?;
     }
     std::fs::rename(&tmp, path).with_context(context)?;
+    // The rename itself is durable once the directory is synced.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(context)?;
     let log = OpenOptions::new()
         .append(true)
         .open(path)

@@ -8,6 +8,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use usermaven_sender::EventResult;
 
@@ -19,6 +20,8 @@ const DEFAULT_DEAD_LETTER: &str = "dead-letter.ndjson";
 pub(super) struct DeadLetter {
     pub(super) path: PathBuf,
     file: Option<std::io::BufWriter<File>>,
+    /// A second handle on the file once it is open, to sync it from elsewhere (`acks`).
+    handle: Arc<OnceLock<File>>,
     pub(super) lines: u64,
 }
 
@@ -27,8 +30,14 @@ impl DeadLetter {
         DeadLetter {
             path,
             file: None,
+            handle: Arc::new(OnceLock::new()),
             lines: 0,
         }
+    }
+
+    /// The file's handle for syncing, set once the file is opened.
+    pub(super) fn handle(&self) -> Arc<OnceLock<File>> {
+        self.handle.clone()
     }
 
     pub(super) fn write(&mut self, r: &EventResult<Meta>) -> std::io::Result<()> {
@@ -37,6 +46,7 @@ impl DeadLetter {
                 .create(true)
                 .append(true)
                 .open(&self.path)?;
+            let _ = self.handle.set(f.try_clone()?);
             self.file = Some(std::io::BufWriter::new(f));
         }
         use usermaven_json::Value;

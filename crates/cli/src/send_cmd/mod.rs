@@ -13,6 +13,7 @@
 //! `dead_letter` (the file of what was not delivered), `progress` (what the user sees while
 //! it runs and the summary), `received` (the embedded mock's view at the end).
 
+mod acks;
 mod args;
 mod checkpoint;
 mod dead_letter;
@@ -32,6 +33,7 @@ use usermaven_sender::{
     Backoff, Batching, CancellationToken, Delivery, EventResult, Sender, SenderConfig,
 };
 
+use acks::{Acks, Syncer};
 pub(crate) use args::SendArgs;
 use checkpoint::Checkpoint;
 use dead_letter::{dead_letter_path, DeadLetter};
@@ -173,6 +175,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut output_error: Option<std::io::Error> = None;
+    let mut dead = DeadLetter::new(dead_letter_path);
     let tracking = match (&args.checkpoint, &lines) {
         (Some(path), Some(lines)) => {
             let names = lines.sources().iter().map(|s| s.name.clone()).collect();
@@ -210,17 +213,31 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
         })
     };
 
+    // A request is acknowledged once delivered or in the dead-letter file; durably so once the
+    // files are synced (see `acks`).
+    let acks = tracking.as_ref().map(|t| {
+        Arc::new(Acks::new(
+            t.checkpoint.clone(),
+            dead.handle(),
+            args.checkpoint_sync,
+        ))
+    });
+    let syncer = acks.as_ref().map(Syncer::start);
+    let delivered = |seq: u64| {
+        if let Some(a) = &acks {
+            a.delivered(seq);
+        }
+    };
+    let dead_lettered = |seq: u64| {
+        if let Some(a) = &acks {
+            a.dead_lettered(seq);
+        }
+    };
+
     let started = Instant::now();
-    let mut dead = DeadLetter::new(dead_letter_path);
     let mut progress = Progress::new();
     let mut failures_printed = 0u64;
     let mut write_error: Option<std::io::Error> = None;
-    // A request is acknowledged once delivered or written to the dead-letter file.
-    let ack = |seq: u64| {
-        if let Some(t) = &tracking {
-            lock(&t.checkpoint).ack(seq);
-        }
-    };
     let report = sender
         .run(rx, shutdown.clone(), |r| {
             progress.tick(&r);
@@ -230,7 +247,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             if r.delivery.is_delivered() {
-                ack(r.meta.seq);
+                delivered(r.meta.seq);
             } else {
                 if failures_printed < MAX_FAILURE_LINES {
                     progress.println(&failure_line(&r));
@@ -240,7 +257,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
                 }
                 failures_printed += 1;
                 match dead.write(&r) {
-                    Ok(()) => ack(r.meta.seq),
+                    Ok(()) => dead_lettered(r.meta.seq),
                     Err(e) => {
                         write_error.get_or_insert(e);
                     }
@@ -261,10 +278,9 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             oversize: e.request.body.len() > usermaven_sender::MAX_EVENT_BYTES,
             request: e.request,
             delivery: Delivery::NotSent {
-                reason: if report.endpoint_down {
-                    "the endpoint is unreachable".into()
-                } else {
-                    "shutdown before it was sent".into()
+                reason: match report.down_cause {
+                    Some(cause) => format!("the endpoint is {}", cause.state()),
+                    None => "shutdown before it was sent".into(),
                 },
             },
             batch_size: 0,
@@ -276,7 +292,7 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
             }
         }
         match dead.write(&r) {
-            Ok(()) => ack(r.meta.seq),
+            Ok(()) => dead_lettered(r.meta.seq),
             Err(e) => {
                 write_error.get_or_insert(e);
             }
@@ -297,17 +313,19 @@ async fn run_async(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
 
     print_summary(&stats, &report, started.elapsed(), &dead);
-    if report.endpoint_down {
+    if let Some(cause) = report.down_cause {
         eprintln!(
-            "send: error: the endpoint {origin} is unreachable: every connection failed for {:?}; \
+            "send: error: the endpoint {origin} is {}: {cause} for {:?}; \
              sending stopped (requests not delivered are in the dead-letter file)",
+            cause.state(),
             args.down_timeout
         );
     }
-    if let Some(t) = &tracking {
+    drop(syncer);
+    if let (Some(t), Some(acks)) = (&tracking, &acks) {
+        acks.sync();
         let mut cp = lock(&t.checkpoint);
-        let synced = cp.sync();
-        if let Some(e) = cp.take_error().or(synced.err()) {
+        if let Some(e) = cp.take_error().or(acks.take_error()) {
             eprintln!(
                 "send: error: cannot write the checkpoint {}: {e}",
                 cp.path().display()

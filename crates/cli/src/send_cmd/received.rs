@@ -26,7 +26,7 @@ pub(super) fn print_received(mock: &usermaven_mock::MockUsermaven) {
     let rejected: Vec<_> = mock
         .requests()
         .into_iter()
-        .filter(|r| r.outcome == "rejected")
+        .filter(|r| r.outcome == usermaven_mock::Outcome::Rejected)
         .collect();
     if !rejected.is_empty() {
         println!("{} request(s) rejected by the mock:", rejected.len());

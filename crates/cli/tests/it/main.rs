@@ -10,14 +10,18 @@
 //! - `explain`: `explain` against `map` on the committed samples, JSON and text.
 //! - `snapshot_dir`: `test DIR` on the worked example (pass, fail naming the field, `--accept`).
 //! - `checkpoint`: `send --checkpoint` killed mid-run and resumed.
-//! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`), for good or for a while.
+//! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`, or a `scripted` endpoint that
+//!   stops answering), for good or for a while.
 //! - `shell`: `completions` and `man`.
 //! - `shared_flags`: every command that loads a configuration takes the same flags.
 //! - `mock_flags`: `mock --faults`, `--faults-file`, `--max-events` over loopback.
 //! - `mock_page`: `mock`'s start-up lines (the live page, the admin token beyond loopback).
+//! - `dev`: Segment's real SDKs (node, python, analytics-next in chromium) through `dev`, and
+//!   `map` of the export equal to what the mock received.
 
 mod checkpoint;
 mod config_shapes;
+mod dev;
 mod diff;
 mod endpoint_down;
 mod explain;
@@ -26,6 +30,7 @@ mod map;
 mod mock_flags;
 mod mock_page;
 mod proxy;
+mod scripted;
 mod send;
 mod shared_flags;
 mod shell;

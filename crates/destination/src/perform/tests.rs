@@ -101,7 +101,9 @@ fn payloads_of(case: &Value) -> Vec<Object> {
     for kind in ActionKind::ALL {
         let action = kind.action();
         let transformed = match mapping {
-            Some(m) => usermaven_mapping::transform(m, event, now()).ok().flatten(),
+            Some(m) => usermaven_mapping::Mapping::compile(m)
+                .ok()
+                .and_then(|m| m.transform(event, now()).ok().flatten()),
             None => action
                 .compiled_default
                 .transform_observed(event, now(), &usermaven_mapping::NoObserver)

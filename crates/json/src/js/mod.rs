@@ -14,7 +14,7 @@ mod utf16;
 
 pub use builtin::{is_object_member, Builtin, Func, Proto};
 pub use number::{is_js_space, js_trim, string_to_number};
-pub use property::{get, object_to_string, real_type_of, to_string, JsError};
+pub use property::{check_assignment, get, object_to_string, real_type_of, to_string, JsError};
 pub use utf16::{char_at, join_surrogate_pairs, unit_at, units, utf16_len};
 
 pub use crate::object::array_index;

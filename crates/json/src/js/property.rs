@@ -30,6 +30,71 @@ const STRICT_ARGUMENTS: JsError = JsError {
     message: "'caller', 'callee', and 'arguments' properties may not be accessed on strict mode functions or the arguments objects for calls to them",
 };
 
+/// What assigning over a read-only inherited data property throws in strict code (V8 names
+/// the object `[object Object]` here whatever its keys).
+const READ_ONLY_LENGTH: JsError = JsError {
+    message: "Cannot assign to read only property 'length' of object '[object Object]'",
+};
+const READ_ONLY_NAME: JsError = JsError {
+    message: "Cannot assign to read only property 'name' of object '[object Object]'",
+};
+const READ_ONLY_PROTOTYPE: JsError = JsError {
+    message: "Cannot assign to read only property 'prototype' of object '[object Object]'",
+};
+
+/// `obj[key] = …` in strict code (mapping-kit's `resolved[key] = …`), for an object without
+/// an own `key` whose prototype is `proto`: the `TypeError` JS throws when the first `key` up
+/// the chain is read-only data — a built-in function's `length` and `name`, a constructor's
+/// `prototype`, the same two of `Function.prototype`, `String.prototype.length` — or
+/// `Function.prototype`'s `caller`/`arguments` accessors, which throw. `Ok(())`: the
+/// assignment makes an own property. (`__proto__` is the caller's: [`crate::Object::assign`].)
+pub fn check_assignment(proto: &Value, key: &str) -> Result<(), JsError> {
+    let mut p = match proto {
+        Value::Object(o) => {
+            if o.contains_key(key) {
+                return Ok(());
+            }
+            match o.proto() {
+                None => Proto::Object,
+                Some(next) => return check_assignment(next, key),
+            }
+        }
+        Value::Array(a) => {
+            if key == "length" || array_index(key).is_some_and(|i| (i as usize) < a.len()) {
+                return Ok(());
+            }
+            Proto::Array
+        }
+        Value::Builtin(Builtin::Function(f)) => {
+            match (key, f.ctor) {
+                ("length", _) => return Err(READ_ONLY_LENGTH),
+                ("name", _) => return Err(READ_ONLY_NAME),
+                ("prototype", Some(_)) => return Err(READ_ONLY_PROTOTYPE),
+                _ => {}
+            }
+            Proto::Function
+        }
+        Value::Builtin(Builtin::Prototype(p)) => *p,
+        // Not prototypes (a primitive is never assigned as one) or the end of the chain.
+        _ => return Ok(()),
+    };
+    loop {
+        match (p, key) {
+            (Proto::Function, "length") | (Proto::String, "length") => {
+                return Err(READ_ONLY_LENGTH)
+            }
+            (Proto::Function, "name") => return Err(READ_ONLY_NAME),
+            (Proto::Function, "caller" | "arguments") => return Err(STRICT_ARGUMENTS),
+            _ if member(p, key).is_some() => return Ok(()),
+            _ => {}
+        }
+        match p.parent() {
+            Some(parent) => p = parent,
+            None => return Ok(()),
+        }
+    }
+}
+
 /// `value[key]`: an own property (object keys, array items and `length`, a string's code
 /// units and `length`, a function's `name`/`length`/`prototype`), else the first one found
 /// up the prototype chain — an object's replaced prototype (see [`crate::Object::assign`]),
@@ -292,6 +357,43 @@ mod tests {
         let bare = Value::Object(bare);
         assert_eq!(read(&bare, &["toString"]), None);
         assert_eq!(to_string(&bare), Err(NO_PRIMITIVE));
+    }
+
+    #[test]
+    fn assignment_over_read_only_inherited_properties_throws() {
+        // Messages and outcomes as Node 20 gives them (hostile/assign-* cases).
+        let e = v(r#"{"s":"x","o":{},"a":[1]}"#);
+        let object_ctor = read(&e, &["o", "constructor"]).unwrap();
+        let trim = read(&e, &["s", "trim"]).unwrap();
+        let string_proto = read(&e, &["s", "__proto__"]).unwrap();
+        let array_proto = read(&e, &["a", "__proto__"]).unwrap();
+        assert_eq!(
+            check_assignment(&object_ctor, "length"),
+            Err(READ_ONLY_LENGTH)
+        );
+        assert_eq!(check_assignment(&trim, "name"), Err(READ_ONLY_NAME));
+        assert_eq!(
+            check_assignment(&object_ctor, "prototype"),
+            Err(READ_ONLY_PROTOTYPE)
+        );
+        assert_eq!(check_assignment(&trim, "prototype"), Ok(()));
+        assert_eq!(check_assignment(&trim, "caller"), Err(STRICT_ARGUMENTS));
+        assert_eq!(
+            check_assignment(&string_proto, "length"),
+            Err(READ_ONLY_LENGTH)
+        );
+        assert_eq!(check_assignment(&string_proto, "0"), Ok(()));
+        assert_eq!(check_assignment(&array_proto, "length"), Ok(()));
+        assert_eq!(check_assignment(&object_ctor, "toString"), Ok(()));
+        // Through an object whose prototype was replaced; an own key shadows.
+        let mut mid = Object::new();
+        mid.assign("__proto__".into(), object_ctor.clone());
+        assert_eq!(
+            check_assignment(&Value::Object(mid.clone()), "length"),
+            Err(READ_ONLY_LENGTH)
+        );
+        mid.insert("length".into(), Value::Number(1.0));
+        assert_eq!(check_assignment(&Value::Object(mid), "length"), Ok(()));
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! String dates are parsed like V8's `Date.parse`: ISO 8601 exactly, the common
 //! legacy forms (`June 15, 2024`, `2024/06/15 10:00`, RFC 2822) approximately.
 
-use super::render::{raw, Ctx, R};
-use super::value::{len16, num_str, V};
+use super::render::{fail, Ctx, RenderResult};
+use super::value::{len16, num_str, LiquidValue};
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -154,14 +154,14 @@ fn parse_iso(s: &str) -> Option<f64> {
             sec = digits(b, &mut i, 2)?;
             if b.get(i) == Some(&b'.') {
                 i += 1;
-                let st = i;
+                let start = i;
                 while i < b.len() && b[i].is_ascii_digit() {
                     i += 1;
                 }
-                if i == st {
+                if i == start {
                     return None;
                 }
-                let frac = &s[st..i.min(st + 3)];
+                let frac = &s[start..i.min(start + 3)];
                 ms = format!("{frac:0<3}").parse().ok()?;
             }
         }
@@ -203,11 +203,11 @@ fn parse_legacy(s: &str) -> Option<f64> {
     let mut after_time = false;
     let chars: Vec<char> = s.chars().collect();
     let read_num = |i: &mut usize| -> Option<i64> {
-        let st = *i;
+        let start = *i;
         while *i < chars.len() && chars[*i].is_ascii_digit() {
             *i += 1;
         }
-        chars[st..*i].iter().collect::<String>().parse().ok()
+        chars[start..*i].iter().collect::<String>().parse().ok()
     };
     let mut i = 0;
     while i < chars.len() {
@@ -238,11 +238,11 @@ fn parse_legacy(s: &str) -> Option<f64> {
                     sec = read_num(&mut i)?;
                     if i < chars.len() && chars[i] == '.' {
                         i += 1;
-                        let st = i;
+                        let start = i;
                         while i < chars.len() && chars[i].is_ascii_digit() {
                             i += 1;
                         }
-                        let f: String = chars[st..i].iter().take(3).collect();
+                        let f: String = chars[start..i].iter().take(3).collect();
                         ms = format!("{f:0<3}").parse().unwrap_or(0);
                     }
                 }
@@ -263,11 +263,11 @@ fn parse_legacy(s: &str) -> Option<f64> {
         {
             let sign = if c == '+' { 1 } else { -1 };
             i += 1;
-            let st = i;
+            let start = i;
             while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == ':') {
                 i += 1;
             }
-            let txt: String = chars[st..i].iter().filter(|c| **c != ':').collect();
+            let txt: String = chars[start..i].iter().filter(|c| **c != ':').collect();
             let n: i64 = txt.parse().ok()?;
             let (oh, om) = if txt.len() <= 2 {
                 (n, 0)
@@ -279,11 +279,11 @@ fn parse_legacy(s: &str) -> Option<f64> {
             continue;
         }
         if c.is_alphabetic() {
-            let st = i;
+            let start = i;
             while i < chars.len() && chars[i].is_alphabetic() {
                 i += 1;
             }
-            let w: String = chars[st..i].iter().collect::<String>().to_lowercase();
+            let w: String = chars[start..i].iter().collect::<String>().to_lowercase();
             let zone = match w.as_str() {
                 "z" | "gmt" | "utc" | "ut" => Some(0),
                 "est" => Some(-300),
@@ -379,34 +379,40 @@ fn parse_str(s: &str) -> Option<f64> {
 /// liquidjs subtracts two `toLocaleString` renderings, which hold seconds: an offset with
 /// seconds (local mean time, `+5:21:10`) gives fractional minutes, which `%z` then prints
 /// (`+0521.166666666666686`).
-fn zone_offset(name: &str, ms: f64) -> R<f64> {
+fn zone_offset(name: &str, ms: f64) -> RenderResult<f64> {
     let Some(zone) = usermaven_tz::resolve_zone(name) else {
-        return raw(usermaven_tz::invalid_zone_message(name));
+        return fail(usermaven_tz::invalid_zone_message(name));
     };
     let secs = zone.offset_at((ms / 1000.0).floor() as i64);
     Ok(-(f64::from(secs) / 60.0))
 }
 
-fn parse_date(ctx: &Ctx<'_, '_>, v: &V<'_>, tz: &V<'_>) -> R<Option<LDate>> {
+fn parse_date(
+    ctx: &Ctx<'_, '_>,
+    v: &LiquidValue<'_>,
+    tz: &LiquidValue<'_>,
+) -> RenderResult<Option<LDate>> {
     let v = v.to_value();
     let ms = match &v {
-        V::Undef | V::Null => return Ok(None),
-        V::Str(s) if &**s == "now" || &**s == "today" => Some(ctx.now.as_millisecond() as f64),
-        V::Num(n) => Some(n * 1000.0),
-        V::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+        LiquidValue::Undef | LiquidValue::Null => return Ok(None),
+        LiquidValue::Str(s) if &**s == "now" || &**s == "today" => {
+            Some(ctx.now.as_millisecond() as f64)
+        }
+        LiquidValue::Num(n) => Some(n * 1000.0),
+        LiquidValue::Str(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
             Some(super::value::str_to_number(s) * 1000.0)
         }
-        V::Str(s) => parse_str(s),
-        V::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-        V::Arr(_) | V::RArr(_) => parse_str(&v.js_string()),
+        LiquidValue::Str(s) => parse_str(s),
+        LiquidValue::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        LiquidValue::Arr(_) | LiquidValue::RArr(_) => parse_str(&v.js_string()),
         _ => None,
     };
     let Some(ms) = ms.filter(|m| m.abs() <= MAX_MS).map(f64::trunc) else {
         return Ok(None);
     };
     let (offset, zone) = match tz.to_value() {
-        V::Undef => (0.0, None),
-        V::Str(name) => (zone_offset(&name, ms)?, Some(name.to_string())),
+        LiquidValue::Undef => (0.0, None),
+        LiquidValue::Str(name) => (zone_offset(&name, ms)?, Some(name.to_string())),
         other => (other.js_number(), Some(String::new())),
     };
     if offset.is_nan() || (ms - offset * 60_000.0).abs() > MAX_MS {
@@ -461,7 +467,7 @@ fn locale_time(c: &Civil) -> String {
     )
 }
 
-fn strftime(ctx: &mut Ctx<'_, '_>, d: &LDate, fmt: &str) -> R<String> {
+fn strftime(ctx: &mut Ctx<'_, '_>, d: &LDate, fmt: &str) -> RenderResult<String> {
     let c = civil(d.ms - d.offset * 60_000.0);
     let leap = (c.year % 4 == 0 && c.year % 100 != 0) || c.year % 400 == 0;
     let mdays = [
@@ -540,9 +546,9 @@ fn strftime(ctx: &mut Ctx<'_, '_>, d: &LDate, fmt: &str) -> R<String> {
                 };
                 let ms3 = format!("{:03}", c.ms);
                 let keep = if w < 3.0 { w as usize } else { 3 };
-                let st = &ms3[..keep];
-                ctx.mem(w - st.len() as f64)?;
-                let mut s = st.to_string();
+                let millis = &ms3[..keep];
+                ctx.mem(w - millis.len() as f64)?;
+                let mut s = millis.to_string();
                 while (s.len() as f64) < w {
                     s.push('0');
                 }
@@ -632,21 +638,21 @@ fn is_line_term(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
-fn js_len_of(v: &V<'_>) -> f64 {
+fn js_len_of(v: &LiquidValue<'_>) -> f64 {
     match v {
-        V::Str(s) => len16(s) as f64,
-        V::Arr(_) | V::RArr(_) => v.arr_len().unwrap_or(0) as f64,
+        LiquidValue::Str(s) => len16(s) as f64,
+        LiquidValue::Arr(_) | LiquidValue::RArr(_) => v.arr_len().unwrap_or(0) as f64,
         _ => 0.0,
     }
 }
 
 pub(super) fn date_filter<'a>(
     ctx: &mut Ctx<'a, '_>,
-    v: &V<'a>,
-    format: &V<'a>,
-    tz: &V<'a>,
+    v: &LiquidValue<'a>,
+    format: &LiquidValue<'a>,
+    tz: &LiquidValue<'a>,
     _has_tz: bool,
-) -> R<V<'a>> {
+) -> RenderResult<LiquidValue<'a>> {
     ctx.mem(js_len_of(v) + js_len_of(tz))?;
     let Some(d) = parse_date(ctx, v, tz)? else {
         return Ok(v.clone());
@@ -658,24 +664,28 @@ pub(super) fn date_filter<'a>(
         f.stringify()
     };
     ctx.mem(len16(&f) as f64)?;
-    Ok(V::str(strftime(ctx, &d, &f)?))
+    Ok(LiquidValue::str(strftime(ctx, &d, &f)?))
 }
 
-pub(super) fn formatted<'a>(ctx: &mut Ctx<'a, '_>, v: &V<'a>, fmt: &str) -> R<V<'a>> {
-    let Some(d) = parse_date(ctx, v, &V::Undef)? else {
+pub(super) fn formatted<'a>(
+    ctx: &mut Ctx<'a, '_>,
+    v: &LiquidValue<'a>,
+    fmt: &str,
+) -> RenderResult<LiquidValue<'a>> {
+    let Some(d) = parse_date(ctx, v, &LiquidValue::Undef)? else {
         return Ok(v.clone());
     };
-    Ok(V::str(strftime(ctx, &d, fmt)?))
+    Ok(LiquidValue::str(strftime(ctx, &d, fmt)?))
 }
 
 pub(super) fn stringify_date<'a>(
     ctx: &mut Ctx<'a, '_>,
-    v: &V<'a>,
+    v: &LiquidValue<'a>,
     month: &str,
-    kind: &V<'a>,
-    style: &V<'a>,
-) -> R<V<'a>> {
-    let Some(d) = parse_date(ctx, v, &V::Undef)? else {
+    kind: &LiquidValue<'a>,
+    style: &LiquidValue<'a>,
+) -> RenderResult<LiquidValue<'a>> {
+    let Some(d) = parse_date(ctx, v, &LiquidValue::Undef)? else {
         return Ok(v.clone());
     };
     let fmt = if kind.as_str() == Some("ordinal") {
@@ -688,5 +698,5 @@ pub(super) fn stringify_date<'a>(
     } else {
         format!("%d {month} %Y")
     };
-    Ok(V::str(strftime(ctx, &d, &fmt)?))
+    Ok(LiquidValue::str(strftime(ctx, &d, &fmt)?))
 }

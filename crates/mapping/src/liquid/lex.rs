@@ -2,7 +2,7 @@
 //! expression grammar inside them). Works on UTF-16 code units, as JS strings do, so
 //! that `line:L, col:C` positions and the 32-unit error snapshots match exactly.
 
-use super::LErr;
+use super::{LiquidError, LiquidResult};
 
 /// Blank (whitespace) code units, as liquidjs' character table marks them.
 pub(super) fn is_blank(c: u16) -> bool {
@@ -217,8 +217,6 @@ pub(super) struct Tokenizer<'i> {
     raw_begin: Option<usize>,
 }
 
-type R<T> = Result<T, LErr>;
-
 const TAG_L: &[u16] = &[b'{' as u16, b'%' as u16];
 const TAG_R: &[u16] = &[b'%' as u16, b'}' as u16];
 const OUT_L: &[u16] = &[b'{' as u16, b'{' as u16];
@@ -260,8 +258,8 @@ impl<'i> Tokenizer<'i> {
         }
     }
 
-    pub(super) fn error(&self, msg: impl Into<String>, pos: usize) -> LErr {
-        LErr::at("TokenizationError", msg.into(), self.input, pos)
+    pub(super) fn error(&self, msg: impl Into<String>, pos: usize) -> LiquidError {
+        LiquidError::at("TokenizationError", msg.into(), self.input, pos)
     }
 
     fn snap(&self, begin: usize) -> String {
@@ -292,7 +290,7 @@ impl<'i> Tokenizer<'i> {
 
     // ---- top level -------------------------------------------------------------------
 
-    pub(super) fn top_level(&mut self) -> R<Vec<TopTok>> {
+    pub(super) fn top_level(&mut self) -> LiquidResult<Vec<TopTok>> {
         let mut toks = Vec::new();
         while self.p < self.n {
             toks.push(self.top_token()?);
@@ -301,7 +299,7 @@ impl<'i> Tokenizer<'i> {
         Ok(toks)
     }
 
-    fn top_token(&mut self) -> R<TopTok> {
+    fn top_token(&mut self) -> LiquidResult<TopTok> {
         if self.raw_begin.is_some() {
             return self.endraw_or_raw_content();
         }
@@ -333,7 +331,7 @@ impl<'i> Tokenizer<'i> {
         None
     }
 
-    fn tag_token(&mut self) -> R<TopTok> {
+    fn tag_token(&mut self) -> LiquidResult<TopTok> {
         let begin = self.p;
         if self.read_to_delimiter(TAG_R, false).is_none() {
             return Err(self.error(format!("tag {} not closed", self.snap(begin)), begin));
@@ -345,7 +343,7 @@ impl<'i> Tokenizer<'i> {
         Ok(tok)
     }
 
-    fn output_token(&mut self) -> R<TopTok> {
+    fn output_token(&mut self) -> LiquidResult<TopTok> {
         let begin = self.p;
         if self.read_to_delimiter(OUT_R, true).is_none() {
             return Err(self.error(format!("output {} not closed", self.snap(begin)), begin));
@@ -365,7 +363,7 @@ impl<'i> Tokenizer<'i> {
         })
     }
 
-    fn endraw_or_raw_content(&mut self) -> R<TopTok> {
+    fn endraw_or_raw_content(&mut self) -> LiquidResult<TopTok> {
         let begin = self.p;
         let mut left = self.read_to(TAG_L).map_or(-3, |p| p as isize - 2);
         while self.p < self.n {
@@ -394,7 +392,7 @@ impl<'i> Tokenizer<'i> {
     }
 
     /// `{% liquid %}` lines.
-    pub(super) fn liquid_lines(&mut self) -> R<Vec<TopTok>> {
+    pub(super) fn liquid_lines(&mut self) -> LiquidResult<Vec<TopTok>> {
         let mut toks = Vec::new();
         while self.p < self.n {
             self.skip_blank();
@@ -578,7 +576,7 @@ impl<'i> Tokenizer<'i> {
     }
 
     /// liquidjs `readValue`, with the token's source range.
-    pub(super) fn read_value(&mut self) -> R<Option<(Tok, usize, usize)>> {
+    pub(super) fn read_value(&mut self) -> LiquidResult<Option<(Tok, usize, usize)>> {
         self.skip_blank();
         let begin = self.p;
         let mut variable = self.read_literal();
@@ -606,7 +604,7 @@ impl<'i> Tokenizer<'i> {
     }
 
     /// `readScopeValue` (a property path on its own, for `where`).
-    pub(super) fn read_scope_value(&mut self) -> R<Option<Tok>> {
+    pub(super) fn read_scope_value(&mut self) -> LiquidResult<Option<Tok>> {
         self.skip_blank();
         let props = self.read_properties(true)?;
         if props.is_empty() {
@@ -618,7 +616,7 @@ impl<'i> Tokenizer<'i> {
         }))
     }
 
-    fn read_properties(&mut self, is_begin: bool) -> R<Vec<Tok>> {
+    fn read_properties(&mut self, is_begin: bool) -> LiquidResult<Vec<Tok>> {
         let mut props = Vec::new();
         loop {
             if self.peek_is(0, b'[') {
@@ -654,7 +652,7 @@ impl<'i> Tokenizer<'i> {
         Ok(props)
     }
 
-    fn read_value_or_throw(&mut self) -> R<Tok> {
+    fn read_value_or_throw(&mut self) -> LiquidResult<Tok> {
         match self.read_value()? {
             Some((t, _, _)) => Ok(t),
             None => Err(self.error(
@@ -664,7 +662,7 @@ impl<'i> Tokenizer<'i> {
         }
     }
 
-    fn read_range(&mut self) -> R<Tok> {
+    fn read_range(&mut self) -> LiquidResult<Tok> {
         self.skip_blank();
         self.p += 1;
         let lhs = self.read_value_or_throw()?;
@@ -685,7 +683,7 @@ impl<'i> Tokenizer<'i> {
 
     // ---- expressions -------------------------------------------------------------------
 
-    fn read_expression(&mut self) -> R<Vec<Item>> {
+    fn read_expression(&mut self) -> LiquidResult<Vec<Item>> {
         let mut tokens = Vec::new();
         while self.p < self.n {
             if let Some(op) = self.read_operator() {
@@ -718,7 +716,7 @@ impl<'i> Tokenizer<'i> {
         Ok(out)
     }
 
-    pub(super) fn read_filtered_value(&mut self) -> R<Filtered> {
+    pub(super) fn read_filtered_value(&mut self) -> LiquidResult<Filtered> {
         let begin = self.p;
         let postfix = self.read_expression()?;
         if postfix.is_empty() {
@@ -735,7 +733,7 @@ impl<'i> Tokenizer<'i> {
         })
     }
 
-    fn read_filters(&mut self) -> R<Vec<FilterTok>> {
+    fn read_filters(&mut self) -> LiquidResult<Vec<FilterTok>> {
         let mut filters = Vec::new();
         while let Some(f) = self.read_filter()? {
             filters.push(f);
@@ -743,7 +741,7 @@ impl<'i> Tokenizer<'i> {
         Ok(filters)
     }
 
-    fn read_filter(&mut self) -> R<Option<FilterTok>> {
+    fn read_filter(&mut self) -> LiquidResult<Option<FilterTok>> {
         self.skip_blank();
         if self.end() {
             return Ok(None);
@@ -797,7 +795,7 @@ impl<'i> Tokenizer<'i> {
         Ok(Some(FilterTok { name, args }))
     }
 
-    fn read_filter_arg(&mut self) -> R<Option<FArg>> {
+    fn read_filter_arg(&mut self) -> LiquidResult<Option<FArg>> {
         let Some((key, a, b)) = self.read_value()? else {
             return Ok(None);
         };
@@ -816,7 +814,7 @@ impl<'i> Tokenizer<'i> {
     }
 
     /// `readValue` without the range (for `cycle` groups); restores on `None`.
-    pub(super) fn try_value(&mut self) -> R<Option<Tok>> {
+    pub(super) fn try_value(&mut self) -> LiquidResult<Option<Tok>> {
         Ok(self.read_value()?.map(|(t, _, _)| t))
     }
 }
@@ -851,7 +849,7 @@ fn delimited(input: &[u16], cb: usize, ce: usize) -> ((usize, usize), bool, bool
     ((l, r), tl, tr)
 }
 
-fn make_tag(input: &[u16], begin: usize, end: usize, cb: usize, ce: usize) -> R<TopTok> {
+fn make_tag(input: &[u16], begin: usize, end: usize, cb: usize, ce: usize) -> LiquidResult<TopTok> {
     tag_token(
         input,
         (begin, end),
@@ -867,7 +865,7 @@ fn tag_token(
     (begin, end): (usize, usize),
     (cb, ce): (usize, usize),
     no_name: &str,
-) -> R<TopTok> {
+) -> LiquidResult<TopTok> {
     let (content, tl, tr) = delimited(input, cb, ce);
     let mut t = Tokenizer::new(input, content.0, content.1);
     let name = t.read_tag_name();

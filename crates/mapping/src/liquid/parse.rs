@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use super::lex::{self, Filtered, Kind, Tok, Tokenizer, TopTok};
-use super::LErr;
+use super::{LiquidError, LiquidResult};
 
 #[derive(Clone, Debug)]
 pub(super) enum Node {
@@ -35,27 +35,25 @@ pub(super) enum Node {
 
 const DISABLED_TAGS: &[&str] = &["case", "for", "include", "layout", "render", "tablerow"];
 
-type R<T> = Result<T, LErr>;
-
 pub(super) struct Parser<'i> {
     pub(super) input: &'i [u16],
 }
 
 /// A failure inside a tag constructor: liquidjs wraps plain errors in a `ParseError`
 /// at the tag, and passes its own (tokenizer) errors through.
-enum TagErr {
+enum TagError {
     Plain(String),
-    Liquid(LErr),
+    Liquid(LiquidError),
 }
 
-impl From<LErr> for TagErr {
-    fn from(e: LErr) -> TagErr {
-        TagErr::Liquid(e)
+impl From<LiquidError> for TagError {
+    fn from(e: LiquidError) -> TagError {
+        TagError::Liquid(e)
     }
 }
 
 impl<'i> Parser<'i> {
-    pub(super) fn parse_all(&self, mut toks: VecDeque<TopTok>) -> R<Vec<Node>> {
+    pub(super) fn parse_all(&self, mut toks: VecDeque<TopTok>) -> LiquidResult<Vec<Node>> {
         let mut out = Vec::new();
         while let Some(t) = toks.pop_front() {
             out.push(self.parse_token(t, &mut toks)?);
@@ -63,7 +61,7 @@ impl<'i> Parser<'i> {
         Ok(out)
     }
 
-    fn parse_token(&self, tok: TopTok, rest: &mut VecDeque<TopTok>) -> R<Node> {
+    fn parse_token(&self, tok: TopTok, rest: &mut VecDeque<TopTok>) -> LiquidResult<Node> {
         let begin = tok.begin;
         let res = match tok.kind {
             Kind::Html => {
@@ -78,8 +76,8 @@ impl<'i> Parser<'i> {
             Kind::Tag => self.parse_tag(&tok, rest),
         };
         res.map_err(|e| match e {
-            TagErr::Liquid(e) => e,
-            TagErr::Plain(m) => LErr::at("ParseError", m, self.input, begin),
+            TagError::Liquid(e) => e,
+            TagError::Plain(m) => LiquidError::at("ParseError", m, self.input, begin),
         })
     }
 
@@ -91,14 +89,14 @@ impl<'i> Parser<'i> {
         lex::text(lex::slice(self.input, tok.begin, tok.end))
     }
 
-    fn not_closed(&self, tok: &TopTok) -> TagErr {
-        TagErr::Plain(format!("tag {} not closed", self.source(tok)))
+    fn not_closed(&self, tok: &TopTok) -> TagError {
+        TagError::Plain(format!("tag {} not closed", self.source(tok)))
     }
 
-    fn parse_tag(&self, tok: &TopTok, rest: &mut VecDeque<TopTok>) -> Result<Node, TagErr> {
+    fn parse_tag(&self, tok: &TopTok, rest: &mut VecDeque<TopTok>) -> Result<Node, TagError> {
         let name = tok.name.as_str();
         if DISABLED_TAGS.contains(&name) {
-            return Err(TagErr::Plain(format!("tag \"{name}\" is disabled")));
+            return Err(TagError::Plain(format!("tag \"{name}\" is disabled")));
         }
         let at = tok.begin;
         match name {
@@ -220,17 +218,17 @@ impl<'i> Parser<'i> {
             "#" => {
                 let args = lex::text(tok.args(self.input));
                 if inline_comment_bad(&args) {
-                    return Err(TagErr::Plain(
+                    return Err(TagError::Plain(
                         "every line of an inline comment must start with a '#' character".into(),
                     ));
                 }
                 Ok(Node::Nothing)
             }
-            other => Err(TagErr::Plain(format!("tag \"{other}\" not found"))),
+            other => Err(TagError::Plain(format!("tag \"{other}\" not found"))),
         }
     }
 
-    fn parse_if(&self, tok: &TopTok, rest: &mut VecDeque<TopTok>) -> Result<Node, TagErr> {
+    fn parse_if(&self, tok: &TopTok, rest: &mut VecDeque<TopTok>) -> Result<Node, TagError> {
         let mut branches: Vec<(Filtered, Vec<Node>)> = Vec::new();
         let mut else_: Option<Vec<Node>> = None;
         let first = self.tokenizer(tok).read_filtered_value()?;
@@ -240,7 +238,7 @@ impl<'i> Parser<'i> {
                 match next.name.as_str() {
                     "elsif" => {
                         if else_.is_some() {
-                            return Err(TagErr::Plain("unexpected elsif after else".into()));
+                            return Err(TagError::Plain("unexpected elsif after else".into()));
                         }
                         let v = self.tokenizer(&next).read_filtered_value()?;
                         branches.push((v, Vec::new()));
@@ -249,7 +247,7 @@ impl<'i> Parser<'i> {
                     "else" => {
                         self.assert_no_args(&next)?;
                         if else_.is_some() {
-                            return Err(TagErr::Plain("duplicated else".into()));
+                            return Err(TagError::Plain("duplicated else".into()));
                         }
                         else_ = Some(Vec::new());
                         continue;
@@ -275,17 +273,17 @@ impl<'i> Parser<'i> {
         Err(self.not_closed(tok))
     }
 
-    fn assert_no_args(&self, t: &TopTok) -> Result<(), TagErr> {
+    fn assert_no_args(&self, t: &TopTok) -> Result<(), TagError> {
         let args = t.args(self.input);
         if args.is_empty() {
             return Ok(());
         }
         let mut q = String::new();
         usermaven_json::write_js_string(&mut q, &lex::text(args));
-        Err(TagErr::Plain(format!("unexpected {q}")))
+        Err(TagError::Plain(format!("unexpected {q}")))
     }
 
-    fn parse_unless(&self, tok: &TopTok, rest: &mut VecDeque<TopTok>) -> Result<Node, TagErr> {
+    fn parse_unless(&self, tok: &TopTok, rest: &mut VecDeque<TopTok>) -> Result<Node, TagError> {
         let mut branches: Vec<(Filtered, bool, Vec<Node>)> = Vec::new();
         let mut else_: Vec<Node> = Vec::new();
         let mut else_count = 0;

@@ -8,30 +8,30 @@ use usermaven_json::Object;
 use super::filters;
 use super::lex::{FArg, Filtered, Item, Lit, Op, Tok};
 use super::parse::Node;
-use super::value::{js_less, js_space, len16, DropKind, V};
-use super::LErr;
+use super::value::{js_less, js_space, len16, DropKind, LiquidValue};
+use super::LiquidError;
 
 /// A render-time failure: a plain JS error (wrapped in a `RenderError` at the template
 /// that failed) or an already positioned liquid error.
-pub(super) enum RErr {
-    Raw(String),
-    L(LErr),
+pub(super) enum RenderError {
+    Plain(String),
+    Liquid(LiquidError),
 }
 
-pub(super) type R<T> = Result<T, RErr>;
+pub(super) type RenderResult<T> = Result<T, RenderError>;
 
-pub(super) fn raw<T>(msg: impl Into<String>) -> R<T> {
-    Err(RErr::Raw(msg.into()))
+pub(super) fn fail<T>(msg: impl Into<String>) -> RenderResult<T> {
+    Err(RenderError::Plain(msg.into()))
 }
 
 const MEMORY_LIMIT: f64 = 1e8;
 
 pub(super) struct Ctx<'a, 'i> {
     pub(super) input: &'i [u16],
-    env: V<'a>,
+    env: LiquidValue<'a>,
     /// `increment` / `decrement` counters (liquidjs writes them into the environment).
     counters: Vec<(String, f64)>,
-    scopes: Vec<Vec<(String, V<'a>)>>,
+    scopes: Vec<Vec<(String, LiquidValue<'a>)>>,
     stop: bool,
     cycles: HashMap<String, usize>,
     memory: f64,
@@ -39,7 +39,7 @@ pub(super) struct Ctx<'a, 'i> {
 }
 
 impl<'a, 'i> Ctx<'a, 'i> {
-    pub(super) fn new(input: &'i [u16], env: V<'a>, now: jiff::Timestamp) -> Ctx<'a, 'i> {
+    pub(super) fn new(input: &'i [u16], env: LiquidValue<'a>, now: jiff::Timestamp) -> Ctx<'a, 'i> {
         super::value::take_conversion_error();
         Ctx {
             input,
@@ -54,26 +54,28 @@ impl<'a, 'i> Ctx<'a, 'i> {
     }
 
     /// liquidjs' memory `Limiter#use`.
-    pub(super) fn mem(&mut self, n: f64) -> R<()> {
+    pub(super) fn mem(&mut self, n: f64) -> RenderResult<()> {
         if n > 0.0 {
             if self.memory + n > MEMORY_LIMIT || n.is_nan() {
-                return raw("memory alloc limit exceeded");
+                return fail("memory alloc limit exceeded");
             }
             self.memory += n;
         }
         Ok(())
     }
 
-    pub(super) fn render(&mut self, nodes: &[Node], out: &mut String) -> Result<(), LErr> {
+    pub(super) fn render(&mut self, nodes: &[Node], out: &mut String) -> Result<(), LiquidError> {
         for node in nodes {
             let mut result = self.render_node(node, out);
             if result.is_ok() && super::value::take_conversion_error() {
-                result = raw("Cannot convert object to primitive value");
+                result = fail("Cannot convert object to primitive value");
             }
             if let Err(e) = result {
                 return Err(match e {
-                    RErr::L(e) => e,
-                    RErr::Raw(m) => LErr::at("RenderError", m, self.input, node_pos(node)),
+                    RenderError::Liquid(e) => e,
+                    RenderError::Plain(m) => {
+                        LiquidError::at("RenderError", m, self.input, node_pos(node))
+                    }
                 });
             }
             if self.stop {
@@ -83,7 +85,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
         Ok(())
     }
 
-    fn render_node(&mut self, node: &Node, out: &mut String) -> R<()> {
+    fn render_node(&mut self, node: &Node, out: &mut String) -> RenderResult<()> {
         match node {
             Node::Html(s) => out.push_str(s),
             Node::Output(f, _) | Node::Echo(Some(f), _) => {
@@ -97,25 +99,25 @@ impl<'a, 'i> Ctx<'a, 'i> {
             }
             Node::Capture(key, body, _) => {
                 let mut s = String::new();
-                self.render(body, &mut s).map_err(RErr::L)?;
-                set(&mut self.scopes[0], key, V::str(s));
+                self.render(body, &mut s).map_err(RenderError::Liquid)?;
+                set(&mut self.scopes[0], key, LiquidValue::str(s));
             }
             Node::If(branches, else_, _) => {
                 for (cond, body) in branches {
                     if !self.eval_filtered(cond)?.to_value().is_falsy() {
-                        return self.render(body, out).map_err(RErr::L);
+                        return self.render(body, out).map_err(RenderError::Liquid);
                     }
                 }
-                self.render(else_, out).map_err(RErr::L)?;
+                self.render(else_, out).map_err(RenderError::Liquid)?;
             }
             Node::Unless(branches, else_, _) => {
                 for (cond, want_truthy, body) in branches {
                     let truthy = !self.eval_filtered(cond)?.to_value().is_falsy();
                     if truthy == *want_truthy {
-                        return self.render(body, out).map_err(RErr::L);
+                        return self.render(body, out).map_err(RenderError::Liquid);
                     }
                 }
-                self.render(else_, out).map_err(RErr::L)?;
+                self.render(else_, out).map_err(RenderError::Liquid)?;
             }
             Node::Increment(var, dec) => {
                 let cur = self
@@ -124,7 +126,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
                     .find(|(k, _)| k == var)
                     .map(|(_, n)| *n)
                     .or_else(|| match self.env_own(var) {
-                        V::Num(n) => Some(n),
+                        LiquidValue::Num(n) => Some(n),
                         _ => None,
                     })
                     .unwrap_or(0.0);
@@ -137,7 +139,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
                     Some(slot) => slot.1 = next,
                     None => self.counters.push((var.clone(), next)),
                 }
-                out.push_str(&V::Num(shown).stringify());
+                out.push_str(&LiquidValue::Num(shown).stringify());
             }
             Node::Cycle {
                 group,
@@ -147,7 +149,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
             } => {
                 let g = match group {
                     Some(t) => self.eval_tok(t)?,
-                    None => V::Undef,
+                    None => LiquidValue::Undef,
                 };
                 let key = format!("cycle:{}:{fingerprint}", g.js_string());
                 let idx = *self.cycles.get(&key).unwrap_or(&0);
@@ -161,12 +163,12 @@ impl<'a, 'i> Ctx<'a, 'i> {
             }
             Node::Block(body) => {
                 self.scopes
-                    .push(vec![("block".into(), V::Drop(DropKind::Block))]);
+                    .push(vec![("block".into(), LiquidValue::Drop(DropKind::Block))]);
                 let r = self.render(body, out);
                 self.scopes.pop();
-                r.map_err(RErr::L)?;
+                r.map_err(RenderError::Liquid)?;
             }
-            Node::Seq(body) => self.render(body, out).map_err(RErr::L)?,
+            Node::Seq(body) => self.render(body, out).map_err(RenderError::Liquid)?,
             Node::Break | Node::Continue => self.stop = true,
         }
         Ok(())
@@ -174,7 +176,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
 
     // ---- evaluation ------------------------------------------------------------------------
 
-    pub(super) fn eval_filtered(&mut self, f: &Filtered) -> R<V<'a>> {
+    pub(super) fn eval_filtered(&mut self, f: &Filtered) -> RenderResult<LiquidValue<'a>> {
         let mut val = self.eval_expr(&f.postfix)?;
         for filter in &f.filters {
             let mut args = Vec::with_capacity(filter.args.len());
@@ -184,9 +186,9 @@ impl<'a, 'i> Ctx<'a, 'i> {
                     FArg::Kw(k, t) => {
                         let v = match t {
                             Some(t) => self.eval_tok(t)?,
-                            None => V::Undef,
+                            None => LiquidValue::Undef,
                         };
-                        V::arr(vec![V::str(k.clone()), v])
+                        LiquidValue::arr(vec![LiquidValue::str(k.clone()), v])
                     }
                 });
             }
@@ -195,8 +197,8 @@ impl<'a, 'i> Ctx<'a, 'i> {
         Ok(val)
     }
 
-    fn eval_expr(&mut self, postfix: &[Item]) -> R<V<'a>> {
-        let mut stack: Vec<V<'a>> = Vec::new();
+    fn eval_expr(&mut self, postfix: &[Item]) -> RenderResult<LiquidValue<'a>> {
+        let mut stack: Vec<LiquidValue<'a>> = Vec::new();
         for item in postfix {
             match item {
                 Item::Val(t) => {
@@ -204,31 +206,31 @@ impl<'a, 'i> Ctx<'a, 'i> {
                     stack.push(v);
                 }
                 Item::Op(op) => {
-                    let r = stack.pop().unwrap_or(V::Undef);
+                    let r = stack.pop().unwrap_or(LiquidValue::Undef);
                     let res = if *op == Op::Not {
                         r.to_value().is_falsy()
                     } else {
-                        let l = stack.pop().unwrap_or(V::Undef);
+                        let l = stack.pop().unwrap_or(LiquidValue::Undef);
                         binary(*op, &l, &r)
                     };
-                    stack.push(V::Bool(res));
+                    stack.push(LiquidValue::Bool(res));
                 }
             }
         }
-        Ok(stack.into_iter().next().unwrap_or(V::Undef))
+        Ok(stack.into_iter().next().unwrap_or(LiquidValue::Undef))
     }
 
-    pub(super) fn eval_tok(&mut self, t: &Tok) -> R<V<'a>> {
+    pub(super) fn eval_tok(&mut self, t: &Tok) -> RenderResult<LiquidValue<'a>> {
         Ok(match t {
-            Tok::Num(n) => V::Num(*n),
+            Tok::Num(n) => LiquidValue::Num(*n),
             Tok::Lit(l) => match l {
-                Lit::True => V::Bool(true),
-                Lit::False => V::Bool(false),
-                Lit::Nil => V::Drop(DropKind::Nil),
-                Lit::Empty => V::Drop(DropKind::Empty),
-                Lit::Blank => V::Drop(DropKind::Blank),
+                Lit::True => LiquidValue::Bool(true),
+                Lit::False => LiquidValue::Bool(false),
+                Lit::Nil => LiquidValue::Drop(DropKind::Nil),
+                Lit::Empty => LiquidValue::Drop(DropKind::Empty),
+                Lit::Blank => LiquidValue::Drop(DropKind::Blank),
             },
-            Tok::Quoted(s) | Tok::Word(s) => V::str(s.clone()),
+            Tok::Quoted(s) | Tok::Word(s) => LiquidValue::str(s.clone()),
             Tok::Range(lo, hi) => {
                 let lo = self.eval_tok(lo)?.to_value();
                 let hi = self.eval_tok(hi)?.to_value();
@@ -237,16 +239,16 @@ impl<'a, 'i> Ctx<'a, 'i> {
                 // Deviation, to keep every event bounded: liquidjs would build up to 1e8
                 // items (seconds and gigabytes here); past 1e6 we report its memory error.
                 if hi - lo + 1.0 > 1e6 {
-                    return raw("memory alloc limit exceeded");
+                    return fail("memory alloc limit exceeded");
                 }
                 let mut items = Vec::new();
                 let mut i = lo;
                 // `i + 1 == i` past 2^53: JS would loop forever; we stop.
                 while i < hi + 1.0 && i + 1.0 != i {
-                    items.push(V::Num(i));
+                    items.push(LiquidValue::Num(i));
                     i += 1.0;
                 }
-                V::arr(items)
+                LiquidValue::arr(items)
             }
             Tok::Prop { variable, props } => {
                 let mut keys = Vec::with_capacity(props.len());
@@ -263,7 +265,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
                     }
                     None => {
                         let Some((first, rest)) = keys.split_first() else {
-                            return Ok(V::Undef);
+                            return Ok(LiquidValue::Undef);
                         };
                         let mut cur = self.root(first);
                         for k in rest {
@@ -276,15 +278,17 @@ impl<'a, 'i> Ctx<'a, 'i> {
         })
     }
 
-    fn env_own(&self, key: &str) -> V<'a> {
+    fn env_own(&self, key: &str) -> LiquidValue<'a> {
         match &self.env {
-            V::Obj(o) => o.get(key).map_or(V::Undef, V::from_value),
-            _ => V::Undef,
+            LiquidValue::Obj(o) => o
+                .get(key)
+                .map_or(LiquidValue::Undef, LiquidValue::from_value),
+            _ => LiquidValue::Undef,
         }
     }
 
     /// `Context#findScope` + `readProperty` for the first path segment.
-    fn root(&self, key: &V<'a>) -> V<'a> {
+    fn root(&self, key: &LiquidValue<'a>) -> LiquidValue<'a> {
         let k = key.prop_key();
         for scope in self.scopes.iter().rev() {
             if let Some((_, v)) = scope.iter().find(|(n, _)| *n == k) {
@@ -292,31 +296,31 @@ impl<'a, 'i> Ctx<'a, 'i> {
             }
         }
         if let Some((_, n)) = self.counters.iter().find(|(n, _)| *n == k) {
-            return V::Num(*n);
+            return LiquidValue::Num(*n);
         }
         let in_env = match &self.env {
-            V::Obj(o) => o.contains_key(&k),
-            V::Undef | V::Null => false,
-            other => !matches!(own_prop(other, &k), V::Undef),
+            LiquidValue::Obj(o) => o.contains_key(&k),
+            LiquidValue::Undef | LiquidValue::Null => false,
+            other => !matches!(own_prop(other, &k), LiquidValue::Undef),
         };
         if in_env {
             return read_property(&self.env, key);
         }
         static EMPTY: std::sync::OnceLock<Object> = std::sync::OnceLock::new();
-        read_property(&V::Obj(EMPTY.get_or_init(Object::new)), key)
+        read_property(&LiquidValue::Obj(EMPTY.get_or_init(Object::new)), key)
     }
 
     /// `Context#_getFromScope(item, path)` for filters (`where`, `sum`).
-    pub(super) fn get_path(&mut self, item: &V<'a>, path: &str) -> V<'a> {
+    pub(super) fn get_path(&mut self, item: &LiquidValue<'a>, path: &str) -> LiquidValue<'a> {
         let mut cur = item.clone();
         for seg in path.split('.') {
-            cur = read_property(&cur, &V::str(seg));
+            cur = read_property(&cur, &LiquidValue::str(seg));
         }
         cur
     }
 }
 
-fn set<'a>(scope: &mut Vec<(String, V<'a>)>, key: &str, v: V<'a>) {
+fn set<'a>(scope: &mut Vec<(String, LiquidValue<'a>)>, key: &str, v: LiquidValue<'a>) {
     match scope.iter_mut().find(|(k, _)| k == key) {
         Some(slot) => slot.1 = v,
         None => scope.push((key.to_string(), v)),
@@ -337,12 +341,12 @@ fn node_pos(n: &Node) -> usize {
 }
 
 /// JS truthiness (`html && emitter.write(html)`).
-fn js_truthy(v: &V<'_>) -> bool {
+fn js_truthy(v: &LiquidValue<'_>) -> bool {
     match v {
-        V::Undef | V::Null => false,
-        V::Bool(b) => *b,
-        V::Num(n) => *n != 0.0 && !n.is_nan(),
-        V::Str(s) => !s.is_empty(),
+        LiquidValue::Undef | LiquidValue::Null => false,
+        LiquidValue::Bool(b) => *b,
+        LiquidValue::Num(n) => *n != 0.0 && !n.is_nan(),
+        LiquidValue::Str(s) => !s.is_empty(),
         _ => true,
     }
 }
@@ -352,59 +356,59 @@ fn is_index(k: &str) -> Option<usize> {
 }
 
 /// An own property (`hasOwnProperty` + `obj[key]`).
-pub(super) fn own_prop<'a>(obj: &V<'a>, k: &str) -> V<'a> {
+pub(super) fn own_prop<'a>(obj: &LiquidValue<'a>, k: &str) -> LiquidValue<'a> {
     match obj {
-        V::Str(s) => {
+        LiquidValue::Str(s) => {
             if k == "length" {
-                return V::Num(len16(s) as f64);
+                return LiquidValue::Num(len16(s) as f64);
             }
             match is_index(k) {
                 Some(i) if i < len16(s) => {
-                    usermaven_json::js::char_at(s, i).map_or(V::Undef, V::str)
+                    usermaven_json::js::char_at(s, i).map_or(LiquidValue::Undef, LiquidValue::str)
                 }
-                _ => V::Undef,
+                _ => LiquidValue::Undef,
             }
         }
-        V::Arr(_) | V::RArr(_) => {
+        LiquidValue::Arr(_) | LiquidValue::RArr(_) => {
             if k == "length" {
-                return V::Num(obj.arr_len().unwrap_or(0) as f64);
+                return LiquidValue::Num(obj.arr_len().unwrap_or(0) as f64);
             }
             match is_index(k) {
-                Some(i) => obj.arr_get(i).unwrap_or(V::Undef),
-                None => V::Undef,
+                Some(i) => obj.arr_get(i).unwrap_or(LiquidValue::Undef),
+                None => LiquidValue::Undef,
             }
         }
-        V::Obj(o) => o.get(k).map_or(V::Undef, V::from_value),
-        _ => V::Undef,
+        LiquidValue::Obj(o) => o.get(k).map_or(LiquidValue::Undef, LiquidValue::from_value),
+        _ => LiquidValue::Undef,
     }
 }
 
-fn read_array_element<'a>(arr: &V<'a>, idx: f64) -> V<'a> {
+fn read_array_element<'a>(arr: &LiquidValue<'a>, idx: f64) -> LiquidValue<'a> {
     let len = arr.arr_len().unwrap_or(0) as f64;
     let i = if idx < 0.0 { len + idx } else { idx };
     if i >= 0.0 && i.fract() == 0.0 && i < len {
-        arr.arr_get(i as usize).unwrap_or(V::Undef)
+        arr.arr_get(i as usize).unwrap_or(LiquidValue::Undef)
     } else {
-        V::Undef
+        LiquidValue::Undef
     }
 }
 
 /// `Context#readProperty`.
-pub(super) fn read_property<'a>(obj: &V<'a>, key: &V<'a>) -> V<'a> {
+pub(super) fn read_property<'a>(obj: &LiquidValue<'a>, key: &LiquidValue<'a>) -> LiquidValue<'a> {
     match obj {
-        V::Undef => return V::Undef,
-        V::Null => return V::Null,
-        V::Drop(_) => return V::Undef,
+        LiquidValue::Undef => return LiquidValue::Undef,
+        LiquidValue::Null => return LiquidValue::Null,
+        LiquidValue::Drop(_) => return LiquidValue::Undef,
         _ => {}
     }
     if obj.is_array() {
-        if let V::Num(n) = key {
+        if let LiquidValue::Num(n) = key {
             return read_array_element(obj, *n);
         }
     }
     let k = key.prop_key();
     let value = own_prop(obj, &k);
-    if let V::Str(s) = key {
+    if let LiquidValue::Str(s) = key {
         match &**s {
             "size" => return read_size(obj),
             "first" if obj.is_array() => return read_array_element(obj, 0.0),
@@ -415,45 +419,47 @@ pub(super) fn read_property<'a>(obj: &V<'a>, key: &V<'a>) -> V<'a> {
     value
 }
 
-fn read_size<'a>(obj: &V<'a>) -> V<'a> {
+fn read_size<'a>(obj: &LiquidValue<'a>) -> LiquidValue<'a> {
     let own = own_prop(obj, "size");
-    if !matches!(own, V::Undef) {
+    if !matches!(own, LiquidValue::Undef) {
         return own;
     }
     match obj {
-        V::Str(s) => V::Num(len16(s) as f64),
-        V::Arr(_) | V::RArr(_) => V::Num(obj.arr_len().unwrap_or(0) as f64),
-        V::Obj(o) => V::Num(o.len() as f64),
-        _ => V::Undef,
+        LiquidValue::Str(s) => LiquidValue::Num(len16(s) as f64),
+        LiquidValue::Arr(_) | LiquidValue::RArr(_) => {
+            LiquidValue::Num(obj.arr_len().unwrap_or(0) as f64)
+        }
+        LiquidValue::Obj(o) => LiquidValue::Num(o.len() as f64),
+        _ => LiquidValue::Undef,
     }
 }
 
-fn comparable(v: &V<'_>) -> Option<DropKind> {
+fn comparable(v: &LiquidValue<'_>) -> Option<DropKind> {
     match v {
-        V::Drop(k @ (DropKind::Nil | DropKind::Empty | DropKind::Blank)) => Some(*k),
+        LiquidValue::Drop(k @ (DropKind::Nil | DropKind::Empty | DropKind::Blank)) => Some(*k),
         _ => None,
     }
 }
 
-fn drop_equals(kind: DropKind, v: &V<'_>) -> bool {
+fn drop_equals(kind: DropKind, v: &LiquidValue<'_>) -> bool {
     match kind {
         DropKind::Nil => v.to_value().is_nil(),
         DropKind::Empty => {
-            if matches!(v, V::Drop(DropKind::Empty | DropKind::Blank)) {
+            if matches!(v, LiquidValue::Drop(DropKind::Empty | DropKind::Blank)) {
                 return false;
             }
             match v.to_value() {
-                V::Str(s) => s.is_empty(),
-                a @ (V::Arr(_) | V::RArr(_)) => a.arr_len() == Some(0),
-                V::Obj(o) => o.is_empty(),
+                LiquidValue::Str(s) => s.is_empty(),
+                a @ (LiquidValue::Arr(_) | LiquidValue::RArr(_)) => a.arr_len() == Some(0),
+                LiquidValue::Obj(o) => o.is_empty(),
                 _ => false,
             }
         }
         DropKind::Blank => {
-            if matches!(v, V::Bool(false)) || v.to_value().is_nil() {
+            if matches!(v, LiquidValue::Bool(false)) || v.to_value().is_nil() {
                 return true;
             }
-            if let V::Str(s) = v {
+            if let LiquidValue::Str(s) = v {
                 return s.chars().all(js_space);
             }
             drop_equals(DropKind::Empty, v)
@@ -462,7 +468,7 @@ fn drop_equals(kind: DropKind, v: &V<'_>) -> bool {
     }
 }
 
-pub(super) fn equals(l: &V<'_>, r: &V<'_>) -> bool {
+pub(super) fn equals(l: &LiquidValue<'_>, r: &LiquidValue<'_>) -> bool {
     if let Some(k) = comparable(l) {
         return drop_equals(k, r);
     }
@@ -477,16 +483,16 @@ pub(super) fn equals(l: &V<'_>, r: &V<'_>) -> bool {
         return a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| equals(x, y));
     }
     match (&l, &r) {
-        (V::Undef, V::Undef) | (V::Null, V::Null) => true,
-        (V::Bool(a), V::Bool(b)) => a == b,
-        (V::Num(a), V::Num(b)) => a == b,
-        (V::Str(a), V::Str(b)) => a == b,
-        (V::Obj(a), V::Obj(b)) => std::ptr::eq(*a, *b),
+        (LiquidValue::Undef, LiquidValue::Undef) | (LiquidValue::Null, LiquidValue::Null) => true,
+        (LiquidValue::Bool(a), LiquidValue::Bool(b)) => a == b,
+        (LiquidValue::Num(a), LiquidValue::Num(b)) => a == b,
+        (LiquidValue::Str(a), LiquidValue::Str(b)) => a == b,
+        (LiquidValue::Obj(a), LiquidValue::Obj(b)) => std::ptr::eq(*a, *b),
         _ => false,
     }
 }
 
-fn binary(op: Op, l: &V<'_>, r: &V<'_>) -> bool {
+fn binary(op: Op, l: &LiquidValue<'_>, r: &LiquidValue<'_>) -> bool {
     match op {
         Op::Eq => equals(l, r),
         Op::Ne => !equals(l, r),
@@ -508,7 +514,7 @@ fn binary(op: Op, l: &V<'_>, r: &V<'_>) -> bool {
                 return items.iter().any(|x| equals(x, r));
             }
             match lv {
-                V::Str(s) => s.contains(r.to_value().js_string().as_str()),
+                LiquidValue::Str(s) => s.contains(r.to_value().js_string().as_str()),
                 _ => false,
             }
         }

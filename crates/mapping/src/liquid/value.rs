@@ -16,92 +16,95 @@ pub(super) enum DropKind {
 }
 
 #[derive(Clone, Debug)]
-pub(super) enum V<'a> {
+pub(super) enum LiquidValue<'a> {
     Undef,
     Null,
     Bool(bool),
     Num(f64),
     Str(Str),
-    Arr(Rc<Vec<V<'a>>>),
+    Arr(Rc<Vec<LiquidValue<'a>>>),
     RArr(&'a [Value]),
     Obj(&'a Object),
     Drop(DropKind),
 }
 
-impl<'a> V<'a> {
-    pub(super) fn from_value(v: &'a Value) -> V<'a> {
+impl<'a> LiquidValue<'a> {
+    pub(super) fn from_value(v: &'a Value) -> LiquidValue<'a> {
         match v {
-            Value::Null => V::Null,
-            Value::Bool(b) => V::Bool(*b),
-            Value::Number(n) => V::Num(*n),
-            Value::String(s) => V::Str(s.clone()),
-            Value::Array(a) => V::RArr(a),
-            Value::Object(o) => V::Obj(o),
+            Value::Null => LiquidValue::Null,
+            Value::Bool(b) => LiquidValue::Bool(*b),
+            Value::Number(n) => LiquidValue::Num(*n),
+            Value::String(s) => LiquidValue::Str(s.clone()),
+            Value::Array(a) => LiquidValue::RArr(a),
+            Value::Object(o) => LiquidValue::Obj(o),
             // Only reachable through a payload built by `@transform`/`@arrayPath`; liquid
             // sees it as its string.
-            Value::Builtin(_) => V::str(v.to_js_string()),
+            Value::Builtin(_) => LiquidValue::str(v.to_js_string()),
         }
     }
 
-    pub(super) fn str(s: impl Into<String>) -> V<'a> {
-        V::Str(Str::from(s.into()))
+    pub(super) fn str(s: impl Into<String>) -> LiquidValue<'a> {
+        LiquidValue::Str(Str::from(s.into()))
     }
 
-    pub(super) fn arr(items: Vec<V<'a>>) -> V<'a> {
-        V::Arr(Rc::new(items))
+    pub(super) fn arr(items: Vec<LiquidValue<'a>>) -> LiquidValue<'a> {
+        LiquidValue::Arr(Rc::new(items))
     }
 
     /// liquidjs `toValue`: a drop's `valueOf()`.
-    pub(super) fn to_value(&self) -> V<'a> {
+    pub(super) fn to_value(&self) -> LiquidValue<'a> {
         match self {
-            V::Drop(DropKind::Nil) => V::Null,
-            V::Drop(DropKind::Empty | DropKind::Blank) => V::str(""),
+            LiquidValue::Drop(DropKind::Nil) => LiquidValue::Null,
+            LiquidValue::Drop(DropKind::Empty | DropKind::Blank) => LiquidValue::str(""),
             other => other.clone(),
         }
     }
 
     pub(super) fn is_nil(&self) -> bool {
-        matches!(self, V::Undef | V::Null)
+        matches!(self, LiquidValue::Undef | LiquidValue::Null)
     }
 
     pub(super) fn is_array(&self) -> bool {
-        matches!(self, V::Arr(_) | V::RArr(_))
+        matches!(self, LiquidValue::Arr(_) | LiquidValue::RArr(_))
     }
 
     pub(super) fn as_str(&self) -> Option<&str> {
         match self {
-            V::Str(s) => Some(s),
+            LiquidValue::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub(super) fn items(&self) -> Option<Vec<V<'a>>> {
+    pub(super) fn items(&self) -> Option<Vec<LiquidValue<'a>>> {
         match self {
-            V::Arr(a) => Some(a.as_ref().clone()),
-            V::RArr(a) => Some(a.iter().map(V::from_value).collect()),
+            LiquidValue::Arr(a) => Some(a.as_ref().clone()),
+            LiquidValue::RArr(a) => Some(a.iter().map(LiquidValue::from_value).collect()),
             _ => None,
         }
     }
 
     pub(super) fn arr_len(&self) -> Option<usize> {
         match self {
-            V::Arr(a) => Some(a.len()),
-            V::RArr(a) => Some(a.len()),
+            LiquidValue::Arr(a) => Some(a.len()),
+            LiquidValue::RArr(a) => Some(a.len()),
             _ => None,
         }
     }
 
-    pub(super) fn arr_get(&self, i: usize) -> Option<V<'a>> {
+    pub(super) fn arr_get(&self, i: usize) -> Option<LiquidValue<'a>> {
         match self {
-            V::Arr(a) => a.get(i).cloned(),
-            V::RArr(a) => a.get(i).map(V::from_value),
+            LiquidValue::Arr(a) => a.get(i).cloned(),
+            LiquidValue::RArr(a) => a.get(i).map(LiquidValue::from_value),
             _ => None,
         }
     }
 
     /// liquidjs `isFalsy` without `jsTruthy`: only `false`, `null`, `undefined`.
     pub(super) fn is_falsy(&self) -> bool {
-        matches!(self.to_value(), V::Bool(false) | V::Null | V::Undef)
+        matches!(
+            self.to_value(),
+            LiquidValue::Bool(false) | LiquidValue::Null | LiquidValue::Undef
+        )
     }
 
     /// liquidjs `stringify`.
@@ -113,9 +116,9 @@ impl<'a> V<'a> {
 
     fn write_stringify(&self, out: &mut String) {
         match self.to_value() {
-            V::Str(s) => out.push_str(&s),
-            V::Undef | V::Null => {}
-            v @ (V::Arr(_) | V::RArr(_)) => {
+            LiquidValue::Str(s) => out.push_str(&s),
+            LiquidValue::Undef | LiquidValue::Null => {}
+            v @ (LiquidValue::Arr(_) | LiquidValue::RArr(_)) => {
                 for item in v.items().unwrap_or_default() {
                     item.write_stringify(out);
                 }
@@ -127,12 +130,12 @@ impl<'a> V<'a> {
     /// JS `String(v)`.
     pub(super) fn js_string(&self) -> String {
         match self {
-            V::Undef => "undefined".into(),
-            V::Null => "null".into(),
-            V::Bool(b) => b.to_string(),
-            V::Num(n) => num_str(*n),
-            V::Str(s) => s.to_string(),
-            V::Arr(_) | V::RArr(_) => {
+            LiquidValue::Undef => "undefined".into(),
+            LiquidValue::Null => "null".into(),
+            LiquidValue::Bool(b) => b.to_string(),
+            LiquidValue::Num(n) => num_str(*n),
+            LiquidValue::Str(s) => s.to_string(),
+            LiquidValue::Arr(_) | LiquidValue::RArr(_) => {
                 let mut out = String::new();
                 for (i, item) in self.items().unwrap_or_default().iter().enumerate() {
                     if i > 0 {
@@ -144,27 +147,27 @@ impl<'a> V<'a> {
                 }
                 out
             }
-            V::Obj(o) => {
+            LiquidValue::Obj(o) => {
                 if usermaven_json::js::object_to_string(o).is_err() {
                     CONVERSION_FAILED.with(|f| f.set(true));
                 }
                 "[object Object]".into()
             }
-            V::Drop(_) => "[object Object]".into(),
+            LiquidValue::Drop(_) => "[object Object]".into(),
         }
     }
 
     /// JS `Number(v)`.
     pub(super) fn js_number(&self) -> f64 {
         match self {
-            V::Undef => f64::NAN,
-            V::Null => 0.0,
-            V::Bool(b) => f64::from(u8::from(*b)),
-            V::Num(n) => *n,
-            V::Str(s) => str_to_number(s),
-            V::Arr(_) | V::RArr(_) => str_to_number(&self.js_string()),
-            V::Obj(_) | V::Drop(DropKind::Block) => f64::NAN,
-            V::Drop(_) => self.to_value().js_number(),
+            LiquidValue::Undef => f64::NAN,
+            LiquidValue::Null => 0.0,
+            LiquidValue::Bool(b) => f64::from(u8::from(*b)),
+            LiquidValue::Num(n) => *n,
+            LiquidValue::Str(s) => str_to_number(s),
+            LiquidValue::Arr(_) | LiquidValue::RArr(_) => str_to_number(&self.js_string()),
+            LiquidValue::Obj(_) | LiquidValue::Drop(DropKind::Block) => f64::NAN,
+            LiquidValue::Drop(_) => self.to_value().js_number(),
         }
     }
 
@@ -186,14 +189,14 @@ impl<'a> V<'a> {
     /// Converts back to a JSON value (`undefined` → `null`, drops → their value).
     pub(super) fn to_json_value(&self) -> Value {
         match self.to_value() {
-            V::Undef | V::Null => Value::Null,
-            V::Bool(b) => Value::Bool(b),
-            V::Num(n) => Value::Number(n),
-            V::Str(s) => Value::String(s),
-            V::Arr(a) => Value::Array(a.iter().map(V::to_json_value).collect()),
-            V::RArr(a) => Value::Array(a.to_vec()),
-            V::Obj(o) => Value::Object(o.clone()),
-            V::Drop(_) => Value::Object(Object::new()),
+            LiquidValue::Undef | LiquidValue::Null => Value::Null,
+            LiquidValue::Bool(b) => Value::Bool(b),
+            LiquidValue::Num(n) => Value::Number(n),
+            LiquidValue::Str(s) => Value::String(s),
+            LiquidValue::Arr(a) => Value::Array(a.iter().map(LiquidValue::to_json_value).collect()),
+            LiquidValue::RArr(a) => Value::Array(a.to_vec()),
+            LiquidValue::Obj(o) => Value::Object(o.clone()),
+            LiquidValue::Drop(_) => Value::Object(Object::new()),
         }
     }
 }
@@ -212,7 +215,7 @@ pub(super) use usermaven_json::js::{
 pub(super) use usermaven_json::js::utf16_len as len16;
 
 thread_local! {
-    /// Set when [`V::js_string`] met an object `String()` throws on (an own `toString` that is
+    /// Set when [`LiquidValue::js_string`] met an object `String()` throws on (an own `toString` that is
     /// not a function): the conversion is deep inside filters that cannot fail, so the
     /// renderer turns the flag into the `TypeError` after the node (see [`take_conversion_error`]).
     static CONVERSION_FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -224,10 +227,10 @@ pub(super) fn take_conversion_error() -> bool {
 }
 
 /// JS abstract relational comparison `l < r` (`None` when undefined, i.e. NaN involved).
-pub(super) fn js_less(l: &V<'_>, r: &V<'_>) -> Option<bool> {
+pub(super) fn js_less(l: &LiquidValue<'_>, r: &LiquidValue<'_>) -> Option<bool> {
     let pl = to_primitive(l);
     let pr = to_primitive(r);
-    if let (V::Str(a), V::Str(b)) = (&pl, &pr) {
+    if let (LiquidValue::Str(a), LiquidValue::Str(b)) = (&pl, &pr) {
         return Some(a.encode_utf16().lt(b.encode_utf16()));
     }
     let a = pl.js_number();
@@ -239,20 +242,22 @@ pub(super) fn js_less(l: &V<'_>, r: &V<'_>) -> Option<bool> {
     }
 }
 
-fn to_primitive<'a>(v: &V<'a>) -> V<'a> {
+fn to_primitive<'a>(v: &LiquidValue<'a>) -> LiquidValue<'a> {
     match v {
-        V::Arr(_) | V::RArr(_) | V::Obj(_) => V::str(v.js_string()),
-        V::Drop(DropKind::Block) => V::str("[object Object]"),
+        LiquidValue::Arr(_) | LiquidValue::RArr(_) | LiquidValue::Obj(_) => {
+            LiquidValue::str(v.js_string())
+        }
+        LiquidValue::Drop(DropKind::Block) => LiquidValue::str("[object Object]"),
         other => other.to_value(),
     }
 }
 
 /// `JSON.stringify(v, null, space)`; `None` for `undefined`.
-pub(super) fn json_stringify(v: &V<'_>, indent: &str) -> Option<String> {
+pub(super) fn json_stringify(v: &LiquidValue<'_>, indent: &str) -> Option<String> {
     let mut out = String::new();
     match v {
-        V::Undef => return None,
-        V::Drop(_) => return Some("{}".into()),
+        LiquidValue::Undef => return None,
+        LiquidValue::Drop(_) => return Some("{}".into()),
         _ => {}
     }
     v.to_json_value().write_json_indented(&mut out, indent);

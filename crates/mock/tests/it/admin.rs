@@ -7,7 +7,7 @@ use usermaven_mock::StrictMode;
 
 use crate::{call, event, get_json, post, s2s_token, s2s_uri, state, KEY, SECRET};
 
-async fn seed(s: &usermaven_mock::MockState) {
+async fn seed(s: &usermaven_mock::Store) {
     let mut a = event("pageview");
     a["user"] = json!({"id": "u1", "anonymous_id": "a1"});
     let mut b = event("signed_up");

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
-use usermaven_mock::{MockConfig, MockState, StrictMode};
+use usermaven_mock::{MockConfig, Store, StrictMode};
 
 use crate::{call, event, s2s_token, state, KEY, SECRET};
 
@@ -15,7 +15,7 @@ fn basic(user: &str) -> String {
     )
 }
 
-async fn send(s: &MockState, uri: &str, headers: &[(&str, String)]) -> (StatusCode, String) {
+async fn send(s: &Store, uri: &str, headers: &[(&str, String)]) -> (StatusCode, String) {
     let mut b = Request::post(uri);
     for (k, v) in headers {
         b = b.header(*k, v);
@@ -190,7 +190,7 @@ async fn browser_paths_take_the_bare_api_key() {
 
 #[tokio::test]
 async fn several_workspaces() {
-    let s = MockState::new(
+    let s = Store::new(
         MockConfig::new(KEY, SECRET)
             .with_workspace("second-key", "second-secret")
             .with_strict(StrictMode::Reject),

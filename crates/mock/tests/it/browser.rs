@@ -480,7 +480,7 @@ async fn live_page_in_headless_chromium() {
     let rejected: Vec<_> = strict
         .requests()
         .into_iter()
-        .filter(|r| r.outcome != "accepted")
+        .filter(|r| r.outcome != usermaven_mock::Outcome::Accepted)
         .collect();
     assert!(rejected.is_empty(), "{rejected:#?}");
     server.abort();

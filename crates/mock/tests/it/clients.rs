@@ -7,7 +7,7 @@ use std::path::Path;
 
 use axum::http::StatusCode;
 use serde_json::Value;
-use usermaven_mock::{MockConfig, MockState, Severity, StrictMode};
+use usermaven_mock::{MockConfig, Severity, Store, StrictMode};
 
 use crate::post;
 
@@ -35,8 +35,8 @@ fn captured(file: &str) -> Vec<Value> {
 }
 
 async fn ingest_all(file: &str, min_events: usize) {
-    let s = MockState::new(MockConfig::new(KEY, SECRET).with_strict(StrictMode::Reject))
-        .expect("state");
+    let s =
+        Store::new(MockConfig::new(KEY, SECRET).with_strict(StrictMode::Reject)).expect("state");
     let mut sent = 0;
     for req in captured(file) {
         let path = req["path"].as_str().expect("path");

@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use usermaven_mock::{Fault, MockConfig, MockUsermaven, RandomFaults, StrictMode};
+use usermaven_mock::{
+    Fault, FaultOrigin, MockConfig, MockUsermaven, Outcome, RandomFaults, StrictMode,
+};
 
 use crate::{event, s2s_token, KEY, SECRET};
 
@@ -38,11 +40,11 @@ async fn fail_next_then_recover() {
     assert_eq!(faults.len(), 2);
     assert!(faults
         .iter()
-        .all(|f| f.fault == Fault::status(503) && f.origin == "script"));
+        .all(|f| f.fault == Fault::status(503) && f.origin == FaultOrigin::Script));
     let reqs = mock.requests();
     assert_eq!(
-        reqs.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(),
-        ["fault", "fault", "accepted"]
+        reqs.iter().map(|r| r.outcome).collect::<Vec<_>>(),
+        [Outcome::Fault, Outcome::Fault, Outcome::Accepted]
     );
     assert_eq!(reqs[0].fault, Some(Fault::status(503)));
     mock.shutdown().await;
@@ -110,7 +112,7 @@ async fn drop_after_processing_makes_retries_duplicate() {
         "stored before the connection was dropped"
     );
     assert_eq!(send(&mock).await.unwrap().status(), 200);
-    let dups = usermaven_mock::duplicates(&mock.events());
+    let dups = mock.duplicates();
     assert_eq!(dups.len(), 1);
     assert_eq!(dups[0]["count"], 2);
     mock.shutdown().await;
@@ -170,7 +172,7 @@ async fn random_run(seed: u64) -> Vec<u16> {
     }
     let faults = mock.injected_faults();
     assert_eq!(faults.len(), out.iter().filter(|s| **s != 200).count());
-    assert!(faults.iter().all(|f| f.origin == "random"));
+    assert!(faults.iter().all(|f| f.origin == FaultOrigin::Random));
     mock.shutdown().await;
     out
 }
@@ -242,7 +244,7 @@ async fn reset_sends_rst_before_any_response_byte() {
     assert_eq!(err, Some(std::io::ErrorKind::ConnectionReset));
     assert!(mock.events().is_empty(), "nothing processed");
     let r = &mock.requests()[0];
-    assert_eq!((r.status, r.outcome.as_str()), (None, "fault"));
+    assert_eq!((r.status, r.outcome), (None, Outcome::Fault));
     assert_eq!(r.fault, Some(Fault::Reset));
     // reqwest sees a failed request, and the next one works.
     mock.inject(Fault::Reset);

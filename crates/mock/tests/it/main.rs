@@ -9,7 +9,9 @@ mod browser;
 mod clients;
 mod deep;
 mod faults;
+mod fuzz_regressions;
 mod ingest;
+mod layers;
 mod page;
 mod persistence;
 mod query;
@@ -20,7 +22,7 @@ mod strict;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
-use usermaven_mock::{app, MockConfig, MockState, StrictMode};
+use usermaven_mock::{app, MockConfig, Store, StrictMode};
 
 pub(crate) const KEY: &str = "ws-api-key-1";
 pub(crate) const SECRET: &str = "ws-server-secret-1";
@@ -30,8 +32,8 @@ pub(crate) fn s2s_token() -> String {
 }
 
 /// A state with one workspace and the given strict mode.
-pub(crate) fn state(strict: StrictMode) -> MockState {
-    MockState::new(MockConfig::new(KEY, SECRET).with_strict(strict)).expect("state")
+pub(crate) fn state(strict: StrictMode) -> Store {
+    Store::new(MockConfig::new(KEY, SECRET).with_strict(strict)).expect("state")
 }
 
 /// A valid Usermaven event as Segment's destination sends it.
@@ -62,7 +64,7 @@ impl Resp {
 }
 
 /// Sends one request through `app(state)` without a socket.
-pub(crate) async fn call(state: &MockState, req: Request<Body>) -> Resp {
+pub(crate) async fn call(state: &Store, req: Request<Body>) -> Resp {
     let res = app(state.clone()).oneshot(req).await.expect("infallible");
     let status = res.status();
     let headers = res.headers().clone();
@@ -76,7 +78,7 @@ pub(crate) async fn call(state: &MockState, req: Request<Body>) -> Resp {
     }
 }
 
-pub(crate) async fn post(state: &MockState, uri: &str, body: impl Into<Body>) -> Resp {
+pub(crate) async fn post(state: &Store, uri: &str, body: impl Into<Body>) -> Resp {
     call(state, Request::post(uri).body(body.into()).unwrap()).await
 }
 
@@ -84,7 +86,7 @@ pub(crate) fn s2s_uri() -> String {
     format!("/api/v1/s2s/event?token={}", s2s_token())
 }
 
-pub(crate) async fn get_json(state: &MockState, uri: &str) -> serde_json::Value {
+pub(crate) async fn get_json(state: &Store, uri: &str) -> serde_json::Value {
     let r = call(state, Request::get(uri).body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
     serde_json::from_str(&r.body).expect("json")

@@ -20,7 +20,7 @@ fn ids(v: &Value) -> Vec<u64> {
 
 /// Three events: pageview u1/a1 id m1, signed_up u2/a2 id m2, pageview u1/a1 id m3 whose
 /// body holds "needle".
-async fn seed(s: &usermaven_mock::MockState) {
+async fn seed(s: &usermaven_mock::Store) {
     let mut a = event("pageview");
     a["event_id"] = "m1".into();
     let mut b = event("signed_up");

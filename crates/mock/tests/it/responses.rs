@@ -229,7 +229,7 @@ async fn array_over_limit_times_elements_is_400() {
 
 #[tokio::test]
 async fn max_event_size_is_configurable() {
-    let s = usermaven_mock::MockState::new(
+    let s = usermaven_mock::Store::new(
         usermaven_mock::MockConfig::new(KEY, crate::SECRET)
             .with_strict(StrictMode::Off)
             .with_max_event_size(10),

@@ -3,12 +3,12 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
-use usermaven_mock::{MockConfig, MockState, StrictMode, Verdict};
+use usermaven_mock::{EventQuery, MockConfig, Outcome, Store, StrictMode, Verdict};
 
 use crate::{event, get_json, post, s2s_uri, KEY, SECRET};
 
-fn bounded(max_events: usize, max_requests: usize) -> MockState {
-    MockState::new(
+fn bounded(max_events: usize, max_requests: usize) -> Store {
+    Store::new(
         MockConfig::new(KEY, SECRET)
             .with_strict(StrictMode::Warn)
             .with_max_events(max_events)
@@ -40,7 +40,10 @@ async fn the_newest_events_are_kept_and_counters_count_every_one() {
     assert!(s.event(4).is_none(), "evicted");
     assert_eq!(s.event(6).unwrap().event_type(), Some("odd"));
     assert_eq!(
-        s.with_events(|st| st.since(5).map(|e| e.id).collect::<Vec<_>>()),
+        s.events_matching(&EventQuery::new().since_id(5))
+            .iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>(),
         [6, 7]
     );
 
@@ -56,7 +59,7 @@ async fn the_newest_events_are_kept_and_counters_count_every_one() {
 
     let journal: Vec<u64> = s.requests().iter().map(|r| r.id).collect();
     assert_eq!(journal, [6, 7], "the journal keeps the newest two requests");
-    assert_eq!(s.requests()[1].outcome, "rejected");
+    assert_eq!(s.requests()[1].outcome, Outcome::Rejected);
 }
 
 #[tokio::test]
@@ -119,7 +122,7 @@ async fn summaries_carry_verdict_findings_and_the_redacted_request() {
     let req = sum.request.expect("the journal holds the request");
     assert_eq!(req.status, Some(200));
     assert_eq!(req.target, "/api/v1/s2s/event?token=REDACTED");
-    let text = serde_json::to_string(&s.summarize(&s.events()[0])).unwrap();
+    let text = serde_json::to_string(&s.event_summary(s.events()[0].id)).unwrap();
     assert!(!text.contains(SECRET), "{text}");
 }
 

@@ -39,7 +39,7 @@ async fn reject_lists_every_problem_of_every_event() {
     );
     assert!(s.events().is_empty(), "nothing stored");
     let req = &s.requests()[0];
-    assert_eq!(req.outcome, "rejected");
+    assert_eq!(req.outcome, usermaven_mock::Outcome::Rejected);
     assert!(req.reason.as_deref().unwrap().contains("6 problem(s)"));
 }
 

@@ -1,4 +1,5 @@
-//! Transport failures: timeouts, connections closed mid-request, refused connections.
+//! Transport failures: timeouts, connections closed mid-request, refused connections; an
+//! endpoint that never answers or answers 503 forever is declared down.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -6,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use usermaven_sender::{Delivery, SendError, Sender};
+use usermaven_sender::{Delivery, DownCause, SendError, Sender};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -267,4 +268,118 @@ async fn requests_to_a_closed_port_never_print_the_url() {
     assert!(matches!(d, Delivery::GaveUp { .. }), "{d:?}");
     assert_no_token(&d);
     assert!(!format!("{d:?}").contains("token="), "{d:?}");
+}
+
+/// `Sender::run` over `n` events into `base`; the results and how long the run took.
+async fn run_into(
+    base: &str,
+    cfg: usermaven_sender::SenderConfig,
+    n: u64,
+) -> (
+    usermaven_sender::Report,
+    Vec<usermaven_sender::EventResult<()>>,
+    Duration,
+) {
+    let sender = Sender::new(cfg).expect("sender");
+    let (tx, rx) = usermaven_sender::channel(16);
+    let base = base.to_string();
+    tokio::spawn(async move {
+        for i in 0..n {
+            let e = usermaven_sender::Envelope {
+                id: i,
+                meta: (),
+                request: request_at(&base, i),
+            };
+            if tx.send(e).await.is_err() {
+                break;
+            }
+        }
+    });
+    let started = Instant::now();
+    let mut results = Vec::new();
+    let report = sender
+        .run(rx, usermaven_sender::CancellationToken::new(), |r| {
+            results.push(r)
+        })
+        .await;
+    (report, results, started.elapsed())
+}
+
+fn given_up_as(results: &[usermaven_sender::EventResult<()>], cause: DownCause) -> usize {
+    results
+        .iter()
+        .filter(|r| {
+            matches!(&r.delivery, Delivery::GaveUp {
+                last_error: SendError::Unreachable { cause: c, .. }, ..
+            } if *c == cause)
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn an_endpoint_that_never_answers_is_declared_down_after_the_down_timeout() {
+    // Accepts every connection, reads nothing, answers nothing.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let mut cfg = config();
+    cfg.timeout = Duration::from_millis(300);
+    cfg.down_timeout = Duration::from_secs(1);
+    let (report, results, took) = run_into(&base, cfg, 2_000).await;
+    assert!(report.endpoint_down, "{report:?}");
+    assert_eq!(report.down_cause, Some(DownCause::NoAnswer));
+    assert_eq!(report.delivered, 0);
+    assert_eq!(report.events, results.len() as u64);
+    // The down-timeout from the first unanswered attempt, then at most the probe under way
+    // (a timeout); slack for a loaded machine.
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert!(given_up_as(&results, DownCause::NoAnswer) >= 1);
+    // Nothing close to 2,000 × 4 attempts: requests waited instead of spending attempts.
+    assert!(report.http_requests < 100, "{report:?}");
+    let reason = results[0].delivery.reason();
+    assert!(!reason.contains(TOKEN), "{reason}");
+    assert_results_clean(&results);
+}
+
+#[tokio::test]
+async fn an_endpoint_answering_503_forever_is_declared_down_whatever_its_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "3600"))
+        .mount(&server)
+        .await;
+    let mut cfg = config();
+    cfg.retry_after_cap = Duration::from_secs(60);
+    cfg.down_timeout = Duration::from_secs(1);
+    let (report, results, took) = run_into(&server.uri(), cfg, 2_000).await;
+    assert!(report.endpoint_down, "{report:?}");
+    assert_eq!(
+        report.down_cause,
+        Some(DownCause::Unavailable { status: 503 })
+    );
+    assert_eq!(report.events, results.len() as u64);
+    // Retry-After asks for an hour: the run still ends at the down-timeout.
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    assert!(given_up_as(&results, DownCause::Unavailable { status: 503 }) >= 1);
+    let given_up = results
+        .iter()
+        .find(|r| matches!(r.delivery, Delivery::GaveUp { .. }))
+        .expect("a request given up");
+    let text = given_up.delivery.reason();
+    assert!(
+        text.contains("unavailable") && text.contains("503"),
+        "{text}"
+    );
+    assert_results_clean(&results);
 }
