@@ -245,42 +245,13 @@ fn event_text(line: &str) -> Option<&str> {
 
 fn route_case(case: &Value, event_text: Option<&str>, out: &mut Object) -> Result<(), String> {
     let event = require_object(case, "event")?;
-    let raw_settings = require_object(case, "settings")?;
-    let subs = match case.get("subscriptions") {
-        Some(Value::Null) => None,
-        Some(Value::Array(subs)) if subs.iter().all(|s| matches!(s, Value::Object(_))) => {
-            Some(subs)
-        }
-        _ => return Err("`subscriptions` must be null or an array of objects".to_string()),
-    };
+    let dest = route_destination(case)?;
     let mut env = env_of(case, false)?;
-    let settings = match Settings::from_value(raw_settings) {
-        Ok(s) => s,
+    let dest = match dest {
+        Ok(dest) => dest,
         Err(e) => {
             out.set("error", error_value(&e));
             return Ok(());
-        }
-    };
-    let dest = match subs {
-        None => Destination::new(settings, Options::default()),
-        Some(subs) => {
-            let list = subs
-                .iter()
-                .map(|s| {
-                    let action = s
-                        .get("partnerAction")
-                        .map(Value::to_js_string)
-                        .unwrap_or_default();
-                    let subscribe = match s.get("subscribe") {
-                        Some(Value::String(t)) => t.to_string(),
-                        _ => String::new(),
-                    };
-                    let empty = Value::Object(Object::new());
-                    let mapping = s.get("mapping").filter(|m| m.is_truthy()).unwrap_or(&empty);
-                    Subscription::for_action_name(&action, &action, &subscribe, mapping)
-                })
-                .collect();
-            Destination::with_subscriptions(settings, Options::default(), list)
         }
     };
     let mut matches = Vec::new();
@@ -326,6 +297,50 @@ fn route_case(case: &Value, event_text: Option<&str>, out: &mut Object) -> Resul
         out.set("invalid", Value::Array(invalid));
     }
     Ok(())
+}
+
+/// The clock and id generator a case names (`now`, `seed`), as its kind runs with them.
+pub fn case_env(case: &Value) -> Result<FixedEnv, String> {
+    env_of(case, false)
+}
+
+/// The destination a `route` case routes with: its settings (validated: `Err` is the
+/// settings error the case answers) and its subscriptions, or the presets.
+pub fn route_destination(case: &Value) -> Result<Result<Destination, ActionError>, String> {
+    let raw_settings = require_object(case, "settings")?;
+    let subs = match case.get("subscriptions") {
+        Some(Value::Null) => None,
+        Some(Value::Array(subs)) if subs.iter().all(|s| matches!(s, Value::Object(_))) => {
+            Some(subs)
+        }
+        _ => return Err("`subscriptions` must be null or an array of objects".to_string()),
+    };
+    let settings = match Settings::from_value(raw_settings) {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e)),
+    };
+    Ok(Ok(match subs {
+        None => Destination::new(settings, Options::default()),
+        Some(subs) => {
+            let list = subs
+                .iter()
+                .map(|s| {
+                    let action = s
+                        .get("partnerAction")
+                        .map(Value::to_js_string)
+                        .unwrap_or_default();
+                    let subscribe = match s.get("subscribe") {
+                        Some(Value::String(t)) => t.to_string(),
+                        _ => String::new(),
+                    };
+                    let empty = Value::Object(Object::new());
+                    let mapping = s.get("mapping").filter(|m| m.is_truthy()).unwrap_or(&empty);
+                    Subscription::for_action_name(&action, &action, &subscribe, mapping)
+                })
+                .collect();
+            Destination::with_subscriptions(settings, Options::default(), list)
+        }
+    }))
 }
 
 fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {

@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use usermaven_destination::{ActionError, Destination, FixedEnv, Request, Routed};
+use usermaven_destination::{
+    ActionError, Destination, Explanation, FixedEnv, Origin, Request, Routed,
+};
 use usermaven_json::{Object, Value};
 use usermaven_snapshot::diff::{self, Change};
 
@@ -56,6 +58,129 @@ pub struct Field {
     /// The keys of the object at `path` are the same but in another order (`old`/`new` are
     /// the key lists).
     pub key_order: bool,
+    /// What produced the value at `path` (a body path), from `explain` on each side.
+    pub source: Option<Source>,
+}
+
+/// What produced a changed body value: a mapping key (with its directive on each side), or
+/// one of perform's rules.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    MappingKey {
+        key: String,
+        /// The directive in BASE and in HEAD (`None`: that side's mapping lacks the key).
+        old: Option<Value>,
+        new: Option<Value>,
+    },
+    Rule(String),
+}
+
+impl Source {
+    /// `mapping key K (DIRECTIVE)`, or `(OLD -> NEW)` when the directive changed; `perform: RULE`.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::MappingKey { key, old, new } => {
+                let d = |v: &Option<Value>| {
+                    v.as_ref()
+                        .map_or_else(|| "not mapped".to_string(), Value::to_json)
+                };
+                if old == new {
+                    format!("mapping key {key} ({})", d(new))
+                } else {
+                    format!("mapping key {key} ({} -> {})", d(old), d(new))
+                }
+            }
+            Source::Rule(rule) => format!("perform: {rule}"),
+        }
+    }
+}
+
+/// The source of each changed body path, read off the explanations of both sides (HEAD's
+/// where the path is in HEAD's body, else BASE's).
+pub fn attribute(fields: &mut [Field], base: Option<&Explanation>, head: Option<&Explanation>) {
+    for f in fields.iter_mut() {
+        if !(f.path.is_empty() || f.path.starts_with('/')) {
+            continue;
+        }
+        let origin = head
+            .and_then(|x| x.origin(&f.path))
+            .or_else(|| base.and_then(|x| x.origin(&f.path)));
+        f.source = origin.map(|o| match o {
+            Origin::Field(field) => {
+                let directive = |x: Option<&Explanation>| {
+                    x.and_then(|x| x.field(&field.field))
+                        .and_then(|x| x.directive.clone())
+                };
+                let below = field
+                    .body_pointer
+                    .as_deref()
+                    .and_then(|p| f.path.strip_prefix(p))
+                    .unwrap_or("");
+                narrow(field.field.clone(), directive(base), directive(head), below)
+            }
+            Origin::Derived(d) => Source::Rule(d.rule.clone()),
+        });
+    }
+}
+
+/// The mapping key as deep as the mapping names it: while the directive (on either side) is
+/// a plain object of keys (no `@` directive) holding the next key of `below` (a JSON pointer
+/// under the field), that key and its directive (`event_attributes.currency`).
+fn narrow(mut key: String, mut old: Option<Value>, mut new: Option<Value>, below: &str) -> Source {
+    let plain_member = |v: &Option<Value>, k: &str| match v {
+        Some(Value::Object(o)) if !o.iter().any(|(k, _)| k.starts_with('@')) => {
+            o.get(k).cloned().map(Some)
+        }
+        _ => None,
+    };
+    for token in below.split('/').skip(1) {
+        let k = token.replace("~1", "/").replace("~0", "~");
+        let (a, b) = (plain_member(&old, &k), plain_member(&new, &k));
+        if a.is_none() && b.is_none() {
+            break;
+        }
+        key = format!("{key}.{k}");
+        old = a.flatten();
+        new = b.flatten();
+    }
+    Source::MappingKey { key, old, new }
+}
+
+/// `test`: what produced each differing field (`body.a.b`, as snapshot diffs name them) of
+/// the request `subscription` makes for `event_text`, from `explain` on the configuration
+/// under test. A snapshot holds no mapping, so each side's directive is the current one.
+pub fn snapshot_sources(
+    dest: &Destination,
+    event_text: &str,
+    subscription: &str,
+    fields: &[&str],
+    now: jiff::Timestamp,
+    seed: u64,
+) -> Vec<Option<Source>> {
+    let explained = Value::parse(event_text).ok().and_then(|event| {
+        dest.explain(&event, &mut FixedEnv::new(now, seed))
+            .into_iter()
+            .find(|x| x.matched && x.subscription == subscription)
+    });
+    fields
+        .iter()
+        .map(|f| {
+            let x = explained.as_ref()?;
+            let rest = f.strip_prefix("body.")?;
+            let mut path = Field {
+                path: rest
+                    .split('.')
+                    .map(|t| format!("/{}", t.replace('~', "~0").replace('/', "~1")))
+                    .collect(),
+                old: None,
+                new: None,
+                key_order: false,
+                source: None,
+            };
+            attribute(std::slice::from_mut(&mut path), Some(x), Some(x));
+            path.source
+        })
+        .collect()
 }
 
 impl Field {
@@ -151,6 +276,7 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
             old: Some(Value::str(&ua)),
             new: Some(Value::str(&ub)),
             key_order: false,
+            source: None,
         });
     }
     if a.method != b.method {
@@ -159,6 +285,7 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
             old: Some(Value::str(a.method)),
             new: Some(Value::str(b.method)),
             key_order: false,
+            source: None,
         });
     }
     let header = |r: &Request, k: &str| {
@@ -181,6 +308,7 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
                 old: x,
                 new: y,
                 key_order: false,
+                source: None,
             });
         }
     }
@@ -193,24 +321,28 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
                         old: Some(old),
                         new: Some(new),
                         key_order: false,
+                        source: None,
                     },
                     Change::Added { path, new } => Field {
                         path: diff::pointer(&path),
                         old: None,
                         new: Some(new),
                         key_order: false,
+                        source: None,
                     },
                     Change::Removed { path, old } => Field {
                         path: diff::pointer(&path),
                         old: Some(old),
                         new: None,
                         key_order: false,
+                        source: None,
                     },
                     Change::KeyOrder { path, old, new } => Field {
                         path: diff::pointer(&path),
                         old: Some(Value::Array(old.iter().map(|k| Value::str(k)).collect())),
                         new: Some(Value::Array(new.iter().map(|k| Value::str(k)).collect())),
                         key_order: true,
+                        source: None,
                     },
                 });
             }
@@ -220,6 +352,7 @@ fn request_fields(a: &Request, b: &Request) -> Vec<Field> {
             old: Some(Value::str(&a.body)),
             new: Some(Value::str(&b.body)),
             key_order: false,
+            source: None,
         }),
         _ => {}
     }
@@ -303,7 +436,19 @@ pub fn compare(
         for k in keys {
             let x = a.iter().find(|(n, _)| n == k).map(|(_, r)| r);
             let y = b.iter().find(|(n, _)| n == k).map(|(_, r)| r);
-            let p = pair(k.to_string(), x, y);
+            let mut p = pair(k.to_string(), x, y);
+            if p.kind == Kind::Changed {
+                if let Ok(event) = Value::parse(&e.text) {
+                    let explain = |d: &Destination, r: Option<&Routed>| {
+                        d.explain_subscription(r?.index, &event, &mut FixedEnv::new(now, seed))
+                    };
+                    attribute(
+                        &mut p.fields,
+                        explain(base, x).as_ref(),
+                        explain(head, y).as_ref(),
+                    );
+                }
+            }
             match p.kind {
                 Kind::Unchanged => summary.unchanged += 1,
                 Kind::Changed => {
@@ -361,19 +506,17 @@ pub fn render_text(events: &[EventDiff], summary: &Summary, out: &mut String) {
                     out.push_str(&format!("  ~ {who}: {} field(s) changed\n", p.fields.len()));
                     for f in &p.fields {
                         let path = if f.path.is_empty() { "/" } else { &f.path };
-                        if f.key_order {
-                            out.push_str(&format!(
-                                "      {path}: key order {} -> {}\n",
-                                show(&f.old),
-                                show(&f.new)
-                            ));
-                        } else {
-                            out.push_str(&format!(
-                                "      {path}: {} -> {}\n",
-                                show(&f.old),
-                                show(&f.new)
-                            ));
-                        }
+                        let order = if f.key_order { "key order " } else { "" };
+                        let source = f
+                            .source
+                            .as_ref()
+                            .map(|s| format!("  ← {}", s.describe()))
+                            .unwrap_or_default();
+                        out.push_str(&format!(
+                            "      {path}: {order}{} -> {}{source}\n",
+                            show(&f.old),
+                            show(&f.new)
+                        ));
                     }
                 }
                 Kind::Added => out.push_str(&format!(
@@ -459,6 +602,15 @@ pub fn to_json(events: &[EventDiff], summary: &Summary) -> Value {
                             r.set("old", opt(&f.old));
                             r.set("new_present", Value::Bool(f.new.is_some()));
                             r.set("new", opt(&f.new));
+                            match &f.source {
+                                Some(Source::MappingKey { key, old, new }) => {
+                                    r.set("mapping_key", Value::str(key));
+                                    r.set("old_directive", opt(old));
+                                    r.set("new_directive", opt(new));
+                                }
+                                Some(Source::Rule(rule)) => r.set("rule", Value::str(rule)),
+                                None => {}
+                            }
                             Value::Object(r)
                         })
                         .collect();

@@ -3,5 +3,6 @@
 //! crate, `usermaven-cases`.)
 
 pub mod compare;
+pub mod explain;
 pub mod map;
 pub mod parallel;

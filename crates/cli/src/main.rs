@@ -36,6 +36,10 @@ struct Cli {
 enum Command {
     /// Map Segment events (NDJSON) to the requests Segment would send (NDJSON, token redacted).
     Map(MapArgs),
+    /// Explain, for each event and subscription, why Usermaven gets each value: the trigger's
+    /// deciding condition, each field's directive, what validation and perform did, and the
+    /// request or the error.
+    Explain(ExplainArgs),
     /// Map Segment events and deliver them (to an embedded mock unless --endpoint is given).
     Send(send_cmd::SendArgs),
     /// Run a mock Usermaven ingestion server.
@@ -99,6 +103,30 @@ struct MapArgs {
 }
 
 #[derive(Args)]
+struct ExplainArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// `text`: aligned, one line per field, for people (colour on a terminal unless NO_COLOR
+    /// is set); `json`: one object per event and subscription.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    format: ExplainFormat,
+    #[command(flatten)]
+    flags: ConfigFlags,
+    /// A destination configuration (any of Segment's shapes; settings it lacks come from
+    /// --api-key/--server-token); default: the four presets.
+    #[arg(long)]
+    config: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExplainFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
 struct CasesArgs {
     #[command(flatten)]
     input: InputArgs,
@@ -136,6 +164,35 @@ fn run_map(args: MapArgs) -> anyhow::Result<ExitCode> {
         summary.lines, summary.requests, summary.unmatched, summary.failed_lines, summary.errors
     );
     Ok(if summary.failed_lines + summary.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let dest = args
+        .flags
+        .destination(args.config.as_deref(), &args.flags.credentials)?;
+    let mut env = args.flags.env();
+    let mut lines = args.input.lines()?;
+    let out = args.output.open(lines.sources())?;
+    let format = match args.format {
+        ExplainFormat::Text => usermaven_actions::explain::Format::Text,
+        ExplainFormat::Json => usermaven_actions::explain::Format::Json,
+    };
+    let color = args.output.output.is_none()
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let summary = usermaven_actions::explain::explain_stream(
+        &dest, &mut env, &mut lines, out, format, color,
+    )?;
+    eprintln!(
+        "explain: {} lines, {} subscriptions ran, {} errors, {} bad lines",
+        summary.lines, summary.matched, summary.errors, summary.failed_lines
+    );
+    Ok(if summary.failed_lines > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -242,6 +299,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Map(args) => run_map(args),
+        Command::Explain(args) => run_explain(args),
         Command::Send(args) => send_cmd::run(args),
         Command::Mock(args) => mock_cmd::run(args),
         Command::Dev(args) => dev_cmd::run(args),

@@ -149,6 +149,9 @@ pub(crate) fn run_test(args: TestArgs) -> anyhow::Result<ExitCode> {
             } else {
                 failed += 1;
                 writeln!(out, "FAIL {text}")?;
+                if let Status::Changed(diffs) = &o.status {
+                    sources(&mut out, &suite, c, diffs, now, seed)?;
+                }
             }
         }
     }
@@ -213,4 +216,33 @@ pub(crate) fn run_test(args: TestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Under a failing snapshot, what produces each differing body field now (`explain`).
+fn sources(
+    out: &mut impl Write,
+    suite: &suite::Suite,
+    case: &suite::Case,
+    diffs: &[usermaven_snapshot::diff::FieldDiff],
+    now: jiff::Timestamp,
+    seed: u64,
+) -> std::io::Result<()> {
+    let Some((_, event)) = suite.events.iter().find(|(_, e)| e.label == case.event) else {
+        return Ok(());
+    };
+    let fields: Vec<&str> = diffs.iter().map(|d| d.field.as_str()).collect();
+    let found = compare::snapshot_sources(
+        &suite.destination,
+        &event.text,
+        &case.subscription,
+        &fields,
+        now,
+        seed,
+    );
+    for (field, source) in fields.iter().zip(found) {
+        if let Some(source) = source {
+            writeln!(out, "    {field} ← {}", source.describe())?;
+        }
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use usermaven_json::extract::Extract;
 use usermaven_json::Value;
 
+use crate::explain::{NoTrace, Tracer};
 use crate::fused::Fused;
 use crate::pipeline::{audience_membership, CompiledMapping};
 use crate::{perform, ActionError, ActionKind, CountingEnv, Env, Options, Request, Settings};
@@ -53,9 +54,18 @@ impl SubscriptionTrigger {
 
     /// `validate(ast, event)`, with what the reference throws as an error.
     pub fn try_matches(&self, event: &Value) -> Result<bool, ActionError> {
+        self.try_matches_observed(event, &mut usermaven_fql::NoObserver)
+    }
+
+    /// [`SubscriptionTrigger::try_matches`], observed ([`usermaven_fql::Observer`]).
+    pub fn try_matches_observed<O: usermaven_fql::Observer>(
+        &self,
+        event: &Value,
+        observer: &mut O,
+    ) -> Result<bool, ActionError> {
         match &self.parsed {
             Ok(t) => t
-                .try_matches(event)
+                .try_matches_observed(event, observer)
                 .map_err(|e| ActionError::new(&e.name, e.message)),
             Err(_) => Ok(false),
         }
@@ -120,6 +130,15 @@ impl Subscription {
     /// The mapping's validation error, if it is invalid.
     pub fn mapping_error(&self) -> Option<&ActionError> {
         self.mapping.as_ref().err()
+    }
+
+    /// The mapping as configured (for a preset, the action's default mapping), when valid.
+    pub fn mapping_source(&self) -> Option<&Value> {
+        self.mapping.as_ref().ok().map(|m| m.source())
+    }
+
+    pub(crate) fn compiled(&self) -> &Result<Arc<CompiledMapping>, ActionError> {
+        &self.mapping
     }
 
     /// The preset of an action: its default mapping and `type = "…"` trigger.
@@ -279,7 +298,7 @@ impl Destination {
         let (result, fused) = match self.fused_result(index, event, &mut counting) {
             Some(None) => return Ok(None),
             Some(Some(result)) => (result, true),
-            None => match self.general_result(sub, event.value()?, &mut counting) {
+            None => match self.general_result(sub, event.value()?, &mut counting, &mut NoTrace) {
                 None => return Ok(None),
                 Some(result) => (result, false),
             },
@@ -313,24 +332,26 @@ impl Destination {
 
     /// The general path: the trigger, then the action on the parsed event. `None` when the
     /// trigger does not match.
-    fn general_result(
+    /// With a [`Tracer`] other than [`NoTrace`], each step reports to it (`explain`).
+    pub(crate) fn general_result<T: Tracer>(
         &self,
         sub: &Subscription,
         event: &Value,
         env: &mut dyn Env,
+        tracer: &mut T,
     ) -> Option<Result<Request, ActionError>> {
-        match sub.trigger.try_matches(event) {
+        match sub.trigger.try_matches_observed(event, tracer.fql()) {
             Ok(false) => None,
             Err(e) => Some(Err(e)),
             Ok(true) => Some(match (&sub.mapping, sub.action) {
                 (_, None) => Err(unknown_action(&sub.action_name)),
-                (Ok(m), Some(kind)) => self.execute_compiled(kind, m, event, env),
+                (Ok(m), Some(kind)) => self.execute_compiled(kind, m, event, env, tracer),
                 (Err(e), _) => Err(e.clone()),
             }),
         }
     }
 
-    fn routed(
+    pub(crate) fn routed(
         &self,
         index: usize,
         sub: &Subscription,
@@ -366,36 +387,56 @@ impl Destination {
         env: &mut dyn Env,
     ) -> Result<Request, ActionError> {
         match mapping {
-            None => self.execute_compiled(kind, &kind.action().compiled_default, event, env),
+            None => self.execute_compiled(
+                kind,
+                &kind.action().compiled_default,
+                event,
+                env,
+                &mut NoTrace,
+            ),
             Some(m) => {
                 let compiled = CompiledMapping::compile(m)?;
-                self.execute_compiled(kind, &compiled, event, env)
+                self.execute_compiled(kind, &compiled, event, env, &mut NoTrace)
             }
         }
     }
 
-    fn execute_compiled(
+    pub(crate) fn execute_compiled<T: Tracer>(
         &self,
         kind: ActionKind,
         mapping: &CompiledMapping,
         event: &Value,
         env: &mut dyn Env,
+        tracer: &mut T,
     ) -> Result<Request, ActionError> {
-        let payload = mapping.transform(event, env.now())?;
-        let payload = kind.action().schema.process(payload)?;
+        let payload = mapping.transform_observed(event, env.now(), tracer.mapping())?;
+        tracer.transformed(payload.as_ref());
+        let payload = kind.action().schema.process_traced(payload, tracer)?;
+        tracer.validated(&payload);
         audience_membership(event)?;
         let payload = match payload {
             Value::Object(o) => o,
             _ => usermaven_json::Object::new(),
         };
-        perform::perform(
-            kind,
-            payload,
-            &self.settings,
-            &self.target,
-            &self.options,
-            env,
-        )
+        match tracer.perform() {
+            None => perform::perform(
+                kind,
+                payload,
+                &self.settings,
+                &self.target,
+                &self.options,
+                env,
+            ),
+            Some(trace) => perform::perform_traced(
+                kind,
+                payload,
+                &self.settings,
+                &self.target,
+                &self.options,
+                env,
+                trace,
+            ),
+        }
     }
 }
 

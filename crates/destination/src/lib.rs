@@ -20,6 +20,7 @@ mod describe;
 mod destination;
 mod env;
 mod error;
+mod explain;
 mod fused;
 mod options;
 mod perform;
@@ -32,6 +33,10 @@ pub use describe::{describe, describe_action};
 pub use destination::{unknown_action, Destination, Routed, Subscription, SubscriptionTrigger};
 pub use env::{CountingEnv, Env, FixedEnv};
 pub use error::ActionError;
+pub use explain::{
+    rebuild_body, Derived, ExplainedError, Explanation, FieldExplanation, Origin, Step,
+    TriggerExplanation,
+};
 pub use options::{Fixes, Options};
 pub use perform::{request_url, DEFAULT_BASE_URL};
 pub use settings::Settings;

@@ -14,12 +14,14 @@ pub(crate) mod body_writer;
 mod object_spec;
 #[cfg(test)]
 mod tests;
+pub(crate) mod trace;
 
 use std::borrow::Cow;
 
 use usermaven_json::Object;
 
 use object_spec::body_by_object;
+pub(crate) use object_spec::body_by_object_traced;
 pub(crate) use object_spec::omit;
 
 use crate::{tz, ActionError, ActionKind, Env, Options, Request, Secret, Settings};
@@ -54,6 +56,21 @@ pub(crate) fn perform(
         Some(body) => body?,
         None => body_by_object(kind, payload, settings, options, env)?,
     };
+    Ok(request(text, target))
+}
+
+/// [`perform`] by the executable specification, recording what it does in `trace`
+/// (`explain`; the one-pass writer gives the same bytes, as `perform/tests.rs` checks).
+pub(crate) fn perform_traced(
+    kind: ActionKind,
+    payload: Object,
+    settings: &Settings,
+    target: &Target,
+    options: &Options,
+    env: &mut dyn Env,
+    trace: &mut trace::PerformTrace,
+) -> Result<Request, ActionError> {
+    let text = body_by_object_traced(kind, payload, settings, options, env, Some(trace))?;
     Ok(request(text, target))
 }
 

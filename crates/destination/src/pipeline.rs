@@ -5,6 +5,7 @@ use usermaven_json::Value;
 use usermaven_mapping::Mapping;
 use usermaven_schema::{CompiledSchema, FieldDef};
 
+use crate::explain::Tracer;
 use crate::{ActionError, FieldInfo};
 
 /// actions-core resolves Engage audience membership (audience-membership.ts) for every event
@@ -40,13 +41,23 @@ pub(crate) fn audience_membership(event: &Value) -> Result<(), ActionError> {
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledMapping {
     mapping: Mapping,
+    /// The mapping as written, for explanations.
+    source: Value,
 }
 
 impl CompiledMapping {
     pub(crate) fn compile(mapping: &Value) -> Result<CompiledMapping, ActionError> {
         Mapping::compile(mapping)
-            .map(|mapping| CompiledMapping { mapping })
+            .map(|compiled| CompiledMapping {
+                mapping: compiled,
+                source: mapping.clone(),
+            })
             .map_err(|e| ActionError::new(e.name, e.message))
+    }
+
+    /// The mapping as written.
+    pub(crate) fn source(&self) -> &Value {
+        &self.source
     }
 
     /// The mapping in plain form ([`Mapping::plain`]), for the fused fast path.
@@ -55,13 +66,14 @@ impl CompiledMapping {
     }
 
     /// `transform(mapping, event)`; `Ok(None)` is JS `undefined`.
-    pub(crate) fn transform(
+    pub(crate) fn transform_observed<O: usermaven_mapping::Observer>(
         &self,
         event: &Value,
         now: jiff::Timestamp,
+        observer: &O,
     ) -> Result<Option<Value>, ActionError> {
         self.mapping
-            .transform(event, now)
+            .transform_observed(event, now, observer)
             .map_err(|e| ActionError::new(e.name, e.message))
     }
 }
@@ -86,14 +98,21 @@ impl PayloadSchema {
     /// `removeEmptyValues` then `validateSchema` (coercion, removal of unknown keys). A field
     /// holding a JS function (`{"@path": "$.toString"}`) is a type error the schema reports
     /// itself, in ajv's order ("… but it was a function.").
-    pub(crate) fn process(&self, payload: Option<Value>) -> Result<Value, ActionError> {
+    /// The tracer sees the payload as removeEmptyValues left it, and the errors of an invalid
+    /// one (`explain`).
+    pub(crate) fn process_traced<T: Tracer>(
+        &self,
+        payload: Option<Value>,
+        tracer: &mut T,
+    ) -> Result<Value, ActionError> {
         let e = match payload {
-            Some(payload) => match self.schema.process(payload) {
+            Some(payload) => match self.schema.process_observed(payload, |p| tracer.emptied(p)) {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             },
             None => usermaven_schema::ValidationError::root_undefined(),
         };
+        tracer.invalid(&e);
         Err(ActionError {
             name: e.name.to_string(),
             message: e.message,

@@ -97,6 +97,13 @@ fn escape_path(name: Option<&Value>) -> String {
     }
 }
 
+impl Condition {
+    /// The condition as FQL text (`generateFql`'s form of it, e.g. `event = "Order Completed"`).
+    pub fn fql(&self) -> Result<String, FqlError> {
+        stringify_condition(self)
+    }
+}
+
 fn stringify_condition(c: &Condition) -> Result<String, FqlError> {
     let name = match c.kind {
         ConditionKind::Name | ConditionKind::UserId | ConditionKind::Event => {

@@ -18,16 +18,18 @@
 //! lexing ones included, read "Cannot read properties of undefined (reading 'type')").
 
 mod convert;
+mod decide;
 mod generate;
 mod lexer;
 mod parse;
 mod tree;
 mod validate;
 
+pub use decide::{Decider, Decision};
 pub use generate::generate;
 pub use parse::parse;
 pub use tree::{Condition, ConditionKind, Group, Node, Trigger};
-pub use validate::{try_validate, validate};
+pub use validate::{try_validate, validate, NoObserver, Observer};
 
 use usermaven_json::Value;
 

@@ -33,22 +33,59 @@ impl Trigger {
 
     /// Like [`Trigger::matches`], but returns what the reference throws.
     pub fn try_matches(&self, event: &Value) -> Result<bool, FqlError> {
-        self.try_matches_event(Some(event))
+        self.try_matches_event_observed(Some(event), &mut NoObserver)
     }
 
     /// [`Trigger::try_matches`] where the event may be absent (`None` is JS `undefined`):
     /// the reference reads the tree's `error` first, then answers `false` for an undefined
     /// event without evaluating anything.
     pub fn try_matches_event(&self, event: Option<&Value>) -> Result<bool, FqlError> {
+        self.try_matches_event_observed(event, &mut NoObserver)
+    }
+
+    /// [`Trigger::try_matches`], telling `observer` each condition evaluated (with the value
+    /// it read) and each group's result, in evaluation order. The same evaluation: with
+    /// [`NoObserver`] this is `try_matches`.
+    pub fn try_matches_observed<O: Observer>(
+        &self,
+        event: &Value,
+        observer: &mut O,
+    ) -> Result<bool, FqlError> {
+        self.try_matches_event_observed(Some(event), observer)
+    }
+
+    /// [`Trigger::try_matches_event`], observed.
+    pub fn try_matches_event_observed<O: Observer>(
+        &self,
+        event: Option<&Value>,
+        observer: &mut O,
+    ) -> Result<bool, FqlError> {
         match (&self.root, event) {
             (Root::Null, _) => Err(FqlError::type_error(
                 "Cannot read properties of null (reading 'error')",
             )),
             (Root::Error(..), _) | (_, None) => Ok(false),
-            (Root::Group(g), Some(event)) => eval_group(g, event),
+            (Root::Group(g), Some(event)) => eval_group(g, event, observer),
         }
     }
 }
+
+/// What an observed evaluation ([`Trigger::try_matches_observed`]) reports. Every method
+/// defaults to doing nothing; short-circuiting is the reference's, so a condition after the
+/// one that decided an `and`/`or` is never reported.
+pub trait Observer {
+    /// A group starts being evaluated.
+    fn enter_group(&mut self, _group: &Group) {}
+    /// The group entered last ends with `result`.
+    fn leave_group(&mut self, _group: &Group, _result: bool) {}
+    /// A condition read `actual` (`None`: `undefined`) and gave `result`.
+    fn condition(&mut self, _condition: &Condition, _actual: Option<&Value>, _result: bool) {}
+}
+
+/// The observer of plain evaluation: reports nothing, compiles away.
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
 
 impl Trigger {
     /// The event paths evaluation reads, as object keys from the event's root (a
@@ -99,7 +136,18 @@ fn collect_paths(g: &Group, out: &mut Vec<Vec<Box<str>>>) -> Option<()> {
     Some(())
 }
 
-fn eval_group(g: &Group, data: &Value) -> Result<bool, FqlError> {
+fn eval_group<O: Observer>(g: &Group, data: &Value, obs: &mut O) -> Result<bool, FqlError> {
+    obs.enter_group(g);
+    let result = eval_group_children(g, data, obs)?;
+    obs.leave_group(g, result);
+    Ok(result)
+}
+
+fn eval_group_children<O: Observer>(
+    g: &Group,
+    data: &Value,
+    obs: &mut O,
+) -> Result<bool, FqlError> {
     let method = match g.operator() {
         Some("and") => "every",
         Some("or") => "some",
@@ -117,14 +165,14 @@ fn eval_group(g: &Group, data: &Value) -> Result<bool, FqlError> {
     };
     if method == "every" {
         for c in children {
-            if !eval_node(c, data)? {
+            if !eval_node(c, data, obs)? {
                 return Ok(false);
             }
         }
         Ok(true)
     } else {
         for c in children {
-            if eval_node(c, data)? {
+            if eval_node(c, data, obs)? {
                 return Ok(true);
             }
         }
@@ -138,10 +186,10 @@ fn read_error(what: &str, key: &str) -> FqlError {
     ))
 }
 
-fn eval_node(n: &Node, data: &Value) -> Result<bool, FqlError> {
+fn eval_node<O: Observer>(n: &Node, data: &Value, obs: &mut O) -> Result<bool, FqlError> {
     match n {
-        Node::Group(g) => eval_group(g, data),
-        Node::Condition(c) => eval_condition(c, data),
+        Node::Group(g) => eval_group(g, data, obs),
+        Node::Condition(c) => eval_condition(c, data, obs),
         Node::Undefined => Err(read_error("undefined", "type")),
         Node::Null => Err(read_error("null", "type")),
         Node::Other(_) => Ok(false),
@@ -188,7 +236,7 @@ fn get<'a>(object: Actual<'a>, path: &Path) -> Result<Actual<'a>, FqlError> {
     }
 }
 
-fn eval_condition(c: &Condition, data: &Value) -> Result<bool, FqlError> {
+fn eval_condition<O: Observer>(c: &Condition, data: &Value, obs: &mut O) -> Result<bool, FqlError> {
     let actual = match c.kind {
         ConditionKind::EventType => field(data, "type")?,
         ConditionKind::Event => field(data, "event")?,
@@ -197,14 +245,18 @@ fn eval_condition(c: &Condition, data: &Value) -> Result<bool, FqlError> {
         ConditionKind::Property => get(field(data, "properties")?, &c.path)?,
         ConditionKind::Trait => get(field(data, "traits")?, &c.path)?,
         ConditionKind::Context => get(field(data, "context")?, &c.path)?,
-        ConditionKind::Unknown => return Ok(false),
+        ConditionKind::Unknown => {
+            obs.condition(c, None, false);
+            return Ok(false);
+        }
     };
-    Ok(validate_value(actual, c))
+    let result = validate_value(actual.as_deref(), c);
+    obs.condition(c, actual.as_deref(), result);
+    Ok(result)
 }
 
 /// `validateValue`.
-fn validate_value(actual: Actual<'_>, c: &Condition) -> bool {
-    let actual = actual.as_deref();
+fn validate_value(actual: Option<&Value>, c: &Condition) -> bool {
     let num = |f: fn(f64, f64) -> bool| match actual {
         Some(Value::Number(n)) => f(*n, c.expected_num),
         _ => false,

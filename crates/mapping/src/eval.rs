@@ -13,16 +13,44 @@ use crate::resolved::{
 };
 
 /// What evaluation needs besides the payload.
-pub(crate) struct Cx {
+pub(crate) struct Cx<'o, O> {
     pub(crate) now: jiff::Timestamp,
+    pub(crate) obs: &'o O,
+}
+
+/// What an observed transform ([`Mapping::transform_observed`](crate::Mapping::transform_observed))
+/// reports, as evaluation goes: every method defaults to nothing, and with
+/// [`NoObserver`] the evaluation is exactly the unobserved one. Methods take `&self` (an
+/// observer that records keeps its record in a cell).
+pub trait Observer {
+    /// Whether the observer wants reports at all: `false` makes evaluation the unobserved
+    /// code exactly (checked at compile time).
+    const ACTIVE: bool = true;
+    /// The value of `key` of an object of the mapping (at any depth) is about to be resolved.
+    fn enter_key(&self, _key: &str) {}
+    /// `key` resolved to `value` (`None`: `undefined`, so the key is left out). Not called
+    /// when resolving threw: the error belongs to the keys entered and not left.
+    fn leave_key(&self, _key: &str, _value: Option<&Value>) {}
+    /// An `@if` found its condition `condition`; the branch it takes is missing (it gives
+    /// `undefined`) when `branch_present` is false.
+    fn if_branch(&self, _condition: bool, _branch_present: bool) {}
+    /// `@template` or `@liquid` (named by `directive`) rendered `text`.
+    fn rendered(&self, _directive: &'static str, _text: &str) {}
+}
+
+/// The observer of plain evaluation: reports nothing, compiles away.
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    const ACTIVE: bool = false;
 }
 
 type ResolveResult<'a> = Result<Resolved<'a>, TransformError>;
 
-pub(crate) fn resolve<'a>(
+pub(crate) fn resolve<'a, O: Observer>(
     node: &'a Node,
     payload: Option<&'a Value>,
-    cx: &Cx,
+    cx: &Cx<O>,
 ) -> ResolveResult<'a> {
     match node {
         Node::Undef => Ok(Resolved::Undef),
@@ -56,10 +84,10 @@ pub(crate) fn resolve<'a>(
 /// `resolve(node, payload).into_transform_value()`, without building the intermediate [`Resolved`] tree
 /// for the common shapes (objects of paths, `@if`, literals): the same values, errors
 /// and evaluation order.
-pub(crate) fn resolve_value(
+pub(crate) fn resolve_value<O: Observer>(
     node: &Node,
     payload: Option<&Value>,
-    cx: &Cx,
+    cx: &Cx<O>,
 ) -> Result<Option<Value>, TransformError> {
     match node {
         Node::Undef => Ok(None),
@@ -74,8 +102,14 @@ pub(crate) fn resolve_value(
                     proto = proto_assignment(resolve(n, payload, cx)?);
                     continue;
                 }
+                if O::ACTIVE {
+                    cx.obs.enter_key(k);
+                }
                 let v = resolve_value(n, payload, cx)?;
                 assignable(proto.as_ref(), k)?;
+                if O::ACTIVE {
+                    cx.obs.leave_key(k, v.as_ref());
+                }
                 if let Some(v) = v {
                     out.push((k.clone(), v));
                 }
@@ -112,7 +146,11 @@ fn assignable(proto: Option<&Value>, key: &str) -> Result<(), TransformError> {
 
 /// Resolves `node` against a payload that is not borrowed for `'a` (an item of a
 /// computed array, the output of `@transform`).
-fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> ResolveResult<'a> {
+fn resolve_owned<'a, O: Observer>(
+    node: &'a Node,
+    payload: Resolved<'_>,
+    cx: &Cx<O>,
+) -> ResolveResult<'a> {
     match payload {
         Resolved::Undef => resolve(node, None, cx),
         Resolved::Ref(v) => Ok(resolve(node, Some(v), cx)?.into_owned()),
@@ -124,26 +162,29 @@ fn resolve_owned<'a>(node: &'a Node, payload: Resolved<'_>, cx: &Cx) -> ResolveR
 }
 
 /// The branch `@if` takes (`None`: the branch it takes is missing, giving `undefined`).
-fn if_branch<'n>(
+fn if_branch<'n, O: Observer>(
     cond: &IfCond,
     then: &'n Option<Node>,
     otherwise: &'n Option<Node>,
     payload: Option<&Value>,
-    cx: &Cx,
+    cx: &Cx<O>,
 ) -> Result<Option<&'n Node>, TransformError> {
-    Ok(if if_condition(cond, payload, cx)? {
+    let condition = if_condition(cond, payload, cx)?;
+    let branch = if condition {
         then.as_ref()
     } else {
         otherwise.as_ref()
-    })
+    };
+    cx.obs.if_branch(condition, branch.is_some());
+    Ok(branch)
 }
 
 /// The condition of `@if`: `exists` is "neither undefined nor null"; `blank` also excludes
 /// values loosely equal to `""`.
-fn if_condition<'a>(
+fn if_condition<'a, O: Observer>(
     cond: &'a IfCond,
     payload: Option<&'a Value>,
-    cx: &Cx,
+    cx: &Cx<O>,
 ) -> Result<bool, TransformError> {
     Ok(match cond {
         IfCond::Exists(n) => {
@@ -161,11 +202,20 @@ fn string<'a>(s: String) -> Resolved<'a> {
     Resolved::Val(Value::from(s))
 }
 
+fn rendered<'a, O: Observer>(cx: &Cx<O>, directive: &'static str, text: String) -> Resolved<'a> {
+    cx.obs.rendered(directive, &text);
+    string(text)
+}
+
 fn expected_string(name: &str, v: &Resolved<'_>) -> TransformError {
     TransformError::error(format!("{name}: expected string, got {}", v.real_type()))
 }
 
-fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> ResolveResult<'a> {
+fn run<'a, O: Observer>(
+    d: &'a Directive,
+    payload: Option<&'a Value>,
+    cx: &Cx<O>,
+) -> ResolveResult<'a> {
     match d {
         Directive::Fail(e) => Err(e.clone()),
         Directive::Path(p) => Ok(p.lookup(payload)?),
@@ -176,11 +226,15 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> ResolveResu
                 None => Err(expected_string("@path", &v)),
             }
         }
-        Directive::Template(t) => Ok(string(t.render(payload)?)),
+        Directive::Template(t) => Ok(rendered(cx, "@template", t.render(payload)?)),
         Directive::TemplateDyn(n) => {
             let v = resolve(n, payload, cx)?;
             match v.as_str() {
-                Some(s) => Ok(string(Template::parse(s).render(payload)?)),
+                Some(s) => Ok(rendered(
+                    cx,
+                    "@template",
+                    Template::parse(s).render(payload)?,
+                )),
                 None => Err(expected_string("@template", &v)),
             }
         }
@@ -336,7 +390,7 @@ fn run<'a>(d: &'a Directive, payload: Option<&'a Value>, cx: &Cx) -> ResolveResu
             }
             Ok(clean_nulls(v))
         }
-        Directive::Liquid(l) => Ok(string(l.render(payload, cx.now)?)),
+        Directive::Liquid(l) => Ok(rendered(cx, "@liquid", l.render(payload, cx.now)?)),
     }
 }
 

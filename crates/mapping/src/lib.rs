@@ -47,6 +47,7 @@ mod value_keys;
 use usermaven_json::{Str, Value};
 
 pub use error::{MappingError, TransformError};
+pub use eval::{NoObserver, Observer};
 
 use compile::Node;
 
@@ -75,8 +76,20 @@ impl Mapping {
         input: &Value,
         now: jiff::Timestamp,
     ) -> Result<Option<Value>, TransformError> {
+        self.transform_observed(input, now, &NoObserver)
+    }
+
+    /// [`Mapping::transform`], telling `observer` what evaluation does as it goes (each key
+    /// resolved, the branch each `@if` takes, what each `@template` and `@liquid` rendered).
+    /// The same evaluation: with [`NoObserver`] this is `transform`.
+    pub fn transform_observed<O: Observer>(
+        &self,
+        input: &Value,
+        now: jiff::Timestamp,
+        observer: &O,
+    ) -> Result<Option<Value>, TransformError> {
         check_data(input)?;
-        let cx = eval::Cx { now };
+        let cx = eval::Cx { now, obs: observer };
         eval::resolve_value(&self.root, Some(input), &cx)
     }
 

@@ -212,7 +212,19 @@ impl CompiledSchema {
     /// A payload that `removeEmptyValues` turns into `undefined` (a root `null` or `""`, as
     /// `{"@literal": null}` maps) fails as ajv fails on `undefined`: only the root type check.
     pub fn process(&self, payload: Value) -> Result<Value, ValidationError> {
-        let Some(mut payload) = self.remove_empty_values(payload, true) else {
+        self.process_observed(payload, |_| {})
+    }
+
+    /// [`CompiledSchema::process`], showing `after_empty` the payload as `removeEmptyValues`
+    /// left it (`None`: `undefined`), before validation coerces and removes.
+    pub fn process_observed(
+        &self,
+        payload: Value,
+        after_empty: impl FnOnce(Option<&Value>),
+    ) -> Result<Value, ValidationError> {
+        let payload = self.remove_empty_values(payload, true);
+        after_empty(payload.as_ref());
+        let Some(mut payload) = payload else {
             return Err(ValidationError::root_undefined());
         };
         self.validate_schema(

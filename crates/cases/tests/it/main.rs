@@ -1,4 +1,5 @@
 //! Integration tests of `usermaven-cases`: one binary, one module per concern.
 
+mod explain;
 mod reference;
 mod shape;

@@ -234,3 +234,48 @@ fn errors_that_change_and_repeated_names() {
     assert!(p.old_error.as_deref().unwrap().contains("user_email"));
     assert!(p.new_error.as_deref().unwrap().contains("user_id"), "{p:?}");
 }
+
+#[test]
+fn every_changed_body_path_names_the_mapping_key_that_changed() {
+    let dir = scratch();
+    let head = dir.path().join("head.json");
+    let text = std::fs::read_to_string(example("config.json")).unwrap();
+    let changed = text.replacen(
+        r#""user_id": { "@path": "$.userId" },"#,
+        r#""user_id": { "@path": "$.anonymousId" },"#,
+        1,
+    );
+    assert_ne!(changed, text);
+    std::fs::write(&head, changed).unwrap();
+    let (code, stdout, all) = diff(&example("config.json"), &head, &["--json"]);
+    assert_eq!(code, 1, "{all}");
+    let report = usermaven_json::Value::parse(&stdout).unwrap();
+    let mut body_paths = 0;
+    for event in report.get("events").and_then(|e| e.as_array()).unwrap() {
+        for req in event.get("requests").and_then(|r| r.as_array()).unwrap() {
+            let Some(fields) = req.get("fields").and_then(|f| f.as_array()) else {
+                continue;
+            };
+            for f in fields {
+                let path = f.get("path").and_then(|p| p.as_str()).unwrap();
+                if !path.starts_with('/') {
+                    continue;
+                }
+                body_paths += 1;
+                let s = |k: &str| f.get(k).map(|v| v.to_json()).unwrap_or_default();
+                assert_eq!(s("mapping_key"), r#""user_id""#, "{path}: {}", f.to_json());
+                assert_eq!(s("old_directive"), r#"{"@path":"$.userId"}"#);
+                assert_eq!(s("new_directive"), r#"{"@path":"$.anonymousId"}"#);
+            }
+        }
+    }
+    assert!(body_paths > 0, "{stdout}");
+    // The text report says the same, after the values.
+    let (_, text_out, _) = diff(&example("config.json"), &head, &[]);
+    assert!(
+        text_out.contains(
+            r#"← mapping key user_id ({"@path":"$.userId"} -> {"@path":"$.anonymousId"})"#
+        ),
+        "{text_out}"
+    );
+}

@@ -7,6 +7,7 @@
 //! - `send`: tokens never leak, the embedded mock, replay, usage errors.
 //! - `config_shapes`: Segment's Public API shapes through `config check`, `map`, `config convert`.
 //! - `diff`: `diff BASE HEAD` on the worked example.
+//! - `explain`: `explain` against `map` on the committed samples, JSON and text.
 //! - `snapshot_dir`: `test DIR` on the worked example (pass, fail naming the field, `--accept`).
 //! - `checkpoint`: `send --checkpoint` killed mid-run and resumed.
 //! - `endpoint_down`: the endpoint dies mid-run (behind `proxy`, or a `scripted` endpoint that
@@ -23,6 +24,7 @@ mod config_shapes;
 mod dev;
 mod diff;
 mod endpoint_down;
+mod explain;
 mod input;
 mod jobs;
 mod map;

@@ -35,6 +35,7 @@ fn shared() -> Vec<&'static str> {
 fn every_configuration_command_lists_the_shared_flags() {
     for command in [
         &["map"][..],
+        &["explain"],
         &["send"],
         &["diff"],
         &["test"],

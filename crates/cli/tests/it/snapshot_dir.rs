@@ -1,5 +1,5 @@
-//! `test DIR` on the worked example: passes as committed, fails naming the field after one
-//! mapping changes, passes again after `--accept`; JUnit report.
+//! `test DIR` on the worked example: passes as committed, fails naming the field (and the
+//! mapping key that produces it) after one mapping changes, passes again after `--accept`; JUnit report.
 
 use std::path::Path;
 
@@ -58,6 +58,13 @@ fn a_changed_mapping_fails_naming_the_field_and_accept_makes_it_pass() {
     );
     assert!(
         out.contains(r#"field body.event_attributes.currency: snapshot "EUR" -> now (absent)"#),
+        "{out}"
+    );
+    // Each differing body field names the mapping key that produces it now.
+    assert!(
+        out.contains(
+            r#"body.event_attributes.currency ← mapping key event_attributes.currency ({"@path":"$.properties.currency_code"})"#
+        ),
         "{out}"
     );
     assert!(out.contains("7 snapshots, 5 passed, 2 failed"), "{out}");

@@ -106,12 +106,17 @@ fn payloads_of(case: &Value) -> Vec<Object> {
                 .and_then(|m| m.transform(event, now()).ok().flatten()),
             None => action
                 .compiled_default
-                .transform(event, now())
+                .transform_observed(event, now(), &usermaven_mapping::NoObserver)
                 .ok()
                 .flatten(),
         };
         push(transformed.clone());
-        push(action.schema.process(transformed).ok());
+        push(
+            action
+                .schema
+                .process_traced(transformed, &mut crate::explain::NoTrace)
+                .ok(),
+        );
     }
     out
 }

@@ -3,4 +3,5 @@
 //! cases replayed as data (`suites`).
 
 mod api;
+mod decide;
 mod suites;

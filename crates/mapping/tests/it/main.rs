@@ -3,4 +3,5 @@
 
 mod common;
 mod liquid_reference;
+mod observed;
 mod peer_suites;
