@@ -1334,6 +1334,11 @@ function require_defaults(name) {
   transform(g, 'to-string-object-method', viaTemplate({ toString: p('$.o.hasOwnProperty') }), inp)
   action(g, 'track-to-json-string-method', 'track', track('{"s":"x"}'), { mapping: { event: p('$.event'), event_attributes: { toJSON: p('$.event.toUpperCase'), k: 1 } } })
   action(g, 'track-to-json-throws', 'track', track('{"s":"x"}'), { mapping: { event: p('$.event'), event_attributes: { toJSON: p('$.event.normalize') } } })
+  // liquidjs counts error columns in UTF-16 code units: a lone surrogate is one, a pair two.
+  transform(g, 'liquid-error-column-after-lone-surrogate', { v: { '@liquid': raw('"\\ud9ce{%&%}a"') } }, {})
+  transform(g, 'liquid-error-column-after-two-lone-surrogates', { v: { '@liquid': raw('"\\udc00\\ud9ce{%&%}"') } }, {})
+  transform(g, 'liquid-error-column-after-pair', { v: { '@liquid': raw('"\\ud83d\\ude00{%&%}"') } }, {})
+  transform(g, 'liquid-output-keeps-lone-surrogate', { v: { '@liquid': raw('"\\ud9ce{{ a }}\\udfff"') } }, { a: 1 })
   // Random cases.
   const { randomCases } = require('./random-cases')
   for (const c of randomCases({ seed: 0x5eed, count: 600, prefix: g, hostile: 1 })) push(g, c)
