@@ -350,7 +350,11 @@ fn transform_case(case: &Value, out: &mut Object) -> Result<(), String> {
     match usermaven_mapping::transform(mapping, input, now) {
         Ok(Some(v)) => {
             // As the harness prints `{ok: value}`: through JSON.stringify (functions left
-            // out, `toJSON` called).
+            // out, `toJSON` called, which may throw).
+            if let Some(e) = usermaven_json::js::stringify_error(&v, "ok") {
+                out.set("error", Value::str(&e.message));
+                return Ok(());
+            }
             let mut wrapper = Object::new();
             wrapper.set("ok", v);
             if let Ok(Value::Object(printed)) = Value::parse(&Value::Object(wrapper).to_json()) {

@@ -52,10 +52,18 @@ pub(crate) fn perform(
     options: &Options,
     env: &mut dyn Env,
 ) -> Result<Request, ActionError> {
+    // JSON.stringify of the body, the last step, calls an own `toJSON` built-in that a
+    // mapping put into an object field; one that throws fails the action.
+    let thrown = payload
+        .iter()
+        .find_map(|(k, v)| usermaven_json::js::stringify_error(v, k));
     let text = match body_writer::body(kind, &payload, settings, options, env) {
         Some(body) => body?,
         None => body_by_object(kind, payload, settings, options, env)?,
     };
+    if let Some(e) = thrown {
+        return Err(ActionError::new(e.name, e.message));
+    }
     Ok(request(text, target))
 }
 

@@ -99,7 +99,11 @@ impl Reference {
     pub fn compare(&mut self, cases: &[Value]) -> Vec<Result<(), String>> {
         let dir = self.root.join("target").join("fuzz");
         let _ = std::fs::create_dir_all(&dir);
-        let file = dir.join("reference-batch.cases.ndjson");
+        // One file per process, so that runs with different seeds can go side by side.
+        let file = dir.join(format!(
+            "reference-batch-{}.cases.ndjson",
+            std::process::id()
+        ));
         let lines: Vec<String> = cases.iter().map(Value::to_json).collect();
         let expected = match run_reference(&self.root, &file, &lines) {
             Ok(e) => e,

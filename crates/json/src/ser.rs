@@ -259,43 +259,28 @@ fn write_object(out: &mut String, o: &Object, holder: Holder<'_>) -> bool {
 }
 
 /// `value.toJSON(key)` for a built-in function `f` found as `value`'s own `toJSON`, and the
-/// result written. The generic built-ins are modelled; any other (a method of another
-/// prototype called on an object) is treated as returning the object itself.
+/// result written (see `js::call` for what is modelled). A call that throws or is not
+/// modelled is treated as returning the object itself (JSON.stringify cannot fail here).
 fn write_to_json(out: &mut String, o: &Object, f: Func, holder: Holder<'_>) -> bool {
     let key = match holder {
         Holder::Root => String::new(),
         Holder::Key(k) => k.to_string(),
         Holder::Index(i) => i.to_string(),
     };
-    match f.name {
-        "Object" | "String" => write_js_string(out, &key),
-        "Number" => {
-            let n = crate::js::string_to_number(&key);
-            write_value(out, &Value::Number(n));
+    match crate::js::call(f, o, Some(&key), 0) {
+        Ok(crate::js::Call::Value(v)) => write_property(out, &v, holder),
+        Ok(crate::js::Call::Undefined) => false,
+        Ok(crate::js::Call::OtherObject) => {
+            out.push_str("{}");
+            true
         }
-        "Boolean" => out.push_str(if key.is_empty() { "false" } else { "true" }),
-        "Array" => {
-            out.push('[');
-            write_js_string(out, &key);
-            out.push(']');
-        }
-        "isPrototypeOf" => out.push_str("false"),
-        "hasOwnProperty" | "propertyIsEnumerable" => out.push_str(if o.contains_key(&key) {
-            "true"
-        } else {
-            "false"
-        }),
-        "toString" | "toLocaleString" => out.push_str("\"[object Object]\""),
-        "Function" | "__lookupGetter__" | "__lookupSetter__" | "__defineGetter__"
-        | "__defineSetter__" => return false,
         _ => {
-            // `valueOf` and the rest: the object itself, its `toJSON` not called again.
+            // The object itself, its `toJSON` not called again.
             let mut copy = o.clone();
             copy.retain(|k, _| &**k != "toJSON");
-            return write_object(out, &copy, holder);
+            write_object(out, &copy, holder)
         }
     }
-    true
 }
 
 /// A built-in as `JSON.stringify` prints it: functions as `null` (what they give inside an

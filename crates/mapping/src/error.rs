@@ -78,7 +78,7 @@ impl From<MappingError> for TransformError {
 impl From<usermaven_json::js::JsError> for TransformError {
     fn from(e: usermaven_json::js::JsError) -> TransformError {
         TransformError {
-            name: "TypeError",
+            name: e.name,
             message: e.message.to_string(),
         }
     }

@@ -27,7 +27,8 @@
 //! the output (the reference keeps `undefined`, which JSON prints as `null`) and in the
 //! payload that `@transform` builds; an object whose prototype was replaced drops entries
 //! holding `undefined` (lookups read them as `undefined` either way); a built-in function
-//! called as `toString`/`toJSON` on an object is modelled for the generic built-ins only.
+//! called as `toString`/`toJSON` on an object is modelled as `usermaven_json::js` says
+//! (not for regular-expression keys, ICU locale methods, or array methods that change it).
 //! `@liquid` runs on our own liquidjs-compatible engine ([`liquid`](crate::liquid) lists
 //! what differs from liquidjs).
 

@@ -104,7 +104,8 @@ fn parse(input: &[u16]) -> Result<Vec<Node>, LiquidError> {
 
 impl Liquid {
     pub(crate) fn compile(source: &str) -> Liquid {
-        let input: Vec<u16> = source.encode_utf16().collect();
+        // As JS holds the template: a lone surrogate (our stand-in character) is one unit.
+        let input: Vec<u16> = usermaven_json::js::units(source).collect();
         let compiled = if input.is_empty() {
             Compiled::Empty
         } else if input.len() > 1000 {

@@ -275,13 +275,21 @@ pub(super) fn body(
     options: &Options,
     env: &mut dyn Env,
 ) -> Option<Result<String, ActionError>> {
-    // Array-index keys enumerate first, so checking the first key is enough.
+    // Array-index keys enumerate first, so checking the first key is enough. An object
+    // field with an own `toJSON` built-in (only a mapping puts one there) is called with its
+    // key in the body, which the `Object`-based path passes.
     if payload.keys().next().is_some_and(|k| is_array_index(k))
-        || payload.values().any(Value::is_skipped_member)
+        || payload
+            .values()
+            .any(|v| v.is_skipped_member() || has_own_to_json(v))
     {
         return None;
     }
     Some(write_body(kind, &entries(payload), settings, options, env))
+}
+
+fn has_own_to_json(v: &Value) -> bool {
+    matches!(v, Value::Object(o) if matches!(o.get("toJSON"), Some(Value::Builtin(usermaven_json::js::Builtin::Function(_)))))
 }
 
 /// The body for a payload given as entries in JS order, none of them an array index.

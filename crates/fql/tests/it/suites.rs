@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use usermaven_fql::{evaluate, generate, parse, try_validate};
+use usermaven_fql::{evaluate_event, generate, parse, try_validate};
 use usermaven_json::Value;
 
 /// `fixtures/peer-suites/<file>`: Segment's suites, committed with the repo (a missing file
@@ -133,16 +133,16 @@ fn report(name: &dyn std::fmt::Display, total: usize, failures: &[String]) {
 }
 
 /// The `fql` case kind's result: `{"ok": bool}` or `{"error": message}`.
-fn case_result(fql: &str, event: &Value) -> Value {
+fn case_result(fql: &str, event: Option<&Value>) -> Value {
     let mut o = usermaven_json::Object::new();
-    match evaluate(fql, event) {
+    match evaluate_event(fql, event) {
         Ok(b) => o.insert("ok".into(), Value::Bool(b)),
         Err(e) => o.insert("error".into(), Value::str(&e.message)),
     }
     Value::Object(o)
 }
 
-/// Compare `evaluate` with the recorded results of a `*.cases.ndjson` pair.
+/// Compare `evaluate_event` with the recorded results of a `*.cases.ndjson` pair.
 fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
     let cases = read_lines(cases_path);
     let expected = read_lines(expected_path);
@@ -157,8 +157,9 @@ fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
         assert_eq!(Some(id), s(want, "id"), "ids out of step");
         assert_eq!(s(case, "kind"), Some("fql"));
         let fql = s(case, "fql").unwrap_or("");
-        let event = case.get("event").cloned().unwrap_or(Value::Null);
-        let got = case_result(fql, &event);
+        // A case without an event evaluates against the reference's `undefined`.
+        let event = case.get("event");
+        let got = case_result(fql, event);
         let mut want = want.clone();
         if let Value::Object(o) = &mut want {
             o.remove("id");
@@ -166,7 +167,7 @@ fn run_case_pair(cases_path: &PathBuf, expected_path: &PathBuf) -> usize {
         if got != want {
             failures.push(format!(
                 "{id}: {fql:?} on {} → {} != {}",
-                event.to_json(),
+                event.map_or("undefined".to_string(), Value::to_json),
                 got.to_json(),
                 want.to_json()
             ));

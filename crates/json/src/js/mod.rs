@@ -8,6 +8,7 @@
 //! the schema's type names), so the object model is written once.
 
 mod builtin;
+mod call;
 mod number;
 mod property;
 mod utf16;
@@ -19,4 +20,6 @@ pub use utf16::{char_at, join_surrogate_pairs, unit_at, units, utf16_len};
 
 pub use crate::object::array_index;
 
+pub use call::stringify_error;
+pub(crate) use call::{call, Call};
 pub(crate) use property::write_builtin_string;

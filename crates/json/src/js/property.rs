@@ -10,36 +10,49 @@ use crate::{Object, Value};
 /// A `TypeError` the reference's JavaScript would throw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsError {
-    pub message: &'static str,
+    /// The JS error class (`TypeError`, `RangeError`).
+    pub name: &'static str,
+    pub message: Cow<'static, str>,
 }
 
 impl std::fmt::Display for JsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message)
+        f.write_str(&self.message)
     }
 }
 
 impl std::error::Error for JsError {}
 
 /// What `String(obj)` throws when neither `toString` nor `valueOf` gives a primitive.
-const NO_PRIMITIVE: JsError = JsError {
-    message: "Cannot convert object to primitive value",
+pub(crate) const NO_PRIMITIVE: JsError = JsError {
+    name: "TypeError",
+    message: Cow::Borrowed("Cannot convert object to primitive value"),
 };
 
 const STRICT_ARGUMENTS: JsError = JsError {
-    message: "'caller', 'callee', and 'arguments' properties may not be accessed on strict mode functions or the arguments objects for calls to them",
+    name: "TypeError",
+    message: Cow::Borrowed("'caller', 'callee', and 'arguments' properties may not be accessed on strict mode functions or the arguments objects for calls to them"),
 };
 
 /// What assigning over a read-only inherited data property throws in strict code (V8 names
 /// the object `[object Object]` here whatever its keys).
 const READ_ONLY_LENGTH: JsError = JsError {
-    message: "Cannot assign to read only property 'length' of object '[object Object]'",
+    name: "TypeError",
+    message: Cow::Borrowed(
+        "Cannot assign to read only property 'length' of object '[object Object]'",
+    ),
 };
 const READ_ONLY_NAME: JsError = JsError {
-    message: "Cannot assign to read only property 'name' of object '[object Object]'",
+    name: "TypeError",
+    message: Cow::Borrowed(
+        "Cannot assign to read only property 'name' of object '[object Object]'",
+    ),
 };
 const READ_ONLY_PROTOTYPE: JsError = JsError {
-    message: "Cannot assign to read only property 'prototype' of object '[object Object]'",
+    name: "TypeError",
+    message: Cow::Borrowed(
+        "Cannot assign to read only property 'prototype' of object '[object Object]'",
+    ),
 };
 
 /// `obj[key] = …` in strict code (mapping-kit's `resolved[key] = …`), for an object without
@@ -233,7 +246,7 @@ fn write_string(out: &mut String, value: &Value) -> Result<(), JsError> {
     match value {
         // OrdinaryToPrimitive, hint "string": `toString`, then `valueOf`. The built-in
         // `toString`s give a primitive; the built-in `valueOf` returns the object itself.
-        Value::Object(o) => out.push_str(object_to_string(o)?),
+        Value::Object(o) => out.push_str(&object_to_string(o)?),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -249,20 +262,28 @@ fn write_string(out: &mut String, value: &Value) -> Result<(), JsError> {
     Ok(())
 }
 
-/// `String(obj)` for an object: `[object Object]`, or the `TypeError` when neither its
-/// `toString` nor its `valueOf` gives a primitive (see [`to_string`]).
-pub fn object_to_string(o: &Object) -> Result<&'static str, JsError> {
+/// `String(obj)` for an object: `[object Object]`, what a built-in stored as its own or
+/// inherited `toString`/`valueOf` gives (`super::call`), or the error JS throws: the
+/// `TypeError` when neither gives a primitive (see [`to_string`]), or what the call throws.
+pub fn object_to_string(o: &Object) -> Result<Cow<'static, str>, JsError> {
+    if o.proto().is_none() && !o.contains_key("toString") && !o.contains_key("valueOf") {
+        return Ok(Cow::Borrowed("[object Object]"));
+    }
+    if let Some(s) = super::call::object_to_primitive_string(o)? {
+        return Ok(Cow::Owned(s));
+    }
+    // A call that is not modelled: a `toString` of that name prints the object's tag.
     let found = match o.get("toString") {
         Some(own) => Some(Cow::Borrowed(own)),
         None => match o.proto() {
-            None => return Ok("[object Object]"),
+            None => return Ok(Cow::Borrowed("[object Object]")),
             Some(p) => get(p, "toString")?,
         },
     };
     match found.as_deref() {
         Some(Value::Builtin(Builtin::Function(Func {
             name: "toString", ..
-        }))) => Ok("[object Object]"),
+        }))) => Ok(Cow::Borrowed("[object Object]")),
         _ => Err(NO_PRIMITIVE),
     }
 }

@@ -37,9 +37,12 @@ pub(super) fn is_word(c: Option<u16>) -> bool {
     }
 }
 
-/// Text of a UTF-16 slice (lone surrogates become U+FFFD).
+/// Text of a UTF-16 slice (a lone surrogate becomes its stand-in character, as
+/// `usermaven_json` holds lone surrogates).
 pub(super) fn text(s: &[u16]) -> String {
-    String::from_utf16_lossy(s)
+    char::decode_utf16(s.iter().copied())
+        .map(|r| r.unwrap_or_else(|e| usermaven_json::lone_surrogate_char(e.unpaired_surrogate())))
+        .collect()
 }
 
 fn units(s: &str) -> Vec<u16> {
