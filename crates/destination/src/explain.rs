@@ -321,7 +321,7 @@ fn explanation(
 /// The step that failed, read off how far the record goes.
 fn explained_error(error: ActionError, known_action: bool, rec: &Recorder) -> ExplainedError {
     let (stage, field) = if rec.performed {
-        ("perform", rec.perform.reading.map(str::to_string))
+        ("perform", rec.perform.reading.clone())
     } else if rec.validated.is_some() {
         ("audience", None)
     } else if let Some(invalid) = &rec.invalid {

@@ -52,19 +52,26 @@ pub(crate) fn perform(
     options: &Options,
     env: &mut dyn Env,
 ) -> Result<Request, ActionError> {
-    // JSON.stringify of the body, the last step, calls an own `toJSON` built-in that a
-    // mapping put into an object field; one that throws fails the action.
-    let thrown = payload
-        .iter()
-        .find_map(|(k, v)| usermaven_json::js::stringify_error(v, k));
+    let thrown = stringify_thrown(&payload);
     let text = match body_writer::body(kind, &payload, settings, options, env) {
         Some(body) => body?,
         None => body_by_object(kind, payload, settings, options, env)?,
     };
-    if let Some(e) = thrown {
-        return Err(ActionError::new(e.name, e.message));
+    if let Some((_, e)) = thrown {
+        return Err(e);
     }
     Ok(request(text, target))
+}
+
+/// JSON.stringify of the body, the last step, calls an own `toJSON` built-in that a mapping
+/// put into an object field; the error of one that throws fails the action (after the body's
+/// own errors, which come first). Taken from the payload before the body consumes it: the
+/// field whose `toJSON` threw, and the error.
+fn stringify_thrown(payload: &Object) -> Option<(String, ActionError)> {
+    payload.iter().find_map(|(k, v)| {
+        usermaven_json::js::stringify_error(v, k)
+            .map(|e| (k.to_string(), ActionError::new(e.name, e.message)))
+    })
 }
 
 /// [`perform`] by the executable specification, recording what it does in `trace`
@@ -78,7 +85,12 @@ pub(crate) fn perform_traced(
     env: &mut dyn Env,
     trace: &mut trace::PerformTrace,
 ) -> Result<Request, ActionError> {
+    let thrown = stringify_thrown(&payload);
     let text = body_by_object_traced(kind, payload, settings, options, env, Some(trace))?;
+    if let Some((field, e)) = thrown {
+        trace.reading = Some(field);
+        return Err(e);
+    }
     Ok(request(text, target))
 }
 

@@ -288,7 +288,8 @@ pub(super) fn body(
     Some(write_body(kind, &entries(payload), settings, options, env))
 }
 
-fn has_own_to_json(v: &Value) -> bool {
+/// An object field with an own `toJSON` built-in: JSON.stringify calls it with the field's key.
+pub(super) fn has_own_to_json(v: &Value) -> bool {
     matches!(v, Value::Object(o) if matches!(o.get("toJSON"), Some(Value::Builtin(usermaven_json::js::Builtin::Function(_)))))
 }
 

@@ -110,7 +110,7 @@ fn resolve_request_payload(
 
     // doc_host from the WHATWG URL's host.
     if let Some(u) = p.get("url").filter(|v| v.is_truthy()) {
-        record(trace, |tr| tr.reading = Some("url"));
+        record(trace, |tr| tr.reading = Some("url".into()));
         let parsed = match u {
             Value::String(s) => url::Url::parse(s),
             other => url::Url::parse(&other.to_js_string()),
@@ -151,7 +151,7 @@ fn resolve_request_payload(
 
     // timezone → local_tz_offset at *now* (or at the event's time, as an option).
     if let Some(zone) = p.get("timezone").filter(|v| v.is_truthy()) {
-        record(trace, |tr| tr.reading = Some("timezone"));
+        record(trace, |tr| tr.reading = Some("timezone".into()));
         let event_time = || p.get("utc_time").map(Value::to_js_string);
         let at = tz::offset_instant(options, event_time, env.now());
         let offset = tz::local_tz_offset(&zone.to_js_string(), at, options.fixes.fix_tz_midnight)?;

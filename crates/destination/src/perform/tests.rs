@@ -23,8 +23,10 @@ fn check(kind: ActionKind, payload: &Object, settings: &Settings, options: &Opti
         let first = payload.keys().next().map(|k| k.to_string());
         assert!(
             first.as_deref().is_some_and(usermaven_json::is_array_index)
-                || payload.values().any(Value::is_skipped_member),
-            "the fast path declined a payload without array-index keys or functions: {}",
+                || payload
+                    .values()
+                    .any(|v| v.is_skipped_member() || body_writer::has_own_to_json(v)),
+            "the fast path declined a payload without array-index keys, functions or own toJSON: {}",
             Value::Object(payload.clone()).to_json()
         );
         return false;

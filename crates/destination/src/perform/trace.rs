@@ -32,7 +32,7 @@ pub struct Placed {
 pub struct PerformTrace {
     pub placed: Vec<Placed>,
     /// The payload field perform was reading last (an error of perform comes from it).
-    pub reading: Option<&'static str>,
+    pub reading: Option<String>,
 }
 
 /// `key` as one JSON-pointer token (`~` → `~0`, `/` → `~1`).

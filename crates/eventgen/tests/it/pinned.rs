@@ -8,7 +8,8 @@ use usermaven_json::Value;
 
 #[test]
 fn seed_1_generates_the_pinned_events() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/seed-1-first-5.ndjson");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/seed-1-first-5.ndjson");
     let now: String = usermaven_eventgen::generate(1, 5)
         .iter()
         .map(|e| format!("{}\n", e.to_json()))
