@@ -5,11 +5,19 @@
 //! "Which part failed" comes from the trigger's top-level conditions: each is evaluated on its
 //! own (`usermaven-fql` has no evaluation trace). For an `and` the failing conditions are
 //! listed; for an `or` every alternative failed, so all are. A nested group is one part.
-//! Each entry has an `explanation` slot, empty for now, for a fuller per-subscription
-//! explanation (the destination's `explain`) to fill later.
+//!
+//! Each entry's `explanation` is the destination's own explanation of the subscription
+//! ([`Destination::explain_subscription`], the general path traced, as `usermaven-actions
+//! explain` prints it with `--format json`). It is computed lazily, only when the detail view
+//! asks for the message, so routing pays nothing for it. It runs with its own
+//! [`FixedEnv`] (now = the message's `receivedAt`, seed 0), so it never draws from the run's
+//! id stream and never touches what the sender delivers. With `dev --now` (a fixed clock) the
+//! explained values equal the delivered body; with the system clock the destination ran a few
+//! microseconds after `receivedAt`, and a generated `anonymous_id` (a message with neither id)
+//! is drawn from the explanation's own stream, so that one value differs from the delivered one.
 
 use serde::Serialize;
-use usermaven_destination::{Destination, Subscription};
+use usermaven_destination::{Destination, FixedEnv, Subscription};
 use usermaven_fql::{Node, Trigger};
 use usermaven_json::{Object, Value};
 
@@ -28,17 +36,31 @@ pub struct SubscriptionCheck {
     /// Why there is no part list: an invalid trigger, an evaluation error, a disabled
     /// subscription, or a part that cannot be printed.
     pub note: Option<String>,
-    /// Reserved for a fuller explanation of the subscription's result (issue 18).
+    /// The destination's explanation of the subscription on this message (`docs/explain.md`).
     pub explanation: Option<serde_json::Value>,
 }
 
-/// Checks every subscription of `destination` on `seen` (the message's JSON text).
-pub fn check_all(destination: &Destination, seen: &str) -> Vec<SubscriptionCheck> {
+/// Checks every subscription of `destination` on `seen` (the message's JSON text), and
+/// explains each with the destination's clock at `now`.
+pub fn check_all(
+    destination: &Destination,
+    seen: &str,
+    now: jiff::Timestamp,
+) -> Vec<SubscriptionCheck> {
     let event = Value::parse(seen).ok();
     destination
         .subscriptions()
         .iter()
-        .map(|s| check(s, event.as_ref()))
+        .enumerate()
+        .map(|(index, s)| {
+            let mut out = check(s, event.as_ref());
+            out.explanation = event.as_ref().and_then(|e| {
+                let mut env = FixedEnv::new(now, 0);
+                let explained = destination.explain_subscription(index, e, &mut env)?;
+                serde_json::from_str(&explained.to_value().to_json()).ok()
+            });
+            out
+        })
         .collect()
 }
 
@@ -122,11 +144,22 @@ mod tests {
         );
         let dest =
             Destination::with_subscriptions(Settings::new("k", "t"), Options::default(), vec![sub]);
-        let checks = check_all(&dest, r#"{"type":"track","event":"Signed Up"}"#);
+        let checks = check_all(&dest, r#"{"type":"track","event":"Signed Up"}"#, now());
         assert!(!checks[0].matched);
         assert_eq!(checks[0].failed, [r#"event = "Order Completed""#]);
-        let checks = check_all(&dest, r#"{"type":"track","event":"Order Completed"}"#);
+        let checks = check_all(
+            &dest,
+            r#"{"type":"track","event":"Order Completed"}"#,
+            now(),
+        );
         assert!(checks[0].matched);
         assert!(checks[0].failed.is_empty());
+        let explained = checks[0].explanation.as_ref().expect("an explanation");
+        assert_eq!(explained["matched"], serde_json::json!(true));
+        assert!(explained["request"].is_object());
+    }
+
+    fn now() -> jiff::Timestamp {
+        "2026-01-02T03:04:05Z".parse().unwrap()
     }
 }

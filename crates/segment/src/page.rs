@@ -97,7 +97,13 @@ pub(crate) async fn detail(State(segment): State<Segment>, Path(id): Path<u64>) 
             .into_response();
     };
     let subscriptions = match (&message.seen, message.outcome) {
-        (Some(seen), o) if o != Outcome::Dropped => explain::check_all(segment.destination(), seen),
+        (Some(seen), o) if o != Outcome::Dropped => {
+            let now = message
+                .received_at
+                .parse()
+                .unwrap_or_else(|_| jiff::Timestamp::now());
+            explain::check_all(segment.destination(), seen, now)
+        }
         _ => Vec::new(),
     };
     Json(json!({"message": message, "subscriptions": subscriptions})).into_response()
