@@ -156,7 +156,16 @@ mod tests {
         assert!(checks[0].failed.is_empty());
         let explained = checks[0].explanation.as_ref().expect("an explanation");
         assert_eq!(explained["matched"], serde_json::json!(true));
-        assert!(explained["request"].is_object());
+        // The subscription's mapping is empty: the explanation names the missing field.
+        assert_eq!(
+            explained["error"]["field"],
+            serde_json::json!("event"),
+            "{explained}"
+        );
+        assert_eq!(
+            checks[0].explanation.as_ref().unwrap()["trigger"]["fql"],
+            serde_json::json!(r#"type = "track" and event = "Order Completed""#)
+        );
     }
 
     fn now() -> jiff::Timestamp {

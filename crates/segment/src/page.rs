@@ -1,6 +1,7 @@
 //! The live page at `/`: HTML, script and style compiled in (`src/assets/`, no build step,
 //! nothing fetched from elsewhere), its Server-Sent Events stream (`/__segment/stream`) and the
-//! detail of one message (`/__segment/messages/{id}`).
+//! detail of one message (`/__segment/messages/{id}`, with the destination's explanation of
+//! each subscription, computed only when asked for: see `explain.rs`).
 //!
 //! Message data only ever reaches the DOM as text (the script sets `textContent`, never
 //! `innerHTML`), and the Content-Security-Policy allows no inline script. The admin token (for
