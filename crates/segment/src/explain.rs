@@ -9,17 +9,34 @@
 //! Each entry's `explanation` is the destination's own explanation of the subscription
 //! ([`Destination::explain_subscription`], the general path traced, as `usermaven-actions
 //! explain` prints it with `--format json`). It is computed lazily, only when the detail view
-//! asks for the message, so routing pays nothing for it. It runs with its own
-//! [`FixedEnv`] (now = the message's `receivedAt`, seed 0), so it never draws from the run's
-//! id stream and never touches what the sender delivers. With `dev --now` (a fixed clock) the
-//! explained values equal the delivered body; with the system clock the destination ran a few
-//! microseconds after `receivedAt`, and a generated `anonymous_id` (a message with neither id)
-//! is drawn from the explanation's own stream, so that one value differs from the delivered one.
+//! asks for the message, so routing pays nothing for it but a copy of its environment (16
+//! bytes). It runs on a copy of the destination's environment as it was just before the
+//! message was routed ([`RunEnv`]: the same *now* and the id stream at the same place), so it
+//! generates the same ids as the real run without drawing from the run's stream, and never
+//! touches what the sender delivers: the explained values are the delivered ones.
 
 use serde::Serialize;
-use usermaven_destination::{Destination, FixedEnv, Subscription};
+use usermaven_destination::{Destination, Env, FixedEnv, Subscription};
 use usermaven_fql::{Node, Trigger};
 use usermaven_json::{Object, Value};
+
+/// The destination's environment for one message: its *now* and the run's id stream where it
+/// stood. Copied before the message is routed, so the message can be explained later with the
+/// ids the real run generated.
+#[derive(Clone, Debug)]
+pub struct RunEnv {
+    pub now: jiff::Timestamp,
+    pub ids: FixedEnv,
+}
+
+impl Env for RunEnv {
+    fn now(&self) -> jiff::Timestamp {
+        self.now
+    }
+    fn generate_id(&mut self) -> String {
+        self.ids.generate_id()
+    }
+}
 
 /// One subscription against one message.
 #[derive(Debug, Serialize)]
@@ -41,13 +58,11 @@ pub struct SubscriptionCheck {
 }
 
 /// Checks every subscription of `destination` on `seen` (the message's JSON text), and
-/// explains each with the destination's clock at `now`.
-pub fn check_all(
-    destination: &Destination,
-    seen: &str,
-    now: jiff::Timestamp,
-) -> Vec<SubscriptionCheck> {
+/// explains each in order on one copy of `env`, as `route` runs them, so each subscription
+/// draws its ids where the real run drew them.
+pub fn check_all(destination: &Destination, seen: &str, env: &RunEnv) -> Vec<SubscriptionCheck> {
     let event = Value::parse(seen).ok();
+    let mut env = env.clone();
     destination
         .subscriptions()
         .iter()
@@ -55,7 +70,6 @@ pub fn check_all(
         .map(|(index, s)| {
             let mut out = check(s, event.as_ref());
             out.explanation = event.as_ref().and_then(|e| {
-                let mut env = FixedEnv::new(now, 0);
                 let explained = destination.explain_subscription(index, e, &mut env)?;
                 serde_json::from_str(&explained.to_value().to_json()).ok()
             });
@@ -144,13 +158,13 @@ mod tests {
         );
         let dest =
             Destination::with_subscriptions(Settings::new("k", "t"), Options::default(), vec![sub]);
-        let checks = check_all(&dest, r#"{"type":"track","event":"Signed Up"}"#, now());
+        let checks = check_all(&dest, r#"{"type":"track","event":"Signed Up"}"#, &env());
         assert!(!checks[0].matched);
         assert_eq!(checks[0].failed, [r#"event = "Order Completed""#]);
         let checks = check_all(
             &dest,
             r#"{"type":"track","event":"Order Completed"}"#,
-            now(),
+            &env(),
         );
         assert!(checks[0].matched);
         assert!(checks[0].failed.is_empty());
@@ -168,7 +182,11 @@ mod tests {
         );
     }
 
-    fn now() -> jiff::Timestamp {
-        "2026-01-02T03:04:05Z".parse().unwrap()
+    fn env() -> RunEnv {
+        let now = "2026-01-02T03:04:05Z".parse().unwrap();
+        RunEnv {
+            now,
+            ids: FixedEnv::new(now, 1),
+        }
     }
 }

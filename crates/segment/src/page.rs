@@ -97,13 +97,10 @@ pub(crate) async fn detail(State(segment): State<Segment>, Path(id): Path<u64>) 
         )
             .into_response();
     };
-    let subscriptions = match (&message.seen, message.outcome) {
-        (Some(seen), o) if o != Outcome::Dropped => {
-            let now = message
-                .received_at
-                .parse()
-                .unwrap_or_else(|_| jiff::Timestamp::now());
-            explain::check_all(segment.destination(), seen, now)
+    // Before the destination has routed it (queued), there is nothing to explain yet.
+    let subscriptions = match (&message.seen, &message.run_env, message.outcome) {
+        (Some(seen), Some(env), o) if o != Outcome::Dropped => {
+            explain::check_all(segment.destination(), seen, env)
         }
         _ => Vec::new(),
     };
