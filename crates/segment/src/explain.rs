@@ -1,24 +1,22 @@
 //! For the page's detail view: every subscription of the destination against one message as
-//! the destination saw it — its trigger, whether it matched and, when it did not, which parts
-//! of the trigger failed.
-//!
-//! "Which part failed" comes from the trigger's top-level conditions: each is evaluated on its
-//! own (`usermaven-fql` has no evaluation trace). For an `and` the failing conditions are
-//! listed; for an `or` every alternative failed, so all are. A nested group is one part.
+//! the destination saw it — its trigger, whether it matched and, when it did not, the
+//! conditions that decided it (`usermaven-fql`'s [`Decision`], read off the real evaluation:
+//! of an `and`, the condition that was false and stopped it, at any depth; of an `or`, every
+//! alternative's).
 //!
 //! Each entry's `explanation` is the destination's own explanation of the subscription
 //! ([`Destination::explain_subscription`], the general path traced, as `usermaven-actions
 //! explain` prints it with `--format json`). It is computed lazily, only when the detail view
-//! asks for the message, so routing pays nothing for it but a copy of its environment (16
-//! bytes). It runs on a copy of the destination's environment as it was just before the
+//! asks for the message, so routing pays nothing for it but a copy of its environment (a few
+//! dozen bytes per message). It runs on a copy of the destination's environment as it was just before the
 //! message was routed ([`RunEnv`]: the same *now* and the id stream at the same place), so it
 //! generates the same ids as the real run without drawing from the run's stream, and never
 //! touches what the sender delivers: the explained values are the delivered ones.
 
 use serde::Serialize;
 use usermaven_destination::{Destination, Env, FixedEnv, Subscription};
-use usermaven_fql::{Node, Trigger};
-use usermaven_json::{Object, Value};
+use usermaven_fql::Decision;
+use usermaven_json::Value;
 
 /// The destination's environment for one message: its *now* and the run's id stream where it
 /// stood. Copied before the message is routed, so the message can be explained later with the
@@ -101,46 +99,20 @@ fn check(sub: &Subscription, event: Option<&Value>) -> SubscriptionCheck {
         out.note = Some(e.to_string());
         return out;
     }
-    match sub.trigger.try_matches(event) {
+    let mut decision = Decision::new();
+    match sub.trigger.try_matches_observed(event, &mut decision) {
         Ok(true) => out.matched = true,
         Err(e) => out.note = Some(format!("evaluating the trigger throws {e}")),
-        Ok(false) => match sub.trigger.fql() {
-            Some(t) => out.failed = failed_parts(t, event),
-            None => out.note = Some("the trigger did not parse".into()),
-        },
+        Ok(false) => {
+            out.failed = decision
+                .decided_by()
+                .into_iter()
+                .filter(|d| !d.result)
+                .map(|d| d.fql)
+                .collect()
+        }
     }
     out
-}
-
-/// The top-level parts of `trigger` that are false on `event`, as FQL.
-fn failed_parts(trigger: &Trigger, event: &Value) -> Vec<String> {
-    let Some(root) = trigger.root() else {
-        return Vec::new();
-    };
-    let operator = root.operator().unwrap_or("and").to_string();
-    root.children()
-        .iter()
-        .filter_map(|node| {
-            let alone = single(node, &operator);
-            match alone.try_matches(event) {
-                Ok(true) => None,
-                _ => Some(
-                    alone
-                        .generate()
-                        .unwrap_or_else(|_| node.to_value().to_json()),
-                ),
-            }
-        })
-        .collect()
-}
-
-/// A trigger of one part.
-fn single(node: &Node, operator: &str) -> Trigger {
-    let mut group = Object::new();
-    group.set("type", Value::str("group"));
-    group.set("operator", Value::str(operator));
-    group.set("children", Value::Array(vec![node.to_value()]));
-    Trigger::from_value(&Value::Object(group))
 }
 
 #[cfg(test)]
