@@ -1,17 +1,40 @@
 //! For the page's detail view: every subscription of the destination against one message as
-//! the destination saw it — its trigger, whether it matched and, when it did not, which parts
-//! of the trigger failed.
+//! the destination saw it — its trigger, whether it matched and, when it did not, the
+//! conditions that decided it (`usermaven-fql`'s [`Decision`], read off the real evaluation:
+//! of an `and`, the condition that was false and stopped it, at any depth; of an `or`, every
+//! alternative's).
 //!
-//! "Which part failed" comes from the trigger's top-level conditions: each is evaluated on its
-//! own (`usermaven-fql` has no evaluation trace). For an `and` the failing conditions are
-//! listed; for an `or` every alternative failed, so all are. A nested group is one part.
-//! Each entry has an `explanation` slot, empty for now, for a fuller per-subscription
-//! explanation (the destination's `explain`) to fill later.
+//! Each entry's `explanation` is the destination's own explanation of the subscription
+//! ([`Destination::explain_subscription`], the general path traced, as `usermaven-actions
+//! explain` prints it with `--format json`). It is computed lazily, only when the detail view
+//! asks for the message, so routing pays nothing for it but a copy of its environment (a few
+//! dozen bytes per message). It runs on a copy of the destination's environment as it was just before the
+//! message was routed ([`RunEnv`]: the same *now* and the id stream at the same place), so it
+//! generates the same ids as the real run without drawing from the run's stream, and never
+//! touches what the sender delivers: the explained values are the delivered ones.
 
 use serde::Serialize;
-use usermaven_destination::{Destination, Subscription};
-use usermaven_fql::{Node, Trigger};
-use usermaven_json::{Object, Value};
+use usermaven_destination::{Destination, Env, FixedEnv, Subscription};
+use usermaven_fql::Decision;
+use usermaven_json::Value;
+
+/// The destination's environment for one message: its *now* and the run's id stream where it
+/// stood. Copied before the message is routed, so the message can be explained later with the
+/// ids the real run generated.
+#[derive(Clone, Debug)]
+pub struct RunEnv {
+    pub now: jiff::Timestamp,
+    pub ids: FixedEnv,
+}
+
+impl Env for RunEnv {
+    fn now(&self) -> jiff::Timestamp {
+        self.now
+    }
+    fn generate_id(&mut self) -> String {
+        self.ids.generate_id()
+    }
+}
 
 /// One subscription against one message.
 #[derive(Debug, Serialize)]
@@ -28,17 +51,28 @@ pub struct SubscriptionCheck {
     /// Why there is no part list: an invalid trigger, an evaluation error, a disabled
     /// subscription, or a part that cannot be printed.
     pub note: Option<String>,
-    /// Reserved for a fuller explanation of the subscription's result (issue 18).
+    /// The destination's explanation of the subscription on this message (`docs/explain.md`).
     pub explanation: Option<serde_json::Value>,
 }
 
-/// Checks every subscription of `destination` on `seen` (the message's JSON text).
-pub fn check_all(destination: &Destination, seen: &str) -> Vec<SubscriptionCheck> {
+/// Checks every subscription of `destination` on `seen` (the message's JSON text), and
+/// explains each in order on one copy of `env`, as `route` runs them, so each subscription
+/// draws its ids where the real run drew them.
+pub fn check_all(destination: &Destination, seen: &str, env: &RunEnv) -> Vec<SubscriptionCheck> {
     let event = Value::parse(seen).ok();
+    let mut env = env.clone();
     destination
         .subscriptions()
         .iter()
-        .map(|s| check(s, event.as_ref()))
+        .enumerate()
+        .map(|(index, s)| {
+            let mut out = check(s, event.as_ref());
+            out.explanation = event.as_ref().and_then(|e| {
+                let explained = destination.explain_subscription(index, e, &mut env)?;
+                serde_json::from_str(&explained.to_value().to_json()).ok()
+            });
+            out
+        })
         .collect()
 }
 
@@ -65,46 +99,20 @@ fn check(sub: &Subscription, event: Option<&Value>) -> SubscriptionCheck {
         out.note = Some(e.to_string());
         return out;
     }
-    match sub.trigger.try_matches(event) {
+    let mut decision = Decision::new();
+    match sub.trigger.try_matches_observed(event, &mut decision) {
         Ok(true) => out.matched = true,
         Err(e) => out.note = Some(format!("evaluating the trigger throws {e}")),
-        Ok(false) => match sub.trigger.fql() {
-            Some(t) => out.failed = failed_parts(t, event),
-            None => out.note = Some("the trigger did not parse".into()),
-        },
+        Ok(false) => {
+            out.failed = decision
+                .decided_by()
+                .into_iter()
+                .filter(|d| !d.result)
+                .map(|d| d.fql)
+                .collect()
+        }
     }
     out
-}
-
-/// The top-level parts of `trigger` that are false on `event`, as FQL.
-fn failed_parts(trigger: &Trigger, event: &Value) -> Vec<String> {
-    let Some(root) = trigger.root() else {
-        return Vec::new();
-    };
-    let operator = root.operator().unwrap_or("and").to_string();
-    root.children()
-        .iter()
-        .filter_map(|node| {
-            let alone = single(node, &operator);
-            match alone.try_matches(event) {
-                Ok(true) => None,
-                _ => Some(
-                    alone
-                        .generate()
-                        .unwrap_or_else(|_| node.to_value().to_json()),
-                ),
-            }
-        })
-        .collect()
-}
-
-/// A trigger of one part.
-fn single(node: &Node, operator: &str) -> Trigger {
-    let mut group = Object::new();
-    group.set("type", Value::str("group"));
-    group.set("operator", Value::str(operator));
-    group.set("children", Value::Array(vec![node.to_value()]));
-    Trigger::from_value(&Value::Object(group))
 }
 
 #[cfg(test)]
@@ -122,11 +130,35 @@ mod tests {
         );
         let dest =
             Destination::with_subscriptions(Settings::new("k", "t"), Options::default(), vec![sub]);
-        let checks = check_all(&dest, r#"{"type":"track","event":"Signed Up"}"#);
+        let checks = check_all(&dest, r#"{"type":"track","event":"Signed Up"}"#, &env());
         assert!(!checks[0].matched);
         assert_eq!(checks[0].failed, [r#"event = "Order Completed""#]);
-        let checks = check_all(&dest, r#"{"type":"track","event":"Order Completed"}"#);
+        let checks = check_all(
+            &dest,
+            r#"{"type":"track","event":"Order Completed"}"#,
+            &env(),
+        );
         assert!(checks[0].matched);
         assert!(checks[0].failed.is_empty());
+        let explained = checks[0].explanation.as_ref().expect("an explanation");
+        assert_eq!(explained["matched"], serde_json::json!(true));
+        // The subscription's mapping is empty: the explanation names the missing field.
+        assert_eq!(
+            explained["error"]["field"],
+            serde_json::json!("event"),
+            "{explained}"
+        );
+        assert_eq!(
+            checks[0].explanation.as_ref().unwrap()["trigger"]["fql"],
+            serde_json::json!(r#"type = "track" and event = "Order Completed""#)
+        );
+    }
+
+    fn env() -> RunEnv {
+        let now = "2026-01-02T03:04:05Z".parse().unwrap();
+        RunEnv {
+            now,
+            ids: FixedEnv::new(now, 1),
+        }
     }
 }

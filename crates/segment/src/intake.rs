@@ -110,6 +110,7 @@ pub(crate) async fn api(
                 event: None,
                 user_id: None,
                 anonymous_id: None,
+                run_env: None,
             });
             answer(&headers, r.status, Some(&r.message))
         }
@@ -210,6 +211,7 @@ async fn accept(
             event: None,
             user_id: None,
             anonymous_id: None,
+            run_env: None,
         };
         describe(&mut message, &item);
         let prepared = if unknown_key {

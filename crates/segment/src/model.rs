@@ -118,6 +118,10 @@ pub struct Message {
     pub event: Option<String>,
     pub user_id: Option<String>,
     pub anonymous_id: Option<String>,
+    /// The destination's environment just before it routed this message (`None` until it
+    /// did), for the detail view's explanation.
+    #[serde(skip)]
+    pub run_env: Option<crate::explain::RunEnv>,
 }
 
 impl Message {

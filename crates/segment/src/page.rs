@@ -1,6 +1,7 @@
 //! The live page at `/`: HTML, script and style compiled in (`src/assets/`, no build step,
 //! nothing fetched from elsewhere), its Server-Sent Events stream (`/__segment/stream`) and the
-//! detail of one message (`/__segment/messages/{id}`).
+//! detail of one message (`/__segment/messages/{id}`, with the destination's explanation of
+//! each subscription, computed only when asked for: see `explain.rs`).
 //!
 //! Message data only ever reaches the DOM as text (the script sets `textContent`, never
 //! `innerHTML`), and the Content-Security-Policy allows no inline script. The admin token (for
@@ -96,8 +97,11 @@ pub(crate) async fn detail(State(segment): State<Segment>, Path(id): Path<u64>) 
         )
             .into_response();
     };
-    let subscriptions = match (&message.seen, message.outcome) {
-        (Some(seen), o) if o != Outcome::Dropped => explain::check_all(segment.destination(), seen),
+    // Before the destination has routed it (queued), there is nothing to explain yet.
+    let subscriptions = match (&message.seen, &message.run_env, message.outcome) {
+        (Some(seen), Some(env), o) if o != Outcome::Dropped => {
+            explain::check_all(segment.destination(), seen, env)
+        }
         _ => Vec::new(),
     };
     Json(json!({"message": message, "subscriptions": subscriptions})).into_response()

@@ -3,10 +3,11 @@
 //! `usermaven-sender` (retries, breaker). The API's answer never waits for either.
 
 use tokio::sync::mpsc;
-use usermaven_destination::{Env, FixedEnv, Request, Routed};
+use usermaven_destination::{FixedEnv, Request, Routed};
 use usermaven_sender::{CancellationToken, Delivery, Envelope, Sender};
 
 use crate::clock::Clock;
+use crate::explain::RunEnv;
 use crate::model::{DeliveryView, ErrorView, RequestView, Route};
 use crate::state::Segment;
 
@@ -20,17 +21,7 @@ pub(crate) struct Job {
 /// stream for the whole run: with a fixed clock this is `map --now … --seed …` exactly.
 struct LiveEnv {
     clock: Clock,
-    now: jiff::Timestamp,
-    ids: FixedEnv,
-}
-
-impl Env for LiveEnv {
-    fn now(&self) -> jiff::Timestamp {
-        self.now
-    }
-    fn generate_id(&mut self) -> String {
-        self.ids.generate_id()
-    }
+    run: RunEnv,
 }
 
 pub(crate) fn spawn(
@@ -45,14 +36,18 @@ pub(crate) fn spawn(
     let clock = config.clock;
     let mut env = LiveEnv {
         clock,
-        now: clock.now(),
-        ids: FixedEnv::new(clock.now(), seed),
+        run: RunEnv {
+            now: clock.now(),
+            ids: FixedEnv::new(clock.now(), seed),
+        },
     };
     let routing = segment.clone();
     tokio::spawn(async move {
         while let Some(job) = jobs.recv().await {
-            env.now = env.clock.now();
-            let routed = routing.destination().route_text(&job.text, &mut env);
+            env.run.now = env.clock.now();
+            // Kept for the detail view's explanation, which replays the message from here.
+            let before = env.run.clone();
+            let routed = routing.destination().route_text(&job.text, &mut env.run);
             let (routes, to_send) = match routed {
                 Ok(routed) => routes_of(routed),
                 Err(e) => (
@@ -70,7 +65,7 @@ pub(crate) fn spawn(
                     Vec::new(),
                 ),
             };
-            routing.store().set_routes(job.id, routes);
+            routing.store().set_routes(job.id, routes, before);
             routing.inner.changes.bump();
             for (index, request) in to_send {
                 let envelope = Envelope {

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use tokio::sync::watch;
 
+use crate::explain::RunEnv;
 use crate::model::{DeliveryView, Message, Outcome, Route};
 
 /// Bounded message storage: the oldest message is evicted when a new one would exceed
@@ -62,10 +63,11 @@ impl Store {
     }
 
     /// Records what the destination made of message `id` (nothing when it was evicted).
-    pub fn set_routes(&mut self, id: u64, routes: Vec<Route>) {
+    pub fn set_routes(&mut self, id: u64, routes: Vec<Route>, env: RunEnv) {
         if let Some(i) = self.index(id) {
             self.version += 1;
             let m = &mut self.messages[i];
+            m.run_env = Some(env);
             m.version = self.version;
             m.outcome = if routes.iter().any(|r| r.error.is_some()) {
                 Outcome::Error

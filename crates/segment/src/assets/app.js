@@ -144,8 +144,40 @@ function subscriptionView(check, routes) {
     box.append(el('p', { class: 'bad action-error' }, `${route.error.name}: ${route.error.message}`,
       route.error.status ? ` (status ${route.error.status})` : ''));
   }
-  // Reserved for a per-subscription explanation (the destination's `explain`), when it exists.
-  box.append(el('div', { class: 'explanation', dataset: { subscription: check.name } }));
+  box.append(explanationView(check));
+  return box;
+}
+
+const show = (v) => (v === undefined ? 'undefined' : JSON.stringify(v));
+
+// The destination's explanation of this subscription (docs/explain.md): what decided the
+// trigger, each field's directive, value, steps and place in the body, and perform's own values.
+function explanationView(check) {
+  const x = check.explanation;
+  const box = el('div', { class: 'explanation', dataset: { subscription: check.name } });
+  if (!x) return box;
+  const decided = (x.trigger?.decided_by || []).map((d) =>
+    el('li', { class: 'decided' }, `${d.condition} was ${d.result}`, 'actual' in d ? ` (read ${show(d.actual)})` : ''));
+  if (decided.length) box.append(el('p', { class: 'muted' }, 'decided by:'), el('ul', { class: 'decided-by' }, ...decided));
+  const fields = (x.fields || []).map((f) => el('tr', { class: 'field', dataset: { field: f.field } },
+    el('td', { class: 'x-field' }, f.field),
+    el('td', { class: 'x-directive' }, show(f.directive)),
+    el('td', { class: 'x-value' }, f.defined === false ? 'undefined' : show(f.value)),
+    el('td', { class: 'x-steps' }, (f.steps || []).map((st) => `${st.stage}: ${st.note}`).join('; ')),
+    el('td', { class: 'x-pointer' }, f.body_pointer ?? 'not in the body')));
+  if (fields.length) {
+    box.append(el('table', { class: 'fields' },
+      el('thead', {}, el('tr', {}, ...['field', 'directive', 'value', 'steps', 'body pointer'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, ...fields)));
+  }
+  const derived = (x.derived || []).map((d) => el('tr', { class: 'derived' },
+    el('td', { class: 'x-pointer' }, d.body_pointer), el('td', { class: 'x-rule' }, d.rule), el('td', { class: 'x-value' }, show(d.value))));
+  if (derived.length) {
+    box.append(el('table', { class: 'derived-values' },
+      el('thead', {}, el('tr', {}, ...['body pointer', 'rule', 'value'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, ...derived)));
+  }
+  if (x.error) box.append(el('p', { class: 'bad x-error' }, `${x.error.name}: ${x.error.message}${x.error.field ? ` (field ${x.error.field})` : ''}`));
   return box;
 }
 

@@ -51,6 +51,16 @@ try {
     body: s.querySelector('.request .body')?.textContent ?? null,
     delivery: s.querySelector('.delivery')?.textContent ?? null,
   })));
+  // The destination's explanation of each field, in the detail view.
+  out.explained = await page.$$eval('#detail .sub[data-name="Track Event"] .explanation tr.field', (trs) => trs.map((tr) => ({
+    field: tr.dataset.field,
+    directive: tr.querySelector('.x-directive').textContent,
+    value: tr.querySelector('.x-value').textContent,
+    pointer: tr.querySelector('.x-pointer').textContent,
+    steps: tr.querySelector('.x-steps').textContent,
+  })));
+  out.decidedBy = await page.$$eval('#detail .sub[data-name="Track Event"] .decided-by li', (lis) => lis.map((li) => li.textContent));
+  out.derivedRules = await page.$$eval('#detail .sub[data-name="Track Event"] tr.derived .x-rule', (tds) => tds.map((td) => td.textContent));
   out.received = await page.locator('#detail .received').textContent();
   out.seen = await page.locator('#detail .seen').textContent();
   out.verdict = await page.locator('#detail .verdict').first().textContent();

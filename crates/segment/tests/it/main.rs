@@ -3,5 +3,6 @@
 
 mod admin;
 mod common;
+mod explain;
 mod page;
 mod rules;

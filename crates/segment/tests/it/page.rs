@@ -86,6 +86,23 @@ async fn a_node_sdk_message_appears_live_with_its_whole_way() {
             .contains("delivered, HTTP 200, 1 attempt(s)"),
         "{track}"
     );
+    // The destination's explanation, per field, in the detail view.
+    let explained = v["explained"].as_array().unwrap();
+    let utc = explained
+        .iter()
+        .find(|f| f["field"] == "utc_time")
+        .unwrap_or_else(|| panic!("utc_time in {explained:?}"));
+    assert_eq!(utc["directive"], r#"{"@path":"$.timestamp"}"#, "{utc}");
+    assert_eq!(utc["pointer"], "/utc_time", "{utc}");
+    assert!(utc["value"].as_str().unwrap().starts_with("\"20"), "{utc}");
+    let decided = v["decidedBy"].as_array().unwrap();
+    assert!(
+        decided
+            .iter()
+            .any(|d| d.as_str().unwrap().contains("was true")),
+        "{decided:?}"
+    );
+    assert!(!v["derivedRules"].as_array().unwrap().is_empty(), "{v}");
     // A subscription that did not match names the failed part of its trigger.
     let identify = by_name("Identify User");
     assert_eq!(identify["matched"], "false");
