@@ -14,10 +14,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod config_cmd;
 mod dev_cmd;
+mod diff_cmd;
 mod mock_cmd;
-mod review_cmd;
 mod send_cmd;
 mod shared_args;
+mod test_cmd;
 
 pub(crate) use shared_args::{ConfigFlags, Credentials, InputArgs, JobsArg, OutputArgs};
 
@@ -56,9 +57,9 @@ enum Command {
     Describe(DescribeArgs),
     /// Compare two configurations over the same events: which requests change, and where.
     /// Exit 0: nothing differs; 1: something does; 2: bad input.
-    Diff(review_cmd::DiffArgs),
+    Diff(diff_cmd::DiffArgs),
     /// Snapshot-test a configuration: DIR/config.json × DIR/events/ against DIR/snapshots/.
-    Test(review_cmd::TestArgs),
+    Test(test_cmd::TestArgs),
     /// Print a shell completion script (e.g. `usermaven-actions completions bash >
     /// ~/.local/share/bash-completion/completions/usermaven-actions`).
     Completions {
@@ -306,8 +307,8 @@ fn main() -> ExitCode {
         Command::Cases(args) => run_cases(args),
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Describe(args) => run_describe(args),
-        Command::Diff(args) => review_cmd::run_diff(args),
-        Command::Test(args) => review_cmd::run_test(args),
+        Command::Diff(args) => diff_cmd::run_diff(args),
+        Command::Test(args) => test_cmd::run_test(args),
         Command::Completions { shell } => run_completions(shell),
         Command::Man { command } => run_man(command.as_deref()),
     };
