@@ -97,6 +97,11 @@ impl Server {
     }
 }
 
+/// CPU seconds (user + system) this process (the bench, e.g. its load generator) has used.
+pub(crate) fn own_cpu_secs() -> Result<f64> {
+    proc_cpu_secs("/proc/self/stat", 14)
+}
+
 /// CPU seconds (user + system) of the child processes this process has waited for (`send`).
 pub(crate) fn children_cpu_secs() -> Result<f64> {
     proc_cpu_secs("/proc/self/stat", 16)

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 
 use crate::bench_mock::{
-    children_cpu_secs, mock, send_run, stats_events, write_events, Server, KEY, TOKEN,
+    children_cpu_secs, mock, own_cpu_secs, send_run, stats_events, write_events, Server, KEY, TOKEN,
 };
 
 /// Options of `cargo xtask bench segment`.
@@ -167,7 +167,7 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
     let (dev_rate, dev_cpu_total) = {
         let server = dev(&bin)?;
         let url = format!("{}/v1/batch", server.uri);
-        let dev_cpu = server.cpu_secs()?;
+        let (dev_cpu, load_cpu) = (server.cpu_secs()?, own_cpu_secs()?);
         let t = Instant::now();
         rt.block_on(async {
             post_batches(&client, &url, &bodies, bodies.len()).await?;
@@ -181,9 +181,10 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
         })?;
         let took = t.elapsed();
         let cpu = server.cpu_secs()? - dev_cpu;
+        let load_cpu = own_cpu_secs()? - load_cpu;
         let rate = opts.events as f64 / took.as_secs_f64();
         println!(
-            "   dev (/v1/batch → stored)   {rate:>9.0} messages/s ({:.2} s; CPU of dev {cpu:.2} s, {:.0} µs/message; RSS after {} MB)",
+            "   dev (/v1/batch → stored)   {rate:>9.0} messages/s ({:.2} s; CPU of dev {cpu:.2} s, {:.0} µs/message; RSS after {} MB; the load generator's CPU {load_cpu:.2} s)",
             took.as_secs_f64(),
             cpu * 1e6 / opts.events as f64,
             server.rss_kb()? / 1024
