@@ -90,6 +90,34 @@ impl Server {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .context("no VmRSS")
     }
+
+    /// CPU seconds (user + system) the server process has used so far.
+    pub(crate) fn cpu_secs(&self) -> Result<f64> {
+        proc_cpu_secs(&format!("/proc/{}/stat", self.child.id()), 14)
+    }
+}
+
+/// CPU seconds (user + system) this process (the bench, e.g. its load generator) has used.
+pub(crate) fn own_cpu_secs() -> Result<f64> {
+    proc_cpu_secs("/proc/self/stat", 14)
+}
+
+/// CPU seconds (user + system) of the child processes this process has waited for (`send`).
+pub(crate) fn children_cpu_secs() -> Result<f64> {
+    proc_cpu_secs("/proc/self/stat", 16)
+}
+
+/// Fields `first` and `first + 1` (numbered as proc(5) does: 14 utime, 16 cutime) of a
+/// `/proc/…/stat` file, in clock ticks (USER_HZ, 100 on Linux), as seconds.
+fn proc_cpu_secs(path: &str, first: usize) -> Result<f64> {
+    let stat = std::fs::read_to_string(path)?;
+    let after_name = stat.rsplit_once(')').context("no command name in stat")?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // `after_name` starts at field 3 (state), so field N (1-based, proc(5)) is at N - 3.
+    let tick = |i: usize| -> Result<f64> {
+        Ok(fields.get(i - 3).context("short stat")?.parse::<f64>()? / 100.0)
+    };
+    Ok(tick(first)? + tick(first + 1)?)
 }
 
 impl Drop for Server {

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
-use crate::bench_mock::{mock, send_run, stats_events, write_events, Server, KEY, TOKEN};
+use crate::bench_mock::{
+    children_cpu_secs, mock, own_cpu_secs, send_run, stats_events, write_events, Server, KEY, TOKEN,
+};
 
 /// Options of `cargo xtask bench segment`.
 #[derive(Debug, Clone)]
@@ -145,23 +147,27 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
         "== {} track events: send from a file vs the SDKs' /v1/batch (batches of {BATCH}, {CONNECTIONS} connections), to stored in the mock",
         opts.events
     );
-    let send_rate = {
+    let (send_rate, send_cpu) = {
         let server = mock(&bin)?;
+        let (mock_cpu, send_cpu) = (server.cpu_secs()?, children_cpu_secs()?);
         let took = send_run(&bin, &server.uri, &events, None)?;
+        let cpu = server.cpu_secs()? - mock_cpu + children_cpu_secs()? - send_cpu;
         let got = rt.block_on(stats_events(&client, &server.uri))?;
         if got != opts.events as u64 {
             bail!("send: the mock stored {got} of {}", opts.events);
         }
         let rate = opts.events as f64 / took.as_secs_f64();
         println!(
-            "   send (unbatched)           {rate:>9.0} events/s ({:.2} s)",
-            took.as_secs_f64()
+            "   send (unbatched)           {rate:>9.0} events/s ({:.2} s; CPU of send + mock {cpu:.2} s, {:.0} µs/event)",
+            took.as_secs_f64(),
+            cpu * 1e6 / opts.events as f64
         );
-        rate
+        (rate, cpu)
     };
-    let dev_rate = {
+    let (dev_rate, dev_cpu_total) = {
         let server = dev(&bin)?;
         let url = format!("{}/v1/batch", server.uri);
+        let (dev_cpu, load_cpu) = (server.cpu_secs()?, own_cpu_secs()?);
         let t = Instant::now();
         rt.block_on(async {
             post_batches(&client, &url, &bodies, bodies.len()).await?;
@@ -174,15 +180,25 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
             .await
         })?;
         let took = t.elapsed();
+        let cpu = server.cpu_secs()? - dev_cpu;
+        let load_cpu = own_cpu_secs()? - load_cpu;
         let rate = opts.events as f64 / took.as_secs_f64();
         println!(
-            "   dev (/v1/batch → stored)   {rate:>9.0} messages/s ({:.2} s; RSS after {} MB)",
+            "   dev (/v1/batch → stored)   {rate:>9.0} messages/s ({:.2} s; CPU of dev {cpu:.2} s, {:.0} µs/message; RSS after {} MB; the load generator's CPU {load_cpu:.2} s)",
             took.as_secs_f64(),
+            cpu * 1e6 / opts.events as f64,
             server.rss_kb()? / 1024
         );
-        rate
+        (rate, cpu)
     };
     println!("   dev / send: {:.2} (target ≥ 0.5)", dev_rate / send_rate);
+    // On a shared machine the scheduler shares the cores per thread: send and its mock are two
+    // processes with their own worker threads, dev is one, so under load dev gets the smaller
+    // share. CPU time per message does not depend on that share.
+    println!(
+        "   CPU per message, send / dev: {:.2} (the rates' ratio when both are bound by the same cores)",
+        send_cpu / dev_cpu_total
+    );
 
     println!(
         "== memory: VmRSS of dev (default retention) while {} messages go through",
