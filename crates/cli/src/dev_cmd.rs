@@ -47,24 +47,12 @@ pub(crate) struct DevArgs {
 }
 
 pub(crate) fn run(args: DevArgs) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(run_async(args))
+    crate::shared_args::block_on(run_async(args))
 }
 
 async fn run_async(args: DevArgs) -> anyhow::Result<ExitCode> {
     let embedded = args.endpoint.is_none();
-    let mut credentials = args.flags.credentials.clone();
-    if embedded {
-        credentials
-            .api_key
-            .get_or_insert_with(|| usermaven_mock::DEFAULT_API_KEY.to_string());
-        credentials
-            .server_token
-            .get_or_insert_with(|| usermaven_mock::DEFAULT_SERVER_TOKEN.to_string());
-    }
+    let credentials = args.flags.credentials.for_embedded_mock(embedded);
     let mut destination = args
         .flags
         .destination(args.config.as_deref(), &credentials)?;

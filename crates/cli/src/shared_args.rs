@@ -22,6 +22,32 @@ pub(crate) struct Credentials {
     pub(crate) server_token: Option<String>,
 }
 
+impl Credentials {
+    /// The credentials of a run: when it delivers to the embedded mock, what the flags leave
+    /// out is the mock's default key and token (the mock accepts those), so no account is needed.
+    pub(crate) fn for_embedded_mock(&self, embedded: bool) -> Credentials {
+        let mut c = self.clone();
+        if embedded {
+            c.api_key
+                .get_or_insert_with(|| usermaven_mock::DEFAULT_API_KEY.to_string());
+            c.server_token
+                .get_or_insert_with(|| usermaven_mock::DEFAULT_SERVER_TOKEN.to_string());
+        }
+        c
+    }
+}
+
+/// Run an async command on a multi-threaded runtime (`send`, `dev`).
+pub(crate) fn block_on<T>(
+    command: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(command)
+}
+
 /// The flags of every command that loads a configuration (`map`, `send`, `diff`, `test`,
 /// `config check|convert`, …): one group, so a script can pass the same flags to each. A
 /// command that has no use for one accepts it and ignores it (`test` runs with stand-in
