@@ -81,16 +81,17 @@ struct InProcess {
 }
 
 pub fn map(root: &Path, opts: &Options) -> Result<()> {
-    let status = Command::new(env!("CARGO"))
-        .current_dir(root)
-        .args(["build", "--release", "-p", "usermaven-actions"])
-        .args(["--bin", "usermaven-actions", "--example", "route_text_file"])
-        .status()
-        .context("cargo build --release")?;
-    if !status.success() {
-        bail!("the release build failed");
-    }
-    let release = root.join("target/release");
+    let release = crate::release_build(
+        root,
+        &[
+            "-p",
+            "usermaven-actions",
+            "--bin",
+            "usermaven-actions",
+            "--example",
+            "route_text_file",
+        ],
+    )?;
     let (real_plain, real_gz) = inputs(root, &REALISTIC, opts.events)?;
     let (best_plain, _) = inputs(root, &BEST_CASE, opts.events)?;
     let reference = reference_available(root);

@@ -259,11 +259,9 @@ pub(crate) fn send_run(
 
 /// Runs the benchmark, printing its figures.
 pub fn run(root: &Path, opts: &Options) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
+    let target = crate::release_build(
+        root,
+        &[
             "-p",
             "usermaven-actions",
             "-p",
@@ -272,13 +270,8 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
             "minimal_handler",
             "--bin",
             "usermaven-actions",
-        ])
-        .current_dir(root)
-        .status()?;
-    if !built.success() {
-        bail!("release build failed");
-    }
-    let target = root.join("target/release");
+        ],
+    )?;
     let bin = target.join("usermaven-actions");
     let minimal_bin = target.join("examples/minimal_handler");
     let body_path = root.join("crates/mock/benches/track-body.json");

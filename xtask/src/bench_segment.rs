@@ -117,22 +117,11 @@ async fn stored(client: &reqwest::Client, uri: &str, n: u64, timeout: Duration) 
 
 /// Runs the benchmark, printing its figures.
 pub fn run(root: &Path, opts: &Options) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "usermaven-actions",
-            "--bin",
-            "usermaven-actions",
-        ])
-        .current_dir(root)
-        .status()?;
-    if !built.success() {
-        bail!("release build failed");
-    }
-    let bin = root.join("target/release/usermaven-actions");
+    let bin = crate::release_build(
+        root,
+        &["-p", "usermaven-actions", "--bin", "usermaven-actions"],
+    )?
+    .join("usermaven-actions");
     let work = root.join("target/bench-segment");
     std::fs::create_dir_all(&work)?;
     let events = work.join("events.ndjson");

@@ -18,6 +18,23 @@ pub mod reference;
 
 use std::path::PathBuf;
 
+/// `cargo build --release ARGS` in the workspace (the benchmarks measure release builds);
+/// `target/release` when it succeeded.
+pub fn release_build(root: &std::path::Path, args: &[&str]) -> anyhow::Result<PathBuf> {
+    use anyhow::Context;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--release"])
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("cargo build --release")?;
+    if !status.success() {
+        anyhow::bail!("the release build failed");
+    }
+    Ok(root.join("target/release"))
+}
+
 /// The workspace root: the parent of this crate's directory.
 pub fn workspace_root() -> PathBuf {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
